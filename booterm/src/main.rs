@@ -1,0 +1,9 @@
+//! `booterm serve`: see the crate docs and README for what it does.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    boo_shared::cli::main(booterm::KIND, |settings, listeners| {
+        booterm::run(settings, listeners, boo_shared::daemon::shutdown_signal())
+    })
+}

@@ -1,0 +1,95 @@
+// End-to-end checks of the three daemons' web pages in a real headless Chromium.
+// Run: BOO_E2E_CHAT_URL=… BOO_E2E_CODER_URL=… BOO_E2E_TERM_URL=… npm test
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { launchBrowser, withPage } from "../lib/browser.mjs";
+import { DAEMONS, TIMEOUT_MS, daemonTargets } from "../lib/config.mjs";
+import { startForeignOrigin } from "../lib/foreign.mjs";
+import { daemonWsUrl, probeWebSocket, settledFields } from "../lib/page.mjs";
+
+const SEMVER = /^\d+\.\d+\.\d+/;
+const targets = daemonTargets();
+
+it("has at least one daemon to test", () => {
+  assert.ok(targets.length > 0, `set at least one of ${DAEMONS.map((d) => d.env).join(", ")}`);
+});
+
+let browser;
+before(async () => {
+  if (targets.length > 0) browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+for (const { name, env } of DAEMONS) {
+  const target = targets.find((t) => t.name === name);
+
+  describe(name, { skip: target === undefined ? `${env} is not set` : false }, () => {
+    it("serves its page with a healthy, connected status panel", async () => {
+      await withPage(browser.context, `${name} status panel`, async (page) => {
+        const pageErrors = [];
+        const badResponses = [];
+        const failedRequests = [];
+        page.on("pageerror", (err) => pageErrors.push(err.message));
+        page.on("requestfailed", (req) => failedRequests.push(`${req.url()}: ${req.failure()?.errorText}`));
+        page.on("response", (res) => {
+          // 401 from whoami is the normal answer when no Authelia identity reached the daemon.
+          const unauthenticatedWhoami = res.status() === 401 && new URL(res.url()).pathname.endsWith("/api/whoami");
+          if (res.status() >= 400 && !unauthenticatedWhoami) badResponses.push(`${res.status()} ${res.url()}`);
+        });
+
+        const response = await page.goto(target.url, { waitUntil: "load" });
+        assert.equal(response?.status(), 200, `GET ${target.url}`);
+
+        const fields = await settledFields(page, TIMEOUT_MS);
+        assert.match(fields.version, SEMVER, `#version of ${name}`);
+        assert.ok(!fields.whoami.startsWith("error"), `#whoami shows ${JSON.stringify(fields.whoami)}`);
+        assert.deepEqual(fields, {
+          status: "ok",
+          version: fields.version,
+          db: "ok",
+          ws: "connected",
+          "ws-daemon": `${name} ${fields.version}`,
+          whoami: fields.whoami,
+        });
+
+        const title = await page.title();
+        assert.ok(title.includes(name), `title ${JSON.stringify(title)} names ${name}`);
+
+        const health = await page.request.get(new URL("./healthz", target.url).toString());
+        assert.equal(health.status(), 200);
+        assert.deepEqual(await health.json(), { status: "ok", version: fields.version, db: "ok" });
+
+        assert.deepEqual(pageErrors, [], "uncaught errors in the page");
+        assert.deepEqual(badResponses, [], "failed responses");
+        assert.deepEqual(failedRequests, [], "failed requests");
+      });
+    });
+
+    it("refuses a WebSocket opened from a foreign origin", async () => {
+      const foreign = await startForeignOrigin();
+      try {
+        await withPage(browser.context, `${name} foreign origin`, async (page) => {
+          const wsUrl = daemonWsUrl(target.url);
+
+          // Control: the same probe from the daemon's own page gets the hello frame.
+          await page.goto(target.url, { waitUntil: "load" });
+          const own = await probeWebSocket(page, wsUrl, TIMEOUT_MS);
+          assert.equal(own[0], "open", `same-origin probe of ${wsUrl}: ${JSON.stringify(own)}`);
+          assert.ok(own[1]?.startsWith("message:"), `same-origin probe of ${wsUrl}: ${JSON.stringify(own)}`);
+          const hello = JSON.parse(own[1].slice("message:".length));
+          assert.match(hello.version, SEMVER);
+          assert.deepEqual(hello, { type: "hello", seq: 0, daemon: name, version: hello.version });
+
+          await page.goto(foreign.url, { waitUntil: "load" });
+          const events = await probeWebSocket(page, wsUrl, TIMEOUT_MS);
+          assert.deepEqual(events, ["error", "close:1006"], `probe of ${wsUrl} from ${foreign.url}`);
+        });
+      } finally {
+        await foreign.close();
+      }
+    });
+  });
+}

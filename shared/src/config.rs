@@ -1,0 +1,510 @@
+//! Settings for all three daemons, in one file with one section per area.
+//!
+//! Layering, lowest first: built-in defaults → the TOML file named by `BOO_CONFIG`
+//! → environment variables `BOO_<SECTION>__<KEY>` (`__` nests). Unknown keys in the
+//! file are an error, so a typo never silently falls back to a default.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+/// Env var naming the TOML config file.
+pub const CONFIG_ENV: &str = "BOO_CONFIG";
+
+/// Top-level sections; only env vars under these are read, so unrelated `BOO_*`
+/// variables (scripts use a few) never break config loading.
+const SECTIONS: &[&str] = &[
+    "database",
+    "auth",
+    "grpc",
+    "llm",
+    "chat",
+    "coder",
+    "term",
+    "log",
+    "shutdown_grace_secs",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} (from BOO_CONFIG) does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// A string that never shows up in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub grpc: GrpcConfig,
+    pub llm: LlmConfig,
+    pub chat: ChatConfig,
+    pub coder: CoderConfig,
+    pub term: TermConfig,
+    pub log: LogConfig,
+    /// Seconds a stopping daemon waits for in-flight requests and turns.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database: DatabaseConfig::default(),
+            auth: AuthConfig::default(),
+            grpc: GrpcConfig::default(),
+            llm: LlmConfig::default(),
+            chat: ChatConfig::default(),
+            coder: CoderConfig::default(),
+            term: TermConfig::default(),
+            log: LogConfig::default(),
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+#[derive(Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Postgres URL. May carry a password, so `Debug` hides everything after the scheme.
+    pub url: String,
+    pub max_connections: u32,
+    /// How long start-up keeps retrying an unreachable database before giving up.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: "postgres://boochat@127.0.0.1:5432/boochat".into(),
+            max_connections: 10,
+            connect_timeout_secs: 30,
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .finish()
+    }
+}
+
+/// `postgres://user:pw@host/db` → `postgres://user:[redacted]@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "[redacted]".into();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:[redacted]@{host}")
+            } else {
+                format!("{scheme}://{user}@{host}")
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Trust `Remote-*` headers set by Authelia via Caddy's `forward_auth`.
+    Authelia,
+    /// No authentication; only allowed when every listener is loopback.
+    None,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub mode: AuthMode,
+    /// Peers whose `Remote-*` headers are believed (the reverse proxy).
+    pub trusted_proxies: Vec<IpNet>,
+    /// The origin browsers load BooCode from (`https://boo.example.com`); WebSocket
+    /// upgrades from any other origin are refused. Unset: the request's own Host.
+    pub public_origin: Option<String>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            mode: AuthMode::Authelia,
+            trusted_proxies: vec![
+                IpNet::from(std::net::IpAddr::from([127, 0, 0, 1])),
+                IpNet::from(std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+            ],
+            public_origin: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrpcConfig {
+    /// When set, every gRPC call but health checks needs `authorization: Bearer <token>`;
+    /// peers send it too.
+    pub token: Option<Secret>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// OpenAI-compatible base URL (llama-server / llama-swap), ending in `/v1`.
+    pub base_url: String,
+    pub api_key: Option<Secret>,
+    pub default_model: Option<String>,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8080/v1".into(),
+            api_key: None,
+            default_model: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChatConfig {
+    pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
+    /// Absolute directories boochat's read-only tools may read.
+    pub project_roots: Vec<PathBuf>,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        Self {
+            http_addr: loopback(9500),
+            grpc_addr: loopback(9510),
+            project_roots: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoderConfig {
+    pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
+    /// Where per-session git worktrees live.
+    pub worktree_root: PathBuf,
+}
+
+impl Default for CoderConfig {
+    fn default() -> Self {
+        Self {
+            http_addr: loopback(9502),
+            grpc_addr: loopback(9512),
+            worktree_root: PathBuf::from("/var/lib/boocode/worktrees"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TermConfig {
+    pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
+    /// Shell started in each new tmux session.
+    pub shell: String,
+}
+
+impl Default for TermConfig {
+    fn default() -> Self {
+        Self {
+            http_addr: loopback(9501),
+            grpc_addr: loopback(9511),
+            shell: "/bin/bash".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON under systemd (`JOURNAL_STREAM` set) or when stderr is not a terminal.
+    Auto,
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// Default filter directive; `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Auto,
+            level: "info".into(),
+        }
+    }
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// Which daemon is running; picks its listeners out of [`Settings`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DaemonKind {
+    Chat,
+    Term,
+    Coder,
+}
+
+impl DaemonKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Chat => "boochat",
+            Self::Term => "booterm",
+            Self::Coder => "boocoder",
+        }
+    }
+
+    fn section(self) -> &'static str {
+        match self {
+            Self::Chat => "chat",
+            Self::Term => "term",
+            Self::Coder => "coder",
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults → `BOO_CONFIG` TOML → `BOO_*` env.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
+        Self::figment(file.as_deref())?
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+    }
+
+    /// The layered provider; separate so tests can inspect it.
+    pub fn figment(file: Option<&std::path::Path>) -> Result<Figment, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let env = Env::prefixed("BOO_").split("__").filter(|key| {
+            let top = key.as_str().split('.').next().unwrap_or_default();
+            SECTIONS.iter().any(|s| s.eq_ignore_ascii_case(top))
+        });
+        Ok(figment.merge(env))
+    }
+
+    /// The (HTTP, gRPC) listen addresses of one daemon.
+    pub fn listeners(&self, kind: DaemonKind) -> (SocketAddr, SocketAddr) {
+        match kind {
+            DaemonKind::Chat => (self.chat.http_addr, self.chat.grpc_addr),
+            DaemonKind::Term => (self.term.http_addr, self.term.grpc_addr),
+            DaemonKind::Coder => (self.coder.http_addr, self.coder.grpc_addr),
+        }
+    }
+
+    /// Checks that only make sense for the daemon about to start.
+    pub fn validate_for(&self, kind: DaemonKind) -> Result<(), ConfigError> {
+        if self.auth.mode == AuthMode::None {
+            let (http, grpc) = self.listeners(kind);
+            let section = kind.section();
+            for (key, addr) in [("http_addr", http), ("grpc_addr", grpc)] {
+                if !addr.ip().is_loopback() {
+                    return Err(ConfigError::Rejected(format!(
+                        "auth.mode = \"none\" is only allowed when every listener is loopback, \
+                         but {section}.{key} is {addr}; bind it to 127.0.0.1 or set \
+                         auth.mode = \"authelia\""
+                    )));
+                }
+            }
+        }
+        if let Some(origin) = &self.auth.public_origin {
+            crate::auth::parse_origin(origin).map_err(|why| {
+                ConfigError::Rejected(format!("auth.public_origin {origin:?} is invalid: {why}"))
+            })?;
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Rejected(
+                "database.max_connections must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+    use pretty_assertions::assert_eq;
+
+    fn load_in(jail: &Jail, file: Option<&str>) -> Result<Settings, ConfigError> {
+        let path = file.map(|f| jail.directory().join(f));
+        Settings::figment(path.as_deref())?
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_set() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            assert_eq!(load_in(jail, None).unwrap(), Settings::default());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_overrides_defaults_and_env_overrides_file() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "boo.toml",
+                r#"
+                shutdown_grace_secs = 3
+                [database]
+                url = "postgres://file@db/boochat"
+                max_connections = 4
+                [auth]
+                mode = "none"
+                [chat]
+                http_addr = "127.0.0.1:19500"
+                project_roots = ["/srv/a"]
+                "#,
+            )?;
+            jail.set_env("BOO_DATABASE__MAX_CONNECTIONS", "7");
+            jail.set_env("BOO_CHAT__GRPC_ADDR", "127.0.0.1:19510");
+            jail.set_env("BOO_AUTH__TRUSTED_PROXIES", "[\"10.1.0.0/16\"]");
+            jail.set_env("BOO_GRPC__TOKEN", "s3cret");
+            // Not a config key: must be ignored, not rejected.
+            jail.set_env("BOO_E2E_CHAT_URL", "http://x");
+            let got = load_in(jail, Some("boo.toml")).unwrap();
+            let mut want = Settings::default();
+            want.shutdown_grace_secs = 3;
+            want.database.url = "postgres://file@db/boochat".into();
+            want.database.max_connections = 7;
+            want.auth.mode = AuthMode::None;
+            want.auth.trusted_proxies = vec!["10.1.0.0/16".parse().unwrap()];
+            want.chat.http_addr = "127.0.0.1:19500".parse().unwrap();
+            want.chat.grpc_addr = "127.0.0.1:19510".parse().unwrap();
+            want.chat.project_roots = vec![PathBuf::from("/srv/a")];
+            want.grpc.token = Some(Secret::new("s3cret"));
+            assert_eq!(got, want);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_an_error_naming_it() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file("boo.toml", "[database]\nulr = \"x\"\n")?;
+            let err = load_in(jail, Some("boo.toml")).unwrap_err().to_string();
+            assert!(err.contains("ulr"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_value_is_an_error_naming_the_key() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("BOO_TERM__HTTP_ADDR", "not-an-address");
+            let err = load_in(jail, None).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains("term.http_addr"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_config_file_is_an_error() {
+        let err = Settings::figment(Some(std::path::Path::new("/nonexistent/boo.toml")))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "config file /nonexistent/boo.toml (from BOO_CONFIG) does not exist");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let mut s = Settings::default();
+        s.grpc.token = Some(Secret::new("tok-123"));
+        s.llm.api_key = Some(Secret::new("sk-456"));
+        s.database.url = "postgres://u:pw-789@h/db".into();
+        let dbg = format!("{s:?}");
+        for secret in ["tok-123", "sk-456", "pw-789"] {
+            assert!(!dbg.contains(secret), "{secret} leaked: {dbg}");
+        }
+        assert!(dbg.contains("postgres://u:[redacted]@h/db"), "{dbg}");
+    }
+
+    #[test]
+    fn auth_none_requires_loopback_listeners() {
+        let mut s = Settings::default();
+        s.auth.mode = AuthMode::None;
+        assert!(s.validate_for(DaemonKind::Chat).is_ok());
+        s.term.grpc_addr = "0.0.0.0:9511".parse().unwrap();
+        // Chat's own listeners are loopback: fine.
+        assert!(s.validate_for(DaemonKind::Chat).is_ok());
+        assert_eq!(
+            s.validate_for(DaemonKind::Term).unwrap_err().to_string(),
+            "auth.mode = \"none\" is only allowed when every listener is loopback, but \
+             term.grpc_addr is 0.0.0.0:9511; bind it to 127.0.0.1 or set auth.mode = \"authelia\""
+        );
+        s.auth.mode = AuthMode::Authelia;
+        assert!(s.validate_for(DaemonKind::Term).is_ok());
+    }
+
+    #[test]
+    fn public_origin_must_be_an_origin() {
+        let mut s = Settings::default();
+        s.auth.public_origin = Some("https://boo.example.com/path".into());
+        assert!(s.validate_for(DaemonKind::Chat).is_err());
+        s.auth.public_origin = Some("https://boo.example.com".into());
+        assert!(s.validate_for(DaemonKind::Chat).is_ok());
+    }
+}

@@ -1,0 +1,317 @@
+//! The serving loop the three daemons share: bind, migrate, serve HTTP (with auth,
+//! `/healthz`, `/api/whoami`, `/api/ws`, the embedded web client) and gRPC side by
+//! side, tell systemd we are ready, and drain within `shutdown_grace_secs` when
+//! the shutdown future resolves.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Extension, State};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::StatusCode;
+use rust_embed::RustEmbed;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tower_http::trace::TraceLayer;
+
+use crate::api::{HealthResponse, WhoAmI};
+use crate::auth::Identity;
+use crate::config::{ConfigError, DaemonKind, Settings};
+use crate::db::DbError;
+use crate::error::Json;
+use crate::frames::{ClientFrame, Envelope, ServerFrame};
+use crate::grpc::GrpcError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Grpc(#[from] GrpcError),
+    #[error("HTTP server failed: {0}")]
+    Http(#[source] std::io::Error),
+}
+
+/// The two sockets a daemon serves. Tests bind `127.0.0.1:0`.
+pub struct Listeners {
+    pub http: TcpListener,
+    pub grpc: TcpListener,
+}
+
+impl Listeners {
+    pub async fn bind(http: SocketAddr, grpc: SocketAddr) -> Result<Self, DaemonError> {
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| DaemonError::Bind { addr, source })
+        };
+        Ok(Self {
+            http: bind(http).await?,
+            grpc: bind(grpc).await?,
+        })
+    }
+
+    /// Bind the addresses `settings` gives this daemon.
+    pub async fn from_settings(settings: &Settings, kind: DaemonKind) -> Result<Self, DaemonError> {
+        let (http, grpc) = settings.listeners(kind);
+        Self::bind(http, grpc).await
+    }
+
+    pub fn local_addrs(&self) -> std::io::Result<(SocketAddr, SocketAddr)> {
+        Ok((self.http.local_addr()?, self.grpc.local_addr()?))
+    }
+}
+
+/// Validate settings for this daemon, connect, refuse a newer schema, migrate.
+pub async fn prepare(kind: DaemonKind, settings: &Settings) -> Result<PgPool, DaemonError> {
+    settings.validate_for(kind)?;
+    let pool = crate::db::connect(&settings.database).await?;
+    crate::db::migrate(&pool).await?;
+    tracing::info!(daemon = kind.name(), schema = crate::db::known_version(), "database ready");
+    Ok(pool)
+}
+
+/// What a daemon adds to the shared serving loop.
+pub struct Service {
+    pub kind: DaemonKind,
+    /// The daemon's own HTTP routes (state already applied).
+    pub api: Router,
+    /// The daemon's gRPC service(s).
+    pub grpc: Routes,
+    pub grpc_service_name: &'static str,
+}
+
+#[derive(Clone)]
+struct BaseState {
+    kind: DaemonKind,
+    pool: PgPool,
+    stopping: CancellationToken,
+}
+
+/// Serve until `shutdown` resolves; then stop accepting, close WebSockets, and
+/// wait up to `shutdown_grace_secs` for in-flight work.
+pub async fn serve<E: RustEmbed + 'static>(
+    settings: Arc<Settings>,
+    pool: PgPool,
+    listeners: Listeners,
+    service: Service,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DaemonError> {
+    let kind = service.kind;
+    let stopping = CancellationToken::new();
+    let base = BaseState {
+        kind,
+        pool,
+        stopping: stopping.clone(),
+    };
+    let auth = Arc::new(settings.auth.clone());
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/whoami", get(whoami))
+        .route("/api/ws", get(ws))
+        .with_state(base)
+        .merge(service.api)
+        .fallback(crate::web::fallback::<E>)
+        .layer(from_fn_with_state(auth, crate::auth::middleware))
+        .layer(TraceLayer::new_for_http());
+
+    let (http_addr, grpc_addr) = listeners.local_addrs().map_err(DaemonError::Http)?;
+    let http_stop = stopping.clone();
+    let http = axum::serve(
+        listeners.http,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { http_stop.cancelled().await });
+    let grpc_stop = stopping.clone();
+    let grpc = crate::grpc::serve(
+        listeners.grpc,
+        service.grpc,
+        service.grpc_service_name,
+        settings.grpc.token.clone(),
+        async move { grpc_stop.cancelled().await },
+    );
+    let mut http = tokio::spawn(async move { http.await.map_err(DaemonError::Http) });
+    let mut grpc = tokio::spawn(async move { grpc.await.map_err(DaemonError::Grpc) });
+
+    tracing::info!(daemon = kind.name(), %http_addr, %grpc_addr, version = crate::VERSION, "serving");
+    notify(sd_notify::NotifyState::Ready);
+
+    // Run until asked to stop, or until a server dies on its own.
+    let early = tokio::select! {
+        () = shutdown => None,
+        r = &mut http => Some(("http", r)),
+        r = &mut grpc => Some(("grpc", r)),
+    };
+    if let Some((which, result)) = early {
+        stopping.cancel();
+        return match result {
+            Ok(Ok(())) => {
+                tracing::error!(server = which, "server stopped unexpectedly");
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e),
+            Err(join) => Err(DaemonError::Http(std::io::Error::other(join))),
+        };
+    }
+    tracing::info!(daemon = kind.name(), grace_secs = settings.shutdown_grace_secs, "shutting down");
+    notify(sd_notify::NotifyState::Stopping);
+    stopping.cancel();
+    let grace = Duration::from_secs(settings.shutdown_grace_secs);
+    let drained = tokio::time::timeout(grace, async {
+        let (h, g) = tokio::join!(&mut http, &mut grpc);
+        (h, g)
+    })
+    .await;
+    match drained {
+        Ok((h, g)) => {
+            for r in [h, g] {
+                match r {
+                    Ok(Err(e)) => return Err(e),
+                    Err(join) => return Err(DaemonError::Http(std::io::Error::other(join))),
+                    Ok(Ok(())) => {}
+                }
+            }
+            tracing::info!(daemon = kind.name(), "stopped cleanly");
+        }
+        Err(_) => {
+            tracing::warn!(daemon = kind.name(), "grace period over; dropping remaining connections");
+            http.abort();
+            grpc.abort();
+        }
+    }
+    Ok(())
+}
+
+fn notify(state: sd_notify::NotifyState<'_>) {
+    if let Err(e) = sd_notify::notify(&[state]) {
+        tracing::warn!(error = %e, "sd_notify failed");
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("received SIGINT"),
+        () = term => tracing::info!("received SIGTERM"),
+    }
+}
+
+async fn healthz(State(s): State<BaseState>) -> Response {
+    let (status, body) = match crate::db::ping(&s.pool).await {
+        Ok(()) => (
+            StatusCode::OK,
+            HealthResponse {
+                status: "ok".into(),
+                version: crate::VERSION.into(),
+                db: "ok".into(),
+                reason: None,
+            },
+        ),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            HealthResponse {
+                status: "degraded".into(),
+                version: crate::VERSION.into(),
+                db: "error".into(),
+                reason: Some(reason),
+            },
+        ),
+    };
+    (status, Json(body)).into_response()
+}
+
+async fn whoami(State(s): State<BaseState>, Extension(id): Extension<Identity>) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        daemon: s.kind.name().into(),
+        user: id.user,
+        groups: id.groups,
+        email: id.email,
+        name: id.name,
+    })
+}
+
+async fn ws(State(s): State<BaseState>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| connection(socket, s))
+}
+
+/// A connection-level socket: says hello, answers pings and bad frames, and closes
+/// when the daemon stops. Session streams build on this in later features.
+async fn connection(mut socket: WebSocket, s: BaseState) {
+    let send = |frame: ServerFrame| {
+        let text = serde_json::to_string(&Envelope::connection(frame)).unwrap_or_default();
+        Message::Text(text.into())
+    };
+    let hello = send(ServerFrame::Hello {
+        daemon: s.kind.name().into(),
+        version: crate::VERSION.into(),
+    });
+    if socket.send(hello).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            () = s.stopping.cancelled() => {
+                let _ = socket.send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                    code: axum::extract::ws::close_code::AWAY,
+                    reason: "daemon shutting down".into(),
+                }))).await;
+                return;
+            }
+            msg = socket.recv() => {
+                let reply = match msg {
+                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientFrame>(&text) {
+                        Ok(ClientFrame::Ping) => None,
+                        Ok(ClientFrame::Resume { .. }) => Some(send(ServerFrame::ResyncRequired {
+                            reason: "this daemon has no session streams yet".into(),
+                        })),
+                        Err(e) => Some(send(ServerFrame::Error {
+                            code: "bad_frame".into(),
+                            message: e.to_string(),
+                        })),
+                    },
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => None,
+                };
+                if let Some(reply) = reply && socket.send(reply).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

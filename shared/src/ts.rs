@@ -1,0 +1,51 @@
+//! TypeScript declarations for the wire types, generated from the Rust types so the
+//! browser clients never hand-copy them. The committed copy lives in
+//! `shared/ts/index.ts`; `cargo run -p boo-shared --bin boo-gen-ts` rewrites it and a
+//! test fails when it is stale.
+
+use std::path::PathBuf;
+
+use ts_rs::{Config, TS};
+
+/// Where the committed declarations live.
+pub fn committed_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ts").join("index.ts")
+}
+
+fn decl<T: TS>(cfg: &Config, out: &mut String) {
+    let docs = T::docs().map(|d| d.to_string()).unwrap_or_default();
+    out.push_str(&docs);
+    out.push_str("export ");
+    out.push_str(&T::decl(cfg));
+    out.push_str("\n\n");
+}
+
+/// The whole generated file.
+pub fn render() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from boo-shared by `cargo run -p boo-shared --bin boo-gen-ts`. Do not edit.\n\n",
+    );
+    decl::<crate::api::HealthResponse>(&cfg, &mut out);
+    decl::<crate::api::WhoAmI>(&cfg, &mut out);
+    decl::<crate::auth::Identity>(&cfg, &mut out);
+    decl::<crate::error::ErrorBody>(&cfg, &mut out);
+    decl::<crate::frames::ServerFrame>(&cfg, &mut out);
+    decl::<crate::frames::Envelope>(&cfg, &mut out);
+    decl::<crate::frames::ClientFrame>(&cfg, &mut out);
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn committed_typescript_is_fresh() {
+        let committed = std::fs::read_to_string(super::committed_path()).unwrap_or_default();
+        assert!(
+            committed == super::render(),
+            "shared/ts/index.ts is stale: run `cargo run -p boo-shared --bin boo-gen-ts`"
+        );
+    }
+}

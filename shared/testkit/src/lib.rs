@@ -1,0 +1,296 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+//! Fixtures for BooCode tests: throwaway databases in the cluster the test runner
+//! started (`DATABASE_URL`), a TCP proxy that can cut a daemon off from Postgres,
+//! and bounded waits.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sqlx::Connection;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+/// The cluster URL every test database is created in.
+pub fn admin_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        panic!("DATABASE_URL is not set: run the tests through deploy/test, which starts a private Postgres")
+    })
+}
+
+/// A fresh, empty database `boo_test_<uuid>` in the test cluster.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn create() -> Self {
+        let admin = admin_url();
+        let name = format!("boo_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to test cluster");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let url = replace_db(&admin, &name);
+        Self { name, url }
+    }
+
+    /// The URL with its host:port replaced, e.g. to go through a [`CutProxy`].
+    pub fn url_via(&self, addr: SocketAddr) -> String {
+        let (scheme, rest) = self.url.split_once("://").expect("url has a scheme");
+        let (userinfo, after) = match rest.split_once('@') {
+            Some((u, a)) => (format!("{u}@"), a),
+            None => (String::new(), rest),
+        };
+        let path = after.find('/').map(|i| &after[i..]).unwrap_or("");
+        format!("{scheme}://{userinfo}{addr}{path}")
+    }
+}
+
+fn replace_db(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+/// A loopback TCP proxy to `upstream` that can refuse and sever connections on
+/// demand — a database outage without touching the shared test cluster.
+#[derive(Clone)]
+pub struct CutProxy {
+    pub addr: SocketAddr,
+    cut: Arc<AtomicBool>,
+    severed: Arc<Notify>,
+}
+
+impl CutProxy {
+    pub async fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy addr");
+        let cut = Arc::new(AtomicBool::new(false));
+        let severed = Arc::new(Notify::new());
+        let (c, s) = (cut.clone(), severed.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if c.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(upstream).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        () = s.notified() => {}
+                    }
+                });
+            }
+        });
+        Self { addr, cut, severed }
+    }
+
+    /// Refuse new connections and drop every open one.
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        self.severed.notify_waiters();
+    }
+
+    pub fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+/// `host:port` of a postgres URL, resolved.
+pub async fn db_socket_addr(url: &str) -> SocketAddr {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let after = rest.rsplit_once('@').map(|(_, a)| a).unwrap_or(rest);
+    let hostport = after.split(['/', '?']).next().unwrap_or(after);
+    let hostport = if hostport.contains(':') { hostport.to_owned() } else { format!("{hostport}:5432") };
+    tokio::net::lookup_host(hostport)
+        .await
+        .expect("resolve db host")
+        .next()
+        .expect("db host has an address")
+}
+
+/// Poll `check` every 50 ms until it returns `Some`, failing after `limit`.
+pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A daemon running in-process on `127.0.0.1:0`, stopped by [`RunningDaemon::stop`].
+pub struct RunningDaemon {
+    pub http: SocketAddr,
+    pub grpc: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<Result<(), boo_shared::daemon::DaemonError>>,
+}
+
+type StopFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+impl RunningDaemon {
+    /// Start `run` (a daemon's `run`) with `settings` on fresh loopback ports and
+    /// wait until `/healthz` answers.
+    pub async fn spawn<F, Fut>(settings: boo_shared::config::Settings, run: F) -> Self
+    where
+        F: FnOnce(Arc<boo_shared::config::Settings>, boo_shared::daemon::Listeners, StopFuture) -> Fut,
+        Fut: Future<Output = Result<(), boo_shared::daemon::DaemonError>> + Send + 'static,
+    {
+        let this = Self::spawn_unchecked(settings, run).await;
+        let url = this.url("/healthz");
+        wait_for("daemon /healthz", Duration::from_secs(30), || {
+            let url = url.clone();
+            async move { reqwest::get(&url).await.ok().map(|_| ()) }
+        })
+        .await;
+        this
+    }
+
+    /// Like [`Self::spawn`] but without waiting (for start-up failure tests).
+    pub async fn spawn_unchecked<F, Fut>(settings: boo_shared::config::Settings, run: F) -> Self
+    where
+        F: FnOnce(Arc<boo_shared::config::Settings>, boo_shared::daemon::Listeners, StopFuture) -> Fut,
+        Fut: Future<Output = Result<(), boo_shared::daemon::DaemonError>> + Send + 'static,
+    {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let listeners = boo_shared::daemon::Listeners::bind(loopback, loopback)
+            .await
+            .expect("bind loopback");
+        let (http, grpc) = listeners.local_addrs().expect("local addrs");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let stop: StopFuture = Box::pin(async move {
+            let _ = rx.await;
+        });
+        let handle = tokio::spawn(run(Arc::new(settings), listeners, stop));
+        Self {
+            http,
+            grpc,
+            stop: Some(tx),
+            handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.http)
+    }
+
+    pub fn grpc_url(&self) -> String {
+        format!("http://{}", self.grpc)
+    }
+
+    /// Ask for a graceful stop and return what `run` returned.
+    pub async fn stop(mut self) -> Result<(), boo_shared::daemon::DaemonError> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.join().await
+    }
+
+    /// Wait for `run` to return by itself.
+    pub async fn join(self) -> Result<(), boo_shared::daemon::DaemonError> {
+        tokio::time::timeout(Duration::from_secs(30), self.handle)
+            .await
+            .expect("daemon stops within 30s")
+            .expect("daemon task did not panic")
+    }
+}
+
+/// Settings for an in-process test daemon against `db_url`.
+pub fn settings_for(db_url: &str) -> boo_shared::config::Settings {
+    let mut s = boo_shared::config::Settings::default();
+    s.database.url = db_url.to_owned();
+    s.database.connect_timeout_secs = 10;
+    s.shutdown_grace_secs = 5;
+    s
+}
+
+/// The services a daemon's gRPC reflection lists, via v1 or v1alpha.
+pub async fn reflected_services(grpc_url: &str, v1alpha: bool) -> Vec<String> {
+    use tonic_reflection::pb::{v1, v1alpha as alpha};
+    let mut names = if v1alpha {
+        let mut client = alpha::server_reflection_client::ServerReflectionClient::new(channel(grpc_url).await);
+        let req = alpha::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(alpha::server_reflection_request::MessageRequest::ListServices(String::new())),
+        };
+        let mut stream = client
+            .server_reflection_info(tokio_stream::iter([req]))
+            .await
+            .expect("reflection call")
+            .into_inner();
+        let resp = stream.message().await.expect("reflection reply").expect("one reply");
+        match resp.message_response {
+            Some(alpha::server_reflection_response::MessageResponse::ListServicesResponse(l)) => {
+                l.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
+            }
+            other => panic!("unexpected reflection reply {other:?}"),
+        }
+    } else {
+        let mut client = v1::server_reflection_client::ServerReflectionClient::new(channel(grpc_url).await);
+        let req = v1::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(String::new())),
+        };
+        let mut stream = client
+            .server_reflection_info(tokio_stream::iter([req]))
+            .await
+            .expect("reflection call")
+            .into_inner();
+        let resp = stream.message().await.expect("reflection reply").expect("one reply");
+        match resp.message_response {
+            Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(l)) => {
+                l.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
+            }
+            other => panic!("unexpected reflection reply {other:?}"),
+        }
+    };
+    names.sort();
+    names
+}
+
+/// `grpc.health.v1.Health/Check` for `service` ("" = the whole server).
+pub async fn health_status(grpc_url: &str, service: &str) -> tonic_health::pb::health_check_response::ServingStatus {
+    let mut client = tonic_health::pb::health_client::HealthClient::new(channel(grpc_url).await);
+    let resp = client
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.to_owned(),
+        })
+        .await
+        .expect("health check")
+        .into_inner();
+    resp.status()
+}
+
+/// A connected gRPC channel to `grpc_url`.
+pub async fn channel(grpc_url: &str) -> tonic::transport::Channel {
+    tonic::transport::Channel::from_shared(grpc_url.to_owned())
+        .expect("valid grpc url")
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .expect("connect to gRPC")
+}

@@ -1,0 +1,2 @@
+//! boo-shared integration tests against the real Postgres the test runner started.
+mod suite;
