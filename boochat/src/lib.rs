@@ -27,7 +27,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DaemonError> {
     let pool = daemon::prepare(KIND, &settings).await?;
-    let grpc = tonic::service::Routes::new(ChatServiceServer::new(grpc::ChatServiceImpl::new(pool.clone())));
+    let grpc = tonic::service::Routes::new(ChatServiceServer::new(grpc::ChatServiceImpl::new(
+        pool.clone(),
+    )));
     let service = Service {
         kind: KIND,
         api: axum::Router::new(),

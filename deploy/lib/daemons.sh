@@ -10,6 +10,7 @@
 #   daemons_stop <rundir>   SIGTERM, up to 15s, then SIGKILL; idempotent
 #   daemons_status <rundir> one line per daemon
 #   boo_free_ports <n>      n distinct free TCP ports on 127.0.0.1
+#   boo_tmux_kill <rundir>  kill the stack's own tmux server (TMUX_TMPDIR per rundir)
 #
 # Daemon configuration comes from the environment (see deploy/boocode.example.toml):
 #   DATABASE_URL -> BOO_DATABASE__URL (unless that is set), BOO_AUTH__MODE defaults to
@@ -24,7 +25,8 @@ _BOO_DAEMONS_SH=1
 source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 BOO_ROOT=${BOO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/boocode/target}
+# Shared by deploy/dev, deploy/test and CI, so each reuses the others' builds.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/boocode/target}
 BOO_DAEMONS=(boochat booterm boocoder)
 BOO_WEB_DIRS=(boochat/web boocoder/web booterm/web)
 
@@ -223,8 +225,15 @@ daemons_start() {
 		done
 	done
 
+	# booterm's tmux server belongs to this stack, not to the user's own tmux (nor to
+	# another stack: dev and test side by side must not see each other's sessions).
+	local tmux_dir
+	tmux_dir=$(boo_tmux_dir "$rundir")
+	mkdir -p "$tmux_dir" && chmod 700 "$tmux_dir" || return 1
+
 	# Every daemon gets every address, so each knows where its peers' gRPC listens.
-	local -a envs=("BOO_DATABASE__URL=$db_url" "BOO_AUTH__MODE=${BOO_AUTH__MODE:-none}")
+	local -a envs=("BOO_DATABASE__URL=$db_url" "BOO_AUTH__MODE=${BOO_AUTH__MODE:-none}"
+		"TMUX_TMPDIR=$tmux_dir")
 	for name in "${BOO_DAEMONS[@]}"; do
 		for kind in http grpc; do
 			envs+=("$(_boo_addr_var "$name" "$kind")=$(boo_addr "$name" "$kind")")
@@ -244,7 +253,7 @@ daemons_start() {
 			cd "$rundir" || exit 1
 			# The child records its own pid: setsid forks when the caller has job control.
 			# shellcheck disable=SC2016 # expanded by the inner shell
-			exec env "${envs[@]}" setsid bash -c 'echo "$$" >"$1.tmp" && mv "$1.tmp" "$1" && exec "$0" serve' \
+			exec env -u TMUX -u TMUX_PANE "${envs[@]}" setsid bash -c 'echo "$$" >"$1.tmp" && mv "$1.tmp" "$1" && exec "$0" serve' \
 				"$bindir/$name" "$rundir/$name.pid" </dev/null >>"$log" 2>&1
 		) &
 		local waited
@@ -295,6 +304,36 @@ daemons_start() {
 		fi
 		sleep 0.2
 	done
+}
+
+# TMUX_TMPDIR of the stack in <rundir>: <rundir>/tmux, or a short fixed path under /tmp
+# when that would push tmux's socket path past the 107-byte unix socket limit.
+boo_tmux_dir() {
+	local rundir=$1
+	if ((${#rundir} <= 70)); then
+		printf '%s/tmux\n' "$rundir"
+	else
+		printf '/tmp/boo-tmux-%s\n' "$(printf '%s' "$rundir" | cksum | cut -d' ' -f1)"
+	fi
+}
+
+# Kill the tmux server(s) of a throwaway stack (deploy/test). deploy/dev leaves them:
+# terminal sessions outlive daemon restarts by design.
+boo_tmux_kill() {
+	boo_tmux_kill_dir "$(boo_tmux_dir "$1")"
+}
+
+# Kill every tmux server whose socket lives under TMUX_TMPDIR <dir>, then remove it.
+boo_tmux_kill_dir() {
+	local dir=$1 sock
+	[[ -d "$dir" ]] || return 0
+	if command -v tmux >/dev/null 2>&1; then
+		for sock in "$dir"/tmux-*/*; do
+			[[ -S "$sock" ]] || continue
+			tmux -S "$sock" kill-server 2>/dev/null || true
+		done
+	fi
+	rm -rf "$dir"
 }
 
 daemons_stop() {

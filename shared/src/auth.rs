@@ -128,7 +128,10 @@ fn canonical(ip: IpAddr) -> IpAddr {
 /// `scheme://host[:port]` normalised to lower case with the default port dropped.
 pub fn parse_origin(origin: &str) -> Result<String, &'static str> {
     let uri: http::Uri = origin.parse().map_err(|_| "not a URL")?;
-    let scheme = uri.scheme_str().ok_or("missing scheme")?.to_ascii_lowercase();
+    let scheme = uri
+        .scheme_str()
+        .ok_or("missing scheme")?
+        .to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
         return Err("scheme must be http or https");
     }
@@ -164,7 +167,9 @@ pub fn check_ws_origin(cfg: &AuthConfig, headers: &HeaderMap) -> Result<(), Auth
             // Same-origin: the Origin's host[:port] must be the Host the request was sent to.
             let host = headers
                 .get(HOST)
-                .and_then(|v| v.to_str().ok()).ok_or_else(bad)?.to_ascii_lowercase();
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(bad)?
+                .to_ascii_lowercase();
             let authority = got.split_once("://").map(|(_, a)| a).unwrap_or_default();
             authority == host
                 || (got.starts_with("http://") && format!("{authority}:80") == host)
@@ -312,10 +317,19 @@ mod tests {
 
     #[test]
     fn origin_normalisation() {
-        assert_eq!(parse_origin("HTTPS://Boo.Example.com:443"), Ok("https://boo.example.com".into()));
-        assert_eq!(parse_origin("http://127.0.0.1:9500/"), Ok("http://127.0.0.1:9500".into()));
+        assert_eq!(
+            parse_origin("HTTPS://Boo.Example.com:443"),
+            Ok("https://boo.example.com".into())
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:9500/"),
+            Ok("http://127.0.0.1:9500".into())
+        );
         assert_eq!(parse_origin("ftp://x"), Err("scheme must be http or https"));
-        assert_eq!(parse_origin("https://x/a"), Err("must not have a path or query"));
+        assert_eq!(
+            parse_origin("https://x/a"),
+            Err("must not have a path or query")
+        );
         assert_eq!(parse_origin("null"), Err("missing scheme"));
     }
 
@@ -323,23 +337,38 @@ mod tests {
     fn ws_origin_against_public_origin() {
         let mut c = cfg();
         c.public_origin = Some("https://boo.example.com".into());
-        let ok = headers(&[("origin", "https://boo.example.com"), ("host", "127.0.0.1:9500")]);
+        let ok = headers(&[
+            ("origin", "https://boo.example.com"),
+            ("host", "127.0.0.1:9500"),
+        ]);
         assert_eq!(check_ws_origin(&c, &ok), Ok(()));
-        let foreign = headers(&[("origin", "https://evil.example"), ("host", "boo.example.com")]);
+        let foreign = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "boo.example.com"),
+        ]);
         assert_eq!(
             check_ws_origin(&c, &foreign),
             Err(AuthError::BadOrigin("https://evil.example".into()))
         );
         let opaque = headers(&[("origin", "null")]);
-        assert_eq!(check_ws_origin(&c, &opaque), Err(AuthError::BadOrigin("null".into())));
+        assert_eq!(
+            check_ws_origin(&c, &opaque),
+            Err(AuthError::BadOrigin("null".into()))
+        );
     }
 
     #[test]
     fn ws_origin_same_host_when_no_public_origin() {
         let c = cfg();
-        let same = headers(&[("origin", "http://127.0.0.1:9500"), ("host", "127.0.0.1:9500")]);
+        let same = headers(&[
+            ("origin", "http://127.0.0.1:9500"),
+            ("host", "127.0.0.1:9500"),
+        ]);
         assert_eq!(check_ws_origin(&c, &same), Ok(()));
-        let other_port = headers(&[("origin", "http://127.0.0.1:9999"), ("host", "127.0.0.1:9500")]);
+        let other_port = headers(&[
+            ("origin", "http://127.0.0.1:9999"),
+            ("host", "127.0.0.1:9500"),
+        ]);
         assert!(check_ws_origin(&c, &other_port).is_err());
         let default_port = headers(&[("origin", "http://boo.lan"), ("host", "boo.lan:80")]);
         assert_eq!(check_ws_origin(&c, &default_port), Ok(()));

@@ -44,6 +44,11 @@ where
             ExitCode::SUCCESS
         }
         Command::Serve => {
+            // Config mistakes are reported plainly, before logging is set up.
+            if let Err(e) = settings.validate_for(kind) {
+                eprintln!("{}: {e}", kind.name());
+                return ExitCode::from(78);
+            }
             crate::telemetry::init(&settings.log);
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -53,7 +58,6 @@ where
                 }
             };
             let result = runtime.block_on(async move {
-                settings.validate_for(kind)?;
                 let listeners = Listeners::from_settings(&settings, kind).await?;
                 run(Arc::new(settings), listeners).await
             });
@@ -61,12 +65,7 @@ where
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!(error = %e, "{} failed", kind.name());
-                    eprintln!("{}: {e}", kind.name());
-                    if matches!(e, DaemonError::Config(_)) {
-                        ExitCode::from(78)
-                    } else {
-                        ExitCode::FAILURE
-                    }
+                    ExitCode::FAILURE
                 }
             }
         }

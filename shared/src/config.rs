@@ -378,6 +378,7 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err, clippy::field_reassign_with_default)] // figment::Jail's API; whole-value fixtures
 mod tests {
     use super::*;
     use figment::Jail;
@@ -466,7 +467,10 @@ mod tests {
         let err = Settings::figment(Some(std::path::Path::new("/nonexistent/boo.toml")))
             .unwrap_err()
             .to_string();
-        assert_eq!(err, "config file /nonexistent/boo.toml (from BOO_CONFIG) does not exist");
+        assert_eq!(
+            err,
+            "config file /nonexistent/boo.toml (from BOO_CONFIG) does not exist"
+        );
     }
 
     #[test]

@@ -83,7 +83,11 @@ pub async fn prepare(kind: DaemonKind, settings: &Settings) -> Result<PgPool, Da
     settings.validate_for(kind)?;
     let pool = crate::db::connect(&settings.database).await?;
     crate::db::migrate(&pool).await?;
-    tracing::info!(daemon = kind.name(), schema = crate::db::known_version(), "database ready");
+    tracing::info!(
+        daemon = kind.name(),
+        schema = crate::db::known_version(),
+        "database ready"
+    );
     Ok(pool)
 }
 
@@ -169,7 +173,11 @@ pub async fn serve<E: RustEmbed + 'static>(
             Err(join) => Err(DaemonError::Http(std::io::Error::other(join))),
         };
     }
-    tracing::info!(daemon = kind.name(), grace_secs = settings.shutdown_grace_secs, "shutting down");
+    tracing::info!(
+        daemon = kind.name(),
+        grace_secs = settings.shutdown_grace_secs,
+        "shutting down"
+    );
     notify(sd_notify::NotifyState::Stopping);
     stopping.cancel();
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
@@ -190,7 +198,10 @@ pub async fn serve<E: RustEmbed + 'static>(
             tracing::info!(daemon = kind.name(), "stopped cleanly");
         }
         Err(_) => {
-            tracing::warn!(daemon = kind.name(), "grace period over; dropping remaining connections");
+            tracing::warn!(
+                daemon = kind.name(),
+                "grace period over; dropping remaining connections"
+            );
             http.abort();
             grpc.abort();
         }

@@ -75,9 +75,10 @@ pub fn known_version() -> i64 {
 
 /// Highest successfully applied version in the database, if any migration ran.
 pub async fn applied_version(pool: &PgPool) -> Result<Option<i64>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
-        .fetch_one(pool)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
+            .fetch_one(pool)
+            .await?;
     if !exists {
         return Ok(None);
     }

@@ -118,13 +118,16 @@ mod tests {
 
     async fn body_of(resp: Response) -> (StatusCode, ErrorBody) {
         let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
         (status, serde_json::from_slice(&bytes).unwrap())
     }
 
     #[tokio::test]
     async fn renders_status_code_and_message() {
-        let (status, body) = body_of(ApiError::conflict("busy", "chat is streaming").into_response()).await;
+        let (status, body) =
+            body_of(ApiError::conflict("busy", "chat is streaming").into_response()).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(
             body,
@@ -137,7 +140,8 @@ mod tests {
 
     #[tokio::test]
     async fn row_not_found_is_404() {
-        let (status, body) = body_of(ApiError::from(sqlx::Error::RowNotFound).into_response()).await;
+        let (status, body) =
+            body_of(ApiError::from(sqlx::Error::RowNotFound).into_response()).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(body.code, "not_found");
     }

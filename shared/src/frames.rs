@@ -47,7 +47,10 @@ impl Envelope {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Subscribe to a session, replaying everything after `last_seq`.
-    Resume { session_id: Uuid, last_seq: u64 },
+    Resume {
+        session_id: Uuid,
+        last_seq: u64,
+    },
     Ping,
 }
 
@@ -91,8 +94,14 @@ mod tests {
     fn client_frames_parse_and_reject_unknown_types() {
         let sid = Uuid::nil();
         assert_eq!(
-            serde_json::from_value::<ClientFrame>(json!({"type": "resume", "session_id": sid, "last_seq": 3})).unwrap(),
-            ClientFrame::Resume { session_id: sid, last_seq: 3 }
+            serde_json::from_value::<ClientFrame>(
+                json!({"type": "resume", "session_id": sid, "last_seq": 3})
+            )
+            .unwrap(),
+            ClientFrame::Resume {
+                session_id: sid,
+                last_seq: 3
+            }
         );
         assert!(serde_json::from_value::<ClientFrame>(json!({"type": "explode"})).is_err());
     }

@@ -34,10 +34,25 @@ pub async fn serve(
     reporter
         .set_service_status(service_name, ServingStatus::Serving)
         .await;
+    // Advertise exactly what this daemon serves (the descriptor set holds all
+    // three daemons' services), with both reflection versions describing each other.
     let reflection = || {
-        tonic_reflection::server::Builder::configure()
+        let builder = tonic_reflection::server::Builder::configure()
+            .include_reflection_service(false)
             .register_encoded_file_descriptor_set(boo_proto::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(
+                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+            );
+        [
+            service_name,
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+            "grpc.reflection.v1alpha.ServerReflection",
+        ]
+        .into_iter()
+        .fold(builder, |b, name| b.with_service_name(name))
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -140,11 +155,31 @@ mod tests {
     #[test]
     fn token_decisions() {
         let t = Secret::new("abc");
-        assert!(authorized(None, "/boo.chat.v1.ChatService/GetTranscript", None));
-        assert!(authorized(Some(&t), "/boo.chat.v1.ChatService/GetTranscript", Some(b"Bearer abc")));
-        assert!(!authorized(Some(&t), "/boo.chat.v1.ChatService/GetTranscript", Some(b"Bearer abd")));
-        assert!(!authorized(Some(&t), "/boo.chat.v1.ChatService/GetTranscript", Some(b"abc")));
-        assert!(!authorized(Some(&t), "/boo.chat.v1.ChatService/GetTranscript", None));
+        assert!(authorized(
+            None,
+            "/boo.chat.v1.ChatService/GetTranscript",
+            None
+        ));
+        assert!(authorized(
+            Some(&t),
+            "/boo.chat.v1.ChatService/GetTranscript",
+            Some(b"Bearer abc")
+        ));
+        assert!(!authorized(
+            Some(&t),
+            "/boo.chat.v1.ChatService/GetTranscript",
+            Some(b"Bearer abd")
+        ));
+        assert!(!authorized(
+            Some(&t),
+            "/boo.chat.v1.ChatService/GetTranscript",
+            Some(b"abc")
+        ));
+        assert!(!authorized(
+            Some(&t),
+            "/boo.chat.v1.ChatService/GetTranscript",
+            None
+        ));
         assert!(!authorized(
             Some(&t),
             "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",

@@ -9,7 +9,9 @@ use ts_rs::{Config, TS};
 
 /// Where the committed declarations live.
 pub fn committed_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ts").join("index.ts")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("ts")
+        .join("index.ts")
 }
 
 fn decl<T: TS>(cfg: &Config, out: &mut String) {

@@ -11,8 +11,12 @@ use crate::error::ApiError;
 /// Axum fallback handler over the embedded folder `E`.
 pub async fn fallback<E: RustEmbed>(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
-    if path == "api" || path.starts_with("api/") || (method != Method::GET && method != Method::HEAD) {
-        return ApiError::not_found(format!("no route for {method} {}", uri.path())).into_response();
+    if path == "api"
+        || path.starts_with("api/")
+        || (method != Method::GET && method != Method::HEAD)
+    {
+        return ApiError::not_found(format!("no route for {method} {}", uri.path()))
+            .into_response();
     }
     let path = if path.is_empty() { "index.html" } else { path };
     let (path, file) = match E::get(path) {
@@ -46,7 +50,8 @@ pub async fn fallback<E: RustEmbed>(method: Method, uri: Uri, headers: HeaderMap
     builder
         .header(
             header::CONTENT_TYPE,
-            HeaderValue::from_str(mime.as_ref()).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            HeaderValue::from_str(mime.as_ref())
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
         )
         .body(Body::from(file.data.into_owned()))
         .unwrap_or_default()

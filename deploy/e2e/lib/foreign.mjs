@@ -14,6 +14,11 @@ export async function startForeignOrigin() {
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // The browser keeps its connection alive; do not wait for it to let go.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -11,7 +11,10 @@ fn main() -> ExitCode {
         if current == fresh {
             return ExitCode::SUCCESS;
         }
-        eprintln!("{} is stale: run `cargo run -p boo-shared --bin boo-gen-ts`", path.display());
+        eprintln!(
+            "{} is stale: run `cargo run -p boo-shared --bin boo-gen-ts`",
+            path.display()
+        );
         return ExitCode::FAILURE;
     }
     if let Err(e) = std::fs::write(&path, fresh) {

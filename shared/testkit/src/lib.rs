@@ -30,7 +30,9 @@ impl TestDb {
     pub async fn create() -> Self {
         let admin = admin_url();
         let name = format!("boo_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to test cluster");
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("connect to test cluster");
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
@@ -91,7 +93,9 @@ impl CutProxy {
                 }
                 let s = s.clone();
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(upstream).await else { return };
+                    let Ok(mut server) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                         () = s.notified() => {}
@@ -118,7 +122,11 @@ pub async fn db_socket_addr(url: &str) -> SocketAddr {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let after = rest.rsplit_once('@').map(|(_, a)| a).unwrap_or(rest);
     let hostport = after.split(['/', '?']).next().unwrap_or(after);
-    let hostport = if hostport.contains(':') { hostport.to_owned() } else { format!("{hostport}:5432") };
+    let hostport = if hostport.contains(':') {
+        hostport.to_owned()
+    } else {
+        format!("{hostport}:5432")
+    };
     tokio::net::lookup_host(hostport)
         .await
         .expect("resolve db host")
@@ -137,7 +145,10 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -157,7 +168,11 @@ impl RunningDaemon {
     /// wait until `/healthz` answers.
     pub async fn spawn<F, Fut>(settings: boo_shared::config::Settings, run: F) -> Self
     where
-        F: FnOnce(Arc<boo_shared::config::Settings>, boo_shared::daemon::Listeners, StopFuture) -> Fut,
+        F: FnOnce(
+            Arc<boo_shared::config::Settings>,
+            boo_shared::daemon::Listeners,
+            StopFuture,
+        ) -> Fut,
         Fut: Future<Output = Result<(), boo_shared::daemon::DaemonError>> + Send + 'static,
     {
         let this = Self::spawn_unchecked(settings, run).await;
@@ -173,7 +188,11 @@ impl RunningDaemon {
     /// Like [`Self::spawn`] but without waiting (for start-up failure tests).
     pub async fn spawn_unchecked<F, Fut>(settings: boo_shared::config::Settings, run: F) -> Self
     where
-        F: FnOnce(Arc<boo_shared::config::Settings>, boo_shared::daemon::Listeners, StopFuture) -> Fut,
+        F: FnOnce(
+            Arc<boo_shared::config::Settings>,
+            boo_shared::daemon::Listeners,
+            StopFuture,
+        ) -> Fut,
         Fut: Future<Output = Result<(), boo_shared::daemon::DaemonError>> + Send + 'static,
     {
         let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -232,17 +251,24 @@ pub fn settings_for(db_url: &str) -> boo_shared::config::Settings {
 pub async fn reflected_services(grpc_url: &str, v1alpha: bool) -> Vec<String> {
     use tonic_reflection::pb::{v1, v1alpha as alpha};
     let mut names = if v1alpha {
-        let mut client = alpha::server_reflection_client::ServerReflectionClient::new(channel(grpc_url).await);
+        let mut client =
+            alpha::server_reflection_client::ServerReflectionClient::new(channel(grpc_url).await);
         let req = alpha::ServerReflectionRequest {
             host: String::new(),
-            message_request: Some(alpha::server_reflection_request::MessageRequest::ListServices(String::new())),
+            message_request: Some(
+                alpha::server_reflection_request::MessageRequest::ListServices(String::new()),
+            ),
         };
         let mut stream = client
             .server_reflection_info(tokio_stream::iter([req]))
             .await
             .expect("reflection call")
             .into_inner();
-        let resp = stream.message().await.expect("reflection reply").expect("one reply");
+        let resp = stream
+            .message()
+            .await
+            .expect("reflection reply")
+            .expect("one reply");
         match resp.message_response {
             Some(alpha::server_reflection_response::MessageResponse::ListServicesResponse(l)) => {
                 l.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
@@ -250,17 +276,24 @@ pub async fn reflected_services(grpc_url: &str, v1alpha: bool) -> Vec<String> {
             other => panic!("unexpected reflection reply {other:?}"),
         }
     } else {
-        let mut client = v1::server_reflection_client::ServerReflectionClient::new(channel(grpc_url).await);
+        let mut client =
+            v1::server_reflection_client::ServerReflectionClient::new(channel(grpc_url).await);
         let req = v1::ServerReflectionRequest {
             host: String::new(),
-            message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(String::new())),
+            message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+                String::new(),
+            )),
         };
         let mut stream = client
             .server_reflection_info(tokio_stream::iter([req]))
             .await
             .expect("reflection call")
             .into_inner();
-        let resp = stream.message().await.expect("reflection reply").expect("one reply");
+        let resp = stream
+            .message()
+            .await
+            .expect("reflection reply")
+            .expect("one reply");
         match resp.message_response {
             Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(l)) => {
                 l.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
@@ -273,7 +306,10 @@ pub async fn reflected_services(grpc_url: &str, v1alpha: bool) -> Vec<String> {
 }
 
 /// `grpc.health.v1.Health/Check` for `service` ("" = the whole server).
-pub async fn health_status(grpc_url: &str, service: &str) -> tonic_health::pb::health_check_response::ServingStatus {
+pub async fn health_status(
+    grpc_url: &str,
+    service: &str,
+) -> tonic_health::pb::health_check_response::ServingStatus {
     let mut client = tonic_health::pb::health_client::HealthClient::new(channel(grpc_url).await);
     let resp = client
         .check(tonic_health::pb::HealthCheckRequest {
@@ -293,4 +329,46 @@ pub async fn channel(grpc_url: &str) -> tonic::transport::Channel {
         .connect()
         .await
         .expect("connect to gRPC")
+}
+
+/// What every daemon must do whatever its features: `/healthz` with version and
+/// db, `/api/whoami` naming the daemon, and gRPC health + reflection (v1 and
+/// v1alpha) advertising exactly its own service.
+pub async fn assert_daemon_basics(daemon: &RunningDaemon, daemon_name: &str, service: &str) {
+    let health: serde_json::Value = reqwest::get(daemon.url("/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        health,
+        serde_json::json!({"status": "ok", "version": boo_shared::VERSION, "db": "ok"})
+    );
+    let whoami: serde_json::Value = reqwest::Client::new()
+        .get(daemon.url("/api/whoami"))
+        .header("Remote-User", "alice")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        whoami,
+        serde_json::json!({"daemon": daemon_name, "user": "alice", "groups": [], "email": null, "name": null})
+    );
+    let mut want = vec![
+        service.to_owned(),
+        "grpc.health.v1.Health".to_owned(),
+        "grpc.reflection.v1.ServerReflection".to_owned(),
+        "grpc.reflection.v1alpha.ServerReflection".to_owned(),
+    ];
+    want.sort();
+    let url = daemon.grpc_url();
+    assert_eq!(reflected_services(&url, false).await, want);
+    assert_eq!(reflected_services(&url, true).await, want);
+    use tonic_health::pb::health_check_response::ServingStatus;
+    assert_eq!(health_status(&url, service).await, ServingStatus::Serving);
+    assert_eq!(health_status(&url, "").await, ServingStatus::Serving);
 }

@@ -25,7 +25,10 @@ async fn migrations_apply_twice_idempotently() {
     assert_eq!(first, all);
     db::migrate(&pool).await.unwrap();
     assert_eq!(applied(&pool).await, first);
-    assert_eq!(db::applied_version(&pool).await.unwrap(), Some(db::known_version()));
+    assert_eq!(
+        db::applied_version(&pool).await.unwrap(),
+        Some(db::known_version())
+    );
 }
 
 #[tokio::test]
@@ -58,7 +61,10 @@ async fn refuses_a_schema_newer_than_it_knows() {
         matches!(err, DbError::SchemaTooNew { found, known } if found == future && known == db::known_version()),
         "{err:?}"
     );
-    assert!(err.to_string().contains("newer than this build knows"), "{err}");
+    assert!(
+        err.to_string().contains("newer than this build knows"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -75,9 +81,21 @@ async fn schema_has_the_catalog_tables_and_views() {
     .unwrap();
     tables.sort();
     let mut want = vec![
-        "agent_sessions", "available_agents", "chats", "human_inbox", "message_parts", "messages",
-        "messages_with_parts", "pending_changes", "projects", "sessions", "settings", "tasks",
-        "terminal_sessions", "tool_cost_stats", "worktrees",
+        "agent_sessions",
+        "available_agents",
+        "chats",
+        "human_inbox",
+        "message_parts",
+        "messages",
+        "messages_with_parts",
+        "pending_changes",
+        "projects",
+        "sessions",
+        "settings",
+        "tasks",
+        "terminal_sessions",
+        "tool_cost_stats",
+        "worktrees",
     ];
     want.sort();
     assert_eq!(tables, want);

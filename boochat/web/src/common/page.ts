@@ -23,7 +23,7 @@ export function mountStatusPage(doc: Document, root: HTMLElement, spec: PageSpec
   header.append(
     el(doc, "p", { class: "brand" }, "BooCode"),
     el(doc, "h1", { id: "daemon" }, spec.daemon),
-    el(doc, "p", { id: "purpose", class: "purpose" }, `This will be the ${spec.purpose}.`),
+    el(doc, "p", { id: "purpose", class: "purpose" }, `Placeholder for the BooCode ${spec.purpose}.`),
   );
 
   const panel = el(doc, "section", { class: "panel", "aria-labelledby": "status-heading" });

@@ -1,0 +1,5 @@
+//! boochat integration tests: the real daemon on loopback ports against a
+//! throwaway database in the test cluster.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may panic
+mod suite;

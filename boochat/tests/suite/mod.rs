@@ -1,0 +1,17 @@
+mod auth;
+mod binary;
+mod grpc;
+mod health;
+mod web;
+
+use boo_shared::config::Settings;
+use boo_testkit::{RunningDaemon, TestDb};
+
+/// boochat running in-process against a fresh database.
+pub async fn start(tweak: impl FnOnce(&mut Settings)) -> (RunningDaemon, TestDb) {
+    let db = TestDb::create().await;
+    let mut settings = boo_testkit::settings_for(&db.url);
+    tweak(&mut settings);
+    let daemon = RunningDaemon::spawn(settings, boochat::run).await;
+    (daemon, db)
+}
