@@ -78,7 +78,13 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a s
         .get(name)
         .map(|v| v.to_str().map_err(|_| AuthError::BadHeader(name)))
         .transpose()
-        .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
+        .map(|v| v.map(str::trim).filter(|s| !s.is_empty() && !is_unfilled_placeholder(s)))
+}
+
+/// Caddy 2.6 copies a header Authelia did not send as its literal placeholder
+/// (`{http.reverse_proxy.header.Remote-Email}`); such a value means "absent".
+fn is_unfilled_placeholder(value: &str) -> bool {
+    value.starts_with("{http.") && value.ends_with('}')
 }
 
 /// Decide who a request is from. Pure, so every branch is unit-tested.
@@ -261,6 +267,19 @@ mod tests {
                 name: Some("Alice A".into()),
             })
         );
+    }
+
+    #[test]
+    fn unfilled_caddy_placeholders_count_as_absent() {
+        let h = headers(&[
+            ("remote-user", "alice"),
+            ("remote-email", "{http.reverse_proxy.header.Remote-Email}"),
+            ("remote-name", "{http.reverse_proxy.header.Remote-Name}"),
+        ]);
+        let id = authenticate(&cfg(), LOCAL, &h).unwrap();
+        assert_eq!((id.email, id.name), (None, None));
+        let only_placeholder = headers(&[("remote-user", "{http.reverse_proxy.header.Remote-User}")]);
+        assert_eq!(authenticate(&cfg(), LOCAL, &only_placeholder), Err(AuthError::MissingUser));
     }
 
     #[test]

@@ -504,6 +504,28 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_file_loads_and_validates() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../deploy/boocode.example.toml");
+            let settings: Settings = Settings::figment(Some(&example))
+                .unwrap()
+                .extract()
+                .unwrap();
+            for kind in [DaemonKind::Chat, DaemonKind::Term, DaemonKind::Coder] {
+                settings.validate_for(kind).unwrap();
+            }
+            // The example shows the real defaults, plus two marked example values.
+            let mut want = Settings::default();
+            want.auth.public_origin = Some("https://boo.example.com".into());
+            want.chat.project_roots = vec![PathBuf::from("/srv/projects")];
+            assert_eq!(settings, want);
+            Ok(())
+        });
+    }
+
+    #[test]
     fn public_origin_must_be_an_origin() {
         let mut s = Settings::default();
         s.auth.public_origin = Some("https://boo.example.com/path".into());

@@ -62,6 +62,7 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     tonic::transport::Server::builder()
+        .layer(tower_http::trace::TraceLayer::new_for_grpc())
         .layer(TokenLayer { token })
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
