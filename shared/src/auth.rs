@@ -78,7 +78,10 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a s
         .get(name)
         .map(|v| v.to_str().map_err(|_| AuthError::BadHeader(name)))
         .transpose()
-        .map(|v| v.map(str::trim).filter(|s| !s.is_empty() && !is_unfilled_placeholder(s)))
+        .map(|v| {
+            v.map(str::trim)
+                .filter(|s| !s.is_empty() && !is_unfilled_placeholder(s))
+        })
 }
 
 /// Caddy 2.6 copies a header Authelia did not send as its literal placeholder
@@ -278,8 +281,12 @@ mod tests {
         ]);
         let id = authenticate(&cfg(), LOCAL, &h).unwrap();
         assert_eq!((id.email, id.name), (None, None));
-        let only_placeholder = headers(&[("remote-user", "{http.reverse_proxy.header.Remote-User}")]);
-        assert_eq!(authenticate(&cfg(), LOCAL, &only_placeholder), Err(AuthError::MissingUser));
+        let only_placeholder =
+            headers(&[("remote-user", "{http.reverse_proxy.header.Remote-User}")]);
+        assert_eq!(
+            authenticate(&cfg(), LOCAL, &only_placeholder),
+            Err(AuthError::MissingUser)
+        );
     }
 
     #[test]
