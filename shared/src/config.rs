@@ -189,6 +189,11 @@ pub struct LlmConfig {
     pub base_url: String,
     pub api_key: Option<Secret>,
     pub default_model: Option<String>,
+    /// Connecting to the model server.
+    pub connect_timeout_secs: u64,
+    /// Longest silence allowed inside a stream (prompt processing of a long context
+    /// included) before the turn fails.
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for LlmConfig {
@@ -197,6 +202,8 @@ impl Default for LlmConfig {
             base_url: "http://127.0.0.1:8080/v1".into(),
             api_key: None,
             default_model: None,
+            connect_timeout_secs: 10,
+            idle_timeout_secs: 300,
         }
     }
 }
@@ -208,6 +215,14 @@ pub struct ChatConfig {
     pub grpc_addr: SocketAddr,
     /// Absolute directories boochat's read-only tools may read.
     pub project_roots: Vec<PathBuf>,
+    /// The agents registry (AGENTS.md); reloaded when it changes. Unset: no agents.
+    pub agents_file: Option<PathBuf>,
+    /// SearXNG-compatible search endpoint for `web_search`. Unset: the tool says so.
+    pub web_search_url: Option<String>,
+    /// Tool calls allowed per turn unless an agent sets `max_tool_calls`.
+    pub max_tool_calls: u32,
+    /// Tool output the model sees per call; the rest is paged with view_truncated_output.
+    pub tool_output_bytes: usize,
 }
 
 impl Default for ChatConfig {
@@ -216,6 +231,10 @@ impl Default for ChatConfig {
             http_addr: loopback(9500),
             grpc_addr: loopback(9510),
             project_roots: Vec::new(),
+            agents_file: None,
+            web_search_url: None,
+            max_tool_calls: 100,
+            tool_output_bytes: 16 * 1024,
         }
     }
 }

@@ -308,8 +308,8 @@ async fn connection(mut socket: WebSocket, s: BaseState) {
                 let reply = match msg {
                     Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientFrame>(&text) {
                         Ok(ClientFrame::Ping) => None,
-                        Ok(ClientFrame::Resume { .. }) => Some(send(ServerFrame::ResyncRequired {
-                            reason: "this daemon has no session streams yet".into(),
+                        Ok(ClientFrame::Resume { .. }) => Some(send(ServerFrame::Resync {
+                            reason: "this daemon has no session streams".into(),
                         })),
                         Err(e) => Some(send(ServerFrame::Error {
                             code: "bad_frame".into(),

@@ -6,16 +6,88 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-/// What a daemon sends. Later features add variants (deltas, tool calls, …).
+use crate::chat::{Chat, Message, MessageStatus, Usage};
+
+/// What a daemon sends. boochat's chat frames carry the chat they belong to; the
+/// envelope carries the session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame on every connection.
     Hello { daemon: String, version: String },
-    /// The client's `last_seq` fell out of the replay ring: refetch over REST.
-    ResyncRequired { reason: String },
+    /// The frames after the client's `last_seq` are gone (older than the replay
+    /// ring, or the client fell behind): refetch over REST, then continue live.
+    Resync { reason: String },
     /// The client sent something the daemon could not use.
     Error { code: String, message: String },
+    /// A user message was added (possibly `queued` behind a running turn).
+    UserMessage { chat_id: Uuid, message: Message },
+    /// A queued user message's turn started, or another status change of a row.
+    MessageStatus {
+        chat_id: Uuid,
+        message_id: Uuid,
+        status: MessageStatus,
+    },
+    /// An assistant message began (status `streaming`, empty content).
+    MessageStarted { chat_id: Uuid, message: Message },
+    Delta {
+        chat_id: Uuid,
+        message_id: Uuid,
+        text: String,
+    },
+    ReasoningDelta {
+        chat_id: Uuid,
+        message_id: Uuid,
+        text: String,
+    },
+    ToolCall {
+        chat_id: Uuid,
+        message_id: Uuid,
+        call_id: String,
+        name: String,
+        #[ts(type = "unknown")]
+        arguments: serde_json::Value,
+    },
+    ToolResult {
+        chat_id: Uuid,
+        message_id: Uuid,
+        call_id: String,
+        name: String,
+        result: String,
+        is_error: bool,
+        truncated: bool,
+        duration_ms: u32,
+    },
+    /// Token counts and speed; `phase` says whether the server is still reading
+    /// the prompt or already generating.
+    Usage {
+        chat_id: Uuid,
+        message_id: Uuid,
+        phase: UsagePhase,
+        usage: Usage,
+    },
+    MessageComplete {
+        chat_id: Uuid,
+        message_id: Uuid,
+        status: MessageStatus,
+        error: Option<String>,
+        usage: Usage,
+    },
+    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop`).
+    Sentinel { chat_id: Uuid, message: Message },
+    /// Title, status, agent or busy flag of a chat changed.
+    ChatUpdated { chat: Chat },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum UsagePhase {
+    /// Request sent; the server is processing the prompt (no token yet).
+    Prompt,
+    /// Tokens are arriving.
+    Generating,
+    /// Final numbers from the server.
+    Done,
 }
 
 /// A frame with its ordering metadata: `{"type": …, "seq": …, "session_id": …, …}`.
@@ -66,14 +138,14 @@ mod tests {
         let env = Envelope {
             seq: 7,
             session_id: Some(sid),
-            frame: ServerFrame::ResyncRequired {
+            frame: ServerFrame::Resync {
                 reason: "gap".into(),
             },
         };
         let value = serde_json::to_value(&env).unwrap();
         assert_eq!(
             value,
-            json!({"type": "resync_required", "seq": 7, "session_id": sid, "reason": "gap"})
+            json!({"type": "resync", "seq": 7, "session_id": sid, "reason": "gap"})
         );
         assert_eq!(serde_json::from_value::<Envelope>(value).unwrap(), env);
     }

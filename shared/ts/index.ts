@@ -33,9 +33,144 @@ export type Identity = { user: string, groups: Array<string>, email: string | nu
 export type ErrorBody = { error: string, code: string, };
 
 /**
- * What a daemon sends. Later features add variants (deltas, tool calls, …).
+ * One page of a cursor-paginated list. `next_cursor` is opaque; absent on the last page.
  */
-export type ServerFrame = { "type": "hello", daemon: string, version: string, } | { "type": "resync_required", reason: string, } | { "type": "error", code: string, message: string, };
+export type Page<T> = { items: Array<T>, next_cursor: string | null, };
+
+export type Status = "open" | "archived";
+
+export type Project = { id: string, name: string, path: string, status: Status, created_at: string, updated_at: string, };
+
+export type CreateProject = { name: string, 
+/**
+ * Absolute path of an existing directory.
+ */
+path: string, };
+
+export type Session = { id: string, project_id: string, title: string | null, status: Status, tags: Array<string>, created_at: string, updated_at: string, };
+
+export type CreateSession = { project_id: string, title?: string, };
+
+export type UpdateSession = { title?: string, status?: Status, };
+
+export type Chat = { id: string, session_id: string, title: string | null, status: Status, 
+/**
+ * Selected agent from AGENTS.md; `null` = the plain model.
+ */
+agent: string | null, forked_from_chat_id: string | null, forked_from_message_id: string | null, 
+/**
+ * A turn is running right now.
+ */
+busy: boolean, created_at: string, updated_at: string, };
+
+export type CreateChat = { title?: string, agent?: string, };
+
+/**
+ * `PATCH /api/chats/{id}`. `agent: null` clears the agent; absent leaves it.
+ */
+export type UpdateChat = { title?: string, status?: Status, agent?: string | null, };
+
+/**
+ * `POST /api/chats/{id}/fork`: copy the transcript up to and including `message_id`
+ * (default: all of it).
+ */
+export type ForkChat = { message_id?: string, };
+
+export type SendMessage = { content: string, };
+
+/**
+ * `202` answer to [`SendMessage`].
+ */
+export type MessageAccepted = { user_message_id: string, 
+/**
+ * The assistant message that answers it (created when its turn starts).
+ */
+assistant_message_id: string, 
+/**
+ * Another turn is running; this one runs after it.
+ */
+queued: boolean, };
+
+/**
+ * `POST /api/chats/{id}/answers`: the owner's answer to an `ask_user_input` card.
+ */
+export type AnswerInput = { call_id: string, answer: string, };
+
+export type StopResult = { 
+/**
+ * A running turn was cancelled.
+ */
+stopped: boolean, };
+
+export type Role = "user" | "assistant" | "system" | "tool";
+
+export type MessageStatus = "queued" | "streaming" | "complete" | "cancelled" | "failed";
+
+export type PartKind = "text" | "reasoning" | "tool_call" | "tool_result" | "plan";
+
+export type Part = { id: string, ordinal: number, kind: PartKind, content: string | null, tool_name: string | null, call_id: string | null, args: unknown, result: string | null, is_error: boolean, truncated: boolean, duration_ms: number | null, };
+
+/**
+ * Token accounting and speed of one assistant message.
+ */
+export type Usage = { prompt_tokens: number | null, completion_tokens: number | null, tokens_per_second: number | null, 
+/**
+ * Prompt-processing time reported by the server.
+ */
+prompt_ms: number | null, };
+
+export type Message = { id: string, chat_id: string, seq: number, role: Role, status: MessageStatus, 
+/**
+ * Visible text (for assistant rows: the concatenated text parts).
+ */
+content: string, 
+/**
+ * `kind` = `cap_hit` / `doom_loop` marks a UI-only sentinel.
+ */
+metadata: Record<string, unknown>, model: string | null, agent: string | null, usage: Usage, error: string | null, created_at: string, finished_at: string | null, parts: Array<Part>, };
+
+/**
+ * `GET /api/chats/{id}/messages`: a window, oldest first.
+ */
+export type MessageWindow = { items: Array<Message>, 
+/**
+ * Older messages exist before the first item.
+ */
+has_more: boolean, };
+
+/**
+ * `GET /api/models`.
+ */
+export type ModelsInfo = { 
+/**
+ * The model server answered.
+ */
+reachable: boolean, base_url: string, models: Array<ModelInfo>, error: string | null, };
+
+export type ModelInfo = { id: string, 
+/**
+ * Context window in tokens, where the server tells.
+ */
+ctx_size: number | null, };
+
+/**
+ * `GET /api/agents`.
+ */
+export type AgentsInfo = { agents: Array<AgentSummary>, 
+/**
+ * Why the last (re)load of AGENTS.md failed; the previous good set stays in use.
+ */
+error: string | null, };
+
+export type AgentSummary = { name: string, description: string | null, model: string | null, tools: Array<string> | null, max_tool_calls: number | null, };
+
+export type UsagePhase = "prompt" | "generating" | "done";
+
+/**
+ * What a daemon sends. boochat's chat frames carry the chat they belong to; the
+ * envelope carries the session.
+ */
+export type ServerFrame = { "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, };
 
 /**
  * A frame with its ordering metadata: `{"type": …, "seq": …, "session_id": …, …}`.
@@ -48,7 +183,7 @@ seq: number,
 /**
  * The session the frame belongs to; absent for connection-level frames.
  */
-session_id?: string, } & ({ "type": "hello", daemon: string, version: string, } | { "type": "resync_required", reason: string, } | { "type": "error", code: string, message: string, });
+session_id?: string, } & ({ "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, });
 
 /**
  * What a browser sends.
