@@ -1,11 +1,22 @@
-//! `boo.chat.v1.ChatService`. `GetTranscript` gets its body with the chat engine;
-//! until then the default stub answers UNIMPLEMENTED.
+//! `boo.chat.v1.ChatService`: `GetTranscript` lets an agent switched into a chat
+//! see the turns before it.
 
 use boo_proto::chat::v1::chat_service_server::ChatService;
+use boo_proto::chat::v1::{
+    GetTranscriptRequest, GetTranscriptResponse, ToolExchange, TranscriptMessage,
+};
+use boo_shared::chat::{Message, MessageStatus, PartKind, Role};
 use sqlx::PgPool;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::engine::context::is_sentinel;
+use crate::store::messages;
+
+/// Messages returned when the request sets no limit.
+const DEFAULT_LIMIT: usize = 200;
 
 pub struct ChatServiceImpl {
-    #[allow(dead_code)] // read by GetTranscript once the chat engine lands
     pool: PgPool,
 }
 
@@ -15,5 +26,109 @@ impl ChatServiceImpl {
     }
 }
 
+fn uuid(field: &str, raw: &str) -> Result<Uuid, Status> {
+    Uuid::parse_str(raw)
+        .map_err(|_| Status::invalid_argument(format!("{field} must be a UUID, got {raw:?}")))
+}
+
+fn role(r: Role) -> &'static str {
+    messages::role_str(r)
+}
+
+fn to_proto(m: Message) -> TranscriptMessage {
+    let mut calls: Vec<ToolExchange> = Vec::new();
+    for p in &m.parts {
+        match p.kind {
+            PartKind::ToolCall => calls.push(ToolExchange {
+                call_id: p.call_id.clone().unwrap_or_default(),
+                name: p.tool_name.clone().unwrap_or_default(),
+                arguments_json: p
+                    .args
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "{}".into()),
+                result: String::new(),
+                is_error: false,
+            }),
+            PartKind::ToolResult => {
+                if let Some(c) = calls
+                    .iter_mut()
+                    .find(|c| Some(&c.call_id) == p.call_id.as_ref())
+                {
+                    c.result = p.result.clone().unwrap_or_default();
+                    c.is_error = p.is_error;
+                }
+            }
+            _ => {}
+        }
+    }
+    TranscriptMessage {
+        id: m.id.to_string(),
+        role: role(m.role).into(),
+        content: m.content,
+        agent: m.agent.unwrap_or_default(),
+        created_at: Some(prost_types::Timestamp {
+            seconds: m.created_at.timestamp(),
+            nanos: i32::try_from(m.created_at.timestamp_subsec_nanos()).unwrap_or(0),
+        }),
+        tool_calls: calls,
+    }
+}
+
 #[tonic::async_trait]
-impl ChatService for ChatServiceImpl {}
+impl ChatService for ChatServiceImpl {
+    #[tracing::instrument(skip_all, err, fields(chat_id = %req.get_ref().chat_id))]
+    async fn get_transcript(
+        &self,
+        req: Request<GetTranscriptRequest>,
+    ) -> Result<Response<GetTranscriptResponse>, Status> {
+        let req = req.into_inner();
+        let chat_id = uuid("chat_id", &req.chat_id)?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1)")
+            .bind(chat_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        if !exists {
+            return Err(Status::not_found(format!("no chat {chat_id}")));
+        }
+        let before_seq = if req.before_message_id.is_empty() {
+            None
+        } else {
+            let mid = uuid("before_message_id", &req.before_message_id)?;
+            let seq: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
+                    .bind(mid)
+                    .bind(chat_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| Status::unavailable(e.to_string()))?;
+            Some(seq.ok_or_else(|| {
+                Status::invalid_argument(format!("message {mid} is not in chat {chat_id}"))
+            })?)
+        };
+        let all = messages::history(&self.pool, chat_id, before_seq)
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
+        let mut turns: Vec<Message> = all
+            .into_iter()
+            .filter(|m| {
+                !is_sentinel(m)
+                    && !matches!(m.status, MessageStatus::Queued | MessageStatus::Streaming)
+            })
+            .collect();
+        let limit = if req.limit == 0 {
+            DEFAULT_LIMIT
+        } else {
+            req.limit as usize
+        };
+        let truncated = turns.len() > limit;
+        if truncated {
+            turns.drain(..turns.len() - limit);
+        }
+        Ok(Response::new(GetTranscriptResponse {
+            messages: turns.into_iter().map(to_proto).collect(),
+            truncated,
+        }))
+    }
+}

@@ -1,4 +1,5 @@
-//! boochat: chat with a local OpenAI-compatible LLM, read-only tools, and the multi-pane workspace.
+//! boochat: chat with a local OpenAI-compatible LLM, read-only tools, and the
+//! multi-pane workspace.
 //!
 //! A library with a thin `main.rs`: [`run`] serves the daemon on the given
 //! listeners until the shutdown future resolves, so tests run the real server on
@@ -6,12 +7,19 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use boo_proto::chat::v1::{SERVICE_NAME, chat_service_server::ChatServiceServer};
 use boo_shared::config::{DaemonKind, Settings};
 use boo_shared::daemon::{self, DaemonError, Listeners, Service};
 
+pub mod agents;
+pub mod engine;
 mod grpc;
+pub mod hub;
+mod routes;
+pub mod store;
+pub mod tools;
 
 pub const KIND: DaemonKind = DaemonKind::Chat;
 
@@ -20,21 +28,60 @@ pub const KIND: DaemonKind = DaemonKind::Chat;
 #[folder = "$BOO_WEB_DIST"]
 struct Assets;
 
-/// Migrate, then serve HTTP and gRPC until `shutdown` resolves.
+/// Migrate, finalise what a previous run left streaming, resume queued turns,
+/// then serve HTTP and gRPC until `shutdown` resolves.
 pub async fn run(
     settings: Arc<Settings>,
     listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DaemonError> {
     let pool = daemon::prepare(KIND, &settings).await?;
+    let finalized = store::messages::finalize_interrupted(&pool)
+        .await
+        .map_err(|e| DaemonError::Db(e.into()))?;
+    if finalized > 0 {
+        tracing::warn!(
+            messages = finalized,
+            "finalised messages left streaming by the previous run"
+        );
+    }
+    let agents = match &settings.chat.agents_file {
+        Some(path) => agents::Registry::load(path.clone()),
+        None => agents::Registry::none(),
+    };
+    let hub = Arc::new(hub::Hub::new());
+    let engine = engine::Engine::new(pool.clone(), hub, settings.clone(), agents.clone())
+        .map_err(|e| DaemonError::Http(std::io::Error::other(e)))?;
+    let watcher = settings
+        .chat
+        .agents_file
+        .is_some()
+        .then(|| agents.spawn_watcher(engine.stopping()));
+    match engine::runner::resume_queued(&engine).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(chats = n, "resumed queued messages"),
+        Err(e) => tracing::error!(error = %e, "cannot resume queued messages"),
+    }
     let grpc = tonic::service::Routes::new(ChatServiceServer::new(grpc::ChatServiceImpl::new(
         pool.clone(),
     )));
     let service = Service {
         kind: KIND,
-        api: axum::Router::new(),
+        api: routes::router(routes::AppState {
+            engine: engine.clone(),
+        }),
         grpc,
         grpc_service_name: SERVICE_NAME,
+        own_ws: true,
+    };
+    let grace = Duration::from_secs(settings.shutdown_grace_secs);
+    let shutdown = async move {
+        shutdown.await;
+        // Finalise running turns first so their clients get the last frames.
+        engine.shutdown(grace / 2).await;
+        if let Some(w) = watcher {
+            w.abort();
+        }
     };
     daemon::serve::<Assets>(settings, pool, listeners, service, shutdown).await
 }

@@ -35,6 +35,7 @@ pub async fn run(
         api: axum::Router::new(),
         grpc,
         grpc_service_name: SERVICE_NAME,
+        own_ws: false,
     };
     daemon::serve::<Assets>(settings, pool, listeners, service, shutdown).await
 }

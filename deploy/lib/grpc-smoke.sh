@@ -4,8 +4,8 @@
 #   deploy/lib/grpc-smoke.sh <chat_grpc> <term_grpc> <coder_grpc>    e.g. 127.0.0.1:9510 ...
 #
 # Per daemon: `list` shows its service, grpc.health.v1.Health and the v1alpha reflection
-# service; Health/Check answers SERVING. Plus calls expected to answer Unimplemented
-# (UNIMPLEMENTED_CHECKS below: drop an entry when its method lands).
+# service; Health/Check answers SERVING. Plus calls with a known answer code
+# (CODE_CHECKS below; a method that has not landed yet answers Unimplemented).
 # BOO_GRPC__TOKEN, when set, is sent as `authorization: Bearer <token>`.
 set -euo pipefail
 
@@ -24,9 +24,12 @@ declare -A SERVICE=(
 	[term]=boo.term.v1.TermService
 	[coder]=boo.coder.v1.CoderService
 )
-# daemon|method|request json
-UNIMPLEMENTED_CHECKS=(
-	'chat|boo.chat.v1.ChatService/GetTranscript|{"chatId":"00000000-0000-0000-0000-000000000000"}'
+# daemon|method|request json|expected grpcurl "Code:"
+CODE_CHECKS=(
+	'chat|boo.chat.v1.ChatService/GetTranscript|{"chatId":"00000000-0000-0000-0000-000000000000"}|NotFound'
+	'chat|boo.chat.v1.ChatService/GetTranscript|{"chatId":"not-a-uuid"}|InvalidArgument'
+	'coder|boo.coder.v1.CoderService/WorktreeRisk|{"sessionId":"00000000-0000-0000-0000-000000000000"}|Unimplemented'
+	'term|boo.term.v1.TermService/ListSessions|{}|Unimplemented'
 )
 
 GRPCURL=(grpcurl -plaintext -max-time 10 -connect-timeout 5)
@@ -70,14 +73,14 @@ for daemon in chat term coder; do
 	fi
 done
 
-for check in "${UNIMPLEMENTED_CHECKS[@]}"; do
-	IFS='|' read -r daemon method body <<<"$check"
+for check in "${CODE_CHECKS[@]}"; do
+	IFS='|' read -r daemon method body code <<<"$check"
 	addr=${ADDR[$daemon]}
 	out=$("${GRPCURL[@]}" -d "$body" "$addr" "$method" 2>&1) || true
-	if grep -qE 'Code: Unimplemented' <<<"$out"; then
-		pass "$daemon $method answers Unimplemented"
+	if grep -qE "Code: $code\$" <<<"$out"; then
+		pass "$daemon $method $body answers $code"
 	else
-		fail "$daemon $method answers Unimplemented" "$out"
+		fail "$daemon $method $body answers $code" "$out"
 	fi
 done
 

@@ -99,6 +99,9 @@ pub struct Service {
     /// The daemon's gRPC service(s).
     pub grpc: Routes,
     pub grpc_service_name: &'static str,
+    /// The daemon serves its own `/api/ws` (session streams) instead of the
+    /// connection-only one here.
+    pub own_ws: bool,
 }
 
 #[derive(Clone)]
@@ -125,10 +128,13 @@ pub async fn serve<E: RustEmbed + 'static>(
         stopping: stopping.clone(),
     };
     let auth = Arc::new(settings.auth.clone());
-    let app = Router::new()
+    let mut base_routes = Router::new()
         .route("/healthz", get(healthz))
-        .route("/api/whoami", get(whoami))
-        .route("/api/ws", get(ws))
+        .route("/api/whoami", get(whoami));
+    if !service.own_ws {
+        base_routes = base_routes.route("/api/ws", get(ws));
+    }
+    let app = base_routes
         .with_state(base)
         .merge(service.api)
         .fallback(crate::web::fallback::<E>)

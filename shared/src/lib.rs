@@ -19,6 +19,7 @@ pub mod db;
 pub mod error;
 pub mod frames;
 pub mod grpc;
+pub mod pathguard;
 pub mod telemetry;
 pub mod ts;
 pub mod web;

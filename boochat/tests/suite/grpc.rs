@@ -27,15 +27,32 @@ async fn serves_health_and_both_reflection_versions() {
 }
 
 #[tokio::test]
-async fn unimplemented_methods_say_so() {
+async fn get_transcript_rejects_bad_ids_and_unknown_chats() {
     let (daemon, _db) = super::start(|_| {}).await;
     let mut client = ChatServiceClient::new(channel(&daemon.grpc_url()).await);
     let status = client
         .get_transcript(GetTranscriptRequest::default())
         .await
         .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::Unimplemented);
-    assert!(!status.message().is_empty());
+    assert_eq!(
+        (status.code(), status.message()),
+        (
+            tonic::Code::InvalidArgument,
+            "chat_id must be a UUID, got \"\""
+        )
+    );
+    let missing = "00000000-0000-0000-0000-000000000001";
+    let status = client
+        .get_transcript(GetTranscriptRequest {
+            chat_id: missing.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (status.code(), status.message().to_owned()),
+        (tonic::Code::NotFound, format!("no chat {missing}"))
+    );
     daemon.stop().await.unwrap();
 }
 
@@ -79,7 +96,8 @@ async fn token_guards_everything_but_health() {
         .get_transcript(GetTranscriptRequest::default())
         .await
         .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::Unimplemented);
+    // Past the token check: the request itself is judged.
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
     daemon.stop().await.unwrap();
 }
 

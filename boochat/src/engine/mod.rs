@@ -1,0 +1,257 @@
+//! The chat engine (CHAT-2/3/4): the model client, the turn loop with its tools,
+//! and the per-chat runner that queues messages sent while a turn runs. A library
+//! module so `boochat acp` can reuse it.
+
+pub mod context;
+pub mod llm;
+pub mod runner;
+pub mod textcalls;
+pub mod think;
+pub mod turn;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use boo_shared::config::Settings;
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use uuid::Uuid;
+
+use crate::agents::{AgentDef, Registry};
+use crate::hub::Hub;
+use crate::tools::{Limits, OutputStore, ToolContext, ToolRegistry};
+
+pub use runner::Running;
+
+/// The engine-owned tool that waits for the owner.
+pub const ASK_USER_INPUT: &str = "ask_user_input";
+
+/// A tool call the model made (native or parsed from text).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    /// A JSON object.
+    pub arguments: serde_json::Value,
+}
+
+pub struct Engine {
+    pub pool: PgPool,
+    pub hub: Arc<Hub>,
+    pub llm: llm::LlmClient,
+    pub tools: ToolRegistry,
+    pub agents: Arc<Registry>,
+    pub settings: Arc<Settings>,
+    http: reqwest::Client,
+    /// Serialises "is a turn running? then queue, else start" per daemon.
+    gate: tokio::sync::Mutex<()>,
+    running: Mutex<HashMap<Uuid, Running>>,
+    /// Open `ask_user_input` questions: (chat, call id) → the waiting turn.
+    questions: Mutex<HashMap<(Uuid, String), oneshot::Sender<String>>>,
+    default_model: tokio::sync::Mutex<Option<String>>,
+    tasks: TaskTracker,
+    stopping: CancellationToken,
+}
+
+/// Full tool outputs live in `message_parts.result`.
+struct DbOutputs {
+    pool: PgPool,
+    chat_id: Uuid,
+}
+
+#[async_trait::async_trait]
+impl OutputStore for DbOutputs {
+    async fn full_output(&self, call_id: &str) -> Option<String> {
+        crate::store::messages::tool_result(&self.pool, self.chat_id, call_id)
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
+impl Engine {
+    pub fn new(
+        pool: PgPool,
+        hub: Arc<Hub>,
+        settings: Arc<Settings>,
+        agents: Arc<Registry>,
+    ) -> Result<Arc<Self>, reqwest::Error> {
+        let llm = llm::LlmClient::new(&settings.llm)?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("boochat/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Arc::new(Self {
+            pool,
+            hub,
+            llm,
+            tools: ToolRegistry::read_only(),
+            agents,
+            settings,
+            http,
+            gate: tokio::sync::Mutex::new(()),
+            running: Mutex::new(HashMap::new()),
+            questions: Mutex::new(HashMap::new()),
+            default_model: tokio::sync::Mutex::new(None),
+            tasks: TaskTracker::new(),
+            stopping: CancellationToken::new(),
+        }))
+    }
+
+    /// OpenAI `tools` for a turn: the registry's (whitelisted by the agent) plus
+    /// `ask_user_input` unless the whitelist leaves it out.
+    pub fn tool_specs(&self, agent: Option<&AgentDef>) -> Vec<serde_json::Value> {
+        let whitelist = agent.and_then(|a| a.tools.as_deref());
+        let mut specs = self.tools.openai_specs(whitelist);
+        if whitelist.is_none_or(|w| w.iter().any(|t| t == ASK_USER_INPUT)) {
+            specs.push(turn::ask_user_input_spec());
+        }
+        specs
+    }
+
+    fn allowed(agent: Option<&AgentDef>, name: &str) -> bool {
+        agent
+            .and_then(|a| a.tools.as_deref())
+            .is_none_or(|w| w.iter().any(|t| t == name))
+    }
+
+    /// Run one call: `(stored result, is_error, truncated)`.
+    async fn call_tool(&self, spec: &turn::TurnSpec, call: &ToolCall) -> (String, bool, bool) {
+        if !Self::allowed(spec.agent.as_ref(), &call.name) {
+            return (
+                format!("error: tool {:?} is not available to this agent", call.name),
+                true,
+                false,
+            );
+        }
+        if let Some(raw) = call.arguments.get("__unparsed") {
+            return (
+                format!("error: the arguments are not valid JSON: {raw}"),
+                true,
+                false,
+            );
+        }
+        if call.name == ASK_USER_INPUT {
+            return self.ask(spec.chat_id, call).await;
+        }
+        let Some(root) = spec.project_root.clone() else {
+            return (
+                "error: this chat has no project directory to read".into(),
+                true,
+                false,
+            );
+        };
+        let ctx = ToolContext {
+            root,
+            http: self.http.clone(),
+            web_search_url: self.settings.chat.web_search_url.clone(),
+            outputs: Arc::new(DbOutputs {
+                pool: self.pool.clone(),
+                chat_id: spec.chat_id,
+            }),
+            limits: Limits {
+                max_output_bytes: self.settings.chat.tool_output_bytes,
+                ..Limits::default()
+            },
+        };
+        match self
+            .tools
+            .call(&ctx, &call.id, &call.name, call.arguments.clone())
+            .await
+        {
+            Ok(out) => {
+                let truncated = out.truncated;
+                (out.full.unwrap_or(out.content), false, truncated)
+            }
+            Err(e) => (format!("error: {e}"), true, false),
+        }
+    }
+
+    /// Wait for the owner's answer to an `ask_user_input` card.
+    async fn ask(&self, chat_id: Uuid, call: &ToolCall) -> (String, bool, bool) {
+        let question = call
+            .arguments
+            .get("question")
+            .and_then(|q| q.as_str())
+            .unwrap_or_default();
+        if question.trim().is_empty() {
+            return (
+                "error: ask_user_input needs a non-empty \"question\"".into(),
+                true,
+                false,
+            );
+        }
+        let (tx, rx) = oneshot::channel();
+        self.questions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((chat_id, call.id.clone()), tx);
+        let answer = rx.await;
+        self.questions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(chat_id, call.id.clone()));
+        match answer {
+            Ok(a) => (a, false, false),
+            Err(_) => ("error: the question was withdrawn".into(), true, false),
+        }
+    }
+
+    /// Deliver an answer; false when no turn is waiting on that call.
+    pub fn answer(&self, chat_id: Uuid, call_id: &str, answer: String) -> bool {
+        let tx = self
+            .questions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(chat_id, call_id.to_owned()));
+        tx.is_some_and(|tx| tx.send(answer).is_ok())
+    }
+
+    /// The model a chat uses: the agent's, else `llm.default_model`, else the
+    /// server's first.
+    pub async fn model_for(&self, agent: Option<&AgentDef>) -> Result<String, llm::LlmError> {
+        if let Some(m) = agent.and_then(|a| a.model.clone()) {
+            return Ok(m);
+        }
+        if let Some(m) = self.settings.llm.default_model.clone() {
+            return Ok(m);
+        }
+        let mut cached = self.default_model.lock().await;
+        if let Some(m) = cached.clone() {
+            return Ok(m);
+        }
+        let models = self.llm.models().await?;
+        let first = models
+            .into_iter()
+            .next()
+            .map(|m| m.id)
+            .ok_or(llm::LlmError::NoModels)?;
+        *cached = Some(first.clone());
+        Ok(first)
+    }
+
+    /// Cancelled when the daemon begins to stop.
+    pub fn stopping(&self) -> CancellationToken {
+        self.stopping.clone()
+    }
+
+    /// Cancel every turn and wait (bounded) until each is finalised.
+    pub async fn shutdown(&self, limit: Duration) {
+        self.stopping.cancel();
+        runner::interrupt_all(self);
+        self.tasks.close();
+        if tokio::time::timeout(limit, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "turns did not finish within {limit:?}; they are finalised at next start"
+            );
+        }
+    }
+}

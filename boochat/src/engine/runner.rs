@@ -1,0 +1,336 @@
+//! Per-chat turn ownership: one turn at a time per chat, messages sent meanwhile
+//! are stored `queued` and run next, Stop cancels the running turn at once. Turns
+//! belong to the server: closing the browser changes nothing.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use boo_shared::chat::{MessageAccepted, MessageStatus, Role, Status, Usage};
+use boo_shared::error::ApiError;
+use boo_shared::frames::ServerFrame;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::Engine;
+use super::turn::{self, Interrupt, TurnSpec};
+use crate::store::{chats, messages};
+
+/// Longest message accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 200_000;
+
+/// The running turn of a chat.
+pub struct Running {
+    cancel: CancellationToken,
+    reason: Arc<Mutex<Interrupt>>,
+}
+
+impl Running {
+    fn new() -> Self {
+        Self {
+            cancel: CancellationToken::new(),
+            reason: Arc::new(Mutex::new(Interrupt::Stopped)),
+        }
+    }
+}
+
+fn publish_chat(engine: &Engine, session_id: Uuid, chat: boo_shared::chat::Chat) {
+    engine
+        .hub
+        .publish(session_id, ServerFrame::ChatUpdated { chat });
+}
+
+async fn publish_chat_state(engine: &Engine, session_id: Uuid, chat_id: Uuid) {
+    if let Ok(chat) = chats::get(&engine.pool, chat_id).await {
+        publish_chat(engine, session_id, chat);
+    }
+}
+
+async fn publish_user_message(engine: &Engine, session_id: Uuid, id: Uuid) {
+    match messages::get(&engine.pool, id).await {
+        Ok(message) => engine.hub.publish(
+            session_id,
+            ServerFrame::UserMessage {
+                chat_id: message.chat_id,
+                message,
+            },
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read back a user message");
+            0
+        }
+    };
+}
+
+/// Accept a message: start a turn, or queue it behind the running one.
+pub async fn submit(
+    engine: &Arc<Engine>,
+    chat_id: Uuid,
+    content: &str,
+) -> Result<MessageAccepted, ApiError> {
+    if content.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_message",
+            "content must not be empty",
+        ));
+    }
+    if content.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ApiError::bad_request(
+            "message_too_long",
+            format!("content is longer than {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    let chat = chats::get(&engine.pool, chat_id).await?;
+    if chat.status == Status::Archived {
+        return Err(ApiError::conflict(
+            "chat_archived",
+            "the chat is archived; restore it first",
+        ));
+    }
+    if engine.stopping.is_cancelled() {
+        return Err(ApiError::unavailable(
+            "shutting_down",
+            "boochat is shutting down",
+        ));
+    }
+    let reply_id = Uuid::new_v4();
+    let _gate = engine.gate.lock().await;
+    let busy = engine
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains_key(&chat_id);
+    let (status, metadata) = if busy {
+        (MessageStatus::Queued, json!({"reply_id": reply_id}))
+    } else {
+        (MessageStatus::Complete, json!({}))
+    };
+    let user_id =
+        messages::insert(&engine.pool, chat_id, Role::User, status, content, metadata).await?;
+    publish_user_message(engine, chat.session_id, user_id).await;
+    if !busy {
+        start(engine, chat_id, chat.session_id, reply_id);
+    }
+    Ok(MessageAccepted {
+        user_message_id: user_id,
+        assistant_message_id: reply_id,
+        queued: busy,
+    })
+}
+
+/// Cancel the running turn of a chat. False when none runs.
+pub fn stop(engine: &Engine, chat_id: Uuid) -> bool {
+    let running = engine.running.lock().unwrap_or_else(|e| e.into_inner());
+    match running.get(&chat_id) {
+        Some(r) => {
+            *r.reason.lock().unwrap_or_else(|e| e.into_inner()) = Interrupt::Stopped;
+            r.cancel.cancel();
+            true
+        }
+        None => false,
+    }
+}
+
+/// Shutdown: every running turn ends as cancelled.
+pub fn interrupt_all(engine: &Engine) {
+    let running = engine.running.lock().unwrap_or_else(|e| e.into_inner());
+    for r in running.values() {
+        *r.reason.lock().unwrap_or_else(|e| e.into_inner()) = Interrupt::Shutdown;
+        r.cancel.cancel();
+    }
+}
+
+pub fn is_running(engine: &Engine, chat_id: Uuid) -> bool {
+    engine
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains_key(&chat_id)
+}
+
+/// Register the chat as running and spawn its loop. Call with the gate held.
+fn start(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id: Uuid) {
+    engine
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(chat_id, Running::new());
+    let engine2 = engine.clone();
+    engine
+        .tasks
+        .spawn(async move { chat_loop(engine2, chat_id, session_id, reply_id).await });
+}
+
+async fn chat_loop(engine: Arc<Engine>, chat_id: Uuid, session_id: Uuid, mut reply_id: Uuid) {
+    loop {
+        run_one(&engine, chat_id, session_id, reply_id).await;
+        let _gate = engine.gate.lock().await;
+        let next = if engine.stopping.is_cancelled() {
+            None
+        } else {
+            match messages::next_queued(&engine.pool, chat_id).await {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::error!(error = %e, %chat_id, "cannot read the queue");
+                    None
+                }
+            }
+        };
+        match next {
+            Some((user_id, reply)) => {
+                if let Err(e) = messages::dequeue(&engine.pool, user_id).await {
+                    tracing::error!(error = %e, %chat_id, "cannot dequeue");
+                    engine
+                        .running
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&chat_id);
+                    break;
+                }
+                engine.hub.publish(
+                    session_id,
+                    ServerFrame::MessageStatus {
+                        chat_id,
+                        message_id: user_id,
+                        status: MessageStatus::Complete,
+                    },
+                );
+                engine
+                    .running
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(chat_id, Running::new());
+                reply_id = reply;
+            }
+            None => {
+                engine
+                    .running
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&chat_id);
+                break;
+            }
+        }
+    }
+    publish_chat_state(&engine, session_id, chat_id).await;
+}
+
+async fn project_root(engine: &Engine, session_id: Uuid) -> Option<PathBuf> {
+    sqlx::query_scalar::<_, String>(
+        "SELECT p.path FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(&engine.pool)
+    .await
+    .ok()
+    .flatten()
+    .map(PathBuf::from)
+}
+
+async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id: Uuid) {
+    let (cancel, reason) = {
+        let running = engine.running.lock().unwrap_or_else(|e| e.into_inner());
+        match running.get(&chat_id) {
+            Some(r) => (r.cancel.clone(), r.reason.clone()),
+            None => return,
+        }
+    };
+    let chat = match chats::get(&engine.pool, chat_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, %chat_id, "chat vanished before its turn");
+            return;
+        }
+    };
+    let (agent, agent_error) = match chat.agent.as_deref() {
+        None => (None, None),
+        Some(name) => match engine.agents.get(name) {
+            Some(a) => (Some(a), None),
+            None => (
+                None,
+                Some(format!(
+                    "agent {name:?} is not defined in the agents registry"
+                )),
+            ),
+        },
+    };
+    let model = match &agent_error {
+        Some(e) => Err(e.clone()),
+        None => engine
+            .model_for(agent.as_ref())
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    let model_name = model.as_ref().ok().cloned();
+    if let Err(e) = messages::start_assistant(
+        &engine.pool,
+        reply_id,
+        chat_id,
+        model_name.as_deref(),
+        chat.agent.as_deref(),
+    )
+    .await
+    {
+        tracing::error!(error = %e, %chat_id, "cannot start the assistant message");
+        return;
+    }
+    match messages::get(&engine.pool, reply_id).await {
+        Ok(message) => {
+            engine
+                .hub
+                .publish(session_id, ServerFrame::MessageStarted { chat_id, message });
+        }
+        Err(e) => tracing::error!(error = %e, "cannot read back the assistant message"),
+    }
+    publish_chat_state(engine, session_id, chat_id).await;
+    let model = match model {
+        Ok(m) => m,
+        Err(error) => {
+            let w = super::writer::TurnWriter::new(
+                engine.pool.clone(),
+                engine.hub.clone(),
+                session_id,
+                chat_id,
+                reply_id,
+            );
+            if let Err(e) = w
+                .finish(MessageStatus::Failed, &Usage::default(), Some(&error))
+                .await
+            {
+                tracing::error!(error = %e, "cannot finalise a failed turn");
+            }
+            return;
+        }
+    };
+    let spec = TurnSpec {
+        session_id,
+        chat_id,
+        message_id: reply_id,
+        agent,
+        model,
+        project_root: project_root(engine, session_id).await,
+    };
+    turn::run(engine.clone(), spec, cancel, reason).await;
+}
+
+/// After a restart: run the queues that were waiting.
+pub async fn resume_queued(engine: &Arc<Engine>) -> Result<usize, sqlx::Error> {
+    let chats_with_queue = messages::chats_with_queue(&engine.pool).await?;
+    let mut resumed = 0;
+    for chat_id in chats_with_queue {
+        let _gate = engine.gate.lock().await;
+        if is_running(engine, chat_id) {
+            continue;
+        }
+        let Some((user_id, reply)) = messages::next_queued(&engine.pool, chat_id).await? else {
+            continue;
+        };
+        let Ok(session_id) = chats::session_of(&engine.pool, chat_id).await else {
+            continue;
+        };
+        messages::dequeue(&engine.pool, user_id).await?;
+        start(engine, chat_id, session_id, reply);
+        resumed += 1;
+    }
+    Ok(resumed)
+}

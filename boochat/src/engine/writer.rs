@@ -1,0 +1,250 @@
+//! What a running turn writes: parts and content to Postgres (text batched every
+//! [`FLUSH_EVERY`], tool calls and results at once) and frames to the hub.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use boo_shared::chat::{MessageStatus, PartKind, Usage};
+use boo_shared::frames::{ServerFrame, UsagePhase};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::hub::Hub;
+use crate::store::messages::{self, NewPart};
+
+/// A kill loses at most this much streamed text.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
+
+struct TextPart {
+    id: Uuid,
+    text: String,
+    dirty: bool,
+}
+
+pub struct TurnWriter {
+    pool: PgPool,
+    hub: Arc<Hub>,
+    pub session_id: Uuid,
+    pub chat_id: Uuid,
+    pub message_id: Uuid,
+    parts: Vec<TextPart>,
+    /// Index in `parts` of the text/reasoning part being appended to, if the last
+    /// part written was that kind.
+    open: Option<(PartKind, usize)>,
+    next_ordinal: i32,
+    /// Visible text: every text part concatenated.
+    pub content: String,
+    content_dirty: bool,
+    last_flush: Instant,
+}
+
+impl TurnWriter {
+    pub fn new(
+        pool: PgPool,
+        hub: Arc<Hub>,
+        session_id: Uuid,
+        chat_id: Uuid,
+        message_id: Uuid,
+    ) -> Self {
+        Self {
+            pool,
+            hub,
+            session_id,
+            chat_id,
+            message_id,
+            parts: Vec::new(),
+            open: None,
+            next_ordinal: 0,
+            content: String::new(),
+            content_dirty: false,
+            last_flush: Instant::now(),
+        }
+    }
+
+    pub fn publish(&self, frame: ServerFrame) {
+        self.hub.publish(self.session_id, frame);
+    }
+
+    async fn new_part(&mut self, p: NewPart<'_>) -> Result<Uuid, sqlx::Error> {
+        let ordinal = self.next_ordinal;
+        self.next_ordinal += 1;
+        messages::insert_part(&self.pool, self.message_id, ordinal, &p).await
+    }
+
+    async fn append(&mut self, kind: PartKind, text: &str) -> Result<(), sqlx::Error> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let idx = match self.open {
+            Some((k, i)) if k == kind => i,
+            _ => {
+                let id = self
+                    .new_part(NewPart {
+                        kind: Some(kind),
+                        content: Some(""),
+                        ..NewPart::default()
+                    })
+                    .await?;
+                self.parts.push(TextPart {
+                    id,
+                    text: String::new(),
+                    dirty: false,
+                });
+                let i = self.parts.len() - 1;
+                self.open = Some((kind, i));
+                i
+            }
+        };
+        let part = &mut self.parts[idx];
+        part.text.push_str(text);
+        part.dirty = true;
+        if kind == PartKind::Text {
+            self.content.push_str(text);
+            self.content_dirty = true;
+        }
+        if self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn text(&mut self, text: &str) -> Result<(), sqlx::Error> {
+        self.append(PartKind::Text, text).await?;
+        self.publish(ServerFrame::Delta {
+            chat_id: self.chat_id,
+            message_id: self.message_id,
+            text: text.to_owned(),
+        });
+        Ok(())
+    }
+
+    pub async fn reasoning(&mut self, text: &str) -> Result<(), sqlx::Error> {
+        self.append(PartKind::Reasoning, text).await?;
+        self.publish(ServerFrame::ReasoningDelta {
+            chat_id: self.chat_id,
+            message_id: self.message_id,
+            text: text.to_owned(),
+        });
+        Ok(())
+    }
+
+    /// Persist pending text now.
+    pub async fn flush(&mut self) -> Result<(), sqlx::Error> {
+        self.last_flush = Instant::now();
+        let dirty: Vec<(Uuid, &str)> = self
+            .parts
+            .iter()
+            .filter(|p| p.dirty)
+            .map(|p| (p.id, p.text.as_str()))
+            .collect();
+        if dirty.is_empty() && !self.content_dirty {
+            return Ok(());
+        }
+        messages::flush_text(&self.pool, self.message_id, &dirty, &self.content).await?;
+        for p in &mut self.parts {
+            p.dirty = false;
+        }
+        self.content_dirty = false;
+        Ok(())
+    }
+
+    pub async fn tool_call(
+        &mut self,
+        call_id: &str,
+        name: &str,
+        args: &serde_json::Value,
+    ) -> Result<(), sqlx::Error> {
+        self.flush().await?;
+        self.open = None;
+        self.new_part(NewPart {
+            kind: Some(PartKind::ToolCall),
+            tool_name: Some(name),
+            call_id: Some(call_id),
+            args: Some(args),
+            ..NewPart::default()
+        })
+        .await?;
+        self.publish(ServerFrame::ToolCall {
+            chat_id: self.chat_id,
+            message_id: self.message_id,
+            call_id: call_id.to_owned(),
+            name: name.to_owned(),
+            arguments: args.clone(),
+        });
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn tool_result(
+        &mut self,
+        call_id: &str,
+        name: &str,
+        stored: &str,
+        shown: &str,
+        is_error: bool,
+        truncated: bool,
+        duration: Duration,
+    ) -> Result<(), sqlx::Error> {
+        self.open = None;
+        let duration_ms = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
+        self.new_part(NewPart {
+            kind: Some(PartKind::ToolResult),
+            tool_name: Some(name),
+            call_id: Some(call_id),
+            result: Some(stored),
+            result_bytes: i32::try_from(stored.len()).ok(),
+            truncated,
+            is_error,
+            duration_ms: i32::try_from(duration_ms).ok(),
+            ..NewPart::default()
+        })
+        .await?;
+        self.publish(ServerFrame::ToolResult {
+            chat_id: self.chat_id,
+            message_id: self.message_id,
+            call_id: call_id.to_owned(),
+            name: name.to_owned(),
+            result: shown.to_owned(),
+            is_error,
+            truncated,
+            duration_ms,
+        });
+        Ok(())
+    }
+
+    pub fn usage(&self, phase: UsagePhase, usage: &Usage) {
+        self.publish(ServerFrame::Usage {
+            chat_id: self.chat_id,
+            message_id: self.message_id,
+            phase,
+            usage: usage.clone(),
+        });
+    }
+
+    /// Final write and frame. Content is whatever arrived.
+    pub async fn finish(
+        mut self,
+        status: MessageStatus,
+        usage: &Usage,
+        error: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let flushed = self.flush().await;
+        let done = messages::finalize(
+            &self.pool,
+            self.message_id,
+            status,
+            &self.content,
+            usage,
+            error,
+        )
+        .await;
+        self.publish(ServerFrame::MessageComplete {
+            chat_id: self.chat_id,
+            message_id: self.message_id,
+            status,
+            error: error.map(String::from),
+            usage: usage.clone(),
+        });
+        flushed.and(done)
+    }
+}

@@ -1,0 +1,105 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use boo_shared::chat::{Chat, CreateChat, ForkChat, Page, Status, UpdateChat};
+use boo_shared::error::{ApiError, Json, Path, Query};
+use boo_shared::frames::ServerFrame;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::engine::runner;
+use crate::store::{self, chats, cursor::Cursor, sessions};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    status: Option<Status>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+fn check_agent(s: &AppState, agent: Option<&str>) -> Result<(), ApiError> {
+    match agent {
+        Some(name) if s.engine.agents.get(name).is_none() => Err(ApiError::bad_request(
+            "unknown_agent",
+            format!("agent {name:?} is not defined in the agents registry"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn announce(s: &AppState, chat: &Chat) {
+    s.engine.hub.publish(
+        chat.session_id,
+        ServerFrame::ChatUpdated { chat: chat.clone() },
+    );
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    Path(session_id): Path<Uuid>,
+    Json(body): Json<CreateChat>,
+) -> Result<(StatusCode, Json<Chat>), ApiError> {
+    sessions::get(&s.engine.pool, session_id).await?;
+    check_agent(&s, body.agent.as_deref())?;
+    let title = body
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let chat = chats::create(&s.engine.pool, session_id, title, body.agent.as_deref()).await?;
+    announce(&s, &chat);
+    Ok((StatusCode::CREATED, Json(chat)))
+}
+
+pub async fn get(State(s): State<AppState>, Path(id): Path<Uuid>) -> Result<Json<Chat>, ApiError> {
+    Ok(Json(chats::get(&s.engine.pool, id).await?))
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    Path(session_id): Path<Uuid>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<Chat>>, ApiError> {
+    sessions::get(&s.engine.pool, session_id).await?;
+    let limit = store::page_limit(q.limit)?;
+    let after = Cursor::parse(q.cursor.as_deref())?;
+    Ok(Json(
+        chats::list(&s.engine.pool, session_id, q.status, after, limit).await?,
+    ))
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    Json(body): Json<UpdateChat>,
+) -> Result<Json<Chat>, ApiError> {
+    if let Some(agent) = &body.agent {
+        check_agent(&s, agent.as_deref())?;
+    }
+    let chat = chats::update(&s.engine.pool, id, &body).await?;
+    if body.status == Some(Status::Archived) {
+        // An archived chat does not keep generating.
+        runner::stop(&s.engine, id);
+    }
+    announce(&s, &chat);
+    Ok(Json(chat))
+}
+
+pub async fn fork(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Chat>), ApiError> {
+    // The body is optional: empty = fork everything.
+    let upto = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<ForkChat>(&body)
+            .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?
+            .message_id
+    };
+    let chat = chats::fork(&s.engine.pool, id, upto).await?;
+    announce(&s, &chat);
+    Ok((StatusCode::CREATED, Json(chat)))
+}

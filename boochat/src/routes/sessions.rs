@@ -1,0 +1,58 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use boo_shared::chat::{CreateSession, Page, Session, Status, UpdateSession};
+use boo_shared::error::{ApiError, Json, Path, Query};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::store::{self, cursor::Cursor, projects, sessions};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    project_id: Option<Uuid>,
+    status: Option<Status>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    Json(body): Json<CreateSession>,
+) -> Result<(StatusCode, Json<Session>), ApiError> {
+    projects::get(&s.engine.pool, body.project_id).await?;
+    let title = body
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let session = sessions::create(&s.engine.pool, body.project_id, title).await?;
+    Ok((StatusCode::CREATED, Json(session)))
+}
+
+pub async fn get(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Session>, ApiError> {
+    Ok(Json(sessions::get(&s.engine.pool, id).await?))
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<Session>>, ApiError> {
+    let limit = store::page_limit(q.limit)?;
+    let after = Cursor::parse(q.cursor.as_deref())?;
+    Ok(Json(
+        sessions::list(&s.engine.pool, q.project_id, q.status, after, limit).await?,
+    ))
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    Json(body): Json<UpdateSession>,
+) -> Result<Json<Session>, ApiError> {
+    Ok(Json(sessions::update(&s.engine.pool, id, &body).await?))
+}

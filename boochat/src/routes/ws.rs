@@ -1,0 +1,174 @@
+//! `GET /api/ws?session_id=…&last_seq=…`: a session's live frames, with replay of
+//! what a reconnecting client missed. One writer task per socket, fed by a
+//! bounded channel; the reader loop never touches the sink.
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::response::{IntoResponse, Response};
+use boo_shared::error::{ApiError, Query};
+use boo_shared::frames::{ClientFrame, Envelope, ServerFrame};
+use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::sync::{broadcast, mpsc};
+use uuid::Uuid;
+
+use super::AppState;
+use crate::hub::{Frame, Start};
+use crate::store::sessions;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WsQuery {
+    session_id: Option<Uuid>,
+    last_seq: Option<u64>,
+}
+
+pub async fn upgrade(
+    State(s): State<AppState>,
+    Query(q): Query<WsQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(id) = q.session_id
+        && let Err(e) = sessions::get(&s.engine.pool, id).await
+    {
+        return e.into_response();
+    }
+    if q.last_seq.is_some() && q.session_id.is_none() {
+        return ApiError::bad_request("invalid_query", "last_seq needs session_id").into_response();
+    }
+    ws.on_upgrade(move |socket| connection(socket, s, q))
+}
+
+fn text(env: &Envelope) -> Message {
+    Message::Text(serde_json::to_string(env).unwrap_or_default().into())
+}
+
+fn connection_frame(frame: ServerFrame) -> Message {
+    text(&Envelope::connection(frame))
+}
+
+fn session_frame(session_id: Uuid, frame: ServerFrame) -> Message {
+    text(&Envelope {
+        seq: 0,
+        session_id: Some(session_id),
+        frame,
+    })
+}
+
+struct Subscription {
+    session_id: Uuid,
+    rx: broadcast::Receiver<Frame>,
+}
+
+/// Subscribe and queue the replay (or a resync) for the writer.
+async fn subscribe(
+    s: &AppState,
+    out: &mpsc::Sender<Message>,
+    session_id: Uuid,
+    last_seq: Option<u64>,
+) -> Option<Subscription> {
+    let (start, rx) = s.engine.hub.subscribe(session_id, last_seq);
+    match start {
+        Start::Replay(frames) => {
+            for (_, f) in frames {
+                if out.send(Message::Text(f.to_string().into())).await.is_err() {
+                    return None;
+                }
+            }
+        }
+        Start::Resync(reason) => {
+            out.send(session_frame(session_id, ServerFrame::Resync { reason }))
+                .await
+                .ok()?;
+        }
+    }
+    Some(Subscription { session_id, rx })
+}
+
+async fn next_frame(
+    sub: &mut Option<Subscription>,
+) -> Option<Result<Frame, broadcast::error::RecvError>> {
+    match sub {
+        Some(s) => Some(s.rx.recv().await),
+        None => std::future::pending().await,
+    }
+}
+
+async fn connection(socket: WebSocket, s: AppState, q: WsQuery) {
+    let (mut sink, mut stream) = socket.split();
+    let (out, mut outbox) = mpsc::channel::<Message>(256);
+    let writer = tokio::spawn(async move {
+        while let Some(m) = outbox.recv().await {
+            let closing = matches!(m, Message::Close(_));
+            if sink.send(m).await.is_err() || closing {
+                break;
+            }
+        }
+    });
+    let hello = connection_frame(ServerFrame::Hello {
+        daemon: crate::KIND.name().into(),
+        version: boo_shared::VERSION.into(),
+    });
+    if out.send(hello).await.is_err() {
+        return;
+    }
+    let mut sub = match q.session_id {
+        Some(id) => subscribe(&s, &out, id, q.last_seq).await,
+        None => None,
+    };
+    let stopping = s.engine.stopping();
+    loop {
+        tokio::select! {
+            () = stopping.cancelled() => {
+                let _ = out.send(Message::Close(Some(CloseFrame {
+                    code: close_code::AWAY,
+                    reason: "boochat shutting down".into(),
+                }))).await;
+                break;
+            }
+            frame = next_frame(&mut sub) => match frame {
+                Some(Ok((_, f))) => {
+                    if out.send(Message::Text(f.to_string().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Err(broadcast::error::RecvError::Lagged(n))) => {
+                    let Some(sid) = sub.as_ref().map(|s| s.session_id) else { break };
+                    let reason = format!("this connection fell {n} frames behind");
+                    if out.send(session_frame(sid, ServerFrame::Resync { reason })).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Err(broadcast::error::RecvError::Closed)) | None => break,
+            },
+            msg = stream.next() => {
+                let text = match msg {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => continue,
+                };
+                match serde_json::from_str::<ClientFrame>(&text) {
+                    Ok(ClientFrame::Ping) => {}
+                    Ok(ClientFrame::Resume { session_id, last_seq }) => {
+                        if sessions::get(&s.engine.pool, session_id).await.is_err() {
+                            let _ = out.send(connection_frame(ServerFrame::Error {
+                                code: "not_found".into(),
+                                message: format!("no session {session_id}"),
+                            })).await;
+                            continue;
+                        }
+                        sub = subscribe(&s, &out, session_id, Some(last_seq)).await;
+                    }
+                    Err(e) => {
+                        let _ = out.send(connection_frame(ServerFrame::Error {
+                            code: "bad_frame".into(),
+                            message: e.to_string(),
+                        })).await;
+                    }
+                }
+            }
+        }
+    }
+    drop(out);
+    let _ = writer.await;
+}

@@ -1,0 +1,217 @@
+use boo_shared::chat::{Chat, Page, Status, UpdateChat};
+use boo_shared::error::ApiError;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::cursor::{Cursor, paginate};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    session_id: Uuid,
+    title: Option<String>,
+    status: String,
+    agent: Option<String>,
+    forked_from_chat_id: Option<Uuid>,
+    forked_from_message_id: Option<Uuid>,
+    busy: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Chat {
+    fn from(r: Row) -> Self {
+        Self {
+            id: r.id,
+            session_id: r.session_id,
+            title: r.title,
+            status: super::parse_status(&r.status),
+            agent: r.agent,
+            forked_from_chat_id: r.forked_from_chat_id,
+            forked_from_message_id: r.forked_from_message_id,
+            busy: r.busy,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "c.id, c.session_id, c.title, c.status, c.agent, c.forked_from_chat_id,
+    c.forked_from_message_id,
+    EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = c.id AND m.status = 'streaming') AS busy,
+    c.created_at, c.updated_at";
+
+fn write_error(e: sqlx::Error) -> ApiError {
+    match super::constraint(&e) {
+        Some("chats_title_chk") => {
+            ApiError::bad_request("invalid_title", "title must be at most 500 characters")
+        }
+        Some("chats_agent_chk") => ApiError::bad_request("invalid_agent", "invalid agent name"),
+        Some("chats_session_id_fkey") => ApiError::not_found("no such session"),
+        _ => e.into(),
+    }
+}
+
+pub async fn create(
+    pool: &PgPool,
+    session_id: Uuid,
+    title: Option<&str>,
+    agent: Option<&str>,
+) -> Result<Chat, ApiError> {
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO chats (session_id, title, agent) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(session_id)
+    .bind(title)
+    .bind(agent)
+    .fetch_one(pool)
+    .await
+    .map_err(write_error)?;
+    get(pool, id).await
+}
+
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Chat, ApiError> {
+    sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM chats c WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .map(Chat::from)
+        .ok_or_else(|| ApiError::not_found(format!("no chat {id}")))
+}
+
+/// Oldest first (tab order).
+pub async fn list(
+    pool: &PgPool,
+    session_id: Uuid,
+    status: Option<Status>,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Page<Chat>, ApiError> {
+    let rows = sqlx::query_as::<_, Row>(&format!(
+        "SELECT {COLUMNS} FROM chats c
+         WHERE c.session_id = $1
+           AND ($2::text IS NULL OR c.status = $2)
+           AND ($3::timestamptz IS NULL OR (c.created_at, c.id) > ($3, $4))
+         ORDER BY c.created_at, c.id LIMIT $5"
+    ))
+    .bind(session_id)
+    .bind(status.map(Status::as_str))
+    .bind(after.map(|c| c.at))
+    .bind(after.map(|c| c.id))
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let (rows, next_cursor) = paginate(rows, limit, |r| (r.created_at, r.id));
+    Ok(Page {
+        items: rows.into_iter().map(Chat::from).collect(),
+        next_cursor,
+    })
+}
+
+pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateChat) -> Result<Chat, ApiError> {
+    let found: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE chats SET
+            title = CASE WHEN $2 THEN $3 ELSE title END,
+            status = coalesce($4, status),
+            agent = CASE WHEN $5 THEN $6 ELSE agent END
+         WHERE id = $1 RETURNING id",
+    )
+    .bind(id)
+    .bind(patch.title.is_some())
+    .bind(
+        patch
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty()),
+    )
+    .bind(patch.status.map(Status::as_str))
+    .bind(patch.agent.is_some())
+    .bind(patch.agent.clone().flatten())
+    .fetch_optional(pool)
+    .await
+    .map_err(write_error)?;
+    match found {
+        Some(id) => get(pool, id).await,
+        None => Err(ApiError::not_found(format!("no chat {id}"))),
+    }
+}
+
+/// Copy a chat's finished messages (with their parts) up to and including
+/// `upto` (default: all) into a new chat in the same session, in one transaction.
+pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Chat, ApiError> {
+    let mut tx = pool.begin().await?;
+    let src = sqlx::query_as::<_, (Uuid, Option<String>, Option<String>)>(
+        "SELECT session_id, title, agent FROM chats WHERE id = $1 FOR SHARE",
+    )
+    .bind(source)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("no chat {source}")))?;
+    let limit_seq: i64 = match upto {
+        Some(mid) => sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
+            .bind(mid)
+            .bind(source)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_message",
+                    format!("message {mid} is not in chat {source}"),
+                )
+            })?,
+        None => i64::MAX,
+    };
+    let title = format!("Fork of {}", src.1.as_deref().unwrap_or("chat"));
+    let title: String = title.chars().take(500).collect();
+    let new_id: Uuid = sqlx::query_scalar(
+        "INSERT INTO chats (session_id, title, agent, forked_from_chat_id, forked_from_message_id)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(src.0)
+    .bind(&title)
+    .bind(&src.2)
+    .bind(source)
+    .bind(upto)
+    .fetch_one(&mut *tx)
+    .await?;
+    // Copy rows in seq order; map old ids to new ones for the parts.
+    sqlx::query(
+        "WITH src AS (
+            SELECT m.*, gen_random_uuid() AS new_id FROM messages m
+            WHERE m.chat_id = $1 AND m.seq <= $2 AND m.status IN ('complete', 'cancelled', 'failed')
+            ORDER BY m.seq
+         ), ins AS (
+            INSERT INTO messages (id, chat_id, role, status, content, metadata, model, agent,
+                prompt_tokens, completion_tokens, tokens_per_second, prompt_ms, error,
+                started_at, finished_at, created_at)
+            SELECT new_id, $3, role, status, content, metadata, model, agent, prompt_tokens,
+                completion_tokens, tokens_per_second, prompt_ms, error, started_at, finished_at,
+                created_at
+            FROM src ORDER BY seq
+            RETURNING id
+         )
+         INSERT INTO message_parts (message_id, ordinal, kind, content, tool_name, call_id, args,
+             result, result_bytes, truncated, is_error, duration_ms, metadata, created_at)
+         SELECT src.new_id, p.ordinal, p.kind, p.content, p.tool_name, p.call_id, p.args, p.result,
+             p.result_bytes, p.truncated, p.is_error, p.duration_ms, p.metadata, p.created_at
+         FROM message_parts p JOIN src ON src.id = p.message_id",
+    )
+    .bind(source)
+    .bind(limit_seq)
+    .bind(new_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    get(pool, new_id).await
+}
+
+/// The session a chat belongs to.
+pub async fn session_of(pool: &PgPool, chat_id: Uuid) -> Result<Uuid, ApiError> {
+    sqlx::query_scalar("SELECT session_id FROM chats WHERE id = $1")
+        .bind(chat_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no chat {chat_id}")))
+}

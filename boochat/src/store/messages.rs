@@ -1,0 +1,402 @@
+//! Messages and their parts: the transcript, the streaming writes of a turn, and
+//! the restart sweep.
+
+use boo_shared::chat::{Message, MessageStatus, MessageWindow, Part, PartKind, Role, Usage};
+use boo_shared::error::ApiError;
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    chat_id: Uuid,
+    seq: i64,
+    role: String,
+    status: String,
+    content: String,
+    metadata: serde_json::Value,
+    model: Option<String>,
+    agent: Option<String>,
+    prompt_tokens: Option<i32>,
+    completion_tokens: Option<i32>,
+    tokens_per_second: Option<f64>,
+    prompt_ms: Option<f64>,
+    error: Option<String>,
+    created_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    parts: serde_json::Value,
+}
+
+pub fn role_str(r: Role) -> &'static str {
+    match r {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+        Role::System => "system",
+        Role::Tool => "tool",
+    }
+}
+
+pub fn status_str(s: MessageStatus) -> &'static str {
+    match s {
+        MessageStatus::Queued => "queued",
+        MessageStatus::Streaming => "streaming",
+        MessageStatus::Complete => "complete",
+        MessageStatus::Cancelled => "cancelled",
+        MessageStatus::Failed => "failed",
+    }
+}
+
+pub fn kind_str(k: PartKind) -> &'static str {
+    match k {
+        PartKind::Text => "text",
+        PartKind::Reasoning => "reasoning",
+        PartKind::ToolCall => "tool_call",
+        PartKind::ToolResult => "tool_result",
+        PartKind::Plan => "plan",
+    }
+}
+
+fn parse_role(s: &str) -> Role {
+    match s {
+        "user" => Role::User,
+        "system" => Role::System,
+        "tool" => Role::Tool,
+        _ => Role::Assistant,
+    }
+}
+
+fn parse_status(s: &str) -> MessageStatus {
+    match s {
+        "queued" => MessageStatus::Queued,
+        "streaming" => MessageStatus::Streaming,
+        "cancelled" => MessageStatus::Cancelled,
+        "failed" => MessageStatus::Failed,
+        _ => MessageStatus::Complete,
+    }
+}
+
+impl From<Row> for Message {
+    fn from(r: Row) -> Self {
+        let parts: Vec<Part> = serde_json::from_value(r.parts).unwrap_or_else(|e| {
+            tracing::error!(message_id = %r.id, error = %e, "unreadable message parts");
+            Vec::new()
+        });
+        Self {
+            id: r.id,
+            chat_id: r.chat_id,
+            seq: r.seq,
+            role: parse_role(&r.role),
+            status: parse_status(&r.status),
+            content: r.content,
+            metadata: r.metadata,
+            model: r.model,
+            agent: r.agent,
+            usage: Usage {
+                prompt_tokens: r.prompt_tokens,
+                completion_tokens: r.completion_tokens,
+                tokens_per_second: r.tokens_per_second,
+                prompt_ms: r.prompt_ms,
+            },
+            error: r.error,
+            created_at: r.created_at,
+            finished_at: r.finished_at,
+            parts,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, chat_id, seq, role, status, content, metadata, model, agent,
+    prompt_tokens, completion_tokens, tokens_per_second, prompt_ms, error, created_at,
+    finished_at, parts";
+
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Message, ApiError> {
+    sqlx::query_as::<_, Row>(&format!(
+        "SELECT {COLUMNS} FROM messages_with_parts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .map(Message::from)
+    .ok_or_else(|| ApiError::not_found(format!("no message {id}")))
+}
+
+/// The newest `limit` messages before `before` (a message id), returned oldest first.
+pub async fn window(
+    pool: &PgPool,
+    chat_id: Uuid,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<MessageWindow, ApiError> {
+    let before_seq: Option<i64> = match before {
+        Some(id) => Some(
+            sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
+                .bind(id)
+                .bind(chat_id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_before",
+                        format!("message {id} is not in this chat"),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let mut rows = sqlx::query_as::<_, Row>(&format!(
+        "SELECT {COLUMNS} FROM messages_with_parts
+         WHERE chat_id = $1 AND ($2::bigint IS NULL OR seq < $2)
+         ORDER BY seq DESC LIMIT $3"
+    ))
+    .bind(chat_id)
+    .bind(before_seq)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    rows.reverse();
+    Ok(MessageWindow {
+        items: rows.into_iter().map(Message::from).collect(),
+        has_more,
+    })
+}
+
+/// Every message of a chat up to (not including) `before_seq`, oldest first.
+pub async fn history(
+    pool: &PgPool,
+    chat_id: Uuid,
+    before_seq: Option<i64>,
+) -> Result<Vec<Message>, ApiError> {
+    let rows = sqlx::query_as::<_, Row>(&format!(
+        "SELECT {COLUMNS} FROM messages_with_parts
+         WHERE chat_id = $1 AND ($2::bigint IS NULL OR seq < $2)
+         ORDER BY seq"
+    ))
+    .bind(chat_id)
+    .bind(before_seq)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Message::from).collect())
+}
+
+/// Insert a plain row (user message, sentinel) and return it.
+pub async fn insert<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    db: E,
+    chat_id: Uuid,
+    role: Role,
+    status: MessageStatus,
+    content: &str,
+    metadata: serde_json::Value,
+) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO messages (chat_id, role, status, content, metadata, finished_at)
+         VALUES ($1, $2, $3, $4, $5, CASE WHEN $3 = 'complete' THEN clock_timestamp() END)
+         RETURNING id",
+    )
+    .bind(chat_id)
+    .bind(role_str(role))
+    .bind(status_str(status))
+    .bind(content)
+    .bind(metadata)
+    .fetch_one(db)
+    .await
+}
+
+/// Create the assistant row of a turn with a pre-chosen id, status `streaming`.
+pub async fn start_assistant<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    db: E,
+    id: Uuid,
+    chat_id: Uuid,
+    model: Option<&str>,
+    agent: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (id, chat_id, role, status, model, agent, started_at)
+         VALUES ($1, $2, 'assistant', 'streaming', $3, $4, clock_timestamp())",
+    )
+    .bind(id)
+    .bind(chat_id)
+    .bind(model)
+    .bind(agent)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A part as the turn writes it.
+#[derive(Clone, Debug, Default)]
+pub struct NewPart<'a> {
+    pub kind: Option<PartKind>,
+    pub content: Option<&'a str>,
+    pub tool_name: Option<&'a str>,
+    pub call_id: Option<&'a str>,
+    pub args: Option<&'a serde_json::Value>,
+    pub result: Option<&'a str>,
+    pub result_bytes: Option<i32>,
+    pub truncated: bool,
+    pub is_error: bool,
+    pub duration_ms: Option<i32>,
+}
+
+pub async fn insert_part(
+    pool: &PgPool,
+    message_id: Uuid,
+    ordinal: i32,
+    p: &NewPart<'_>,
+) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO message_parts (message_id, ordinal, kind, content, tool_name, call_id, args,
+             result, result_bytes, truncated, is_error, duration_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(message_id)
+    .bind(ordinal)
+    .bind(kind_str(p.kind.unwrap_or(PartKind::Text)))
+    .bind(p.content)
+    .bind(p.tool_name)
+    .bind(p.call_id)
+    .bind(p.args)
+    .bind(p.result)
+    .bind(p.result_bytes)
+    .bind(p.truncated)
+    .bind(p.is_error)
+    .bind(p.duration_ms)
+    .fetch_one(pool)
+    .await
+}
+
+/// Rewrite a streaming text/reasoning part's content and the message's visible text.
+pub async fn flush_text(
+    pool: &PgPool,
+    message_id: Uuid,
+    parts: &[(Uuid, &str)],
+    content: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for (id, text) in parts {
+        sqlx::query("UPDATE message_parts SET content = $2 WHERE id = $1")
+            .bind(id)
+            .bind(text)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("UPDATE messages SET content = $2 WHERE id = $1")
+        .bind(message_id)
+        .bind(content)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Make a streaming message final.
+pub async fn finalize(
+    pool: &PgPool,
+    message_id: Uuid,
+    status: MessageStatus,
+    content: &str,
+    usage: &Usage,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE messages SET status = $2, content = $3, prompt_tokens = $4, completion_tokens = $5,
+            tokens_per_second = $6, prompt_ms = $7, error = $8, finished_at = clock_timestamp()
+         WHERE id = $1",
+    )
+    .bind(message_id)
+    .bind(status_str(status))
+    .bind(content)
+    .bind(usage.prompt_tokens)
+    .bind(usage.completion_tokens)
+    .bind(usage.tokens_per_second)
+    .bind(usage.prompt_ms)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The oldest queued user message of a chat, with the assistant id promised for it.
+pub async fn next_queued(
+    pool: &PgPool,
+    chat_id: Uuid,
+) -> Result<Option<(Uuid, Uuid)>, sqlx::Error> {
+    let row: Option<(Uuid, serde_json::Value)> = sqlx::query_as(
+        "SELECT id, metadata FROM messages WHERE chat_id = $1 AND status = 'queued' ORDER BY seq LIMIT 1",
+    )
+    .bind(chat_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(id, meta)| {
+        let reply = meta
+            .get("reply_id")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .unwrap_or_else(Uuid::new_v4);
+        (id, reply)
+    }))
+}
+
+/// Chats that have queued messages (to resume after a restart).
+pub async fn chats_with_queue(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT chat_id FROM messages WHERE status = 'queued'")
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn set_status(pool: &PgPool, id: Uuid, status: MessageStatus) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE messages SET status = $2,
+            finished_at = CASE WHEN $2 IN ('complete', 'cancelled', 'failed') THEN clock_timestamp() END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status_str(status))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Full output of a tool result (for view_truncated_output).
+pub async fn tool_result(
+    pool: &PgPool,
+    chat_id: Uuid,
+    call_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT p.result FROM message_parts p JOIN messages m ON m.id = p.message_id
+         WHERE m.chat_id = $1 AND p.call_id = $2 AND p.kind = 'tool_result'
+         ORDER BY m.seq DESC LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(call_id)
+    .fetch_optional(pool)
+    .await
+    .map(Option::flatten)
+}
+
+/// After a crash or kill: nothing may stay `streaming`. What was persisted stays.
+pub async fn finalize_interrupted(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE messages SET status = 'cancelled', finished_at = clock_timestamp(),
+            error = coalesce(error, 'interrupted: boochat stopped while this message was streaming')
+         WHERE status = 'streaming' AND task_id IS NULL",
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A queued user message's turn starts: it becomes complete and moves to the end
+/// of the chat's order (after the answer to the message before it).
+pub async fn dequeue(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE messages SET status = 'complete', seq = DEFAULT, finished_at = clock_timestamp()
+         WHERE id = $1 AND status = 'queued'",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Typed queries over boochat's tables. Rows come back as `boo_shared::chat` DTOs.
+
+pub mod chats;
+pub mod cursor;
+pub mod messages;
+pub mod projects;
+pub mod sessions;
+
+use boo_shared::chat::Status;
+use boo_shared::error::ApiError;
+
+/// The constraint a database error violated, if any.
+pub fn constraint(e: &sqlx::Error) -> Option<&str> {
+    match e {
+        sqlx::Error::Database(db) => db.constraint(),
+        _ => None,
+    }
+}
+
+pub(crate) fn parse_status(s: &str) -> Status {
+    match s {
+        "archived" => Status::Archived,
+        _ => Status::Open,
+    }
+}
+
+/// `limit` query parameter: default 50, 1..=200.
+pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=200).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::bad_request(
+            "invalid_limit",
+            format!("limit must be between 1 and 200, got {n}"),
+        )),
+    }
+}

@@ -1,0 +1,123 @@
+use boo_shared::chat::{Page, Session, Status, UpdateSession};
+use boo_shared::error::ApiError;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::cursor::{Cursor, paginate};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    project_id: Uuid,
+    title: Option<String>,
+    status: String,
+    tags: Vec<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Row> for Session {
+    fn from(r: Row) -> Self {
+        Self {
+            id: r.id,
+            project_id: r.project_id,
+            title: r.title,
+            status: super::parse_status(&r.status),
+            tags: r.tags,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, project_id, title, status, tags, created_at, updated_at";
+
+fn title_error(e: sqlx::Error) -> ApiError {
+    match super::constraint(&e) {
+        Some("sessions_title_chk") => {
+            ApiError::bad_request("invalid_title", "title must be at most 500 characters")
+        }
+        Some("sessions_project_id_fkey") => ApiError::not_found("no such project"),
+        _ => e.into(),
+    }
+}
+
+pub async fn create(
+    pool: &PgPool,
+    project_id: Uuid,
+    title: Option<&str>,
+) -> Result<Session, ApiError> {
+    sqlx::query_as::<_, Row>(&format!(
+        "INSERT INTO sessions (project_id, title) VALUES ($1, $2) RETURNING {COLUMNS}"
+    ))
+    .bind(project_id)
+    .bind(title)
+    .fetch_one(pool)
+    .await
+    .map(Session::from)
+    .map_err(title_error)
+}
+
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Session, ApiError> {
+    sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM sessions WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .map(Session::from)
+        .ok_or_else(|| ApiError::not_found(format!("no session {id}")))
+}
+
+/// Most recently active first.
+pub async fn list(
+    pool: &PgPool,
+    project_id: Option<Uuid>,
+    status: Option<Status>,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Page<Session>, ApiError> {
+    let rows = sqlx::query_as::<_, Row>(&format!(
+        "SELECT {COLUMNS} FROM sessions
+         WHERE ($1::uuid IS NULL OR project_id = $1)
+           AND ($2::text IS NULL OR status = $2)
+           AND ($3::timestamptz IS NULL OR (updated_at, id) < ($3, $4))
+         ORDER BY updated_at DESC, id DESC LIMIT $5"
+    ))
+    .bind(project_id)
+    .bind(status.map(Status::as_str))
+    .bind(after.map(|c| c.at))
+    .bind(after.map(|c| c.id))
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    let (rows, next_cursor) = paginate(rows, limit, |r| (r.updated_at, r.id));
+    Ok(Page {
+        items: rows.into_iter().map(Session::from).collect(),
+        next_cursor,
+    })
+}
+
+pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateSession) -> Result<Session, ApiError> {
+    sqlx::query_as::<_, Row>(&format!(
+        "UPDATE sessions SET
+            title = CASE WHEN $2 THEN $3 ELSE title END,
+            auto_named = CASE WHEN $2 THEN false ELSE auto_named END,
+            status = coalesce($4, status)
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(patch.title.is_some())
+    .bind(
+        patch
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty()),
+    )
+    .bind(patch.status.map(Status::as_str))
+    .fetch_optional(pool)
+    .await
+    .map_err(title_error)?
+    .map(Session::from)
+    .ok_or_else(|| ApiError::not_found(format!("no session {id}")))
+}
