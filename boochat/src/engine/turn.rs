@@ -336,10 +336,20 @@ async fn stream_round(
     let mut server_tps: Option<f64> = None;
     let mut server_prompt_ms: Option<f64> = None;
     let mut server_counts: Option<(u32, u32)> = None;
+    // Persist streamed text on a clock too, so a model that goes quiet (or a kill)
+    // loses at most one flush interval.
+    let mut flush_tick = tokio::time::interval(super::writer::FLUSH_EVERY);
+    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let next = tokio::select! {
             n = stream.next() => n,
             () = cancel.cancelled() => return interrupt(),
+            _ = flush_tick.tick() => {
+                if let Err(e) = w.flush().await {
+                    return Round::Failed(e.to_string());
+                }
+                continue;
+            }
         };
         let event = match next {
             None => break,

@@ -1,5 +1,10 @@
 mod auth;
 mod binary;
+mod chat_rest;
+mod chat_restart;
+mod chat_stream;
+mod chat_tools;
+mod fixture;
 mod grpc;
 mod health;
 mod web;
