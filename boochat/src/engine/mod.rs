@@ -56,6 +56,9 @@ pub struct Engine {
     default_model: tokio::sync::Mutex<Option<String>>,
     tasks: TaskTracker,
     stopping: CancellationToken,
+    /// Cancelled after the turns are finalised: WebSockets close on it, so clients
+    /// get the last frames first.
+    closing: CancellationToken,
 }
 
 /// Full tool outputs live in `message_parts.result`.
@@ -100,6 +103,7 @@ impl Engine {
             default_model: tokio::sync::Mutex::new(None),
             tasks: TaskTracker::new(),
             stopping: CancellationToken::new(),
+            closing: CancellationToken::new(),
         }))
     }
 
@@ -240,6 +244,11 @@ impl Engine {
         self.stopping.clone()
     }
 
+    /// Cancelled once stopping turns are finalised; live connections close then.
+    pub fn closing(&self) -> CancellationToken {
+        self.closing.clone()
+    }
+
     /// Cancel every turn and wait (bounded) until each is finalised.
     pub async fn shutdown(&self, limit: Duration) {
         self.stopping.cancel();
@@ -253,5 +262,6 @@ impl Engine {
                 "turns did not finish within {limit:?}; they are finalised at next start"
             );
         }
+        self.closing.cancel();
     }
 }

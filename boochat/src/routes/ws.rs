@@ -116,16 +116,11 @@ async fn connection(socket: WebSocket, s: AppState, q: WsQuery) {
         Some(id) => subscribe(&s, &out, id, q.last_seq).await,
         None => None,
     };
-    let stopping = s.engine.stopping();
+    let closing = s.engine.closing();
     loop {
         tokio::select! {
-            () = stopping.cancelled() => {
-                let _ = out.send(Message::Close(Some(CloseFrame {
-                    code: close_code::AWAY,
-                    reason: "boochat shutting down".into(),
-                }))).await;
-                break;
-            }
+            // Frames first: a closing daemon still delivers what it published.
+            biased;
             frame = next_frame(&mut sub) => match frame {
                 Some(Ok((_, f))) => {
                     if out.send(Message::Text(f.to_string().into())).await.is_err() {
@@ -141,6 +136,13 @@ async fn connection(socket: WebSocket, s: AppState, q: WsQuery) {
                 }
                 Some(Err(broadcast::error::RecvError::Closed)) | None => break,
             },
+            () = closing.cancelled() => {
+                let _ = out.send(Message::Close(Some(CloseFrame {
+                    code: close_code::AWAY,
+                    reason: "boochat shutting down".into(),
+                }))).await;
+                break;
+            }
             msg = stream.next() => {
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,

@@ -306,3 +306,30 @@ async fn an_unreachable_model_server_is_reported_not_hidden() {
         all[1].error
     );
 }
+
+#[tokio::test]
+async fn a_graceful_stop_finalises_the_running_turn() {
+    let fx = Fx::start().await;
+    fx.llm.push(Reply::text("half").hang());
+    let mut ws = fx.ws(None).await;
+    let acc = fx.send("long").await;
+    ws.until(|f| f["type"] == "delta").await;
+    let pool = sqlx::PgPool::connect(&fx._db.url).await.unwrap();
+    let super::fixture::Fx { daemon, .. } = fx;
+    // The client sees the final frame before the socket closes.
+    let stopping = tokio::spawn(daemon.stop());
+    let frames = ws.until_complete(acc.assistant_message_id).await;
+    let done = frames.last().unwrap();
+    assert_eq!(
+        (done["status"].as_str(), done["error"].as_str()),
+        (Some("cancelled"), Some("boochat shut down during the turn"))
+    );
+    stopping.await.unwrap().unwrap();
+    let (status, content): (String, String) =
+        sqlx::query_as("SELECT status, content FROM messages WHERE id = $1")
+            .bind(acc.assistant_message_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), content.as_str()), ("cancelled", "half"));
+}
