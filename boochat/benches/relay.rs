@@ -23,7 +23,10 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 fn now_us() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_micros() as u64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64
 }
 
 #[derive(Clone, Copy)]
@@ -33,7 +36,8 @@ struct Pace {
 }
 
 fn chunk(content: &str) -> String {
-    json!({"choices": [{"index": 0, "delta": {"content": content}, "finish_reason": null}]}).to_string()
+    json!({"choices": [{"index": 0, "delta": {"content": content}, "finish_reason": null}]})
+        .to_string()
 }
 
 fn tokens(pace: Pace) -> impl Stream<Item = Result<Event, Infallible>> {
@@ -42,20 +46,30 @@ fn tokens(pace: Pace) -> impl Stream<Item = Result<Event, Infallible>> {
             return None;
         }
         if i == pace.tokens {
-            let done = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
+            let done = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                .to_string();
             return Some((Ok(Event::default().data(done)), i + 1));
         }
         if let Some(d) = pace.every {
             tokio::time::sleep(d).await;
         }
-        Some((Ok(Event::default().data(chunk(&format!("{} ", now_us())))), i + 1))
+        Some((
+            Ok(Event::default().data(chunk(&format!("{} ", now_us())))),
+            i + 1,
+        ))
     })
 }
 
 async fn upstream(pace: Pace) -> String {
     let app = Router::new()
-        .route("/v1/models", get(|| async { axum::Json(json!({"object": "list", "data": [{"id": "bench"}]})) }))
-        .route("/v1/chat/completions", post(move || async move { Sse::new(tokens(pace)) }));
+        .route(
+            "/v1/models",
+            get(|| async { axum::Json(json!({"object": "list", "data": [{"id": "bench"}]})) }),
+        )
+        .route(
+            "/v1/chat/completions",
+            post(move || async move { Sse::new(tokens(pace)) }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -78,11 +92,41 @@ async fn run(pace: Pace, watchers: usize) -> Run {
     let daemon = RunningDaemon::spawn(settings, boochat::run).await;
     let http = reqwest::Client::new();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().canonicalize().unwrap().to_str().unwrap().to_owned();
-    let p: Value = http.post(daemon.url("/api/projects")).json(&json!({"name": "b", "path": path})).send().await.unwrap().json().await.unwrap();
-    let s: Value = http.post(daemon.url("/api/sessions")).json(&json!({"project_id": p["id"]})).send().await.unwrap().json().await.unwrap();
+    let path = dir
+        .path()
+        .canonicalize()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let p: Value = http
+        .post(daemon.url("/api/projects"))
+        .json(&json!({"name": "b", "path": path}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let s: Value = http
+        .post(daemon.url("/api/sessions"))
+        .json(&json!({"project_id": p["id"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let sid = s["id"].as_str().unwrap().to_owned();
-    let c: Value = http.post(daemon.url(&format!("/api/sessions/{sid}/chats"))).json(&json!({})).send().await.unwrap().json().await.unwrap();
+    let c: Value = http
+        .post(daemon.url(&format!("/api/sessions/{sid}/chats")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let chat = c["id"].as_str().unwrap().to_owned();
 
     let mut clients = Vec::new();
@@ -112,7 +156,11 @@ async fn run(pace: Pace, watchers: usize) -> Run {
         }));
     }
     let t0 = Instant::now();
-    http.post(daemon.url(&format!("/api/chats/{chat}/messages"))).json(&json!({"content": "go"})).send().await.unwrap();
+    http.post(daemon.url(&format!("/api/chats/{chat}/messages")))
+        .json(&json!({"content": "go"}))
+        .send()
+        .await
+        .unwrap();
     let mut latencies_us = Vec::new();
     let mut frames = 0;
     for c in clients {
@@ -122,7 +170,11 @@ async fn run(pace: Pace, watchers: usize) -> Run {
     }
     let elapsed = t0.elapsed();
     daemon.stop().await.unwrap();
-    Run { latencies_us, frames, elapsed }
+    Run {
+        latencies_us,
+        frames,
+        elapsed,
+    }
 }
 
 fn pct(sorted: &[u64], p: f64) -> f64 {
@@ -131,13 +183,43 @@ fn pct(sorted: &[u64], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    println!("| run | tokens | clients | token → client p50 | p99 | frames/s delivered (all clients) |");
+    println!(
+        "| run | tokens | clients | token → client p50 | p99 | frames/s delivered (all clients) |"
+    );
     println!("|---|---|---|---|---|---|");
     for (name, pace, watchers) in [
-        ("paced 200 tok/s", Pace { tokens: 1000, every: Some(Duration::from_millis(5)) }, 1),
-        ("paced 200 tok/s", Pace { tokens: 1000, every: Some(Duration::from_millis(5)) }, 20),
-        ("burst", Pace { tokens: 5000, every: None }, 1),
-        ("burst", Pace { tokens: 5000, every: None }, 20),
+        (
+            "paced 200 tok/s",
+            Pace {
+                tokens: 1000,
+                every: Some(Duration::from_millis(5)),
+            },
+            1,
+        ),
+        (
+            "paced 200 tok/s",
+            Pace {
+                tokens: 1000,
+                every: Some(Duration::from_millis(5)),
+            },
+            20,
+        ),
+        (
+            "burst",
+            Pace {
+                tokens: 5000,
+                every: None,
+            },
+            1,
+        ),
+        (
+            "burst",
+            Pace {
+                tokens: 5000,
+                every: None,
+            },
+            20,
+        ),
     ] {
         let mut r = run(pace, watchers).await;
         r.latencies_us.sort_unstable();
