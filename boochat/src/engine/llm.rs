@@ -223,15 +223,50 @@ impl LlmClient {
             .json()
             .await
             .map_err(|e| LlmError::Decode(e.to_string()))?;
+        // Asking llama-swap for a model's props starts that model, so only models
+        // already running are asked; a single-model llama-server answers `/props`.
+        let running = if list.data.len() == 1 {
+            list.data.iter().map(|m| m.id.clone()).collect()
+        } else {
+            self.running_models().await
+        };
         let mut out = Vec::with_capacity(list.data.len());
         for item in list.data {
-            let ctx_size = self.ctx_size(&item.id).await;
+            let ctx_size = if running.contains(&item.id) {
+                self.ctx_size(&item.id).await
+            } else {
+                None
+            };
             out.push(ModelInfo {
                 id: item.id,
                 ctx_size,
             });
         }
         Ok(out)
+    }
+
+    /// llama-swap's `GET /running`; empty for servers without it.
+    async fn running_models(&self) -> Vec<String> {
+        let root = self.base_url.trim_end_matches("/v1");
+        let Ok(resp) = self
+            .auth(self.http.get(format!("{root}/running")))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+        else {
+            return Vec::new();
+        };
+        let Ok(v) = resp.json::<Value>().await else {
+            return Vec::new();
+        };
+        v.get("running")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m.get("model").and_then(Value::as_str).map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// llama-server's `/props` (`default_generation_settings.n_ctx`), or llama-swap's

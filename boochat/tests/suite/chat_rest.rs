@@ -374,3 +374,29 @@ async fn agents_come_from_the_registry_file_and_errors_name_the_line() {
     );
     assert_eq!(info["agents"][0]["name"], "Reviewer");
 }
+
+#[tokio::test]
+async fn models_list_with_context_size_where_it_is_safe_to_ask() {
+    let fx = Fx::start().await;
+    let info: serde_json::Value = get(&fx.http, &fx.url("/api/models")).await;
+    assert_eq!(
+        info,
+        json!({"reachable": true, "base_url": fx.llm.base_url(), "models": [{"id": "fake-model", "ctx_size": 8192}], "error": null})
+    );
+    // Several models (llama-swap): props would load each one, so none is asked.
+    let llm = boo_testkit::fake_llm::FakeLlm::start_with(boo_testkit::fake_llm::FakeOptions {
+        models: vec!["a".into(), "b".into()],
+        ..Default::default()
+    })
+    .await;
+    let db = boo_testkit::TestDb::create().await;
+    let mut settings = boo_testkit::settings_for(&db.url);
+    settings.auth.mode = boo_shared::config::AuthMode::None;
+    settings.llm.base_url = llm.base_url();
+    let fx2 = Fx::with(settings, llm, db).await;
+    let info: serde_json::Value = get(&fx2.http, &fx2.url("/api/models")).await;
+    assert_eq!(
+        info["models"],
+        json!([{"id": "a", "ctx_size": null}, {"id": "b", "ctx_size": null}])
+    );
+}
