@@ -17,6 +17,11 @@ export default defineConfig({
   },
   server: {
     fs: { allow: [here("../..")] },
+    // `npm run dev` against a running boochat (BOO_CHAT_API, default the contract's port).
+    proxy: {
+      "/api": { target: process.env["BOO_CHAT_API"] ?? "http://127.0.0.1:9500", ws: true, changeOrigin: false },
+      "/healthz": { target: process.env["BOO_CHAT_API"] ?? "http://127.0.0.1:9500" },
+    },
   },
   build: {
     outDir: "dist",

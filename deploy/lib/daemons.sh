@@ -17,6 +17,12 @@
 #   `none`, BOO_{CHAT,TERM,CODER}__{HTTP,GRPC}_ADDR default to the contract's ports.
 # Other knobs: BOO_BIN_DIR (where the binaries are; default: the cargo target dir for
 # BOO_PROFILE), BOO_HEALTH_TIMEOUT (seconds, default 60), BOO_STOP_TIMEOUT (default 15).
+#
+# Fake model server: with BOO_FAKE_LLM=1 and no BOO_LLM__BASE_URL, daemons_start first
+# runs `boo-fake-llm` (crate boo-testkit; it thinks about, then echoes, the last user
+# message) on a free loopback port and points the daemons at it; daemons_stop stops it
+# after them. BOO_FAKE_LLM_DELAY_MS (default 0) slows its streaming down for demos.
+# daemons_start leaves its URL in BOO_FAKE_LLM_URL (and <rundir>/fake-llm.addr).
 
 if [[ -n "${_BOO_DAEMONS_SH:-}" ]]; then return 0; fi
 _BOO_DAEMONS_SH=1
@@ -202,7 +208,20 @@ daemons_start() {
 		return 1
 	fi
 
+	local fake_llm=0
+	if [[ "${BOO_FAKE_LLM:-0}" == 1 ]]; then
+		if [[ -n "${BOO_LLM__BASE_URL:-}" ]]; then
+			_boo_log "BOO_FAKE_LLM=1 ignored: BOO_LLM__BASE_URL=$BOO_LLM__BASE_URL is set"
+		else
+			fake_llm=1
+		fi
+	fi
+
 	# Check everything before starting anything.
+	if ((fake_llm)) && [[ ! -x "$bindir/$BOO_FAKE_LLM_BIN" ]]; then
+		_boo_log "$bindir/$BOO_FAKE_LLM_BIN not found (cargo build -p boo-testkit --bins, or set BOO_BIN_DIR)"
+		return 1
+	fi
 	for name in "${BOO_DAEMONS[@]}"; do
 		if [[ ! -x "$bindir/$name" ]]; then
 			_boo_log "$bindir/$name not found or not executable (run boo_build, or set BOO_BIN_DIR)"
@@ -239,6 +258,11 @@ daemons_start() {
 			envs+=("$(_boo_addr_var "$name" "$kind")=$(boo_addr "$name" "$kind")")
 		done
 	done
+
+	if ((fake_llm)); then
+		fake_llm_start "$rundir" || return 1
+		envs+=("BOO_LLM__BASE_URL=$BOO_FAKE_LLM_URL")
+	fi
 
 	local -A log_from=()
 	for name in "${BOO_DAEMONS[@]}"; do
@@ -378,7 +402,73 @@ daemons_stop() {
 		fi
 		sleep 0.2
 	done
+	fake_llm_stop "$rundir"
 	return 0
+}
+
+# ---------------------------------------------------------------- fake model server
+
+BOO_FAKE_LLM_BIN=boo-fake-llm
+
+# Start boo-fake-llm on a free loopback port (pid in <rundir>/fake-llm.pid, log in
+# <rundir>/fake-llm.log) and wait until it answers /v1/models. Sets BOO_FAKE_LLM_URL.
+fake_llm_start() {
+	local rundir=$1 bindir port pid log deadline from
+	bindir=$(boo_bin_dir)
+	log=$rundir/fake-llm.log
+	if [[ -f "$rundir/fake-llm.pid" ]]; then
+		pid=$(<"$rundir/fake-llm.pid")
+		if _boo_alive "$pid" "$BOO_FAKE_LLM_BIN"; then
+			_boo_log "$BOO_FAKE_LLM_BIN already running (pid $pid); stop it first (daemons_stop $rundir)"
+			return 1
+		fi
+		rm -f "$rundir/fake-llm.pid"
+	fi
+	port=$(boo_free_ports 1) || return 1
+	from=$(stat -c %s "$log" 2>/dev/null || echo 0)
+	printf '\n===== %s %s --listen 127.0.0.1:%s =====\n' "$(date -Is)" "$BOO_FAKE_LLM_BIN" "$port" >>"$log"
+	(
+		cd "$rundir" || exit 1
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		exec setsid bash -c 'echo "$$" >"$1.tmp" && mv "$1.tmp" "$1" && shift && exec "$@"' \
+			fake-llm "$rundir/fake-llm.pid" "$bindir/$BOO_FAKE_LLM_BIN" --listen "127.0.0.1:$port" \
+			--delay-ms "${BOO_FAKE_LLM_DELAY_MS:-0}" </dev/null >>"$log" 2>&1
+	) &
+	BOO_FAKE_LLM_URL=http://127.0.0.1:$port/v1
+	deadline=$(_boo_deadline 10)
+	until [[ "$(_boo_http_code "$BOO_FAKE_LLM_URL/models")" == 200 ]]; do
+		pid=$(cat "$rundir/fake-llm.pid" 2>/dev/null || true)
+		if _boo_past "$deadline" || { [[ -n "$pid" ]] && ! _boo_alive "$pid"; }; then
+			_boo_log "$BOO_FAKE_LLM_BIN did not answer at $BOO_FAKE_LLM_URL within 10s; log tail:"
+			_boo_log_tail "$log" "$from"
+			fake_llm_stop "$rundir"
+			return 1
+		fi
+		sleep 0.05
+	done
+	printf 'http=127.0.0.1:%s base_url=%s\n' "$port" "$BOO_FAKE_LLM_URL" >"$rundir/fake-llm.addr"
+	_boo_log "started $BOO_FAKE_LLM_BIN (pid $(<"$rundir/fake-llm.pid"), $BOO_FAKE_LLM_URL, log $log)"
+}
+
+# SIGTERM the fake model server of <rundir>, SIGKILL after 5s; idempotent.
+fake_llm_stop() {
+	local rundir=$1 pid deadline
+	[[ -f "$rundir/fake-llm.pid" ]] || return 0
+	pid=$(<"$rundir/fake-llm.pid")
+	if _boo_alive "$pid" "$BOO_FAKE_LLM_BIN"; then
+		_boo_log "stopping $BOO_FAKE_LLM_BIN (pid $pid)"
+		kill -TERM "$pid" 2>/dev/null || true
+		deadline=$(_boo_deadline 5)
+		while _boo_alive "$pid"; do
+			if _boo_past "$deadline"; then
+				kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+				break
+			fi
+			sleep 0.05
+		done
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -f "$rundir/fake-llm.pid" "$rundir/fake-llm.addr"
 }
 
 daemons_status() {
@@ -394,5 +484,10 @@ daemons_status() {
 		fi
 		printf '  %-9s %-40s %s\n' "$name" "$state" "$(cat "$rundir/$name.addr" 2>/dev/null || true)"
 	done
+	if [[ -f "$rundir/fake-llm.pid" ]]; then
+		pid=$(<"$rundir/fake-llm.pid")
+		if _boo_alive "$pid" "$BOO_FAKE_LLM_BIN"; then state="running pid $pid"; else state="stopped"; fi
+		printf '  %-9s %-40s %s\n' fake-llm "$state" "$(cat "$rundir/fake-llm.addr" 2>/dev/null || true)"
+	fi
 	return "$rc"
 }

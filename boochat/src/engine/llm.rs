@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
-    #[error("the model server at {url} is unreachable: {source}")]
+    #[error("the model server is unreachable: {source}")]
     Unreachable {
         url: String,
         #[source]

@@ -1,6 +1,10 @@
-import "@common/style.css";
-import { mountStatusPage } from "@common/page";
-import { spec } from "./spec";
+import "./ui/app.css";
+import { Controller } from "./controller";
+import { AppView } from "./ui/app-view";
 
 const root = document.getElementById("app");
-if (root !== null) mountStatusPage(document, root, spec);
+if (root !== null) {
+  const app = new Controller({ location: window.location });
+  new AppView(root, app);
+  void app.start();
+}

@@ -23,50 +23,82 @@ after(async () => {
   await browser?.close();
 });
 
+/** Collects what went wrong while a page was open. */
+function watchPage(page) {
+  const problems = { pageErrors: [], badResponses: [], failedRequests: [] };
+  page.on("pageerror", (err) => problems.pageErrors.push(err.message));
+  page.on("requestfailed", (req) => problems.failedRequests.push(`${req.url()}: ${req.failure()?.errorText}`));
+  page.on("response", (res) => {
+    // 401 from whoami is the normal answer when no Authelia identity reached the daemon.
+    const unauthenticatedWhoami = res.status() === 401 && new URL(res.url()).pathname.endsWith("/api/whoami");
+    if (res.status() >= 400 && !unauthenticatedWhoami) problems.badResponses.push(`${res.status()} ${res.url()}`);
+  });
+  return problems;
+}
+
 for (const { name, env } of DAEMONS) {
   const target = targets.find((t) => t.name === name);
 
   describe(name, { skip: target === undefined ? `${env} is not set` : false }, () => {
-    it("serves its page with a healthy, connected status panel", async () => {
-      await withPage(browser.context, `${name} status panel`, async (page) => {
-        const pageErrors = [];
-        const badResponses = [];
-        const failedRequests = [];
-        page.on("pageerror", (err) => pageErrors.push(err.message));
-        page.on("requestfailed", (req) => failedRequests.push(`${req.url()}: ${req.failure()?.errorText}`));
-        page.on("response", (res) => {
-          // 401 from whoami is the normal answer when no Authelia identity reached the daemon.
-          const unauthenticatedWhoami = res.status() === 401 && new URL(res.url()).pathname.endsWith("/api/whoami");
-          if (res.status() >= 400 && !unauthenticatedWhoami) badResponses.push(`${res.status()} ${res.url()}`);
+    // boochat's page is the chat app (deploy/e2e/test/chat.test.mjs drives a conversation).
+    if (name === "boochat") {
+      it("serves the chat app: connected, the model server answers", async () => {
+        await withPage(browser.context, `${name} chat app`, async (page) => {
+          const problems = watchPage(page);
+          const response = await page.goto(target.url, { waitUntil: "load" });
+          assert.equal(response?.status(), 200, `GET ${target.url}`);
+
+          const title = await page.title();
+          assert.ok(title.includes(name), `title ${JSON.stringify(title)} names ${name}`);
+          await page.locator('[data-testid="ws-status"][data-state="connected"]').waitFor();
+          assert.equal(await page.locator('[data-testid="ws-status"]').innerText(), "live");
+          // The models answer arrived and says the (fake) model server is reachable: no banner.
+          await page.locator('[data-testid="model-banner"][data-state="reachable"]').waitFor({ state: "attached" });
+          assert.equal(await page.locator('[data-testid="model-banner"]').isVisible(), false, "model banner shown");
+          await page.locator('[data-testid="sidebar"]').waitFor();
+
+          const health = await page.request.get(new URL("./healthz", target.url).toString());
+          assert.equal(health.status(), 200);
+          assert.equal((await health.json()).db, "ok");
+
+          assert.deepEqual(problems.pageErrors, [], "uncaught errors in the page");
+          assert.deepEqual(problems.badResponses, [], "failed responses");
+          assert.deepEqual(problems.failedRequests, [], "failed requests");
         });
-
-        const response = await page.goto(target.url, { waitUntil: "load" });
-        assert.equal(response?.status(), 200, `GET ${target.url}`);
-
-        const fields = await settledFields(page, TIMEOUT_MS);
-        assert.match(fields.version, SEMVER, `#version of ${name}`);
-        assert.ok(!fields.whoami.startsWith("error"), `#whoami shows ${JSON.stringify(fields.whoami)}`);
-        assert.deepEqual(fields, {
-          status: "ok",
-          version: fields.version,
-          db: "ok",
-          ws: "connected",
-          "ws-daemon": `${name} ${fields.version}`,
-          whoami: fields.whoami,
-        });
-
-        const title = await page.title();
-        assert.ok(title.includes(name), `title ${JSON.stringify(title)} names ${name}`);
-
-        const health = await page.request.get(new URL("./healthz", target.url).toString());
-        assert.equal(health.status(), 200);
-        assert.deepEqual(await health.json(), { status: "ok", version: fields.version, db: "ok" });
-
-        assert.deepEqual(pageErrors, [], "uncaught errors in the page");
-        assert.deepEqual(badResponses, [], "failed responses");
-        assert.deepEqual(failedRequests, [], "failed requests");
       });
-    });
+    } else {
+      it("serves its page with a healthy, connected status panel", async () => {
+        await withPage(browser.context, `${name} status panel`, async (page) => {
+          const { pageErrors, badResponses, failedRequests } = watchPage(page);
+
+          const response = await page.goto(target.url, { waitUntil: "load" });
+          assert.equal(response?.status(), 200, `GET ${target.url}`);
+
+          const fields = await settledFields(page, TIMEOUT_MS);
+          assert.match(fields.version, SEMVER, `#version of ${name}`);
+          assert.ok(!fields.whoami.startsWith("error"), `#whoami shows ${JSON.stringify(fields.whoami)}`);
+          assert.deepEqual(fields, {
+            status: "ok",
+            version: fields.version,
+            db: "ok",
+            ws: "connected",
+            "ws-daemon": `${name} ${fields.version}`,
+            whoami: fields.whoami,
+          });
+
+          const title = await page.title();
+          assert.ok(title.includes(name), `title ${JSON.stringify(title)} names ${name}`);
+
+          const health = await page.request.get(new URL("./healthz", target.url).toString());
+          assert.equal(health.status(), 200);
+          assert.deepEqual(await health.json(), { status: "ok", version: fields.version, db: "ok" });
+
+          assert.deepEqual(pageErrors, [], "uncaught errors in the page");
+          assert.deepEqual(badResponses, [], "failed responses");
+          assert.deepEqual(failedRequests, [], "failed requests");
+        });
+      });
+    }
 
     it("refuses a WebSocket opened from a foreign origin", async () => {
       const foreign = await startForeignOrigin();

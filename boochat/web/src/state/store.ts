@@ -1,0 +1,80 @@
+// The whole client state in one immutable value, and a tiny store that notifies on change.
+
+import type { AgentsInfo, ModelsInfo, Project, Session } from "@boo-types";
+import type { ConnState } from "../net/session-socket";
+import type { Feed } from "./feed";
+
+export type SessionLists = {
+  open: readonly Session[];
+  /** Loaded only while "show archived" is on. */
+  archived: readonly Session[] | null;
+  loading: boolean;
+  error: string | null;
+};
+
+export type Notice = { text: string; tone: "error" | "info"; at: number };
+
+export type AppState = {
+  projects: readonly Project[] | null;
+  projectsError: string | null;
+  expanded: Readonly<Record<string, boolean>>;
+  sessions: Readonly<Record<string, SessionLists>>;
+  showArchived: boolean;
+  /** The open session and its live feed (chats, transcripts, seq). */
+  session: Session | null;
+  feed: Feed | null;
+  chatId: string | null;
+  conn: { state: ConnState; detail: string | null };
+  models: ModelsInfo | null;
+  agents: AgentsInfo | null;
+  /** Unsent composer text per chat (key "" = a session without a chat yet). */
+  drafts: Readonly<Record<string, string>>;
+  submitting: boolean;
+  loadingOlder: boolean;
+  /** `ask_user_input` calls answered from this page (until their result arrives). */
+  answered: Readonly<Record<string, string>>;
+  notice: Notice | null;
+};
+
+export function initialState(): AppState {
+  return {
+    projects: null,
+    projectsError: null,
+    expanded: {},
+    sessions: {},
+    showArchived: false,
+    session: null,
+    feed: null,
+    chatId: null,
+    conn: { state: "connecting", detail: null },
+    models: null,
+    agents: null,
+    drafts: {},
+    submitting: false,
+    loadingOlder: false,
+    answered: {},
+    notice: null,
+  };
+}
+
+export class Store<S> {
+  private listeners = new Set<(state: S) => void>();
+
+  constructor(private state: S) {}
+
+  get(): S {
+    return this.state;
+  }
+
+  update(change: (state: S) => S): void {
+    const next = change(this.state);
+    if (next === this.state) return;
+    this.state = next;
+    for (const listener of this.listeners) listener(next);
+  }
+
+  subscribe(listener: (state: S) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

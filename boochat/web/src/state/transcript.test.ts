@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { CHAT, message, NO_USAGE, part, windowOf } from "../testing/fixtures";
+import {
+  applyBuffered,
+  applyChatFrame,
+  applyChatFrames,
+  emptyTranscript,
+  fromWindow,
+  prependOlder,
+  replaceWithWindow,
+  sentinelKind,
+  streamingMessage,
+  type ChatFrame,
+  type Transcript,
+} from "./transcript";
+
+const usage = { prompt_tokens: 12, completion_tokens: 5, tokens_per_second: 40, prompt_ms: 30 };
+
+/** The frames of one plain turn: user "hi", assistant thinks then answers. */
+function turn(): ChatFrame[] {
+  return [
+    { type: "user_message", chat_id: CHAT, message: message("u1", 1, { content: "hi" }) },
+    { type: "message_started", chat_id: CHAT, message: message("a1", 2, { role: "assistant", status: "streaming" }) },
+    { type: "usage", chat_id: CHAT, message_id: "a1", phase: "prompt", usage: NO_USAGE },
+    { type: "reasoning_delta", chat_id: CHAT, message_id: "a1", text: "Thinking " },
+    { type: "reasoning_delta", chat_id: CHAT, message_id: "a1", text: "about: hi" },
+    { type: "delta", chat_id: CHAT, message_id: "a1", text: "Echo: " },
+    { type: "usage", chat_id: CHAT, message_id: "a1", phase: "generating", usage },
+    { type: "delta", chat_id: CHAT, message_id: "a1", text: "hi" },
+    { type: "message_complete", chat_id: CHAT, message_id: "a1", status: "complete", error: null, usage },
+  ];
+}
+
+/** What a test compares: id, status and the parts' kinds and texts. */
+function shape(t: Transcript) {
+  return t.messages.map((m) => ({
+    id: m.id,
+    status: m.status,
+    content: m.content,
+    parts: m.parts.map((p) => [p.kind, p.content ?? p.call_id]),
+  }));
+}
+
+describe("applyChatFrame", () => {
+  it("builds a streamed turn: reasoning and text parts, final usage, no live usage left", () => {
+    const t = applyChatFrames(emptyTranscript(CHAT), turn());
+    expect(shape(t)).toEqual([
+      { id: "u1", status: "complete", content: "hi", parts: [] },
+      {
+        id: "a1",
+        status: "complete",
+        content: "Echo: hi",
+        parts: [
+          ["reasoning", "Thinking about: hi"],
+          ["text", "Echo: hi"],
+        ],
+      },
+    ]);
+    expect(t.messages[1]?.usage).toEqual(usage);
+    expect(t.live).toEqual({});
+  });
+
+  it("tracks live usage while streaming", () => {
+    const t = applyChatFrames(emptyTranscript(CHAT), turn().slice(0, 7));
+    expect(t.live).toEqual({ a1: { phase: "generating", usage } });
+    expect(streamingMessage(t)?.id).toBe("a1");
+  });
+
+  it("changes nothing when a row frame, tool frame or completion arrives twice", () => {
+    const frames = turn();
+    const once = applyChatFrames(emptyTranscript(CHAT), frames);
+    for (const f of frames.filter((f) => f.type !== "delta" && f.type !== "reasoning_delta")) {
+      expect(applyChatFrame(once, f)).toBe(once);
+    }
+  });
+
+  it("ignores text for a message that is no longer streaming", () => {
+    const done = applyChatFrames(emptyTranscript(CHAT), turn());
+    expect(applyChatFrame(done, { type: "delta", chat_id: CHAT, message_id: "a1", text: "late" })).toBe(done);
+  });
+
+  it("ignores frames about unknown messages", () => {
+    const t = emptyTranscript(CHAT);
+    expect(applyChatFrame(t, { type: "delta", chat_id: CHAT, message_id: "zz", text: "x" })).toBe(t);
+    expect(applyChatFrame(t, { type: "message_status", chat_id: CHAT, message_id: "zz", status: "complete" })).toBe(t);
+  });
+
+  it("keeps a message that is further along than the frame (a REST window came first)", () => {
+    const t = fromWindow(CHAT, windowOf([message("a1", 2, { role: "assistant", status: "complete", content: "done" })]));
+    const started = message("a1", 2, { role: "assistant", status: "streaming" });
+    expect(applyChatFrame(t, { type: "message_started", chat_id: CHAT, message: started })).toBe(t);
+  });
+
+  it("pairs tool calls and results once each", () => {
+    const frames: ChatFrame[] = [
+      { type: "message_started", chat_id: CHAT, message: message("a1", 2, { role: "assistant", status: "streaming" }) },
+      { type: "tool_call", chat_id: CHAT, message_id: "a1", call_id: "c1", name: "read_file", arguments: { path: "a.rs" } },
+      { type: "tool_call", chat_id: CHAT, message_id: "a1", call_id: "c1", name: "read_file", arguments: { path: "a.rs" } },
+      { type: "tool_result", chat_id: CHAT, message_id: "a1", call_id: "c1", name: "read_file", result: "fn main", is_error: false, truncated: true, duration_ms: 3 },
+      { type: "tool_result", chat_id: CHAT, message_id: "a1", call_id: "c1", name: "read_file", result: "fn main", is_error: false, truncated: true, duration_ms: 3 },
+      { type: "delta", chat_id: CHAT, message_id: "a1", text: "It is main." },
+    ];
+    const m = applyChatFrames(emptyTranscript(CHAT), frames).messages[0];
+    expect(m?.parts.map((p) => [p.kind, p.ordinal, p.tool_name, p.call_id])).toEqual([
+      ["tool_call", 0, "read_file", "c1"],
+      ["tool_result", 1, "read_file", "c1"],
+      ["text", 2, null, null],
+    ]);
+    expect(m?.parts[0]?.args).toEqual({ path: "a.rs" });
+    expect(m?.parts[1]).toMatchObject({ result: "fn main", truncated: true, duration_ms: 3, is_error: false });
+  });
+
+  it("records failures and cancellations with their error", () => {
+    const t = applyChatFrames(emptyTranscript(CHAT), [
+      { type: "message_started", chat_id: CHAT, message: message("a1", 2, { role: "assistant", status: "streaming" }) },
+      { type: "message_complete", chat_id: CHAT, message_id: "a1", status: "cancelled", error: "stopped by the owner", usage: NO_USAGE },
+    ]);
+    expect(t.messages[0]).toMatchObject({ status: "cancelled", error: "stopped by the owner" });
+  });
+});
+
+describe("queued messages", () => {
+  const u = (id: string, seq: number, status: "queued" | "complete" = "complete") =>
+    ({ type: "user_message", chat_id: CHAT, message: message(id, seq, { content: id, status }) }) as ChatFrame;
+  const started = (id: string, seq: number) =>
+    ({ type: "message_started", chat_id: CHAT, message: message(id, seq, { role: "assistant", status: "streaming" }) }) as ChatFrame;
+  const complete = (id: string) => ({ type: "message_complete", chat_id: CHAT, message_id: id, status: "complete", error: null, usage: NO_USAGE }) as ChatFrame;
+  const dequeued = (id: string) => ({ type: "message_status", chat_id: CHAT, message_id: id, status: "complete" }) as ChatFrame;
+  const order = (t: Transcript) => t.messages.map((m) => `${m.id}:${m.status}`);
+
+  it("renders queued user messages after the streaming answer, and in place once their turn starts", () => {
+    let t = applyChatFrames(emptyTranscript(CHAT), [u("u1", 1), started("a1", 2), u("u2", 3, "queued"), u("u3", 4, "queued")]);
+    expect(order(t)).toEqual(["u1:complete", "a1:streaming", "u2:queued", "u3:queued"]);
+    // u2's turn starts: the server moves it to the end of the settled rows.
+    t = applyChatFrames(t, [complete("a1"), dequeued("u2"), started("a2", 5)]);
+    expect(order(t)).toEqual(["u1:complete", "a1:complete", "u2:complete", "a2:streaming", "u3:queued"]);
+    t = applyChatFrames(t, [complete("a2"), dequeued("u3"), started("a3", 6)]);
+    expect(order(t)).toEqual(["u1:complete", "a1:complete", "u2:complete", "a2:complete", "u3:complete", "a3:streaming"]);
+  });
+
+  it("keeps a queued message from an older window at the bottom", () => {
+    const t = fromWindow(
+      CHAT,
+      windowOf([
+        message("u1", 1),
+        message("a1", 2, { role: "assistant", status: "streaming" }),
+        message("u2", 3, { status: "queued" }),
+      ]),
+    );
+    const next = applyChatFrame(t, { type: "sentinel", chat_id: CHAT, message: message("s1", 4, { role: "system", metadata: { kind: "cap_hit" } }) });
+    expect(order(next)).toEqual(["u1:complete", "a1:streaming", "s1:complete", "u2:queued"]);
+  });
+
+  it("does not move a message back to queued", () => {
+    const t = applyChatFrames(emptyTranscript(CHAT), [u("u2", 3, "queued"), dequeued("u2")]);
+    expect(applyChatFrame(t, u("u2", 3, "queued"))).toBe(t);
+  });
+});
+
+describe("windows", () => {
+  it("puts an older window in front and drops what it already has", () => {
+    const t = fromWindow(CHAT, windowOf([message("m3", 3), message("m4", 4)], true));
+    const more = prependOlder(t, windowOf([message("m1", 1), message("m2", 2), message("m3", 3)], false));
+    expect(more.messages.map((m) => m.id)).toEqual(["m1", "m2", "m3", "m4"]);
+    expect(more.hasMore).toBe(false);
+  });
+
+  it("marks messages loaded mid-stream as unsynced", () => {
+    const t = fromWindow(CHAT, windowOf([message("u1", 1), message("a1", 2, { role: "assistant", status: "streaming" })]));
+    expect(t.unsynced).toEqual(["a1"]);
+  });
+
+  it("replaces the newest window and keeps older pages", () => {
+    let t = fromWindow(CHAT, windowOf([message("m3", 3), message("m4", 4)], true));
+    t = prependOlder(t, windowOf([message("m1", 1), message("m2", 2)], false));
+    const refreshed = replaceWithWindow(t, windowOf([message("m3", 3), message("m4", 4, { content: "edited" }), message("m5", 5)], true));
+    expect(refreshed.messages.map((m) => [m.id, m.content])).toEqual([
+      ["m1", ""],
+      ["m2", ""],
+      ["m3", ""],
+      ["m4", "edited"],
+      ["m5", ""],
+    ]);
+    expect(refreshed.hasMore).toBe(false);
+  });
+
+  it("skips buffered deltas that the window's text already holds", () => {
+    // The window was written after "Echo: " but before "hel" and "lo".
+    const t = fromWindow(
+      CHAT,
+      windowOf([
+        message("a1", 2, {
+          role: "assistant",
+          status: "streaming",
+          content: "Echo: ",
+          parts: [part("p0", 0, { kind: "reasoning", content: "Thinking" }), part("p1", 1, { kind: "text", content: "Echo: " })],
+        }),
+      ]),
+    );
+    const d = (text: string): ChatFrame => ({ type: "delta", chat_id: CHAT, message_id: "a1", text });
+    const r = (text: string): ChatFrame => ({ type: "reasoning_delta", chat_id: CHAT, message_id: "a1", text });
+    const merged = applyBuffered(t, [r("Think"), r("ing"), d("Echo"), d(": "), d("hel"), d("lo")]);
+    expect(shape(merged)[0]?.parts).toEqual([
+      ["reasoning", "Thinking"],
+      ["text", "Echo: hello"],
+    ]);
+    expect(merged.messages[0]?.content).toBe("Echo: hello");
+  });
+
+  it("appends every buffered delta when the window has none of them", () => {
+    const t = fromWindow(CHAT, windowOf([message("a1", 2, { role: "assistant", status: "streaming" })]));
+    const merged = applyBuffered(t, [
+      { type: "delta", chat_id: CHAT, message_id: "a1", text: "a" },
+      { type: "delta", chat_id: CHAT, message_id: "a1", text: "b" },
+    ]);
+    expect(merged.messages[0]?.content).toBe("ab");
+  });
+});
+
+describe("sentinelKind", () => {
+  it("reads metadata.kind of system rows only", () => {
+    expect(sentinelKind(message("s", 1, { role: "system", metadata: { kind: "doom_loop" } }))).toBe("doom_loop");
+    expect(sentinelKind(message("s", 1, { role: "system" }))).toBeNull();
+    expect(sentinelKind(message("u", 1, { metadata: { kind: "cap_hit" } }))).toBeNull();
+  });
+});

@@ -1,0 +1,295 @@
+// One chat's transcript as the browser holds it: the REST window(s) it loaded plus the
+// session frames applied on top. Pure functions over immutable values, so a frame that
+// changes nothing returns the very same object and the view can skip it.
+
+import type { Message, MessageStatus, MessageWindow, Part, PartKind, ServerFrame, Usage, UsagePhase } from "@boo-types";
+
+/** The frames that belong to one chat (they carry `chat_id`). */
+export type ChatFrame = Extract<ServerFrame, { chat_id: string }>;
+
+export type LiveUsage = { phase: UsagePhase; usage: Usage };
+
+/** A message plus its display position (`seq`, or later when a queued message started). */
+export type UiMessage = Message & { order: number };
+
+export type Transcript = {
+  chatId: string;
+  /** Display order: settled rows by `order`, then queued user rows by `seq`. */
+  messages: readonly UiMessage[];
+  /** Older messages exist before the first one. */
+  hasMore: boolean;
+  /** Latest `usage` frame of each streaming message. */
+  live: Readonly<Record<string, LiveUsage>>;
+  /**
+   * Messages that were still streaming when loaded over REST: their text may lag the
+   * frames by a flush, so they are refetched once complete.
+   */
+  unsynced: readonly string[];
+};
+
+export function emptyTranscript(chatId: string): Transcript {
+  return { chatId, messages: [], hasMore: false, live: {}, unsynced: [] };
+}
+
+const RANK: Record<MessageStatus, number> = { queued: 0, streaming: 1, complete: 2, cancelled: 2, failed: 2 };
+
+export function isFinal(status: MessageStatus): boolean {
+  return RANK[status] === 2;
+}
+
+function compare(a: UiMessage, b: UiMessage): number {
+  const qa = a.status === "queued" ? 1 : 0;
+  const qb = b.status === "queued" ? 1 : 0;
+  if (qa !== qb) return qa - qb;
+  const ka = qa === 1 ? a.seq : a.order;
+  const kb = qb === 1 ? b.seq : b.order;
+  if (ka !== kb) return ka - kb;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function sorted(messages: UiMessage[]): UiMessage[] {
+  return messages.sort(compare);
+}
+
+function toUi(message: Message): UiMessage {
+  return { ...message, order: message.seq };
+}
+
+/** A transcript from one `GET …/messages` window. */
+export function fromWindow(chatId: string, window: MessageWindow): Transcript {
+  const messages = sorted(window.items.map(toUi));
+  return {
+    chatId,
+    messages,
+    hasMore: window.has_more,
+    live: {},
+    unsynced: messages.filter((m) => m.status === "streaming").map((m) => m.id),
+  };
+}
+
+/** Older messages (a `before=` window) put in front of what is loaded. */
+export function prependOlder(t: Transcript, window: MessageWindow): Transcript {
+  const known = new Set(t.messages.map((m) => m.id));
+  const older = window.items.filter((m) => !known.has(m.id)).map(toUi);
+  return { ...t, messages: sorted([...older, ...t.messages]), hasMore: window.has_more };
+}
+
+/**
+ * A refetched newest window replacing what it covers: messages older than the window
+ * that were loaded before are kept (with their `hasMore`), everything else comes from
+ * the window. Live usage of messages that are still streaming is kept.
+ */
+export function replaceWithWindow(t: Transcript | undefined, window: MessageWindow): Transcript {
+  const fresh = fromWindow(t?.chatId ?? window.items[0]?.chat_id ?? "", window);
+  if (t === undefined) return fresh;
+  const first = window.items[0];
+  const inWindow = new Set(window.items.map((m) => m.id));
+  const kept = first === undefined ? [] : t.messages.filter((m) => !inWindow.has(m.id) && m.seq < first.seq && m.status !== "queued");
+  const live: Record<string, LiveUsage> = {};
+  for (const m of fresh.messages) {
+    const l = t.live[m.id];
+    if (m.status === "streaming" && l !== undefined) live[m.id] = l;
+  }
+  return {
+    ...fresh,
+    chatId: t.chatId,
+    messages: sorted([...kept, ...fresh.messages]),
+    hasMore: kept.length > 0 ? t.hasMore : window.has_more,
+    live,
+  };
+}
+
+function indexOf(t: Transcript, id: string): number {
+  return t.messages.findIndex((m) => m.id === id);
+}
+
+function withMessages(t: Transcript, messages: UiMessage[], resort: boolean): Transcript {
+  return { ...t, messages: resort ? sorted(messages) : messages };
+}
+
+/** Insert a message, or keep the known copy when it is at least as far along. */
+function upsert(t: Transcript, message: Message): Transcript {
+  const i = indexOf(t, message.id);
+  if (i < 0) return withMessages(t, [...t.messages, toUi(message)], true);
+  const known = t.messages[i] as UiMessage;
+  if (RANK[known.status] >= RANK[message.status]) return t;
+  const next = [...t.messages];
+  next[i] = { ...message, order: known.order };
+  return withMessages(t, next, true);
+}
+
+function update(t: Transcript, id: string, change: (m: UiMessage) => UiMessage | null): Transcript {
+  const i = indexOf(t, id);
+  if (i < 0) return t;
+  const known = t.messages[i] as UiMessage;
+  const changed = change(known);
+  if (changed === null || changed === known) return t;
+  const next = [...t.messages];
+  next[i] = changed;
+  return withMessages(t, next, changed.status !== known.status || changed.order !== known.order);
+}
+
+let localPartNo = 0;
+
+function newPart(m: Message, fields: Partial<Part> & { kind: PartKind }): Part {
+  const ordinal = m.parts.reduce((max, p) => Math.max(max, p.ordinal), -1) + 1;
+  localPartNo += 1;
+  return {
+    id: `local-${localPartNo}`,
+    ordinal,
+    content: null,
+    tool_name: null,
+    call_id: null,
+    args: null,
+    result: null,
+    is_error: false,
+    truncated: false,
+    duration_ms: null,
+    ...fields,
+  };
+}
+
+/** Streamed text goes to the last part when it is of the same kind, else to a new one. */
+function appendText(m: UiMessage, kind: "text" | "reasoning", text: string): UiMessage | null {
+  if (text === "" || m.status !== "streaming") return null;
+  const last = m.parts[m.parts.length - 1];
+  const parts =
+    last !== undefined && last.kind === kind
+      ? [...m.parts.slice(0, -1), { ...last, content: (last.content ?? "") + text }]
+      : [...m.parts, newPart(m, { kind, content: text })];
+  return { ...m, parts, content: kind === "text" ? m.content + text : m.content };
+}
+
+function hasPart(m: Message, kind: PartKind, callId: string): boolean {
+  return m.parts.some((p) => p.kind === kind && p.call_id === callId);
+}
+
+/** The order a queued message takes when its turn starts: after every settled row. */
+function nextOrder(t: Transcript): number {
+  let max = 0;
+  for (const m of t.messages) if (m.status !== "queued") max = Math.max(max, m.order, m.seq);
+  return max + 0.5;
+}
+
+/** Apply one frame of this chat. Applying the same frame twice changes nothing more. */
+export function applyChatFrame(t: Transcript, frame: ChatFrame): Transcript {
+  switch (frame.type) {
+    case "user_message":
+    case "message_started":
+    case "sentinel":
+      return upsert(t, frame.message);
+    case "message_status":
+      return update(t, frame.message_id, (m) => {
+        if (m.status === frame.status || RANK[m.status] > RANK[frame.status]) return null;
+        const order = m.status === "queued" && frame.status !== "queued" ? nextOrder(t) : m.order;
+        return { ...m, status: frame.status, order };
+      });
+    case "delta":
+      return update(t, frame.message_id, (m) => appendText(m, "text", frame.text));
+    case "reasoning_delta":
+      return update(t, frame.message_id, (m) => appendText(m, "reasoning", frame.text));
+    case "tool_call":
+      return update(t, frame.message_id, (m) =>
+        hasPart(m, "tool_call", frame.call_id)
+          ? null
+          : { ...m, parts: [...m.parts, newPart(m, { kind: "tool_call", tool_name: frame.name, call_id: frame.call_id, args: frame.arguments })] },
+      );
+    case "tool_result":
+      return update(t, frame.message_id, (m) =>
+        hasPart(m, "tool_result", frame.call_id)
+          ? null
+          : {
+              ...m,
+              parts: [
+                ...m.parts,
+                newPart(m, {
+                  kind: "tool_result",
+                  tool_name: frame.name,
+                  call_id: frame.call_id,
+                  result: frame.result,
+                  is_error: frame.is_error,
+                  truncated: frame.truncated,
+                  duration_ms: frame.duration_ms,
+                }),
+              ],
+            },
+      );
+    case "usage": {
+      const m = t.messages.find((x) => x.id === frame.message_id);
+      if (m === undefined || m.status !== "streaming") return t;
+      return { ...t, live: { ...t.live, [frame.message_id]: { phase: frame.phase, usage: frame.usage } } };
+    }
+    case "message_complete": {
+      const next = update(t, frame.message_id, (m) =>
+        isFinal(m.status) ? null : { ...m, status: frame.status, error: frame.error, usage: frame.usage },
+      );
+      if (!(frame.message_id in next.live)) return next;
+      const live = { ...next.live };
+      delete live[frame.message_id];
+      return { ...next, live };
+    }
+  }
+}
+
+export function applyChatFrames(t: Transcript, frames: readonly ChatFrame[]): Transcript {
+  return frames.reduce(applyChatFrame, t);
+}
+
+function lastPartText(m: Message, kind: PartKind): string {
+  for (let i = m.parts.length - 1; i >= 0; i--) {
+    const p = m.parts[i] as Part;
+    if (p.kind === kind) return p.content ?? "";
+  }
+  return "";
+}
+
+/**
+ * Applies the frames that arrived while a window was being fetched. The window's
+ * streaming text was written at some earlier delta boundary, so for each streaming
+ * message the longest run of leading buffered deltas that its text already ends with is
+ * skipped; the rest apply as usual. (Refetching when the message completes makes it exact.)
+ */
+export function applyBuffered(t: Transcript, frames: readonly ChatFrame[]): Transcript {
+  const skip = new Set<number>();
+  const streaming = new Set(t.unsynced);
+  const groups = new Map<string, number[]>();
+  frames.forEach((f, i) => {
+    if ((f.type === "delta" || f.type === "reasoning_delta") && streaming.has(f.message_id)) {
+      const key = `${f.message_id}\u0000${f.type}`;
+      const list = groups.get(key) ?? [];
+      list.push(i);
+      groups.set(key, list);
+    }
+  });
+  for (const [key, indices] of groups) {
+    const [id, type] = key.split("\u0000") as [string, string];
+    const m = t.messages.find((x) => x.id === id);
+    if (m === undefined) continue;
+    const have = lastPartText(m, type === "delta" ? "text" : "reasoning");
+    const texts = indices.map((i) => (frames[i] as { text: string }).text);
+    for (let n = texts.length; n > 0; n--) {
+      if (have.endsWith(texts.slice(0, n).join(""))) {
+        for (const i of indices.slice(0, n)) skip.add(i);
+        break;
+      }
+    }
+  }
+  return frames.reduce((acc, f, i) => (skip.has(i) ? acc : applyChatFrame(acc, f)), t);
+}
+
+/** The message the open chat is generating, if any. */
+export function streamingMessage(t: Transcript | undefined): UiMessage | undefined {
+  if (t === undefined) return undefined;
+  for (let i = t.messages.length - 1; i >= 0; i--) {
+    const m = t.messages[i] as UiMessage;
+    if (m.status === "streaming") return m;
+  }
+  return undefined;
+}
+
+/** A sentinel row (cap_hit, doom_loop): rendered as a banner, never sent to the model. */
+export function sentinelKind(m: Message): string | null {
+  if (m.role !== "system") return null;
+  const kind = m.metadata?.["kind"];
+  return typeof kind === "string" ? kind : null;
+}

@@ -1,0 +1,172 @@
+// The page: sidebar, header, model banner, transcript, composer, dialogs and notices.
+// Renders the store at most once per animation frame.
+
+import type { ModelsInfo } from "@boo-types";
+import type { Controller } from "../controller";
+import type { AppState } from "../state/store";
+import { ComposerView } from "./composer-view";
+import { h, icon, renderOnce } from "./dom";
+import { Header } from "./header";
+import { Sidebar } from "./sidebar";
+import { TranscriptView } from "./transcript-view";
+
+/** The banner text when the model server does not answer; `null` when it does. */
+export function modelBannerText(models: ModelsInfo | null): string | null {
+  if (models === null || models.reachable) return null;
+  return `No model server answers at ${models.base_url}: ${models.error ?? "unknown error"}`;
+}
+
+export class AppView {
+  private readonly sidebar: Sidebar;
+  private readonly header: Header;
+  private readonly banner: HTMLElement;
+  private readonly transcript: TranscriptView;
+  private readonly composer: ComposerView;
+  private readonly toast: HTMLElement;
+  private readonly dialog: HTMLDialogElement;
+  private readonly welcome: HTMLElement;
+  private readonly emptyChat: HTMLElement;
+  private scheduled = false;
+  private toastTimer: ReturnType<typeof setTimeout> | undefined;
+  private shownNotice: AppState["notice"] = null;
+
+  constructor(
+    root: HTMLElement,
+    private readonly app: Controller,
+  ) {
+    this.dialog = this.projectDialog();
+    this.sidebar = new Sidebar(app, () => this.openProjectDialog());
+    this.header = new Header(app);
+    this.banner = h("div", { class: "banner", "data-testid": "model-banner", role: "alert", hidden: true });
+    this.transcript = new TranscriptView(
+      {
+        fork: (id) => void app.fork(id),
+        answer: (callId, text) => void app.answer(callId, text),
+        copy: (text) => void navigator.clipboard?.writeText(text).then(() => app.notify("Copied", "info")),
+      },
+      () => void app.loadOlder(),
+    );
+    this.composer = new ComposerView(app);
+    this.toast = h("div", { class: "toast", role: "status", hidden: true, "data-testid": "notice" });
+    this.welcome = h(
+      "div",
+      { class: "welcome", "data-testid": "welcome" },
+      h("div", { class: "welcome-mark" }, "B"),
+      h("h2", {}, "boochat"),
+      h("p", {}, "Chat with your local model about your code. Pick a session on the left, or start one in a project."),
+    );
+    this.emptyChat = h(
+      "div",
+      { class: "welcome", "data-testid": "empty-chat" },
+      h("div", { class: "welcome-mark" }, "B"),
+      h("h2", {}, "What are we working on?"),
+      h("p", {}, "The assistant can read, list and search the project's files, check git status and read the web."),
+    );
+    const main = h("main", { class: "main" }, this.header.el, this.banner, this.transcript.el, this.composer.el);
+    root.replaceChildren(h("div", { class: "app" }, this.sidebar.el, main), this.toast, this.dialog);
+    app.store.subscribe(() => this.schedule());
+    this.render();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // rAF pauses in hidden tabs; the timeout keeps a background page current too.
+    let done = false;
+    const run = (): void => {
+      if (done) return;
+      done = true;
+      this.scheduled = false;
+      this.render();
+    };
+    requestAnimationFrame(run);
+    setTimeout(run, 100);
+  }
+
+  private render(): void {
+    const s = this.app.store.get();
+    this.sidebar.update(s);
+    this.header.update(s);
+    const bannerText = modelBannerText(s.models);
+    this.banner.hidden = bannerText === null;
+    this.banner.dataset["state"] = s.models === null ? "unknown" : s.models.reachable ? "reachable" : "unreachable";
+    renderOnce(this.banner, [bannerText], () => [icon("warn"), h("span", {}, bannerText ?? ""), h("span", { class: "banner-note" }, "retrying every 10 s")]);
+    const t = s.chatId === null ? undefined : s.feed?.transcripts[s.chatId];
+    this.transcript.update({
+      chatId: s.session === null ? null : `${s.session.id}/${s.chatId ?? ""}`,
+      transcript: t,
+      loading: s.chatId !== null && t === undefined,
+      loadingOlder: s.loadingOlder,
+      answered: s.answered,
+      empty: s.session === null ? this.welcome : this.emptyChat,
+    });
+    this.composer.update(s);
+    this.renderNotice(s);
+  }
+
+  private renderNotice(s: AppState): void {
+    const notice = s.notice;
+    renderOnce(this.toast, [notice], () =>
+      notice === null
+        ? []
+        : [h("span", {}, notice.text), h("button", { class: "icon-btn", type: "button", "aria-label": "Dismiss", on: { click: () => this.app.dismissNotice() } }, icon("close"))],
+    );
+    this.toast.hidden = notice === null;
+    this.toast.dataset["tone"] = notice?.tone ?? "";
+    if (notice === this.shownNotice) return;
+    this.shownNotice = notice;
+    clearTimeout(this.toastTimer);
+    if (notice !== null) {
+      this.toastTimer = setTimeout(() => {
+        if (this.app.store.get().notice === notice) this.app.dismissNotice();
+      }, notice.tone === "info" ? 2500 : 8000);
+    }
+  }
+
+  private projectDialog(): HTMLDialogElement {
+    const name = h("input", { name: "name", required: true, placeholder: "my-app", autocomplete: "off", "data-testid": "project-name" });
+    const path = h("input", { name: "path", required: true, placeholder: "/home/me/src/my-app", autocomplete: "off", spellcheck: "false", "data-testid": "project-path" });
+    const error = h("div", { class: "form-error", role: "alert" });
+    const submit = h("button", { class: "btn btn-primary", type: "submit", "data-testid": "project-create" }, "Create project");
+    const dialog = h("dialog", { class: "dialog", "data-testid": "project-dialog" }) as HTMLDialogElement;
+    const form = h(
+      "form",
+      {
+        method: "dialog",
+        on: {
+          submit: (e) => {
+            e.preventDefault();
+            error.textContent = "";
+            submit.disabled = true;
+            this.app
+              .createProject(name.value.trim(), path.value.trim())
+              .then(() => dialog.close())
+              .catch((err: unknown) => void (error.textContent = err instanceof Error ? err.message : String(err)))
+              .finally(() => void (submit.disabled = false));
+          },
+        },
+      },
+      h("h2", {}, "New project"),
+      h("p", { class: "dialog-note" }, "A folder on the machine boochat runs on. The assistant's tools can read inside it, never write."),
+      h("label", { class: "field" }, h("span", {}, "Name"), name),
+      h("label", { class: "field" }, h("span", {}, "Absolute path"), path),
+      error,
+      h(
+        "div",
+        { class: "dialog-actions" },
+        h("button", { class: "btn", type: "button", on: { click: () => dialog.close() } }, "Cancel"),
+        submit,
+      ),
+    );
+    dialog.append(form);
+    dialog.addEventListener("close", () => {
+      form.reset();
+      error.textContent = "";
+    });
+    return dialog;
+  }
+
+  private openProjectDialog(): void {
+    this.dialog.showModal();
+  }
+}

@@ -1,0 +1,102 @@
+// A conversation in boochat's page, in a real headless Chromium, against boochat and the
+// scripted model server (boo-fake-llm: reasoning "Thinking about: <msg>", answer "Echo: <msg>").
+// Run: BOO_E2E_CHAT_URL=… npm test
+
+import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import { after, before, describe, it } from "node:test";
+import { launchBrowser, withPage } from "../lib/browser.mjs";
+import { api, chatPageUrl, newChat, transcript, waitForSettled } from "../lib/chat.mjs";
+import { daemonTargets } from "../lib/config.mjs";
+
+const target = daemonTargets().find((t) => t.name === "boochat");
+
+describe("boochat chat", { skip: target === undefined ? "BOO_E2E_CHAT_URL is not set" : false }, () => {
+  let browser;
+  const dirs = [];
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it("sends a message, streams the answer with its thinking, and keeps it across a reload", async () => {
+    const { dir, session, chat } = await newChat(target.url, "e2e hello");
+    dirs.push(dir);
+    await withPage(browser.context, "boochat chat hello", async (page) => {
+      const pageErrors = [];
+      page.on("pageerror", (err) => pageErrors.push(err.message));
+      await page.goto(chatPageUrl(target.url, session, chat), { waitUntil: "load" });
+      await page.locator('[data-testid="ws-status"][data-state="connected"]').waitFor();
+      await page.locator(`[data-testid="chat-tab"][data-id="${chat.id}"]`).waitFor();
+
+      const composer = page.locator('[data-testid="composer"]');
+      await composer.fill("hello");
+      assert.equal(await page.locator('[data-testid="send"]').getAttribute("data-action"), "send");
+      await composer.press("Enter");
+
+      await page.locator('[data-testid="message"][data-role="user"]', { hasText: "hello" }).waitFor();
+      await page.locator('[data-testid="message"][data-role="assistant"] [data-testid="message-text"]', { hasText: "Echo: hello" }).waitFor();
+      await waitForSettled(page, 2);
+      const expected = [
+        { role: "user", status: "complete", text: "hello", thinking: null },
+        { role: "assistant", status: "complete", text: "Echo: hello", thinking: "Thinking about: hello" },
+      ];
+      assert.deepEqual(await transcript(page), expected);
+      assert.equal(await composer.inputValue(), "", "the composer is cleared after sending");
+      assert.equal(await page.locator('[data-testid="model-banner"]').isVisible(), false, "model banner shown");
+      // The answer's usage footer is there once it completed.
+      await page.locator('[data-testid="message"][data-role="assistant"] [data-testid="usage"]').waitFor();
+
+      // The URL remembers the chat: a reload shows the same transcript, from the database.
+      assert.ok(page.url().endsWith(`#/s/${session.id}/c/${chat.id}`), `URL ${page.url()}`);
+      await page.reload({ waitUntil: "load" });
+      await waitForSettled(page, 2);
+      assert.deepEqual(await transcript(page), expected);
+
+      const stored = await api(target.url, "GET", `chats/${chat.id}/messages`);
+      assert.deepEqual(
+        stored.items.map((m) => [m.role, m.status, m.content]),
+        [
+          ["user", "complete", "hello"],
+          ["assistant", "complete", "Echo: hello"],
+        ],
+      );
+      assert.deepEqual(pageErrors, [], "uncaught errors in the page");
+    });
+  });
+
+  it("opens a chat from the sidebar and answers a second message in it", async () => {
+    const { dir, session } = await newChat(target.url, "e2e sidebar");
+    dirs.push(dir);
+    await withPage(browser.context, "boochat chat sidebar", async (page) => {
+      await page.goto(target.url, { waitUntil: "load" });
+      // The project is collapsed unless it is the only one: open it, then the session.
+      const project = page.locator(`[data-testid="project"][data-id="${session.project_id}"]`);
+      await project.waitFor();
+      if ((await project.locator(".project-row").getAttribute("aria-expanded")) !== "true") await project.locator(".project-row").click();
+      await page.locator(`[data-testid="session"][data-id="${session.id}"] a`).click();
+      await page.locator('[data-testid="session-title"]', { hasText: "e2e sidebar" }).waitFor();
+
+      const composer = page.locator('[data-testid="composer"]');
+      for (const [i, text] of ["first", "second"].entries()) {
+        await composer.fill(text);
+        await page.locator('[data-testid="send"]').click();
+        await waitForSettled(page, 2 * (i + 1));
+      }
+      const shown = await transcript(page);
+      assert.deepEqual(
+        shown.map((m) => [m.role, m.text]),
+        [
+          ["user", "first"],
+          ["assistant", "Echo: first"],
+          ["user", "second"],
+          ["assistant", "Echo: second"],
+        ],
+      );
+      assert.match(page.url(), new RegExp(`#/s/${session.id}/c/[0-9a-f-]+$`));
+    });
+  });
+});
