@@ -191,15 +191,26 @@ impl Engine {
             );
         }
         let (tx, rx) = oneshot::channel();
+        let key = (chat_id, call.id.clone());
         self.questions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert((chat_id, call.id.clone()), tx);
+            .insert(key.clone(), tx);
+        // Withdraw the question however this wait ends (answer, Stop, shutdown).
+        struct Withdraw<'a>(
+            &'a Mutex<HashMap<(Uuid, String), oneshot::Sender<String>>>,
+            (Uuid, String),
+        );
+        impl Drop for Withdraw<'_> {
+            fn drop(&mut self) {
+                self.0
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&self.1);
+            }
+        }
+        let _withdraw = Withdraw(&self.questions, key);
         let answer = rx.await;
-        self.questions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(chat_id, call.id.clone()));
         match answer {
             Ok(a) => (a, false, false),
             Err(_) => ("error: the question was withdrawn".into(), true, false),

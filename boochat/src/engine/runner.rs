@@ -161,7 +161,30 @@ fn start(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id: Uuid) 
         .spawn(async move { chat_loop(engine2, chat_id, session_id, reply_id).await });
 }
 
+/// Removes a chat's running entry if its loop ends any other way than through
+/// the queue check (a panic), so the chat never stays busy forever.
+struct Unregister<'a> {
+    engine: &'a Engine,
+    chat_id: Uuid,
+}
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.engine
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&self.chat_id);
+        }
+    }
+}
+
 async fn chat_loop(engine: Arc<Engine>, chat_id: Uuid, session_id: Uuid, mut reply_id: Uuid) {
+    let _unregister = Unregister {
+        engine: &engine,
+        chat_id,
+    };
     loop {
         run_one(&engine, chat_id, session_id, reply_id).await;
         let _gate = engine.gate.lock().await;
