@@ -16,7 +16,6 @@ use boo_shared::daemon::{self, DaemonError, Listeners, Service};
 pub mod agents;
 pub mod engine;
 mod grpc;
-pub mod hub;
 mod routes;
 pub mod store;
 pub mod tools;
@@ -49,7 +48,7 @@ pub async fn run(
         Some(path) => agents::Registry::load(path.clone()),
         None => agents::Registry::none(),
     };
-    let hub = Arc::new(hub::Hub::new());
+    let hub = Arc::new(boo_shared::hub::Hub::new());
     let engine = engine::Engine::new(pool.clone(), hub, settings.clone(), agents.clone())
         .map_err(|e| DaemonError::Http(std::io::Error::other(e)))?;
     let watcher = settings

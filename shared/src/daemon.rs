@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Extension, State};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
@@ -27,7 +26,6 @@ use crate::auth::Identity;
 use crate::config::{ConfigError, DaemonKind, Settings};
 use crate::db::DbError;
 use crate::error::Json;
-use crate::frames::{ClientFrame, Envelope, ServerFrame};
 use crate::grpc::GrpcError;
 
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +106,6 @@ pub struct Service {
 struct BaseState {
     kind: DaemonKind,
     pool: PgPool,
-    stopping: CancellationToken,
 }
 
 /// Serve until `shutdown` resolves; then stop accepting, close WebSockets, and
@@ -122,20 +119,26 @@ pub async fn serve<E: RustEmbed + 'static>(
 ) -> Result<(), DaemonError> {
     let kind = service.kind;
     let stopping = CancellationToken::new();
-    let base = BaseState {
-        kind,
-        pool,
-        stopping: stopping.clone(),
-    };
+    let base = BaseState { kind, pool };
     let auth = Arc::new(settings.auth.clone());
-    let mut base_routes = Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(healthz))
-        .route("/api/whoami", get(whoami));
+        .route("/api/whoami", get(whoami))
+        .with_state(base.clone());
     if !service.own_ws {
-        base_routes = base_routes.route("/api/ws", get(ws));
+        // A daemon without session streams still offers the socket (hello, ping).
+        app = app.merge(
+            Router::new()
+                .route("/api/ws", get(crate::session_ws::upgrade))
+                .with_state(crate::session_ws::SessionWs {
+                    kind,
+                    pool: base.pool.clone(),
+                    hub: Arc::new(crate::hub::Hub::new()),
+                    closing: stopping.clone(),
+                }),
+        );
     }
-    let app = base_routes
-        .with_state(base)
+    let app = app
         .merge(service.api)
         .fallback(crate::web::fallback::<E>)
         .layer(from_fn_with_state(auth, crate::auth::middleware))
@@ -281,54 +284,4 @@ async fn whoami(State(s): State<BaseState>, Extension(id): Extension<Identity>) 
         email: id.email,
         name: id.name,
     })
-}
-
-async fn ws(State(s): State<BaseState>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.on_upgrade(move |socket| connection(socket, s))
-}
-
-/// A connection-level socket: says hello, answers pings and bad frames, and closes
-/// when the daemon stops. Session streams build on this in later features.
-async fn connection(mut socket: WebSocket, s: BaseState) {
-    let send = |frame: ServerFrame| {
-        let text = serde_json::to_string(&Envelope::connection(frame)).unwrap_or_default();
-        Message::Text(text.into())
-    };
-    let hello = send(ServerFrame::Hello {
-        daemon: s.kind.name().into(),
-        version: crate::VERSION.into(),
-    });
-    if socket.send(hello).await.is_err() {
-        return;
-    }
-    loop {
-        tokio::select! {
-            () = s.stopping.cancelled() => {
-                let _ = socket.send(Message::Close(Some(axum::extract::ws::CloseFrame {
-                    code: axum::extract::ws::close_code::AWAY,
-                    reason: "daemon shutting down".into(),
-                }))).await;
-                return;
-            }
-            msg = socket.recv() => {
-                let reply = match msg {
-                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientFrame>(&text) {
-                        Ok(ClientFrame::Ping) => None,
-                        Ok(ClientFrame::Resume { .. }) => Some(send(ServerFrame::Resync {
-                            reason: "this daemon has no session streams".into(),
-                        })),
-                        Err(e) => Some(send(ServerFrame::Error {
-                            code: "bad_frame".into(),
-                            message: e.to_string(),
-                        })),
-                    },
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                    Some(Ok(_)) => None,
-                };
-                if let Some(reply) = reply && socket.send(reply).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
 }

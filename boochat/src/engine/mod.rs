@@ -23,8 +23,8 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::agents::{AgentDef, Registry};
-use crate::hub::Hub;
 use crate::tools::{Limits, OutputStore, ToolContext, ToolRegistry};
+use boo_shared::hub::Hub;
 
 pub use runner::Running;
 

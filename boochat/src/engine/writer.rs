@@ -9,8 +9,8 @@ use boo_shared::frames::{ServerFrame, UsagePhase};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::hub::Hub;
 use crate::store::messages::{self, NewPart};
+use boo_shared::hub::Hub;
 
 /// A kill loses at most this much streamed text.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);

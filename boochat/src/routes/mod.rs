@@ -5,7 +5,6 @@ mod messages;
 mod meta;
 mod projects;
 mod sessions;
-mod ws;
 
 use std::sync::Arc;
 
@@ -41,7 +40,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/chats/{id}/answers", post(messages::answer))
         .route("/api/models", get(meta::models))
         .route("/api/agents", get(meta::agents))
-        .route("/api/ws", get(ws::upgrade))
         .route("/api/projects/{id}", get(projects::get))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(
+            Router::new()
+                .route("/api/ws", get(boo_shared::session_ws::upgrade))
+                .with_state(boo_shared::session_ws::SessionWs {
+                    kind: crate::KIND,
+                    pool: state.engine.pool.clone(),
+                    hub: state.engine.hub.clone(),
+                    closing: state.engine.closing(),
+                }),
+        )
 }

@@ -1,4 +1,5 @@
-//! Per-session frame fan-out with a replay ring (CHAT-2, D1).
+//! Per-session frame fan-out with a replay ring (CHAT-2, D1), used by every
+//! daemon that streams session frames (boochat, boocoder).
 //!
 //! Every frame published for a session gets the next `seq` and is kept in a
 //! bounded ring. A WebSocket subscribing with `last_seq` gets every frame after it
@@ -12,7 +13,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use boo_shared::frames::{Envelope, ServerFrame};
+use crate::frames::{Envelope, ServerFrame};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 

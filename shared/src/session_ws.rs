@@ -1,20 +1,47 @@
 //! `GET /api/ws?session_id=…&last_seq=…`: a session's live frames, with replay of
 //! what a reconnecting client missed. One writer task per socket, fed by a
-//! bounded channel; the reader loop never touches the sink.
+//! bounded channel; the reader loop never touches the sink. Shared by every
+//! daemon that streams session frames from a [`Hub`].
+
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::{IntoResponse, Response};
-use boo_shared::error::{ApiError, Query};
-use boo_shared::frames::{ClientFrame, Envelope, ServerFrame};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
+use sqlx::PgPool;
 use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::AppState;
-use crate::hub::{Frame, Start};
-use crate::store::sessions;
+use crate::config::DaemonKind;
+use crate::error::{ApiError, Query};
+use crate::frames::{ClientFrame, Envelope, ServerFrame};
+use crate::hub::{Frame, Hub, Start};
+
+/// What a session socket needs from its daemon.
+#[derive(Clone)]
+pub struct SessionWs {
+    pub kind: DaemonKind,
+    pub pool: PgPool,
+    pub hub: Arc<Hub>,
+    /// Cancelled when live connections should close (after the daemon finalised
+    /// what it was streaming).
+    pub closing: CancellationToken,
+}
+
+async fn session_exists(pool: &PgPool, id: Uuid) -> Result<(), ApiError> {
+    let found: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    if found {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("no session {id}")))
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,13 +50,14 @@ pub struct WsQuery {
     last_seq: Option<u64>,
 }
 
+/// The axum handler: `.route("/api/ws", get(session_ws::upgrade)).with_state(SessionWs{…})`.
 pub async fn upgrade(
-    State(s): State<AppState>,
+    State(s): State<SessionWs>,
     Query(q): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
     if let Some(id) = q.session_id
-        && let Err(e) = sessions::get(&s.engine.pool, id).await
+        && let Err(e) = session_exists(&s.pool, id).await
     {
         return e.into_response();
     }
@@ -62,12 +90,12 @@ struct Subscription {
 
 /// Subscribe and queue the replay (or a resync) for the writer.
 async fn subscribe(
-    s: &AppState,
+    s: &SessionWs,
     out: &mpsc::Sender<Message>,
     session_id: Uuid,
     last_seq: Option<u64>,
 ) -> Option<Subscription> {
-    let (start, rx) = s.engine.hub.subscribe(session_id, last_seq);
+    let (start, rx) = s.hub.subscribe(session_id, last_seq);
     match start {
         Start::Replay(frames) => {
             for (_, f) in frames {
@@ -94,7 +122,7 @@ async fn next_frame(
     }
 }
 
-async fn connection(socket: WebSocket, s: AppState, q: WsQuery) {
+async fn connection(socket: WebSocket, s: SessionWs, q: WsQuery) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut outbox) = mpsc::channel::<Message>(256);
     let writer = tokio::spawn(async move {
@@ -106,8 +134,8 @@ async fn connection(socket: WebSocket, s: AppState, q: WsQuery) {
         }
     });
     let hello = connection_frame(ServerFrame::Hello {
-        daemon: crate::KIND.name().into(),
-        version: boo_shared::VERSION.into(),
+        daemon: s.kind.name().into(),
+        version: crate::VERSION.into(),
     });
     if out.send(hello).await.is_err() {
         return;
@@ -116,7 +144,7 @@ async fn connection(socket: WebSocket, s: AppState, q: WsQuery) {
         Some(id) => subscribe(&s, &out, id, q.last_seq).await,
         None => None,
     };
-    let closing = s.engine.closing();
+    let closing = s.closing.clone();
     loop {
         tokio::select! {
             // Frames first: a closing daemon still delivers what it published.
@@ -152,7 +180,7 @@ async fn connection(socket: WebSocket, s: AppState, q: WsQuery) {
                 match serde_json::from_str::<ClientFrame>(&text) {
                     Ok(ClientFrame::Ping) => {}
                     Ok(ClientFrame::Resume { session_id, last_seq }) => {
-                        if sessions::get(&s.engine.pool, session_id).await.is_err() {
+                        if session_exists(&s.pool, session_id).await.is_err() {
                             let _ = out.send(connection_frame(ServerFrame::Error {
                                 code: "not_found".into(),
                                 message: format!("no session {session_id}"),
