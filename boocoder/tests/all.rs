@@ -1,40 +1,6 @@
-//! boocoder integration tests: the real daemon on loopback against a throwaway database.
+//! boocoder integration tests: the real daemon and its parts against a throwaway
+//! database in the test cluster.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers may panic
 
-use boo_proto::coder::v1::coder_service_client::CoderServiceClient;
-use boo_proto::coder::v1::{
-    CloseChatRequest, SubmitTaskRequest, WatchSessionRequest, WorktreeRiskRequest,
-};
-use boo_testkit::{RunningDaemon, TestDb, channel};
-
-#[tokio::test]
-async fn serves_health_reflection_and_its_service() {
-    let db = TestDb::create().await;
-    let daemon = RunningDaemon::spawn(boo_testkit::settings_for(&db.url), boocoder::run).await;
-    boo_testkit::assert_daemon_basics(&daemon, "boocoder", "boo.coder.v1.CoderService").await;
-
-    // Not built yet: each RPC says UNIMPLEMENTED rather than pretending.
-    let mut client = CoderServiceClient::new(channel(&daemon.grpc_url()).await);
-    let codes = [
-        client
-            .worktree_risk(WorktreeRiskRequest::default())
-            .await
-            .map(drop),
-        client
-            .close_chat(CloseChatRequest::default())
-            .await
-            .map(drop),
-        client
-            .submit_task(SubmitTaskRequest::default())
-            .await
-            .map(drop),
-        client
-            .watch_session(WatchSessionRequest::default())
-            .await
-            .map(drop),
-    ]
-    .map(|r| r.unwrap_err().code());
-    assert_eq!(codes, [tonic::Code::Unimplemented; 4]);
-    daemon.stop().await.unwrap();
-}
+mod suite;
