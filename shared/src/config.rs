@@ -246,6 +246,14 @@ pub struct CoderConfig {
     pub grpc_addr: SocketAddr,
     /// Where per-session git worktrees live.
     pub worktree_root: PathBuf,
+    /// Overrides for the built-in agent providers and custom ACP providers (TOML).
+    pub providers_file: Option<PathBuf>,
+    /// How long a provider probe result stays fresh.
+    pub probe_ttl_secs: u64,
+    /// Turns running at once across all sessions (one per session at most).
+    pub max_concurrent_tasks: usize,
+    /// A warm agent process idle this long is stopped (its session resumes later).
+    pub idle_ttl_secs: u64,
 }
 
 impl Default for CoderConfig {
@@ -254,6 +262,10 @@ impl Default for CoderConfig {
             http_addr: loopback(9502),
             grpc_addr: loopback(9512),
             worktree_root: PathBuf::from("/var/lib/boocode/worktrees"),
+            providers_file: None,
+            probe_ttl_secs: 600,
+            max_concurrent_tasks: 4,
+            idle_ttl_secs: 1800,
         }
     }
 }
