@@ -7,6 +7,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::chat::{Chat, Message, MessageStatus, Usage};
+use crate::coder::{AgentToolCall, PendingChange, PermissionChoice, TaskInfo};
 
 /// What a daemon sends. boochat's chat frames carry the chat they belong to; the
 /// envelope carries the session.
@@ -77,6 +78,52 @@ pub enum ServerFrame {
     Sentinel { chat_id: Uuid, message: Message },
     /// Title, status, agent or busy flag of a chat changed.
     ChatUpdated { chat: Chat },
+    /// boocoder: a task (one agent turn) changed state.
+    TaskUpdated { task: TaskInfo },
+    /// boocoder: the latest snapshot of an agent's tool call.
+    AgentToolCall {
+        chat_id: Uuid,
+        message_id: Uuid,
+        call: AgentToolCall,
+    },
+    /// boocoder: the agent's current plan.
+    Plan {
+        chat_id: Uuid,
+        message_id: Uuid,
+        #[ts(type = "unknown[]")]
+        entries: Vec<serde_json::Value>,
+    },
+    /// boocoder: slash commands the agent offers in this chat.
+    AvailableCommands {
+        chat_id: Uuid,
+        agent: String,
+        #[ts(type = "unknown[]")]
+        commands: Vec<serde_json::Value>,
+    },
+    /// boocoder: an agent asks permission; answer with `POST /api/permissions/{request_id}`.
+    PermissionRequested {
+        chat_id: Uuid,
+        task_id: Uuid,
+        request_id: Uuid,
+        agent: String,
+        #[ts(type = "unknown")]
+        tool_call: serde_json::Value,
+        options: Vec<PermissionChoice>,
+    },
+    /// boocoder: a permission or elicitation card was answered or withdrawn.
+    RequestResolved { request_id: Uuid, outcome: String },
+    /// boocoder: an agent asks for input through a form built from `schema`.
+    ElicitationRequested {
+        chat_id: Uuid,
+        task_id: Uuid,
+        request_id: Uuid,
+        agent: String,
+        message: String,
+        #[ts(type = "Record<string, unknown>")]
+        schema: serde_json::Value,
+    },
+    /// boocoder: the session's pending changes (latest wins after each turn).
+    PendingChanged { changes: Vec<PendingChange> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -13,6 +13,7 @@ pub mod api;
 pub mod auth;
 pub mod chat;
 pub mod cli;
+pub mod coder;
 pub mod config;
 pub mod daemon;
 pub mod db;

@@ -164,13 +164,103 @@ error: string | null, };
 
 export type AgentSummary = { name: string, description: string | null, model: string | null, tools: Array<string> | null, max_tool_calls: number | null, };
 
+/**
+ * `POST /api/sessions/{sid}/chats/{cid}/messages`.
+ */
+export type SubmitTurn = { content: string, 
+/**
+ * Provider id: boocode | opencode | goose | qwen | claude | a custom one.
+ */
+provider: string, model?: string, mode?: string, };
+
+/**
+ * `202` answer to [`SubmitTurn`].
+ */
+export type TurnAccepted = { task_id: string, user_message_id: string, 
+/**
+ * Another turn of this session is running or queued before this one.
+ */
+queued: boolean, };
+
+export type TaskStatus = "queued" | "running" | "completed" | "failed" | "blocked" | "cancelled";
+
+export type TaskInfo = { id: string, session_id: string | null, chat_id: string | null, agent: string, mode_id: string | null, model: string | null, status: TaskStatus, error: string | null, output_summary: string | null, created_at: string, started_at: string | null, finished_at: string | null, };
+
+/**
+ * One warm agent context: `(chat, agent)`.
+ */
+export type AgentSessionInfo = { chat_id: string, agent: string, 
+/**
+ * active | idle | evicted | crashed | closed
+ */
+status: string, backend: string, agent_session_id: string | null, config_hash: string | null, input_tokens: number, output_tokens: number, 
+/**
+ * Provider-reported, USD.
+ */
+cost: number, last_used_at: string, };
+
+export type ChangeKind = "create" | "edit" | "delete";
+
+export type ChangeStatus = "pending" | "approved" | "applied" | "rejected" | "reverted";
+
+/**
+ * A staged file change awaiting (or past) the owner's decision.
+ */
+export type PendingChange = { id: string, session_id: string, chat_id: string | null, task_id: string | null, 
+/**
+ * Relative to the project root.
+ */
+path: string, kind: ChangeKind, status: ChangeStatus, 
+/**
+ * The provider whose turn produced it; `null` = manual.
+ */
+agent: string | null, diff: string | null, error: string | null, created_at: string, updated_at: string, };
+
+/**
+ * An option an agent offers on a permission card.
+ */
+export type PermissionChoice = { id: string, name: string, 
+/**
+ * allow_once | allow_always | reject_once | reject_always
+ */
+kind: string, };
+
+/**
+ * `POST /api/permissions/{request_id}`: the owner's choice; `option_id: null` cancels.
+ */
+export type PermissionAnswer = { option_id: string | null, };
+
+export type ElicitAction = "accept" | "decline" | "cancel";
+
+/**
+ * `POST /api/elicitations/{request_id}`.
+ */
+export type ElicitationAnswer = { action: ElicitAction, 
+/**
+ * The form values (an object matching the request's schema) when accepting.
+ */
+content?: Record<string, unknown>, };
+
+/**
+ * An agent tool call as the latest merged snapshot of `tool_call` + updates.
+ */
+export type AgentToolCall = { id: string, title: string, 
+/**
+ * read | edit | delete | move | search | execute | think | fetch | other
+ */
+kind: string, 
+/**
+ * pending | in_progress | completed | failed
+ */
+status: string, raw_input: unknown, content: unknown[], locations: Array<string>, };
+
 export type UsagePhase = "prompt" | "generating" | "done";
 
 /**
  * What a daemon sends. boochat's chat frames carry the chat they belong to; the
  * envelope carries the session.
  */
-export type ServerFrame = { "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, };
+export type ServerFrame = { "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, };
 
 /**
  * A frame with its ordering metadata: `{"type": …, "seq": …, "session_id": …, …}`.
@@ -183,7 +273,7 @@ seq: number,
 /**
  * The session the frame belongs to; absent for connection-level frames.
  */
-session_id?: string, } & ({ "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, });
+session_id?: string, } & ({ "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, });
 
 /**
  * What a browser sends.

@@ -228,6 +228,9 @@ export function applyChatFrame(t: Transcript, frame: ChatFrame): Transcript {
       delete live[frame.message_id];
       return { ...next, live };
     }
+    default:
+      // Frames of other daemons (boocoder's agent frames) are not boochat's.
+      return t;
   }
 }
 

@@ -1,0 +1,176 @@
+//! boocoder's REST bodies and frame payloads: turns as tasks, agent sessions,
+//! pending changes, permission and elicitation cards.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// `POST /api/sessions/{sid}/chats/{cid}/messages`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitTurn {
+    pub content: String,
+    /// Provider id: boocode | opencode | goose | qwen | claude | a custom one.
+    pub provider: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub model: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub mode: Option<String>,
+}
+
+/// `202` answer to [`SubmitTurn`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct TurnAccepted {
+    pub task_id: Uuid,
+    pub user_message_id: Uuid,
+    /// Another turn of this session is running or queued before this one.
+    pub queued: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Blocked,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "running" => Self::Running,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "blocked" => Self::Blocked,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Queued,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct TaskInfo {
+    pub id: Uuid,
+    pub session_id: Option<Uuid>,
+    pub chat_id: Option<Uuid>,
+    pub agent: String,
+    pub mode_id: Option<String>,
+    pub model: Option<String>,
+    pub status: TaskStatus,
+    pub error: Option<String>,
+    pub output_summary: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// One warm agent context: `(chat, agent)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct AgentSessionInfo {
+    pub chat_id: Uuid,
+    pub agent: String,
+    /// active | idle | evicted | crashed | closed
+    pub status: String,
+    pub backend: String,
+    pub agent_session_id: Option<String>,
+    pub config_hash: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// Provider-reported, USD.
+    pub cost: f64,
+    pub last_used_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Create,
+    Edit,
+    Delete,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeStatus {
+    Pending,
+    Approved,
+    Applied,
+    Rejected,
+    Reverted,
+}
+
+/// A staged file change awaiting (or past) the owner's decision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PendingChange {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub chat_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
+    /// Relative to the project root.
+    pub path: String,
+    pub kind: ChangeKind,
+    pub status: ChangeStatus,
+    /// The provider whose turn produced it; `null` = manual.
+    pub agent: Option<String>,
+    pub diff: Option<String>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An option an agent offers on a permission card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct PermissionChoice {
+    pub id: String,
+    pub name: String,
+    /// allow_once | allow_always | reject_once | reject_always
+    pub kind: String,
+}
+
+/// `POST /api/permissions/{request_id}`: the owner's choice; `option_id: null` cancels.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionAnswer {
+    pub option_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ElicitAction {
+    Accept,
+    Decline,
+    Cancel,
+}
+
+/// `POST /api/elicitations/{request_id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ElicitationAnswer {
+    pub action: ElicitAction,
+    /// The form values (an object matching the request's schema) when accepting.
+    #[serde(default)]
+    #[ts(optional, type = "Record<string, unknown>")]
+    pub content: Option<serde_json::Value>,
+}
+
+/// An agent tool call as the latest merged snapshot of `tool_call` + updates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct AgentToolCall {
+    pub id: String,
+    pub title: String,
+    /// read | edit | delete | move | search | execute | think | fetch | other
+    pub kind: String,
+    /// pending | in_progress | completed | failed
+    pub status: String,
+    #[ts(type = "unknown")]
+    pub raw_input: Option<serde_json::Value>,
+    #[ts(type = "unknown[]")]
+    pub content: Vec<serde_json::Value>,
+    pub locations: Vec<String>,
+}
