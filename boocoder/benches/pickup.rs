@@ -29,27 +29,45 @@ async fn main() {
     let db = boo_testkit::TestDb::create().await;
     let pool = PgPool::connect(&db.url).await.unwrap();
     boo_shared::db::migrate(&pool).await.unwrap();
-    let project: Uuid = sqlx::query_scalar("INSERT INTO projects (name, path) VALUES ('b', '/tmp') RETURNING id")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let project: Uuid =
+        sqlx::query_scalar("INSERT INTO projects (name, path) VALUES ('b', '/tmp') RETURNING id")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     // A poll far longer than any pickup: every pickup below comes from NOTIFY.
-    let d = Dispatcher::new(pool.clone(), Arc::new(Report(tx)), Options { poll: Duration::from_secs(600), ..Options::default() });
+    let d = Dispatcher::new(
+        pool.clone(),
+        Arc::new(Report(tx)),
+        Options {
+            poll: Duration::from_secs(600),
+            ..Options::default()
+        },
+    );
     let stop = CancellationToken::new();
     d.spawn(stop.clone());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut lat = Vec::new();
     for _ in 0..300 {
-        let session: Uuid = sqlx::query_scalar("INSERT INTO sessions (project_id) VALUES ($1) RETURNING id")
-            .bind(project)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let session: Uuid =
+            sqlx::query_scalar("INSERT INTO sessions (project_id) VALUES ($1) RETURNING id")
+                .bind(project)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         let t0 = Instant::now();
-        let t = store::submit(&pool, &NewTask { project_id: project, session_id: Some(session), agent: "bench", prompt: "x", ..Default::default() })
-            .await
-            .unwrap();
+        let t = store::submit(
+            &pool,
+            &NewTask {
+                project_id: project,
+                session_id: Some(session),
+                agent: "bench",
+                prompt: "x",
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         let (id, at) = rx.recv().await.unwrap();
         assert_eq!(id, t.id);
         lat.push(at.duration_since(t0));

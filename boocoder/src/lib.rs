@@ -11,8 +11,11 @@ use boo_proto::coder::v1::{SERVICE_NAME, coder_service_server::CoderServiceServe
 use boo_shared::config::{DaemonKind, Settings};
 use boo_shared::daemon::{self, DaemonError, Listeners, Service};
 
+pub mod acp;
 pub mod dispatcher;
 mod grpc;
+pub mod process;
+pub mod providers;
 
 pub const KIND: DaemonKind = DaemonKind::Coder;
 

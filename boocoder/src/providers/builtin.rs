@@ -1,0 +1,117 @@
+//! The built-in providers, before the providers file is applied.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use boo_shared::config::LlmConfig;
+
+use super::{ProviderDef, ProviderKind, Transport};
+
+/// Ids of the built-ins, in snapshot order.
+pub const BUILTIN_IDS: [&str; 5] = ["boocode", "opencode", "goose", "qwen", "claude"];
+
+/// The built-ins. qwen talks to the owner's OpenAI-compatible server from `llm`
+/// (`OPENAI_BASE_URL`, `OPENAI_API_KEY`, `OPENAI_MODEL`); the providers file can
+/// override each variable.
+pub fn builtins(llm: &LlmConfig) -> Vec<ProviderDef> {
+    let own_dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(PathBuf::from));
+    let mut qwen_env = BTreeMap::from([
+        ("OPENAI_BASE_URL".to_owned(), llm.base_url.clone()),
+        (
+            "OPENAI_API_KEY".to_owned(),
+            llm.api_key
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), |k| k.expose().to_owned()),
+        ),
+    ]);
+    if let Some(model) = &llm.default_model {
+        qwen_env.insert("OPENAI_MODEL".to_owned(), model.clone());
+    }
+    vec![
+        ProviderDef {
+            search_dirs: own_dir.into_iter().collect(),
+            ..def("boocode", "BooCode", "boochat", &["acp"])
+        },
+        def("opencode", "opencode", "opencode", &["acp"]),
+        def("goose", "Goose", "goose", &["acp"]),
+        ProviderDef {
+            env: qwen_env,
+            ..def("qwen", "Qwen Code", "qwen", &["--acp"])
+        },
+        def("claude", "Claude Code", "claude-code-acp", &[]),
+    ]
+}
+
+fn def(id: &str, display_name: &str, command: &str, args: &[&str]) -> ProviderDef {
+    ProviderDef {
+        id: id.to_owned(),
+        display_name: display_name.to_owned(),
+        kind: ProviderKind::Builtin,
+        transport: Transport::Acp,
+        command: command.to_owned(),
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        env: BTreeMap::new(),
+        enabled: true,
+        models: None,
+        search_dirs: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use boo_shared::config::Secret;
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    #[test]
+    fn builtins_launch_their_acp_commands() {
+        let llm = LlmConfig {
+            base_url: "http://127.0.0.1:9/v1".into(),
+            api_key: Some(Secret::new("sk-test")),
+            default_model: Some("qwen3-coder".into()),
+            ..LlmConfig::default()
+        };
+        let defs = builtins(&llm);
+        let lines: Vec<(String, String, bool)> = defs
+            .iter()
+            .map(|d| (d.id.clone(), d.command_line(), d.enabled))
+            .collect();
+        let expected = [
+            ("boocode", "boochat acp"),
+            ("opencode", "opencode acp"),
+            ("goose", "goose acp"),
+            ("qwen", "qwen --acp"),
+            ("claude", "claude-code-acp"),
+        ]
+        .map(|(id, line)| (id.to_owned(), line.to_owned(), true));
+        assert_eq!(lines, expected.to_vec());
+        assert_eq!(
+            defs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+            BUILTIN_IDS
+        );
+
+        let qwen = &defs[3];
+        assert_eq!(
+            qwen.env,
+            BTreeMap::from([
+                ("OPENAI_API_KEY".to_owned(), "sk-test".to_owned()),
+                (
+                    "OPENAI_BASE_URL".to_owned(),
+                    "http://127.0.0.1:9/v1".to_owned()
+                ),
+                ("OPENAI_MODEL".to_owned(), "qwen3-coder".to_owned()),
+            ])
+        );
+        // Secrets stay out of Debug output.
+        assert!(!format!("{qwen:?}").contains("sk-test"));
+        let own_dir = std::env::current_exe()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        assert_eq!(defs[0].search_dirs, vec![own_dir]);
+    }
+}

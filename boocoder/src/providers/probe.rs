@@ -1,0 +1,275 @@
+//! One probe of one provider: resolve the binary, run `--version`, then the ACP
+//! step (`initialize` + `session/new`) through an [`AcpProber`].
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::{AcpProber, ProbeFacts, ProviderDef};
+use crate::process::{self, Spec};
+
+/// Where a provider's command resolves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resolution {
+    /// The executable, absolute.
+    pub path: Option<PathBuf>,
+    /// Directories searched, in order (empty for an absolute command).
+    pub searched: Vec<PathBuf>,
+    /// Why it did not resolve, when it did not.
+    pub problem: Option<String>,
+}
+
+/// The `PATH` used for `def`: its own `env.PATH` if it sets one, else `path`.
+pub fn effective_path(def: &ProviderDef, path: Option<&OsStr>) -> Option<OsString> {
+    def.env
+        .get("PATH")
+        .map(OsString::from)
+        .or_else(|| path.map(OsStr::to_os_string))
+}
+
+/// Resolve `def.command`: an absolute path as is, a bare name in `def.search_dirs`
+/// then each absolute `PATH` entry. Blocking (stat calls); small.
+pub fn resolve(def: &ProviderDef, path: Option<&OsStr>) -> Resolution {
+    let command = Path::new(&def.command);
+    if command.is_absolute() {
+        return match check_executable(command) {
+            Ok(()) => Resolution {
+                path: Some(command.to_path_buf()),
+                ..Resolution::default()
+            },
+            Err(why) => Resolution {
+                problem: Some(format!("{}: {why}", command.display())),
+                ..Resolution::default()
+            },
+        };
+    }
+    let path = effective_path(def, path).unwrap_or_default();
+    let searched: Vec<PathBuf> = def
+        .search_dirs
+        .iter()
+        .cloned()
+        .chain(std::env::split_paths(&path).filter(|p| p.is_absolute()))
+        .collect();
+    let found = searched
+        .iter()
+        .map(|dir| dir.join(command))
+        .find(|candidate| check_executable(candidate).is_ok());
+    let problem = found.is_none().then(|| {
+        let dirs: Vec<String> = searched.iter().map(|d| d.display().to_string()).collect();
+        format!(
+            "`{}` not found in {}",
+            def.command,
+            if dirs.is_empty() {
+                "an empty PATH".to_owned()
+            } else {
+                dirs.join(":")
+            }
+        )
+    });
+    Resolution {
+        path: found,
+        searched,
+        problem,
+    }
+}
+
+fn check_executable(path: &Path) -> Result<(), &'static str> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err("not a regular file"),
+        Ok(m) if m.permissions().mode() & 0o111 == 0 => Err("not executable"),
+        Ok(_) => Ok(()),
+        Err(_) => Err("does not exist"),
+    }
+}
+
+/// Limits and places for probes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeLimits {
+    pub version_timeout: Duration,
+    pub acp_timeout: Duration,
+    /// Working directory of probe processes and of the probe's ACP session
+    /// (created if missing).
+    pub probe_dir: PathBuf,
+    /// `PATH` to search; `None` = boocoder's own.
+    pub path: Option<OsString>,
+}
+
+/// How a probe ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ready,
+    /// The binary is missing.
+    Unavailable,
+    /// The binary is there but did not work.
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionCheck {
+    /// `exit status: 0`, or what went wrong running it.
+    pub exit: String,
+    pub version: Option<String>,
+    pub stderr_tail: String,
+}
+
+/// Everything one probe saw; kept for the diagnostic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProbeReport {
+    pub outcome: Outcome,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    pub command_line: String,
+    pub resolution: Resolution,
+    pub version_check: Option<VersionCheck>,
+    /// `--version` output, else the agent's own `agentInfo.version`.
+    pub version: Option<String>,
+    pub facts: Option<ProbeFacts>,
+    /// Human-readable reason for `Unavailable`/`Error`.
+    pub error: Option<String>,
+    /// Exit status of the failing step's process, if it exited.
+    pub exit_status: Option<String>,
+    pub stderr_tail: Option<String>,
+}
+
+/// The spec that launches `def` from `program` (its resolved path) in `cwd`.
+pub fn launch_spec(def: &ProviderDef, program: &Path, cwd: &Path, path: Option<&OsStr>) -> Spec {
+    let mut spec = Spec::new(program, cwd).args(&def.args);
+    if let Some(path) = effective_path(def, path) {
+        spec = spec.env("PATH", path);
+    }
+    for (k, v) in &def.env {
+        if k != "PATH" {
+            spec = spec.env(k, v);
+        }
+    }
+    spec
+}
+
+/// Probe `def` (enabled or not: the caller decides).
+pub async fn run(def: &ProviderDef, limits: &ProbeLimits, prober: &dyn AcpProber) -> ProbeReport {
+    let started_at = Utc::now();
+    let clock = Instant::now();
+    let path = limits.path.clone();
+    let resolve_def = def.clone();
+    let resolution = tokio::task::spawn_blocking(move || resolve(&resolve_def, path.as_deref()))
+        .await
+        .unwrap_or_else(|e| Resolution {
+            problem: Some(format!("resolving the command failed: {e}")),
+            ..Resolution::default()
+        });
+    let mut report = ProbeReport {
+        outcome: Outcome::Unavailable,
+        started_at,
+        finished_at: started_at,
+        duration_ms: 0,
+        command_line: def.command_line(),
+        error: resolution.problem.clone(),
+        resolution,
+        version_check: None,
+        version: None,
+        facts: None,
+        exit_status: None,
+        stderr_tail: None,
+    };
+    if let Some(program) = report.resolution.path.clone() {
+        probe_resolved(def, &program, limits, prober, &mut report).await;
+    }
+    report.finished_at = Utc::now();
+    report.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    report
+}
+
+async fn probe_resolved(
+    def: &ProviderDef,
+    program: &Path,
+    limits: &ProbeLimits,
+    prober: &dyn AcpProber,
+    report: &mut ProbeReport,
+) {
+    report.outcome = Outcome::Error;
+    if let Err(e) = tokio::fs::create_dir_all(&limits.probe_dir).await {
+        report.error = Some(format!(
+            "cannot create probe dir {}: {e}",
+            limits.probe_dir.display()
+        ));
+        return;
+    }
+    let cwd = limits.probe_dir.as_path();
+    let base = launch_spec(def, program, cwd, limits.path.as_deref());
+    let version_spec = Spec {
+        args: vec!["--version".into()],
+        ..base.clone()
+    };
+    let check = match process::run_output(&version_spec, limits.version_timeout).await {
+        Ok(out) => {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let version = out
+                .status
+                .success()
+                .then(|| first_line(&stdout).or_else(|| first_line(&stderr)))
+                .flatten();
+            VersionCheck {
+                exit: out.status.to_string(),
+                version,
+                stderr_tail: stderr.into_owned(),
+            }
+        }
+        Err(e) => VersionCheck {
+            stderr_tail: match &e {
+                process::ProcessError::Timeout { stderr_tail, .. } => stderr_tail.clone(),
+                _ => String::new(),
+            },
+            exit: e.to_string(),
+            version: None,
+        },
+    };
+    report.version = check.version.clone();
+    let version_failed = check.version.is_none();
+    report.version_check = Some(check);
+
+    // A failed `--version` is not fatal: some ACP adapters have no such flag.
+    let acp = tokio::time::timeout(limits.acp_timeout, prober.probe(&base, cwd)).await;
+    match acp {
+        Ok(Ok(facts)) => {
+            report.outcome = Outcome::Ready;
+            if report.version.is_none() {
+                report.version = facts.agent_version.clone();
+            }
+            report.facts = Some(facts);
+        }
+        Ok(Err(failure)) => {
+            report.error = Some(format!("ACP handshake failed: {}", failure.message));
+            report.exit_status = failure.exit_status;
+            report.stderr_tail = Some(failure.stderr_tail).filter(|t| !t.trim().is_empty());
+        }
+        Err(_) => {
+            report.error = Some(format!(
+                "ACP handshake timed out after {}s",
+                limits.acp_timeout.as_secs_f32()
+            ));
+        }
+    }
+    if report.outcome == Outcome::Error
+        && version_failed
+        && let Some(check) = &report.version_check
+    {
+        let error = report.error.take().unwrap_or_default();
+        report.error = Some(format!("{error}; `--version` also failed: {}", check.exit));
+        if report.stderr_tail.is_none() && !check.stderr_tail.trim().is_empty() {
+            report.stderr_tail = Some(check.stderr_tail.clone());
+        }
+    }
+}
+
+/// First non-empty line, trimmed, at most 200 characters.
+fn first_line(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(|l| l.chars().take(200).collect())
+}
