@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::engine::context::is_sentinel;
-use crate::store::messages;
+use boo_shared::transcript::store as messages;
 
 /// Messages returned when the request sets no limit.
 const DEFAULT_LIMIT: usize = 200;

@@ -35,7 +35,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DaemonError> {
     let pool = daemon::prepare(KIND, &settings).await?;
-    let finalized = store::messages::finalize_interrupted(&pool)
+    let finalized = boo_shared::transcript::store::finalize_interrupted(&pool)
         .await
         .map_err(|e| DaemonError::Db(e.into()))?;
     if finalized > 0 {

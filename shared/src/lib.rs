@@ -24,6 +24,7 @@ pub mod hub;
 pub mod pathguard;
 pub mod session_ws;
 pub mod telemetry;
+pub mod transcript;
 pub mod ts;
 pub mod web;
 

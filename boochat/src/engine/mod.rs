@@ -8,7 +8,6 @@ pub mod runner;
 pub mod textcalls;
 pub mod think;
 pub mod turn;
-pub mod writer;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -70,7 +69,7 @@ struct DbOutputs {
 #[async_trait::async_trait]
 impl OutputStore for DbOutputs {
     async fn full_output(&self, call_id: &str) -> Option<String> {
-        crate::store::messages::tool_result(&self.pool, self.chat_id, call_id)
+        boo_shared::transcript::store::tool_result(&self.pool, self.chat_id, call_id)
             .await
             .ok()
             .flatten()

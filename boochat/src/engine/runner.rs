@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::Engine;
 use super::turn::{self, Interrupt, TurnSpec};
-use crate::store::{chats, messages};
+use crate::store::chats;
+use boo_shared::transcript::store as messages;
 
 /// Longest message accepted, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 200_000;
@@ -309,7 +310,7 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
     let model = match model {
         Ok(m) => m,
         Err(error) => {
-            let w = super::writer::TurnWriter::new(
+            let w = boo_shared::transcript::writer::TurnWriter::new(
                 engine.pool.clone(),
                 engine.hub.clone(),
                 session_id,

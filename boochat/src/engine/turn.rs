@@ -18,10 +18,10 @@ use uuid::Uuid;
 use super::llm::{LlmError, StreamEvent};
 use super::textcalls::{Piece, TextCallParser};
 use super::think::{Split, ThinkSplitter};
-use super::writer::TurnWriter;
 use super::{ASK_USER_INPUT, Engine, ToolCall};
 use crate::agents::AgentDef;
-use crate::store::messages;
+use boo_shared::transcript::store as messages;
+use boo_shared::transcript::writer::TurnWriter;
 
 /// Identical calls (same tool, same arguments) allowed in one turn; the next one
 /// is a doom loop.
@@ -338,7 +338,7 @@ async fn stream_round(
     let mut server_counts: Option<(u32, u32)> = None;
     // Persist streamed text on a clock too, so a model that goes quiet (or a kill)
     // loses at most one flush interval.
-    let mut flush_tick = tokio::time::interval(super::writer::FLUSH_EVERY);
+    let mut flush_tick = tokio::time::interval(boo_shared::transcript::writer::FLUSH_EVERY);
     flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let next = tokio::select! {

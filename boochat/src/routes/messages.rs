@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use super::AppState;
 use crate::engine::runner;
-use crate::store::{self, chats, messages};
+use crate::store::{self, chats};
+use boo_shared::transcript::store as messages;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,7 +2,6 @@
 
 pub mod chats;
 pub mod cursor;
-pub mod messages;
 pub mod projects;
 pub mod sessions;
 

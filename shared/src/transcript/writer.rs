@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use boo_shared::chat::{MessageStatus, PartKind, Usage};
-use boo_shared::frames::{ServerFrame, UsagePhase};
+use crate::chat::{MessageStatus, PartKind, Usage};
+use crate::frames::{ServerFrame, UsagePhase};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::store::messages::{self, NewPart};
-use boo_shared::hub::Hub;
+use super::store::{self as messages, NewPart};
+use crate::hub::Hub;
 
 /// A kill loses at most this much streamed text.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);

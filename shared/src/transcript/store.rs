@@ -1,8 +1,8 @@
 //! Messages and their parts: the transcript, the streaming writes of a turn, and
 //! the restart sweep.
 
-use boo_shared::chat::{Message, MessageStatus, MessageWindow, Part, PartKind, Role, Usage};
-use boo_shared::error::ApiError;
+use crate::chat::{Message, MessageStatus, MessageWindow, Part, PartKind, Role, Usage};
+use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
