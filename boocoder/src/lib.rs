@@ -14,8 +14,11 @@ use boo_shared::daemon::{self, DaemonError, Listeners, Service};
 pub mod acp;
 pub mod dispatcher;
 mod grpc;
+pub mod pending;
 pub mod process;
 pub mod providers;
+pub mod runner;
+pub mod worktree;
 
 pub const KIND: DaemonKind = DaemonKind::Coder;
 

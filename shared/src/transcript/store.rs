@@ -225,6 +225,45 @@ pub async fn start_assistant<'e, E: sqlx::Executor<'e, Database = Postgres>>(
     Ok(())
 }
 
+/// The assistant row of an agent turn run by boocoder (carries its task).
+pub async fn start_agent_turn(
+    pool: &PgPool,
+    id: Uuid,
+    chat_id: Uuid,
+    task_id: Uuid,
+    model: Option<&str>,
+    agent: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (id, chat_id, role, status, model, agent, task_id, started_at)
+         VALUES ($1, $2, 'assistant', 'streaming', $3, $4, $5, clock_timestamp())",
+    )
+    .bind(id)
+    .bind(chat_id)
+    .bind(model)
+    .bind(agent)
+    .bind(task_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Update a tool-call part in place (an agent's later snapshot of the same call).
+pub async fn update_tool_call(
+    pool: &PgPool,
+    part_id: Uuid,
+    args: Option<&serde_json::Value>,
+    metadata: &serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE message_parts SET args = $2, metadata = $3 WHERE id = $1")
+        .bind(part_id)
+        .bind(args)
+        .bind(metadata)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// A part as the turn writes it.
 #[derive(Clone, Debug, Default)]
 pub struct NewPart<'a> {
@@ -238,6 +277,7 @@ pub struct NewPart<'a> {
     pub truncated: bool,
     pub is_error: bool,
     pub duration_ms: Option<i32>,
+    pub metadata: Option<&'a serde_json::Value>,
 }
 
 pub async fn insert_part(
@@ -248,8 +288,9 @@ pub async fn insert_part(
 ) -> Result<Uuid, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO message_parts (message_id, ordinal, kind, content, tool_name, call_id, args,
-             result, result_bytes, truncated, is_error, duration_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             result, result_bytes, truncated, is_error, duration_ms, metadata)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, '{}'::jsonb))
+         RETURNING id",
     )
     .bind(message_id)
     .bind(ordinal)
@@ -263,6 +304,7 @@ pub async fn insert_part(
     .bind(p.truncated)
     .bind(p.is_error)
     .bind(p.duration_ms)
+    .bind(p.metadata)
     .fetch_one(pool)
     .await
 }

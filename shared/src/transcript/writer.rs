@@ -36,6 +36,8 @@ pub struct TurnWriter {
     pub content: String,
     content_dirty: bool,
     last_flush: Instant,
+    /// Agent tool calls already written: call id → (tool_call part, result written).
+    agent_calls: std::collections::HashMap<String, (Uuid, bool)>,
 }
 
 impl TurnWriter {
@@ -58,6 +60,7 @@ impl TurnWriter {
             content: String::new(),
             content_dirty: false,
             last_flush: Instant::now(),
+            agent_calls: std::collections::HashMap::new(),
         }
     }
 
@@ -208,6 +211,83 @@ impl TurnWriter {
             is_error,
             truncated,
             duration_ms,
+        });
+        Ok(())
+    }
+
+    /// An agent's tool call snapshot (ACP `tool_call` / `tool_call_update`): the
+    /// tool_call part is written once and updated in place; when the call ends, its
+    /// result part is written.
+    pub async fn agent_tool_call(
+        &mut self,
+        call: &crate::coder::AgentToolCall,
+    ) -> Result<(), sqlx::Error> {
+        let meta = serde_json::json!({
+            "title": call.title, "kind": call.kind, "status": call.status,
+            "content": call.content, "locations": call.locations,
+        });
+        let name = if call.kind.is_empty() {
+            "tool"
+        } else {
+            call.kind.as_str()
+        };
+        match self.agent_calls.get(&call.id).copied() {
+            Some((part, _)) => {
+                messages::update_tool_call(&self.pool, part, call.raw_input.as_ref(), &meta)
+                    .await?;
+            }
+            None => {
+                self.flush().await?;
+                self.open = None;
+                let part = self
+                    .new_part(NewPart {
+                        kind: Some(PartKind::ToolCall),
+                        tool_name: Some(name),
+                        call_id: Some(&call.id),
+                        args: call.raw_input.as_ref(),
+                        metadata: Some(&meta),
+                        ..NewPart::default()
+                    })
+                    .await?;
+                self.agent_calls.insert(call.id.clone(), (part, false));
+            }
+        }
+        let ended = matches!(call.status.as_str(), "completed" | "failed");
+        if ended
+            && self
+                .agent_calls
+                .get(&call.id)
+                .is_some_and(|(_, done)| !done)
+        {
+            let text: String = call
+                .content
+                .iter()
+                .filter_map(|c| {
+                    c.pointer("/content/text")
+                        .or_else(|| c.get("text"))
+                        .and_then(|t| t.as_str())
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            self.open = None;
+            self.new_part(NewPart {
+                kind: Some(PartKind::ToolResult),
+                tool_name: Some(name),
+                call_id: Some(&call.id),
+                result: Some(&text),
+                result_bytes: i32::try_from(text.len()).ok(),
+                is_error: call.status == "failed",
+                ..NewPart::default()
+            })
+            .await?;
+            if let Some(entry) = self.agent_calls.get_mut(&call.id) {
+                entry.1 = true;
+            }
+        }
+        self.publish(ServerFrame::AgentToolCall {
+            chat_id: self.chat_id,
+            message_id: self.message_id,
+            call: call.clone(),
         });
         Ok(())
     }

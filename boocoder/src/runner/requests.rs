@@ -1,0 +1,228 @@
+//! Permission and elicitation cards: an agent's request waits here until the owner
+//! answers in the browser (or the turn ends). "Always" answers are remembered per
+//! project + agent + tool kind for the life of the daemon.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use boo_shared::coder::{ElicitAction, PermissionChoice};
+use boo_shared::frames::ServerFrame;
+use boo_shared::hub::Hub;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::acp::{
+    ClientHooks, ElicitOutcome, ElicitRequest, PermissionKind, PermissionOutcome, PermissionRequest,
+};
+
+/// The owner's answer to a card.
+#[derive(Debug)]
+pub enum Answer {
+    Permission(Option<String>),
+    Elicit(ElicitAction, Option<serde_json::Value>),
+}
+
+/// Cards waiting for an answer, across all turns.
+#[derive(Default)]
+pub struct Requests {
+    open: Mutex<HashMap<Uuid, oneshot::Sender<Answer>>>,
+    /// (project, agent, tool kind) → option kind to pick automatically.
+    always: Mutex<HashMap<(Uuid, String, String), PermissionKind>>,
+}
+
+impl Requests {
+    /// Deliver an answer; false when nothing waits on `id`.
+    pub fn answer(&self, id: Uuid, answer: Answer) -> bool {
+        let tx = self
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        tx.is_some_and(|tx| tx.send(answer).is_ok())
+    }
+
+    fn open(&self, id: Uuid) -> oneshot::Receiver<Answer> {
+        let (tx, rx) = oneshot::channel();
+        self.open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, tx);
+        rx
+    }
+
+    fn close(&self, id: Uuid) {
+        self.open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+}
+
+/// Which turn a warm agent is serving right now.
+#[derive(Clone, Debug)]
+pub struct TurnCtx {
+    pub session_id: Uuid,
+    pub chat_id: Uuid,
+    pub task_id: Uuid,
+}
+
+/// The client side an agent talks to: its worktree, and cards for the owner.
+pub struct Hooks {
+    pub project_id: Uuid,
+    pub agent: String,
+    pub worktree: PathBuf,
+    pub hub: Arc<Hub>,
+    pub requests: Arc<Requests>,
+    pub turn: Mutex<Option<TurnCtx>>,
+}
+
+impl Hooks {
+    fn current(&self) -> Option<TurnCtx> {
+        self.turn.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+fn kind_str(k: &PermissionKind) -> &'static str {
+    match k {
+        PermissionKind::AllowOnce => "allow_once",
+        PermissionKind::AllowAlways => "allow_always",
+        PermissionKind::RejectOnce => "reject_once",
+        PermissionKind::RejectAlways => "reject_always",
+        PermissionKind::Other => "other",
+    }
+}
+
+#[async_trait::async_trait]
+impl ClientHooks for Hooks {
+    async fn request_permission(&self, request: PermissionRequest) -> PermissionOutcome {
+        let Some(turn) = self.current() else {
+            return PermissionOutcome::Cancelled;
+        };
+        let key = (
+            self.project_id,
+            self.agent.clone(),
+            request.tool_call.kind.clone(),
+        );
+        let remembered = self
+            .requests
+            .always
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(kind) = remembered
+            && let Some(opt) = request.options.iter().find(|o| o.kind == kind)
+        {
+            return PermissionOutcome::Selected {
+                option_id: opt.id.clone(),
+            };
+        }
+        let id = Uuid::new_v4();
+        let rx = self.requests.open(id);
+        self.hub.publish(
+            turn.session_id,
+            ServerFrame::PermissionRequested {
+                chat_id: turn.chat_id,
+                task_id: turn.task_id,
+                request_id: id,
+                agent: self.agent.clone(),
+                tool_call: serde_json::to_value(&request.tool_call).unwrap_or_default(),
+                options: request
+                    .options
+                    .iter()
+                    .map(|o| PermissionChoice {
+                        id: o.id.clone(),
+                        name: o.name.clone(),
+                        kind: kind_str(&o.kind).into(),
+                    })
+                    .collect(),
+            },
+        );
+        // Dropped (turn cancelled) → the card is withdrawn.
+        struct Withdraw<'a>(&'a Requests, Uuid);
+        impl Drop for Withdraw<'_> {
+            fn drop(&mut self) {
+                self.0.close(self.1);
+            }
+        }
+        let _w = Withdraw(&self.requests, id);
+        let outcome = match rx.await {
+            Ok(Answer::Permission(Some(option_id))) => {
+                if let Some(opt) = request.options.iter().find(|o| o.id == option_id)
+                    && matches!(
+                        opt.kind,
+                        PermissionKind::AllowAlways | PermissionKind::RejectAlways
+                    )
+                {
+                    self.requests
+                        .always
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(key, opt.kind);
+                }
+                PermissionOutcome::Selected { option_id }
+            }
+            _ => PermissionOutcome::Cancelled,
+        };
+        let label = match &outcome {
+            PermissionOutcome::Selected { option_id } => option_id.clone(),
+            PermissionOutcome::Cancelled => "cancelled".into(),
+        };
+        self.hub.publish(
+            turn.session_id,
+            ServerFrame::RequestResolved {
+                request_id: id,
+                outcome: label,
+            },
+        );
+        outcome
+    }
+
+    async fn elicit(&self, request: ElicitRequest) -> ElicitOutcome {
+        let Some(turn) = self.current() else {
+            return ElicitOutcome::Cancel;
+        };
+        let id = Uuid::new_v4();
+        let rx = self.requests.open(id);
+        self.hub.publish(
+            turn.session_id,
+            ServerFrame::ElicitationRequested {
+                chat_id: turn.chat_id,
+                task_id: turn.task_id,
+                request_id: id,
+                agent: self.agent.clone(),
+                message: request.message.clone(),
+                schema: request.schema.clone(),
+            },
+        );
+        let outcome = match rx.await {
+            Ok(Answer::Elicit(ElicitAction::Accept, content)) => ElicitOutcome::Accept {
+                content: match content {
+                    Some(serde_json::Value::Object(m)) => m,
+                    _ => serde_json::Map::new(),
+                },
+            },
+            Ok(Answer::Elicit(ElicitAction::Decline, _)) => ElicitOutcome::Decline,
+            _ => ElicitOutcome::Cancel,
+        };
+        self.requests.close(id);
+        let label = match &outcome {
+            ElicitOutcome::Accept { .. } => "accept",
+            ElicitOutcome::Decline => "decline",
+            ElicitOutcome::Cancel => "cancel",
+        };
+        self.hub.publish(
+            turn.session_id,
+            ServerFrame::RequestResolved {
+                request_id: id,
+                outcome: label.into(),
+            },
+        );
+        outcome
+    }
+
+    fn worktree(&self) -> PathBuf {
+        self.worktree.clone()
+    }
+}
