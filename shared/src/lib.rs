@@ -22,6 +22,7 @@ pub mod frames;
 pub mod grpc;
 pub mod hub;
 pub mod pathguard;
+pub mod providers;
 pub mod session_ws;
 pub mod telemetry;
 pub mod transcript;

@@ -71,6 +71,16 @@ pub fn render() -> String {
     decl::<crate::coder::ElicitAction>(&cfg, &mut out);
     decl::<crate::coder::ElicitationAnswer>(&cfg, &mut out);
     decl::<crate::coder::AgentToolCall>(&cfg, &mut out);
+    decl::<crate::providers::ProviderKind>(&cfg, &mut out);
+    decl::<crate::providers::Transport>(&cfg, &mut out);
+    decl::<crate::providers::ProviderState>(&cfg, &mut out);
+    decl::<crate::providers::ModeInfo>(&cfg, &mut out);
+    decl::<crate::providers::ModelInfo>(&cfg, &mut out);
+    decl::<crate::providers::CommandInfo>(&cfg, &mut out);
+    decl::<crate::providers::ProviderEntry>(&cfg, &mut out);
+    decl::<crate::providers::ConfigStatus>(&cfg, &mut out);
+    decl::<crate::providers::ProvidersSnapshot>(&cfg, &mut out);
+    decl::<crate::providers::ProviderDiagnostic>(&cfg, &mut out);
     decl::<crate::frames::UsagePhase>(&cfg, &mut out);
     decl::<crate::frames::ServerFrame>(&cfg, &mut out);
     decl::<crate::frames::Envelope>(&cfg, &mut out);

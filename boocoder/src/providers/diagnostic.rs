@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::probe::Resolution;
 use super::snapshot::{Providers, state_of};
-use super::wire::{ProviderDiagnostic, ProviderState};
+use boo_shared::providers::{ProviderDiagnostic, ProviderState};
 
 impl Providers {
     /// The diagnostic of provider `id` (`None`: no such provider). Resolves the

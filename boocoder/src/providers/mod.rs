@@ -16,7 +16,6 @@ mod diagnostic;
 pub mod probe;
 pub mod snapshot;
 pub mod store;
-pub mod wire;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,12 +25,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::process;
 
-pub use config::{ConfigError, Registry};
-pub use snapshot::{ProbeOptions, Providers, ProvidersError};
-pub use wire::{
+pub use boo_shared::providers::{
     CommandInfo, ConfigStatus, ModeInfo, ModelInfo, ProviderDiagnostic, ProviderEntry,
     ProviderKind, ProviderState, ProvidersSnapshot, Transport,
 };
+pub use config::{ConfigError, Registry};
+pub use snapshot::{ProbeOptions, Providers, ProvidersError};
 
 /// One provider after the providers file was merged over the built-ins.
 #[derive(Clone, PartialEq, Eq)]

@@ -20,9 +20,9 @@ use tokio::task::JoinHandle;
 use super::config::Registry;
 use super::probe::{self, Outcome, ProbeLimits, ProbeReport, Resolution};
 use super::store::{self, AgentRow};
-use super::wire::{ProviderEntry, ProviderState, ProvidersSnapshot};
 use super::{AcpProber, CommandInfo, ModeInfo, ModelInfo, ProviderDef, Transport};
 use crate::process::Spec;
+use boo_shared::providers::{ProviderEntry, ProviderState, ProvidersSnapshot};
 
 /// Probe policy. Config keys: `coder.probe_ttl_secs` → `ttl`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,10 +1,11 @@
 //! JSON shapes of `GET /api/providers/snapshot` and `GET /api/providers/{id}/diagnostic`.
-//! Plain data; destined for boo-shared (with ts-rs) once the routes exist.
+//! Plain data served by boocoder; the browser gets them as generated TypeScript.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderKind {
     Builtin,
@@ -20,7 +21,7 @@ impl ProviderKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Transport {
     Acp,
@@ -35,7 +36,7 @@ impl Transport {
 }
 
 /// A provider's lifecycle state in the snapshot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderState {
     /// Never probed (or its definition changed) and a probe is running.
@@ -50,7 +51,8 @@ pub enum ProviderState {
     Disabled,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "AgentModeInfo")]
 pub struct ModeInfo {
     pub id: String,
     pub name: String,
@@ -58,7 +60,8 @@ pub struct ModeInfo {
     pub description: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "AgentModelInfo")]
 pub struct ModelInfo {
     pub id: String,
     pub name: String,
@@ -67,7 +70,7 @@ pub struct ModelInfo {
 }
 
 /// A slash command the agent advertises.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CommandInfo {
     pub name: String,
     #[serde(default)]
@@ -77,7 +80,7 @@ pub struct CommandInfo {
     pub input_hint: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProviderEntry {
     pub id: String,
     pub display_name: String,
@@ -100,6 +103,7 @@ pub struct ProviderEntry {
     /// The providers file's list when it has one, else what the agent reported.
     pub models: Vec<ModelInfo>,
     pub current_model: Option<String>,
+    #[ts(type = "unknown[]")]
     pub config_options: Vec<serde_json::Value>,
     pub commands: Vec<CommandInfo>,
     /// Why the last probe failed (state `unavailable` / `error`).
@@ -108,7 +112,7 @@ pub struct ProviderEntry {
     pub probe_ms: Option<u32>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ConfigStatus {
     /// The providers file, when one is configured.
     pub path: Option<String>,
@@ -118,7 +122,7 @@ pub struct ConfigStatus {
     pub errors: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProvidersSnapshot {
     pub providers: Vec<ProviderEntry>,
     pub config: ConfigStatus,
@@ -126,7 +130,7 @@ pub struct ProvidersSnapshot {
 }
 
 /// Why a provider is (un)available, step by step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProviderDiagnostic {
     pub id: String,
     pub state: ProviderState,
