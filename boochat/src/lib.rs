@@ -17,7 +17,6 @@ pub mod agents;
 pub mod engine;
 mod grpc;
 mod routes;
-pub mod store;
 pub mod tools;
 
 pub const KIND: DaemonKind = DaemonKind::Chat;

@@ -1,19 +1,185 @@
-//! `boo.coder.v1.CoderService`. Each method gets its body with the feature that
-//! owns it (worktrees, tasks); until then the default stubs answer UNIMPLEMENTED.
+//! `boo.coder.v1.CoderService`: what boochat (and operators with grpcurl) ask of
+//! boocoder — worktree risk before a session delete, closing a chat's agents,
+//! submitting a turn, and watching a session's frames.
+
+use std::pin::Pin;
+use std::sync::Arc;
 
 use boo_proto::coder::v1::coder_service_server::CoderService;
+use boo_proto::coder::v1::{
+    CloseChatRequest, CloseChatResponse, SessionEvent, SubmitTaskRequest, SubmitTaskResponse,
+    WatchSessionRequest, WorktreeRiskRequest, WorktreeRiskResponse,
+};
+use boo_shared::config::Settings;
+use boo_shared::hub::{Hub, Start};
+use futures::{Stream, StreamExt};
 use sqlx::PgPool;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::dispatcher::store::{self as tasks, NewTask};
+use crate::runner::Runner;
 
 pub struct CoderServiceImpl {
-    #[allow(dead_code)] // read by the task and worktree RPCs once they land
     pool: PgPool,
+    hub: Arc<Hub>,
+    runner: Arc<Runner>,
+    settings: Arc<Settings>,
 }
 
 impl CoderServiceImpl {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(pool: PgPool, hub: Arc<Hub>, runner: Arc<Runner>, settings: Arc<Settings>) -> Self {
+        Self {
+            pool,
+            hub,
+            runner,
+            settings,
+        }
     }
 }
 
+fn uuid(field: &str, raw: &str) -> Result<Uuid, Status> {
+    Uuid::parse_str(raw)
+        .map_err(|_| Status::invalid_argument(format!("{field} must be a UUID, got {raw:?}")))
+}
+
+fn db(e: impl std::fmt::Display) -> Status {
+    Status::unavailable(format!("database: {e}"))
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<SessionEvent, Status>> + Send>>;
+
 #[tonic::async_trait]
-impl CoderService for CoderServiceImpl {}
+impl CoderService for CoderServiceImpl {
+    #[tracing::instrument(skip_all, err, fields(session_id = %req.get_ref().session_id))]
+    async fn worktree_risk(
+        &self,
+        req: Request<WorktreeRiskRequest>,
+    ) -> Result<Response<WorktreeRiskResponse>, Status> {
+        let sid = uuid("session_id", &req.get_ref().session_id)?;
+        let risks = crate::worktree::risk(&self.pool, sid)
+            .await
+            .map_err(|e| Status::internal(format!("cannot inspect worktrees: {e}")))?;
+        let at_risk = risks.iter().any(|r| r.at_risk());
+        Ok(Response::new(WorktreeRiskResponse {
+            worktrees: risks.iter().map(Into::into).collect(),
+            at_risk,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, err, fields(chat_id = %req.get_ref().chat_id))]
+    async fn close_chat(
+        &self,
+        req: Request<CloseChatRequest>,
+    ) -> Result<Response<CloseChatResponse>, Status> {
+        let req = req.into_inner();
+        let chat_id = uuid("chat_id", &req.chat_id)?;
+        let closed = self.runner.close_chat(chat_id).await.map_err(db)?;
+        let mut worktree_removed = false;
+        if req.remove_worktree {
+            let session: Option<Uuid> =
+                sqlx::query_scalar("SELECT session_id FROM chats WHERE id = $1")
+                    .bind(chat_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+            if let Some(sid) = session {
+                worktree_removed = crate::worktree::remove_for_session(
+                    &self.pool,
+                    &self.settings.coder,
+                    sid,
+                    false,
+                )
+                .await
+                .map_err(|e| Status::internal(format!("cannot remove the worktree: {e}")))?
+                .is_some();
+            }
+        }
+        Ok(Response::new(CloseChatResponse {
+            closed_agent_sessions: closed,
+            worktree_removed,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn submit_task(
+        &self,
+        req: Request<SubmitTaskRequest>,
+    ) -> Result<Response<SubmitTaskResponse>, Status> {
+        let req = req.into_inner();
+        let sid = uuid("session_id", &req.session_id)?;
+        let chat = if req.chat_id.is_empty() {
+            None
+        } else {
+            Some(uuid("chat_id", &req.chat_id)?)
+        };
+        if req.prompt.trim().is_empty() {
+            return Err(Status::invalid_argument("prompt must not be empty"));
+        }
+        if req.agent.is_empty() {
+            return Err(Status::invalid_argument("agent must name a provider"));
+        }
+        let project: Option<Uuid> =
+            sqlx::query_scalar("SELECT project_id FROM sessions WHERE id = $1")
+                .bind(sid)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        let project = project.ok_or_else(|| Status::not_found(format!("no session {sid}")))?;
+        let task = tasks::submit(
+            &self.pool,
+            &NewTask {
+                project_id: project,
+                session_id: Some(sid),
+                chat_id: chat,
+                agent: &req.agent,
+                prompt: &req.prompt,
+                ..NewTask::default()
+            },
+        )
+        .await
+        .map_err(|e| match boo_shared::catalog::constraint(&e) {
+            Some("tasks_agent_chk") => Status::invalid_argument("invalid agent name"),
+            Some("tasks_chat_id_fkey") => Status::not_found("no such chat"),
+            _ => db(e),
+        })?;
+        Ok(Response::new(SubmitTaskResponse {
+            task_id: task.id.to_string(),
+            message_id: String::new(),
+        }))
+    }
+
+    /// The session's frames as JSON, replaying those after `after_seq` first; a gap
+    /// the ring cannot fill is OUT_OF_RANGE, a watcher that falls behind ends with
+    /// DATA_LOSS (watch again from its last seq).
+    async fn watch_session(
+        &self,
+        req: Request<WatchSessionRequest>,
+    ) -> Result<Response<EventStream>, Status> {
+        let req = req.into_inner();
+        let sid = uuid("session_id", &req.session_id)?;
+        let last = (req.after_seq > 0).then_some(req.after_seq);
+        let (start, rx) = self.hub.subscribe(sid, last);
+        let replay = match start {
+            Start::Replay(frames) => frames,
+            Start::Resync(reason) => {
+                return Err(Status::out_of_range(format!(
+                    "cannot replay: {reason}; watch with after_seq 0"
+                )));
+            }
+        };
+        let event = |(seq, json): (u64, Arc<str>)| SessionEvent {
+            seq,
+            frame_json: json.to_string(),
+        };
+        let live = tokio_stream::wrappers::BroadcastStream::new(rx).map(move |r| match r {
+            Ok(f) => Ok(event(f)),
+            Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
+                Err(Status::data_loss(format!("watcher fell {n} frames behind")))
+            }
+        });
+        let stream =
+            futures::stream::iter(replay.into_iter().map(move |f| Ok(event(f)))).chain(live);
+        Ok(Response::new(Box::pin(stream)))
+    }
+}

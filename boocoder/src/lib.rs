@@ -6,10 +6,12 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use boo_proto::coder::v1::{SERVICE_NAME, coder_service_server::CoderServiceServer};
 use boo_shared::config::{DaemonKind, Settings};
 use boo_shared::daemon::{self, DaemonError, Listeners, Service};
+use tokio_util::sync::CancellationToken;
 
 pub mod acp;
 pub mod dispatcher;
@@ -17,6 +19,7 @@ mod grpc;
 pub mod pending;
 pub mod process;
 pub mod providers;
+mod routes;
 pub mod runner;
 pub mod worktree;
 
@@ -27,22 +30,96 @@ pub const KIND: DaemonKind = DaemonKind::Coder;
 #[folder = "$BOO_WEB_DIST"]
 struct Assets;
 
-/// Migrate, then serve HTTP and gRPC until `shutdown` resolves.
+/// Migrate, rescue what a dead run left, start the providers, the dispatcher and
+/// the turn runner, then serve HTTP and gRPC until `shutdown` resolves.
 pub async fn run(
     settings: Arc<Settings>,
     listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DaemonError> {
     let pool = daemon::prepare(KIND, &settings).await?;
+    let other = |e: &dyn std::fmt::Display| DaemonError::Http(std::io::Error::other(e.to_string()));
+    if let Err(e) = runner::agent_sessions::evict_all(&pool).await {
+        tracing::warn!(error = %e, "cannot reset agent sessions of the previous run");
+    }
+    let registry = providers::config::load(
+        settings.coder.providers_file.as_deref(),
+        providers::builtin::builtins(&settings.llm),
+    )
+    .await;
+    let mut probe = providers::ProbeOptions::new(settings.coder.worktree_root.join(".probe"));
+    probe.ttl = Duration::from_secs(settings.coder.probe_ttl_secs);
+    let providers = providers::Providers::start(
+        pool.clone(),
+        registry,
+        Arc::new(runner::prober::AcpProbe),
+        probe,
+    )
+    .await
+    .map_err(|e| other(&e))?;
+    let hub = Arc::new(boo_shared::hub::Hub::new());
+    let runner = runner::Runner::new(
+        pool.clone(),
+        hub.clone(),
+        settings.clone(),
+        providers.clone(),
+    );
+    let dispatcher = dispatcher::Dispatcher::new(
+        pool.clone(),
+        runner.clone(),
+        dispatcher::Options {
+            max_concurrent: settings.coder.max_concurrent_tasks.max(1),
+            ..dispatcher::Options::default()
+        },
+    );
+    let stop = CancellationToken::new();
+    let closing = CancellationToken::new();
+    let claim_loop = dispatcher.spawn(stop.clone());
+    let evictor = {
+        let runner = runner.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    _ = tick.tick() => runner.evict_idle().await,
+                }
+            }
+        })
+    };
     let grpc = tonic::service::Routes::new(CoderServiceServer::new(grpc::CoderServiceImpl::new(
         pool.clone(),
+        hub.clone(),
+        runner.clone(),
+        settings.clone(),
     )));
+    let state = routes::AppState {
+        pool: pool.clone(),
+        hub,
+        runner: runner.clone(),
+        dispatcher: dispatcher.clone(),
+        providers,
+        closing: closing.clone(),
+    };
     let service = Service {
         kind: KIND,
-        api: axum::Router::new(),
+        api: routes::router(state),
         grpc,
         grpc_service_name: SERVICE_NAME,
-        own_ws: false,
+        own_ws: true,
+    };
+    let grace = Duration::from_secs(settings.shutdown_grace_secs);
+    let shutdown = async move {
+        shutdown.await;
+        stop.cancel();
+        claim_loop.abort();
+        evictor.abort();
+        // Cancel running turns (their agents get session/cancel), record outcomes,
+        // then stop every agent child.
+        dispatcher.shutdown(grace / 2).await;
+        runner.shutdown().await;
+        closing.cancel();
     };
     daemon::serve::<Assets>(settings, pool, listeners, service, shutdown).await
 }

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod catalog;
 pub mod chat;
 pub mod cli;
 pub mod coder;

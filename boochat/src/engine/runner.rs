@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::Engine;
 use super::turn::{self, Interrupt, TurnSpec};
-use crate::store::chats;
+use boo_shared::catalog::chats;
 use boo_shared::transcript::store as messages;
 
 /// Longest message accepted, in characters.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use crate::engine::runner;
-use crate::store::{self, chats, cursor::Cursor, sessions};
+use boo_shared::catalog::{self as store, chats, cursor::Cursor, sessions};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use crate::engine::runner;
-use crate::store::{self, chats};
+use boo_shared::catalog::{self as store, chats};
 use boo_shared::transcript::store as messages;
 
 #[derive(Deserialize)]

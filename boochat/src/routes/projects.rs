@@ -8,7 +8,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::store::{self, cursor::Cursor, projects};
+use boo_shared::catalog::{self as store, cursor::Cursor, projects};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::store::{self, cursor::Cursor, projects, sessions};
+use boo_shared::catalog::{self as store, cursor::Cursor, projects, sessions};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

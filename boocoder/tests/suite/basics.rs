@@ -10,7 +10,7 @@ async fn serves_health_reflection_and_its_service() {
     let daemon = RunningDaemon::spawn(boo_testkit::settings_for(&db.url), boocoder::run).await;
     boo_testkit::assert_daemon_basics(&daemon, "boocoder", "boo.coder.v1.CoderService").await;
 
-    // Not built yet: each RPC says UNIMPLEMENTED rather than pretending.
+    // Bad input is judged, not ignored: every RPC rejects an empty id.
     let mut client = CoderServiceClient::new(channel(&daemon.grpc_url()).await);
     let codes = [
         client
@@ -31,6 +31,6 @@ async fn serves_health_reflection_and_its_service() {
             .map(drop),
     ]
     .map(|r| r.unwrap_err().code());
-    assert_eq!(codes, [tonic::Code::Unimplemented; 4]);
+    assert_eq!(codes, [tonic::Code::InvalidArgument; 4]);
     daemon.stop().await.unwrap();
 }

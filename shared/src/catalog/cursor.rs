@@ -1,6 +1,6 @@
 //! Opaque keyset cursors: `<unix micros>.<uuid>` of the last row of a page.
 
-use boo_shared::error::ApiError;
+use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

@@ -1,5 +1,5 @@
-use boo_shared::chat::{Chat, Page, Status, UpdateChat};
-use boo_shared::error::ApiError;
+use crate::chat::{Chat, Page, Status, UpdateChat};
+use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;

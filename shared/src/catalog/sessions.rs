@@ -1,5 +1,5 @@
-use boo_shared::chat::{Page, Session, Status, UpdateSession};
-use boo_shared::error::ApiError;
+use crate::chat::{Page, Session, Status, UpdateSession};
+use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;

@@ -1,12 +1,13 @@
-//! Typed queries over boochat's tables. Rows come back as `boo_shared::chat` DTOs.
+//! Typed queries over the catalog tables boochat owns (projects, sessions, chats).
+//! Rows come back as [`crate::chat`] DTOs; boocoder reads them too.
 
 pub mod chats;
 pub mod cursor;
 pub mod projects;
 pub mod sessions;
 
-use boo_shared::chat::Status;
-use boo_shared::error::ApiError;
+use crate::chat::Status;
+use crate::error::ApiError;
 
 /// The constraint a database error violated, if any.
 pub fn constraint(e: &sqlx::Error) -> Option<&str> {

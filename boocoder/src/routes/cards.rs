@@ -1,0 +1,45 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use boo_shared::coder::{ElicitationAnswer, PermissionAnswer};
+use boo_shared::error::{ApiError, Json, Path};
+use uuid::Uuid;
+
+use super::AppState;
+use crate::runner::requests::Answer;
+
+fn delivered(ok: bool, id: Uuid) -> Result<StatusCode, ApiError> {
+    if ok {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::conflict(
+            "no_open_request",
+            format!("no agent is waiting on request {id}"),
+        ))
+    }
+}
+
+pub async fn permission(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    Json(body): Json<PermissionAnswer>,
+) -> Result<StatusCode, ApiError> {
+    delivered(
+        s.runner
+            .requests
+            .answer(id, Answer::Permission(body.option_id)),
+        id,
+    )
+}
+
+pub async fn elicitation(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    Json(body): Json<ElicitationAnswer>,
+) -> Result<StatusCode, ApiError> {
+    delivered(
+        s.runner
+            .requests
+            .answer(id, Answer::Elicit(body.action, body.content)),
+        id,
+    )
+}

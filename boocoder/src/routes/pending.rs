@@ -1,0 +1,74 @@
+use axum::extract::State;
+use boo_shared::coder::PendingChange;
+use boo_shared::error::{ApiError, Json, Path};
+use boo_shared::frames::ServerFrame;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::pending;
+
+/// Tell the session's browsers the new state of its changes.
+async fn announce(s: &AppState, session_id: Uuid) {
+    if let Ok(rows) = pending::list(&s.pool, session_id, &[]).await {
+        let changes = rows.iter().map(PendingChange::from).collect();
+        s.hub
+            .publish(session_id, ServerFrame::PendingChanged { changes });
+    }
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    Path(sid): Path<Uuid>,
+) -> Result<Json<Vec<PendingChange>>, ApiError> {
+    super::reads::session_exists(&s.pool, sid).await?;
+    let rows = pending::list(&s.pool, sid, &[]).await?;
+    Ok(Json(rows.iter().map(PendingChange::from).collect()))
+}
+
+/// Approve and apply to the project tree (the worktree is re-baselined).
+pub async fn approve(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<PendingChange>, ApiError> {
+    let row = pending::get(&s.pool, id).await?;
+    if row.status == pending::PendingStatus::Pending {
+        pending::approve(&s.pool, id).await?;
+    }
+    let applied = pending::apply(&s.pool, id).await;
+    announce(&s, row.session_id).await;
+    Ok(Json(PendingChange::from(&applied?)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    /// Also put the worktree's file back to its base version.
+    #[serde(default)]
+    discard: bool,
+}
+
+pub async fn reject(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+    body: axum::body::Bytes,
+) -> Result<Json<PendingChange>, ApiError> {
+    let body: RejectBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RejectBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?
+    };
+    let row = pending::reject(&s.pool, id, body.discard).await?;
+    announce(&s, row.session_id).await;
+    Ok(Json(PendingChange::from(&row)))
+}
+
+pub async fn revert(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<PendingChange>, ApiError> {
+    let row = pending::revert(&s.pool, id).await?;
+    announce(&s, row.session_id).await;
+    Ok(Json(PendingChange::from(&row)))
+}

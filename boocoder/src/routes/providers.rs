@@ -1,0 +1,56 @@
+use axum::extract::State;
+use boo_shared::error::{ApiError, Json, Path};
+use boo_shared::providers::{ProviderDiagnostic, ProviderEntry, ProvidersSnapshot};
+use serde::Deserialize;
+
+use super::AppState;
+
+pub async fn snapshot(State(s): State<AppState>) -> Json<ProvidersSnapshot> {
+    Json(s.providers.snapshot())
+}
+
+pub async fn refresh(State(s): State<AppState>) -> Json<ProvidersSnapshot> {
+    Json(s.providers.refresh(None).await)
+}
+
+pub async fn diagnostic(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ProviderDiagnostic>, ApiError> {
+    s.providers
+        .diagnostic(&id)
+        .await
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no provider {id:?}")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnabledBody {
+    enabled: bool,
+}
+
+/// Enable or disable a provider for this run of boocoder (the providers file holds
+/// the lasting setting).
+pub async fn set_enabled(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<EnabledBody>,
+) -> Result<Json<ProviderEntry>, ApiError> {
+    let mut registry = s.providers.registry();
+    let Some(def) = registry.defs.iter_mut().find(|d| d.id == id) else {
+        return Err(ApiError::not_found(format!("no provider {id:?}")));
+    };
+    def.enabled = body.enabled;
+    s.providers
+        .reload(registry)
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    s.providers
+        .snapshot()
+        .providers
+        .into_iter()
+        .find(|p| p.id == id)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no provider {id:?}")))
+}

@@ -1,0 +1,97 @@
+//! Read-only views of what boochat owns (sessions, chats, transcripts) plus the
+//! session's agent sessions and worktree risk.
+
+use axum::extract::State;
+use boo_shared::catalog::{self, chats, cursor::Cursor, sessions};
+use boo_shared::chat::{Chat, MessageWindow, Page, Session, Status};
+use boo_shared::coder::AgentSessionInfo;
+use boo_shared::error::{ApiError, Json, Path, Query};
+use boo_shared::transcript::store as messages;
+use serde::Deserialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::runner::agent_sessions;
+
+pub async fn session_exists(pool: &PgPool, id: Uuid) -> Result<Session, ApiError> {
+    sessions::get(pool, id).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    project_id: Option<Uuid>,
+    status: Option<Status>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn sessions(
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<Session>>, ApiError> {
+    let limit = catalog::page_limit(q.limit)?;
+    let after = Cursor::parse(q.cursor.as_deref())?;
+    Ok(Json(
+        sessions::list(&s.pool, q.project_id, q.status, after, limit).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatsQuery {
+    status: Option<Status>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn chats(
+    State(s): State<AppState>,
+    Path(sid): Path<Uuid>,
+    Query(q): Query<ChatsQuery>,
+) -> Result<Json<Page<Chat>>, ApiError> {
+    sessions::get(&s.pool, sid).await?;
+    let limit = catalog::page_limit(q.limit)?;
+    let after = Cursor::parse(q.cursor.as_deref())?;
+    Ok(Json(
+        chats::list(&s.pool, sid, q.status, after, limit).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowQuery {
+    before: Option<Uuid>,
+    limit: Option<i64>,
+}
+
+pub async fn messages(
+    State(s): State<AppState>,
+    Path(cid): Path<Uuid>,
+    Query(q): Query<WindowQuery>,
+) -> Result<Json<MessageWindow>, ApiError> {
+    chats::get(&s.pool, cid).await?;
+    let limit = catalog::page_limit(q.limit)?;
+    Ok(Json(messages::window(&s.pool, cid, q.before, limit).await?))
+}
+
+pub async fn agent_sessions(
+    State(s): State<AppState>,
+    Path(sid): Path<Uuid>,
+) -> Result<Json<Vec<AgentSessionInfo>>, ApiError> {
+    sessions::get(&s.pool, sid).await?;
+    Ok(Json(agent_sessions::list_for_session(&s.pool, sid).await?))
+}
+
+pub async fn worktree_risk(
+    State(s): State<AppState>,
+    Path(sid): Path<Uuid>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    sessions::get(&s.pool, sid).await?;
+    let risks = crate::worktree::risk(&s.pool, sid).await?;
+    let at_risk = risks.iter().any(|r| r.at_risk());
+    Ok(Json(
+        serde_json::json!({"worktrees": risks, "at_risk": at_risk}),
+    ))
+}

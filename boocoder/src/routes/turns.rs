@@ -1,0 +1,171 @@
+//! Agent turns: submit (a user message + a task), list, cancel.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use boo_shared::catalog::{chats, sessions};
+use boo_shared::chat::{MessageStatus, Role, Status};
+use boo_shared::coder::{SubmitTurn, TaskInfo, TaskStatus, TurnAccepted};
+use boo_shared::error::{ApiError, Json, Path};
+use boo_shared::frames::ServerFrame;
+use boo_shared::transcript::store as messages;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::AppState;
+use crate::dispatcher::store as tasks;
+
+pub const MAX_PROMPT_CHARS: usize = 200_000;
+
+pub async fn submit(
+    State(s): State<AppState>,
+    Path((sid, cid)): Path<(Uuid, Uuid)>,
+    Json(body): Json<SubmitTurn>,
+) -> Result<(StatusCode, Json<TurnAccepted>), ApiError> {
+    if body.content.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_message",
+            "content must not be empty",
+        ));
+    }
+    if body.content.chars().count() > MAX_PROMPT_CHARS {
+        return Err(ApiError::bad_request(
+            "message_too_long",
+            format!("content is longer than {MAX_PROMPT_CHARS} characters"),
+        ));
+    }
+    let session = sessions::get(&s.pool, sid).await?;
+    let chat = chats::get(&s.pool, cid).await?;
+    if chat.session_id != sid {
+        return Err(ApiError::bad_request(
+            "chat_not_in_session",
+            format!("chat {cid} is not in session {sid}"),
+        ));
+    }
+    if chat.status == Status::Archived {
+        return Err(ApiError::conflict(
+            "chat_archived",
+            "the chat is archived; restore it first",
+        ));
+    }
+    if s.providers.definition(&body.provider).is_none() {
+        return Err(ApiError::bad_request(
+            "unknown_provider",
+            format!("no provider {:?}", body.provider),
+        ));
+    }
+    let queued_before: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM tasks WHERE session_id = $1 AND status IN ('queued', 'running', 'blocked'))",
+    )
+    .bind(sid)
+    .fetch_one(&s.pool)
+    .await?;
+    let mut tx = s.pool.begin().await?;
+    let user_message_id = messages::insert(
+        &mut *tx,
+        cid,
+        Role::User,
+        MessageStatus::Complete,
+        &body.content,
+        json!({"provider": body.provider}),
+    )
+    .await?;
+    let task = sqlx::query_scalar::<_, Uuid>(
+        "INSERT INTO tasks (project_id, session_id, chat_id, agent, mode_id, model, prompt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(session.project_id)
+    .bind(sid)
+    .bind(cid)
+    .bind(&body.provider)
+    .bind(body.mode.as_deref())
+    .bind(body.model.as_deref())
+    .bind(&body.content)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match boo_shared::catalog::constraint(&e) {
+        Some("tasks_agent_chk") => ApiError::bad_request("unknown_provider", "invalid provider id"),
+        _ => e.into(),
+    })?;
+    tx.commit().await?;
+    if let Ok(message) = messages::get(&s.pool, user_message_id).await {
+        s.hub.publish(
+            sid,
+            ServerFrame::UserMessage {
+                chat_id: cid,
+                message,
+            },
+        );
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(TurnAccepted {
+            task_id: task,
+            user_message_id,
+            queued: queued_before,
+        }),
+    ))
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: Uuid,
+    session_id: Option<Uuid>,
+    chat_id: Option<Uuid>,
+    agent: String,
+    mode_id: Option<String>,
+    model: Option<String>,
+    status: String,
+    error: Option<String>,
+    output_summary: Option<String>,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<TaskRow> for TaskInfo {
+    fn from(r: TaskRow) -> Self {
+        Self {
+            id: r.id,
+            session_id: r.session_id,
+            chat_id: r.chat_id,
+            agent: r.agent,
+            mode_id: r.mode_id,
+            model: r.model,
+            status: TaskStatus::parse(&r.status),
+            error: r.error,
+            output_summary: r.output_summary,
+            created_at: r.created_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+/// The session's tasks, newest first (at most 100).
+pub async fn tasks(
+    State(s): State<AppState>,
+    Path(sid): Path<Uuid>,
+) -> Result<Json<Vec<TaskInfo>>, ApiError> {
+    sessions::get(&s.pool, sid).await?;
+    let rows = sqlx::query_as::<_, TaskRow>(
+        "SELECT id, session_id, chat_id, agent, mode_id, model, status, error, output_summary,
+                created_at, started_at, finished_at
+         FROM tasks WHERE session_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
+    )
+    .bind(sid)
+    .fetch_all(&s.pool)
+    .await?;
+    Ok(Json(rows.into_iter().map(TaskInfo::from).collect()))
+}
+
+pub async fn cancel(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    if tasks::get(&s.pool, id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no task {id}")));
+    }
+    let cancelled = s.dispatcher.cancel(id).await?;
+    Ok(Json(json!({"cancelled": cancelled})))
+}
