@@ -532,8 +532,17 @@ async fn stream_turn(
     let mut cancel_sent = false;
     let mut result = None;
     let mut write_error: Option<String> = None;
+    // Persist streamed text on a clock too: an agent that goes quiet (or a kill)
+    // loses at most one flush interval.
+    let mut flush_tick = tokio::time::interval(boo_shared::transcript::writer::FLUSH_EVERY);
+    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = flush_tick.tick() => {
+                if let Err(e) = w.flush().await {
+                    write_error.get_or_insert_with(|| e.to_string());
+                }
+            }
             r = &mut prompt_fut, if result.is_none() => { result = Some(r); }
             ev = rx.recv() => {
                 let Some(ev) = ev else { break };

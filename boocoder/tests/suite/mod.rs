@@ -1,2 +1,4 @@
 mod basics;
 mod dispatcher;
+mod kill;
+mod turns;

@@ -1,0 +1,171 @@
+//! kill -9 of boocoder mid-turn: no agent process survives, and the next start
+//! leaves no task `running` and no message `streaming`.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use boo_testkit::{TestDb, wait_for};
+use pretty_assertions::assert_eq;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const BIN: &str = env!("CARGO_BIN_EXE_boocoder");
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn spawn(
+    db: &str,
+    providers: &std::path::Path,
+    wt: &std::path::Path,
+    http: u16,
+) -> tokio::process::Child {
+    let child = tokio::process::Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("BOO_DATABASE__URL", db)
+        .env("BOO_AUTH__MODE", "none")
+        .env("BOO_CODER__HTTP_ADDR", format!("127.0.0.1:{http}"))
+        .env("BOO_CODER__GRPC_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("BOO_CODER__PROVIDERS_FILE", providers)
+        .env("BOO_CODER__WORKTREE_ROOT", wt)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{http}/healthz");
+    wait_for("boocoder to serve", LIMIT, || {
+        let url = url.clone();
+        async move {
+            reqwest::get(&url)
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+                .map(|_| ())
+        }
+    })
+    .await;
+    child
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.split_whitespace().nth(2).is_some_and(|st| st == "Z"))
+        .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn kill_9_leaves_no_agent_process_and_nothing_running_after_restart() {
+    let db = TestDb::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    for args in [
+        vec!["init", "-q"],
+        vec!["commit", "-q", "--allow-empty", "-m", "init"],
+    ] {
+        assert!(
+            std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(&args)
+                .current_dir(&project)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    let providers = dir.path().join("providers.toml");
+    std::fs::write(
+        &providers,
+        format!(
+            "[providers.fake]\ncommand = {:?}\n",
+            boo_testkit::fake_acp::binary().display().to_string()
+        ),
+    )
+    .unwrap();
+    let wt = dir.path().join("wt");
+    let pool = PgPool::connect(&db.url).await.unwrap();
+    let port = free_port();
+    let mut child = spawn(&db.url, &providers, &wt, port).await;
+    let pid_of = |p: &std::path::Path| p.canonicalize().unwrap().to_str().unwrap().to_owned();
+    let project_id: Uuid =
+        sqlx::query_scalar("INSERT INTO projects (name, path) VALUES ('p', $1) RETURNING id")
+            .bind(pid_of(&project))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let session: Uuid =
+        sqlx::query_scalar("INSERT INTO sessions (project_id) VALUES ($1) RETURNING id")
+            .bind(project_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let chat: Uuid = sqlx::query_scalar("INSERT INTO chats (session_id) VALUES ($1) RETURNING id")
+        .bind(session)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let acc: serde_json::Value = http
+        .post(format!(
+            "http://127.0.0.1:{port}/api/sessions/{session}/chats/{chat}/messages"
+        ))
+        .json(&json!({"content": "pid\nslow 60000", "provider": "fake"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let task = Uuid::parse_str(acc["task_id"].as_str().unwrap()).unwrap();
+    // The agent said its pid and is now sleeping inside the turn.
+    let agent_pid: u32 = wait_for("the agent's pid", LIMIT, || async {
+        let c: Option<String> =
+            sqlx::query_scalar("SELECT content FROM messages WHERE task_id = $1")
+                .bind(task)
+                .fetch_optional(&pool)
+                .await
+                .unwrap();
+        c.and_then(|c| c.trim().parse().ok())
+    })
+    .await;
+    assert!(alive(agent_pid));
+    child.start_kill().unwrap(); // SIGKILL: no cleanup code runs
+    child.wait().await.unwrap();
+    wait_for("the agent to die with its parent", LIMIT, || async {
+        (!alive(agent_pid)).then_some(())
+    })
+    .await;
+
+    let _again = spawn(&db.url, &providers, &wt, free_port()).await;
+    let (status, error): (String, Option<String>) =
+        wait_for("the dead turn to be rescued", LIMIT, || async {
+            let r: (String, Option<String>) =
+                sqlx::query_as("SELECT status, error FROM tasks WHERE id = $1")
+                    .bind(task)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            (r.0 != "running").then_some(r)
+        })
+        .await;
+    assert_eq!(status, "failed");
+    assert!(error.unwrap().contains("it had already produced output"));
+    let streaming: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM messages WHERE status = 'streaming'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(streaming, 0);
+}

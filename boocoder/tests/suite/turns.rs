@@ -1,0 +1,460 @@
+//! Agent turns through the whole daemon: HTTP + WS, the dispatcher, a warm ACP
+//! child (the scripted `boo-fake-acp`), a real git worktree, pending changes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use boo_shared::chat::{MessageStatus, MessageWindow};
+use boo_shared::coder::{AgentSessionInfo, PendingChange, TurnAccepted};
+use boo_shared::config::{AuthMode, Settings};
+use boo_testkit::{RunningDaemon, TestDb, wait_for};
+use futures::StreamExt;
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use uuid::Uuid;
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+pub struct Fx {
+    pub daemon: Option<RunningDaemon>,
+    pub _db: TestDb,
+    pub pool: PgPool,
+    pub http: reqwest::Client,
+    pub project_dir: tempfile::TempDir,
+    pub _worktrees: tempfile::TempDir,
+    pub session: Uuid,
+    pub chat: Uuid,
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+pub async fn fx() -> Fx {
+    let db = TestDb::create().await;
+    let project_dir = tempfile::tempdir().unwrap();
+    let root = project_dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    std::fs::write(root.join("README.md"), "hello\n").unwrap();
+    git(root, &["add", "README.md"]);
+    git(root, &["commit", "-q", "-m", "init"]);
+    let worktrees = tempfile::tempdir().unwrap();
+    let providers = worktrees.path().join("providers.toml");
+    std::fs::write(
+        &providers,
+        format!(
+            "[providers.fake]\ndisplay_name = \"Scripted agent\"\ncommand = {:?}\nargs = []\n",
+            boo_testkit::fake_acp::binary().display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut settings: Settings = boo_testkit::settings_for(&db.url);
+    settings.auth.mode = AuthMode::None;
+    settings.coder.worktree_root = worktrees.path().join("wt");
+    settings.coder.providers_file = Some(providers);
+    let daemon = RunningDaemon::spawn(settings, boocoder::run).await;
+    let pool = PgPool::connect(&db.url).await.unwrap();
+    let path = root.canonicalize().unwrap().to_str().unwrap().to_owned();
+    let project: Uuid =
+        sqlx::query_scalar("INSERT INTO projects (name, path) VALUES ('p', $1) RETURNING id")
+            .bind(&path)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let session: Uuid =
+        sqlx::query_scalar("INSERT INTO sessions (project_id) VALUES ($1) RETURNING id")
+            .bind(project)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let chat: Uuid = sqlx::query_scalar("INSERT INTO chats (session_id) VALUES ($1) RETURNING id")
+        .bind(session)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    Fx {
+        daemon: Some(daemon),
+        _db: db,
+        pool,
+        http: reqwest::Client::new(),
+        project_dir,
+        _worktrees: worktrees,
+        session,
+        chat,
+    }
+}
+
+impl Fx {
+    pub fn url(&self, path: &str) -> String {
+        self.daemon.as_ref().unwrap().url(path)
+    }
+
+    pub async fn send(&self, prompt: &str) -> TurnAccepted {
+        let resp = self
+            .http
+            .post(self.url(&format!(
+                "/api/sessions/{}/chats/{}/messages",
+                self.session, self.chat
+            )))
+            .json(&json!({"content": prompt, "provider": "fake"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 202);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn task_status(&self, id: Uuid) -> (String, Option<String>) {
+        sqlx::query_as("SELECT status, error FROM tasks WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn wait_task(&self, id: Uuid) -> (String, Option<String>) {
+        wait_for("the task to end", LIMIT, || async {
+            let s = self.task_status(id).await;
+            (!matches!(s.0.as_str(), "queued" | "running")).then_some(s)
+        })
+        .await
+    }
+
+    /// The assistant message a task produced.
+    pub async fn answer(&self, task: Uuid) -> boo_shared::chat::Message {
+        let w: MessageWindow = self
+            .http
+            .get(self.url(&format!("/api/chats/{}/messages", self.chat)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id: Uuid = sqlx::query_scalar("SELECT id FROM messages WHERE task_id = $1")
+            .bind(task)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+        w.items.into_iter().find(|m| m.id == id).unwrap()
+    }
+
+    pub async fn turn(&self, prompt: &str) -> (String, boo_shared::chat::Message) {
+        let acc = self.send(prompt).await;
+        let (status, _) = self.wait_task(acc.task_id).await;
+        (status, self.answer(acc.task_id).await)
+    }
+
+    pub async fn ws(
+        &self,
+    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
+    {
+        let d = self.daemon.as_ref().unwrap();
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!(
+            "ws://{}/api/ws?session_id={}",
+            d.http, self.session
+        ))
+        .await
+        .unwrap();
+        let _hello = ws.next().await;
+        ws
+    }
+
+    pub async fn pending(&self) -> Vec<PendingChange> {
+        self.http
+            .get(self.url(&format!("/api/sessions/{}/pending", self.session)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+pub async fn next_frame(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    want: &str,
+) -> Value {
+    loop {
+        let msg = tokio::time::timeout(LIMIT, ws.next())
+            .await
+            .expect("frame in time")
+            .unwrap()
+            .unwrap();
+        if let WsMessage::Text(t) = msg {
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == want {
+                return v;
+            }
+        }
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.split_whitespace().nth(2).is_some_and(|st| st == "Z"))
+        .unwrap_or(false)
+}
+
+/// Prompts put `say |` between outputs, so the pid is the all-digit piece.
+fn said_pid(m: &boo_shared::chat::Message) -> u32 {
+    m.content
+        .split('|')
+        .find_map(|w| w.trim().parse().ok())
+        .unwrap_or_else(|| panic!("a pid in {:?}", m.content))
+}
+
+#[tokio::test]
+async fn a_warm_agent_serves_turns_streams_them_and_survives_cancel() {
+    let mut f = fx().await;
+    let mut ws = f.ws().await;
+    let (status, first) = f
+        .turn("think planning\nsay hello from the agent\nsay |\npid\nsay |\nsession")
+        .await;
+    assert_eq!(status, "completed");
+    assert_eq!(first.status, MessageStatus::Complete);
+    assert_eq!(first.agent.as_deref(), Some("fake"));
+    assert!(
+        first.content.contains("hello from the agent"),
+        "{}",
+        first.content
+    );
+    let pid = said_pid(&first);
+    let started = next_frame(&mut ws, "message_started").await;
+    assert_eq!(started["message"]["agent"], "fake");
+    // The second turn reuses the same child and ACP session.
+    let (_, second) = f.turn("say |\npid\nsay |\nsession").await;
+    assert_eq!(said_pid(&second), pid);
+    let session_line =
+        |m: &boo_shared::chat::Message| m.content.rsplit('|').next().unwrap_or_default().to_owned();
+    assert_eq!(session_line(&second), session_line(&first));
+    let rows: Vec<AgentSessionInfo> = f
+        .http
+        .get(f.url(&format!("/api/sessions/{}/agent-sessions", f.session)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].agent.as_str(),
+            rows[0].status.as_str(),
+            rows[0].backend.as_str()
+        ),
+        ("fake", "idle", "acp_warm")
+    );
+
+    // Cancel a slow turn: the turn ends cancelled, the child lives on.
+    let acc = f.send("slow 20000").await;
+    wait_for("the slow turn to run", LIMIT, || async {
+        (f.task_status(acc.task_id).await.0 == "running").then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let resp: Value = f
+        .http
+        .post(f.url(&format!("/api/tasks/{}/cancel", acc.task_id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resp, json!({"cancelled": true}));
+    let (status, _) = f.wait_task(acc.task_id).await;
+    assert_eq!(status, "cancelled");
+    assert_eq!(f.answer(acc.task_id).await.status, MessageStatus::Cancelled);
+    assert!(alive(pid));
+    let (_, after) = f.turn("pid").await;
+    assert_eq!(said_pid(&after), pid);
+
+    // Stopping boocoder stops the child.
+    f.daemon.take().unwrap().stop().await.unwrap();
+    wait_for("the agent child to be gone", LIMIT, || async {
+        (!alive(pid)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_crashed_agent_fails_its_turn_and_the_next_turn_respawns_it() {
+    let f = fx().await;
+    let (_, first) = f.turn("pid").await;
+    let pid = said_pid(&first);
+    let (status, crashed) = f.turn("say going down\ncrash").await;
+    assert_eq!(status, "failed");
+    assert_eq!(crashed.status, MessageStatus::Failed);
+    let row: String = sqlx::query_scalar("SELECT status FROM agent_sessions WHERE chat_id = $1")
+        .bind(f.chat)
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    assert_eq!(row, "crashed");
+    let (status, again) = f.turn("pid").await;
+    assert_eq!(status, "completed");
+    assert_ne!(said_pid(&again), pid);
+}
+
+#[tokio::test]
+async fn a_written_file_becomes_a_pending_change_that_applies_and_rebaselines() {
+    let f = fx().await;
+    let mut ws = f.ws().await;
+    let (status, _) = f.turn("write notes/todo.txt buy milk\nsay written").await;
+    assert_eq!(status, "completed");
+    let frame = next_frame(&mut ws, "pending_changed").await;
+    assert_eq!(frame["changes"][0]["path"], "notes/todo.txt");
+    let pending = f.pending().await;
+    assert_eq!(pending.len(), 1);
+    let change = &pending[0];
+    assert_eq!(
+        (
+            change.path.as_str(),
+            change.agent.as_deref(),
+            format!("{:?}", change.status)
+        ),
+        ("notes/todo.txt", Some("fake"), "Pending".into())
+    );
+    assert!(
+        !f.project_dir.path().join("notes/todo.txt").exists(),
+        "nothing touches the project before approval"
+    );
+    let applied: PendingChange = f
+        .http
+        .post(f.url(&format!("/api/pending/{}/approve", change.id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(format!("{:?}", applied.status), "Applied");
+    assert_eq!(
+        std::fs::read_to_string(f.project_dir.path().join("notes/todo.txt")).unwrap(),
+        "buy milk"
+    );
+    // The next turn's diff no longer carries the applied file.
+    let (_, _) = f.turn("say nothing new").await;
+    let still: Vec<PendingChange> = f
+        .pending()
+        .await
+        .into_iter()
+        .filter(|c| format!("{:?}", c.status) == "Pending")
+        .collect();
+    assert_eq!(still, Vec::new());
+    // Approving again is refused.
+    let resp = f
+        .http
+        .post(f.url(&format!("/api/pending/{}/approve", change.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 409);
+    // Writes outside the worktree are refused by the agent's client.
+    let (_, escape) = f.turn("write ../../outside.txt nope").await;
+    assert!(
+        !PathBuf::from(f.project_dir.path())
+            .join("../../outside.txt")
+            .exists()
+    );
+    assert!(
+        escape.content.to_lowercase().contains("error") || escape.status == MessageStatus::Failed,
+        "{}",
+        escape.content
+    );
+}
+
+#[tokio::test]
+async fn permission_cards_wait_for_the_owner() {
+    let f = fx().await;
+    let mut ws = f.ws().await;
+    let acc = f.send("ask\nsay after").await;
+    let card = next_frame(&mut ws, "permission_requested").await;
+    let options: Vec<&str> = card["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert!(options.contains(&"allow_once"), "{options:?}");
+    let request = card["request_id"].as_str().unwrap();
+    let resp = f
+        .http
+        .post(f.url(&format!("/api/permissions/{}", Uuid::new_v4())))
+        .json(&json!({"option_id": "allow_once"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 409);
+    let resp = f
+        .http
+        .post(f.url(&format!("/api/permissions/{request}")))
+        .json(&json!({"option_id": "allow_once"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 204);
+    let resolved = next_frame(&mut ws, "request_resolved").await;
+    assert_eq!(resolved["outcome"], "allow_once");
+    let (status, _) = f.wait_task(acc.task_id).await;
+    assert_eq!(status, "completed");
+    let answer = f.answer(acc.task_id).await;
+    assert!(answer.content.contains("allow_once"), "{}", answer.content);
+    assert!(answer.content.contains("after"), "{}", answer.content);
+}
+
+#[tokio::test]
+async fn bad_submissions_are_refused_clearly() {
+    let f = fx().await;
+    let url = f.url(&format!(
+        "/api/sessions/{}/chats/{}/messages",
+        f.session, f.chat
+    ));
+    for (body, status, code) in [
+        (
+            json!({"content": "x", "provider": "nope"}),
+            400,
+            "unknown_provider",
+        ),
+        (
+            json!({"content": " ", "provider": "fake"}),
+            400,
+            "empty_message",
+        ),
+        (json!({"content": "x"}), 422, "invalid_body"),
+    ] {
+        let resp = f.http.post(&url).json(&body).send().await.unwrap();
+        let got = resp.status().as_u16();
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!((got, v["code"].as_str()), (status, Some(code)), "{body}");
+    }
+    let other = f.url(&format!(
+        "/api/sessions/{}/chats/{}/messages",
+        Uuid::new_v4(),
+        f.chat
+    ));
+    let resp = f
+        .http
+        .post(&other)
+        .json(&json!({"content": "x", "provider": "fake"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+}
