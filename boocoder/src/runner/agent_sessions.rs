@@ -49,6 +49,19 @@ pub async fn started(
     agent_session_id: &str,
     config_hash: &str,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Session ids are only unique within one agent process; a new child may hand
+    // out an id an earlier, dead child gave another chat. That old row's id is
+    // stale (its process is gone), so it lets go of it.
+    sqlx::query(
+        "UPDATE agent_sessions SET agent_session_id = NULL
+         WHERE agent = $1 AND agent_session_id = $2 AND chat_id <> $3",
+    )
+    .bind(agent)
+    .bind(agent_session_id)
+    .bind(chat_id)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO agent_sessions (chat_id, agent, session_id, worktree_id, backend,
              agent_session_id, status, config_hash, last_used_at)
@@ -65,9 +78,9 @@ pub async fn started(
     .bind(backend)
     .bind(agent_session_id)
     .bind(config_hash)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 pub async fn set_status(

@@ -1,4 +1,5 @@
 mod basics;
 mod dispatcher;
 mod kill;
+mod qwen;
 mod turns;

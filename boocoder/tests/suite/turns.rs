@@ -458,3 +458,33 @@ async fn bad_submissions_are_refused_clearly() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn chats_of_one_session_get_their_own_agents_sharing_the_worktree() {
+    let mut f = fx().await;
+    let (_, a) = f.turn("write shared.txt from chat a\nsay |\npid").await;
+    let other: Uuid = sqlx::query_scalar("INSERT INTO chats (session_id) VALUES ($1) RETURNING id")
+        .bind(f.session)
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    let first_chat = std::mem::replace(&mut f.chat, other);
+    // A second child: its session id may repeat the first child's ("fake-session-1").
+    let (status, b) = f.turn("read shared.txt\nsay |\npid").await;
+    assert_eq!(status, "completed");
+    assert!(
+        b.content.contains("from chat a"),
+        "one worktree per session: {}",
+        b.content
+    );
+    assert_ne!(said_pid(&a), said_pid(&b));
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT chat_id, status FROM agent_sessions ORDER BY created_at")
+            .fetch_all(&f.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        rows,
+        vec![(first_chat, "idle".to_owned()), (other, "idle".to_owned())]
+    );
+}
