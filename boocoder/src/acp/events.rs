@@ -193,7 +193,17 @@ fn wire_name<T: Serialize>(v: &T) -> Option<String> {
 pub(crate) fn map_update(tools: &mut ToolCalls, update: acp::SessionUpdate) -> Option<AgentEvent> {
     use acp::SessionUpdate as U;
     match update {
-        U::AgentMessageChunk(chunk) => content_text(&chunk.content).map(AgentEvent::Text),
+        U::AgentMessageChunk(chunk) => {
+            let text = content_text(&chunk.content);
+            // qwen-code reports each model call's tokens as `_meta.usage` on an
+            // otherwise empty message chunk (its prompt response carries no usage).
+            match chunk.meta.as_ref().and_then(meta_usage) {
+                Some(usage) if text.as_deref().is_none_or(str::is_empty) => {
+                    Some(AgentEvent::Usage(usage))
+                }
+                _ => text.map(AgentEvent::Text),
+            }
+        }
         U::AgentThoughtChunk(chunk) => content_text(&chunk.content).map(AgentEvent::Thought),
         U::ToolCall(call) => Some(AgentEvent::ToolCall(tools.start(call))),
         U::ToolCallUpdate(update) => Some(AgentEvent::ToolCall(tools.update(update))),
@@ -225,10 +235,66 @@ fn to_values<T: Serialize>(items: &[T]) -> Vec<Value> {
 }
 
 /// Text of a content block: text as is, a resource link as a Markdown link.
+/// Token counts in a chunk's `_meta.usage` (qwen-code's convention).
+fn meta_usage(meta: &serde_json::Map<String, Value>) -> Option<TokenUsage> {
+    let usage = meta.get("usage")?;
+    let n = |key: &str| usage.get(key).and_then(Value::as_u64);
+    let (input, output) = (n("inputTokens")?, n("outputTokens")?);
+    Some(TokenUsage {
+        input,
+        output,
+        total: n("totalTokens").unwrap_or(input + output),
+        thought: n("thoughtTokens"),
+        cached_read: n("cachedReadTokens"),
+        cached_write: n("cachedWriteTokens"),
+    })
+}
+
 fn content_text(block: &acp::ContentBlock) -> Option<String> {
     match block {
         acp::ContentBlock::Text(t) => Some(t.text.clone()),
         acp::ContentBlock::ResourceLink(l) => Some(format!("[{}]({})", l.name, l.uri)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod meta_tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    fn update(v: Value) -> acp::SessionUpdate {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn usage_in_a_chunks_meta_becomes_a_usage_event() {
+        let mut tools = ToolCalls::default();
+        let got = map_update(
+            &mut tools,
+            update(serde_json::json!({
+                "sessionUpdate": "agent_message_chunk",
+                "content": {"type": "text", "text": ""},
+                "_meta": {"usage": {"inputTokens": 120, "outputTokens": 7, "thoughtTokens": 3}}
+            })),
+        );
+        assert_eq!(
+            got,
+            Some(AgentEvent::Usage(TokenUsage {
+                input: 120,
+                output: 7,
+                total: 127,
+                thought: Some(3),
+                cached_read: None,
+                cached_write: None,
+            }))
+        );
+        let text = map_update(
+            &mut tools,
+            update(
+                serde_json::json!({"sessionUpdate": "agent_message_chunk", "content": {"type": "text", "text": "hi"}}),
+            ),
+        );
+        assert_eq!(text, Some(AgentEvent::Text("hi".into())));
     }
 }
