@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-// Served by boocoder under a path prefix that Caddy strips, so every URL is relative.
+// Served by boocoder at its own root and under /coder/ behind Caddy (prefix stripped),
+// so every URL is relative.
 export default defineConfig({
   base: "./",
   resolve: {
@@ -14,9 +15,16 @@ export default defineConfig({
       { find: /^@boo-types$/, replacement: here("../../shared/ts/index.ts") },
       { find: /^@boo-types\//, replacement: `${here("../../shared/ts")}/` },
     ],
+    // The shared code imports these; take this package's copies, not boochat's.
+    dedupe: ["marked", "dompurify", "highlight.js"],
   },
   server: {
     fs: { allow: [here("../..")] },
+    // `npm run dev` against a running boocoder (BOO_CODER_API, default the contract's port).
+    proxy: {
+      "/api": { target: process.env["BOO_CODER_API"] ?? "http://127.0.0.1:9502", ws: true, changeOrigin: false },
+      "/healthz": { target: process.env["BOO_CODER_API"] ?? "http://127.0.0.1:9502" },
+    },
   },
   build: {
     outDir: "dist",

@@ -23,6 +23,14 @@
 # message) on a free loopback port and points the daemons at it; daemons_stop stops it
 # after them. BOO_FAKE_LLM_DELAY_MS (default 0) slows its streaming down for demos.
 # daemons_start leaves its URL in BOO_FAKE_LLM_URL (and <rundir>/fake-llm.addr).
+#
+# Scripted coding agent: with BOO_FAKE_ACP=1 (default: the value of BOO_FAKE_LLM) and no
+# BOO_CODER__PROVIDERS_FILE, daemons_start writes <rundir>/providers.toml with one custom
+# ACP provider `fake` running `boo-fake-acp` (crate boo-testkit; it obeys `say`, `think`,
+# `tool`, `write`, `ask`, `elicit`, `slow`, `crash` lines in the prompt) and points
+# boocoder at it. boocoder keeps its session worktrees in BOO_CODER__WORKTREE_ROOT,
+# default <rundir>/worktrees (the built-in default, /var/lib/boocode/worktrees, is for
+# the systemd units).
 
 if [[ -n "${_BOO_DAEMONS_SH:-}" ]]; then return 0; fi
 _BOO_DAEMONS_SH=1
@@ -208,6 +216,15 @@ daemons_start() {
 		return 1
 	fi
 
+	local fake_acp=0
+	if [[ "${BOO_FAKE_ACP:-${BOO_FAKE_LLM:-0}}" == 1 ]]; then
+		if [[ -n "${BOO_CODER__PROVIDERS_FILE:-}" ]]; then
+			_boo_log "scripted agent not configured: BOO_CODER__PROVIDERS_FILE=$BOO_CODER__PROVIDERS_FILE is set"
+		else
+			fake_acp=1
+		fi
+	fi
+
 	local fake_llm=0
 	if [[ "${BOO_FAKE_LLM:-0}" == 1 ]]; then
 		if [[ -n "${BOO_LLM__BASE_URL:-}" ]]; then
@@ -220,6 +237,10 @@ daemons_start() {
 	# Check everything before starting anything.
 	if ((fake_llm)) && [[ ! -x "$bindir/$BOO_FAKE_LLM_BIN" ]]; then
 		_boo_log "$bindir/$BOO_FAKE_LLM_BIN not found (cargo build -p boo-testkit --bins, or set BOO_BIN_DIR)"
+		return 1
+	fi
+	if ((fake_acp)) && [[ ! -x "$bindir/$BOO_FAKE_ACP_BIN" ]]; then
+		_boo_log "$bindir/$BOO_FAKE_ACP_BIN not found (cargo build -p boo-testkit --bins, or set BOO_BIN_DIR)"
 		return 1
 	fi
 	for name in "${BOO_DAEMONS[@]}"; do
@@ -258,6 +279,14 @@ daemons_start() {
 			envs+=("$(_boo_addr_var "$name" "$kind")=$(boo_addr "$name" "$kind")")
 		done
 	done
+
+	local worktrees=${BOO_CODER__WORKTREE_ROOT:-$rundir/worktrees}
+	mkdir -p "$worktrees" || return 1
+	envs+=("BOO_CODER__WORKTREE_ROOT=$worktrees")
+	if ((fake_acp)); then
+		fake_acp_providers "$rundir" "$bindir" || return 1
+		envs+=("BOO_CODER__PROVIDERS_FILE=$rundir/providers.toml")
+	fi
 
 	if ((fake_llm)); then
 		fake_llm_start "$rundir" || return 1
@@ -404,6 +433,29 @@ daemons_stop() {
 	done
 	fake_llm_stop "$rundir"
 	return 0
+}
+
+# ---------------------------------------------------------------- scripted coding agent
+
+BOO_FAKE_ACP_BIN=boo-fake-acp
+
+# TOML basic string of $1 (backslashes and quotes escaped).
+_boo_toml_str() {
+	local v=${1//\\/\\\\}
+	printf '"%s"' "${v//\"/\\\"}"
+}
+
+# Write <rundir>/providers.toml: boocoder's provider `fake` is <bindir>/boo-fake-acp.
+fake_acp_providers() {
+	local rundir=$1 bindir=$2
+	{
+		printf '# Written by deploy/lib/daemons.sh (BOO_FAKE_ACP=1): the scripted ACP agent.\n'
+		printf '[providers.fake]\n'
+		printf 'display_name = "Scripted agent"\n'
+		printf 'command = %s\n' "$(_boo_toml_str "$bindir/$BOO_FAKE_ACP_BIN")"
+		printf 'args = []\n'
+	} >"$rundir/providers.toml.tmp" && mv "$rundir/providers.toml.tmp" "$rundir/providers.toml" || return 1
+	_boo_log "boocoder provider fake = $bindir/$BOO_FAKE_ACP_BIN ($rundir/providers.toml)"
 }
 
 # ---------------------------------------------------------------- fake model server

@@ -203,6 +203,10 @@ pub struct Part {
     pub is_error: bool,
     pub truncated: bool,
     pub duration_ms: Option<i32>,
+    /// Kind-specific details (an agent tool call's title, kind, status, content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "Record<string, unknown>")]
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// Token accounting and speed of one assistant message.

@@ -108,7 +108,11 @@ export type MessageStatus = "queued" | "streaming" | "complete" | "cancelled" | 
 
 export type PartKind = "text" | "reasoning" | "tool_call" | "tool_result" | "plan";
 
-export type Part = { id: string, ordinal: number, kind: PartKind, content: string | null, tool_name: string | null, call_id: string | null, args: unknown, result: string | null, is_error: boolean, truncated: boolean, duration_ms: number | null, };
+export type Part = { id: string, ordinal: number, kind: PartKind, content: string | null, tool_name: string | null, call_id: string | null, args: unknown, result: string | null, is_error: boolean, truncated: boolean, duration_ms: number | null, 
+/**
+ * Kind-specific details (an agent tool call's title, kind, status, content).
+ */
+metadata?: Record<string, unknown>, };
 
 /**
  * Token accounting and speed of one assistant message.

@@ -168,6 +168,7 @@ mod tests {
             is_error: false,
             truncated: false,
             duration_ms: None,
+            metadata: None,
         }
     }
 

@@ -4,30 +4,18 @@
 
 import type { Chat, Envelope, Session, Status } from "@boo-types";
 import { Api, ApiError } from "./api/client";
-import { sessionSocketUrl } from "./api/urls";
-import { browserWs, openSessionSocket, type SessionSocket, type WsLike } from "./net/session-socket";
-import {
-  failLoad,
-  finishLoad,
-  finishOlder,
-  keepOnly,
-  newFeed,
-  receive,
-  setChats,
-  startLoad,
-  upsertChat,
-  type Effect,
-  type Feed,
-} from "./state/feed";
-import { formatRoute, parseRoute, type Route } from "./state/route";
+import { sessionSocketUrl } from "@common/api";
+import { browserWs, openSessionSocket, type SessionSocket, type WsLike } from "@common/session-socket";
+import { ChatLoader } from "@common/chat-loader";
+import { keepOnly, newFeed, receive, setChats, upsertChat, type Effect, type Feed } from "@common/feed";
+import { formatRoute, parseRoute, type Route } from "@common/route";
 import { initialState, Store, type AppState, type SessionLists } from "./state/store";
-import { streamingMessage } from "./state/transcript";
+import { streamingMessage } from "@common/transcript";
 import { wsUrl } from "@common/url";
 
 export const MODELS_POLL_MS = 10_000;
 /** Show the transcript over REST if the socket has not connected by then. */
 const SYNC_FALLBACK_MS = 2_500;
-const OLDER_RETRY_MS = 10_000;
 
 export type ControllerDeps = {
   location: Location;
@@ -48,13 +36,20 @@ export class Controller {
   private openWs: (url: string) => WsLike;
   private modelsTimer: ReturnType<typeof setInterval> | undefined;
   private syncFallback: ReturnType<typeof setTimeout> | undefined;
-  private loading = new Set<string>();
-  /** After a failed `before=` fetch, scrolling up asks again only after this. */
-  private olderRetryAt = 0;
+  private readonly loader: ChatLoader;
 
   constructor(private readonly deps: ControllerDeps) {
     this.api = deps.api ?? new Api(deps.location);
     this.openWs = deps.openWs ?? browserWs;
+    this.loader = new ChatLoader({
+      feed: () => this.state.feed,
+      setFeed: (change) => this.setFeed(change),
+      fetchWindow: (chatId, before) => this.api.messages(chatId, before),
+      runEffects: (effects) => this.runEffects(effects),
+      setLoadingOlder: (loadingOlder) => this.set({ loadingOlder }),
+      loadingOlder: () => this.state.loadingOlder,
+      notify: (text) => this.notify(text),
+    });
   }
 
   get state(): AppState {
@@ -234,7 +229,7 @@ export class Controller {
       this.closeSession();
       return;
     }
-    this.loading.clear();
+    this.loader.reset();
     this.set((s) => ({ session, feed: newFeed(session.id), chatId, expanded: { ...s.expanded, [session.project_id]: true } }));
     if (this.state.sessions[session.project_id] === undefined) void this.loadSessions(session.project_id);
     this.writeRoute();
@@ -278,48 +273,13 @@ export class Controller {
   }
 
   /** Fetch the newest window of a chat (frames arriving meanwhile are buffered). */
-  async loadChat(chatId: string): Promise<void> {
-    const sessionId = this.state.feed?.sessionId;
-    if (sessionId === undefined) return;
-    if (this.loading.has(chatId)) return;
-    this.loading.add(chatId);
-    this.setFeed((f) => startLoad(f, chatId));
-    try {
-      const window = await this.api.messages(chatId);
-      if (this.state.feed?.sessionId !== sessionId) return;
-      let effects: Effect[] = [];
-      this.setFeed((f) => {
-        const r = finishLoad(f, chatId, window);
-        effects = r.effects;
-        return r.feed;
-      });
-      this.loading.delete(chatId);
-      this.runEffects(effects);
-    } catch (err) {
-      this.setFeed((f) => failLoad(f, chatId));
-      this.notify(`Cannot load the messages: ${message(err)}`);
-    } finally {
-      this.loading.delete(chatId);
-    }
+  loadChat(chatId: string): Promise<void> {
+    return this.loader.load(chatId);
   }
 
-  async loadOlder(): Promise<void> {
-    const s = this.state;
-    const chatId = s.chatId;
-    const t = chatId === null ? undefined : s.feed?.transcripts[chatId];
-    if (chatId === null || t === undefined || !t.hasMore || s.loadingOlder || Date.now() < this.olderRetryAt) return;
-    const oldest = t.messages.find((m) => m.status !== "queued") ?? t.messages[0];
-    if (oldest === undefined) return;
-    this.set({ loadingOlder: true });
-    try {
-      const window = await this.api.messages(chatId, oldest.id);
-      this.setFeed((f) => finishOlder(f, chatId, window));
-    } catch (err) {
-      this.olderRetryAt = Date.now() + OLDER_RETRY_MS;
-      this.notify(`Cannot load older messages: ${message(err)}`);
-    } finally {
-      this.set({ loadingOlder: false });
-    }
+  loadOlder(): Promise<void> {
+    const chatId = this.state.chatId;
+    return chatId === null ? Promise.resolve() : this.loader.older(chatId);
   }
 
   // ------------------------------------------------------------------ the socket

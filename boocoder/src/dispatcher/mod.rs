@@ -95,7 +95,7 @@ impl Dispatcher {
             match store::rescue(
                 &this.pool,
                 &this.worker,
-                &this.host_prefix,
+                Some(&this.host_prefix),
                 this.opts.stale,
                 this.opts.max_attempts,
             )
@@ -139,7 +139,7 @@ impl Dispatcher {
                 if let Err(e) = store::rescue(
                     &self.pool,
                     &self.worker,
-                    "\u{0}",
+                    None,
                     self.opts.stale,
                     self.opts.max_attempts,
                 )

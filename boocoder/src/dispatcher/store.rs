@@ -151,7 +151,7 @@ pub struct Rescued {
 pub async fn rescue(
     pool: &PgPool,
     worker: &str,
-    host_prefix: &str,
+    host_prefix: Option<&str>,
     stale: std::time::Duration,
     max_attempts: i32,
 ) -> Result<Rescued, sqlx::Error> {
@@ -166,7 +166,7 @@ pub async fn rescue(
            AND (t.claimed_by IS DISTINCT FROM $1)
            AND (t.heartbeat_at IS NULL
                 OR t.heartbeat_at < clock_timestamp() - make_interval(secs => $2)
-                OR starts_with(t.claimed_by, $3))
+                OR ($3::text IS NOT NULL AND starts_with(t.claimed_by, $3)))
          FOR UPDATE SKIP LOCKED",
     )
     .bind(worker)

@@ -22,12 +22,14 @@ pub struct Resolution {
     pub problem: Option<String>,
 }
 
-/// The `PATH` used for `def`: its own `env.PATH` if it sets one, else `path`.
+/// The `PATH` used for `def`: its own `env.PATH` if it sets one, else `path`, else
+/// boocoder's own.
 pub fn effective_path(def: &ProviderDef, path: Option<&OsStr>) -> Option<OsString> {
     def.env
         .get("PATH")
         .map(OsString::from)
         .or_else(|| path.map(OsStr::to_os_string))
+        .or_else(|| std::env::var_os("PATH"))
 }
 
 /// Resolve `def.command`: an absolute path as is, a bare name in `def.search_dirs`

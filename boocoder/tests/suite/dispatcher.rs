@@ -296,3 +296,35 @@ async fn a_restart_on_the_same_host_rescues_at_once() {
     f.wait_status(t.id, "completed").await;
     f.stop.cancel();
 }
+
+#[tokio::test]
+async fn a_worker_that_dies_while_we_run_is_rescued_by_the_periodic_sweep() {
+    let mut f = fx(
+        false,
+        Options {
+            stale: Duration::from_millis(500),
+            ..Options::default()
+        },
+    )
+    .await;
+    f.dispatcher.spawn(f.stop.clone());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Another host's worker claimed this task (it never was queued here) and went silent.
+    let s = f.session().await;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO tasks (project_id, session_id, agent, prompt, status, claimed_by, attempts, heartbeat_at)
+         VALUES ($1, $2, 'fake', 'orphan', 'running', 'elsewhere:2:y', 1, now() - interval '1 minute') RETURNING id",
+    )
+    .bind(f.project)
+    .bind(s)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    let t = store::get(&f.pool, id).await.unwrap().unwrap();
+    let done = f.wait_status(t.id, "completed").await;
+    assert_eq!(done.0, "completed");
+    while let Ok(task) = f.started.try_recv() {
+        assert_eq!(task.id, t.id);
+    }
+    f.stop.cancel();
+}

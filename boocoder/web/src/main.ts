@@ -1,6 +1,17 @@
-import "@common/style.css";
-import { mountStatusPage } from "@common/page";
-import { spec } from "./spec";
+import "@common/theme.css";
+import "./ui/coder.css";
+import { Controller } from "./controller";
+import { AppView } from "./ui/app-view";
 
 const root = document.getElementById("app");
-if (root !== null) mountStatusPage(document, root, spec);
+if (root !== null) {
+  let storage: Storage | null = null;
+  try {
+    storage = window.localStorage;
+  } catch {
+    // Storage blocked: choices last for this page only.
+  }
+  const app = new Controller({ location: window.location, storage });
+  new AppView(root, app);
+  void app.start();
+}

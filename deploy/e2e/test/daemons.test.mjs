@@ -40,7 +40,8 @@ for (const { name, env } of DAEMONS) {
   const target = targets.find((t) => t.name === name);
 
   describe(name, { skip: target === undefined ? `${env} is not set` : false }, () => {
-    // boochat's page is the chat app (deploy/e2e/test/chat.test.mjs drives a conversation).
+    // boochat's page is the chat app (deploy/e2e/test/chat.test.mjs drives a conversation),
+    // boocoder's the coder app (deploy/e2e/test/coder.test.mjs drives an agent turn).
     if (name === "boochat") {
       it("serves the chat app: connected, the model server answers", async () => {
         await withPage(browser.context, `${name} chat app`, async (page) => {
@@ -56,6 +57,31 @@ for (const { name, env } of DAEMONS) {
           await page.locator('[data-testid="model-banner"][data-state="reachable"]').waitFor({ state: "attached" });
           assert.equal(await page.locator('[data-testid="model-banner"]').isVisible(), false, "model banner shown");
           await page.locator('[data-testid="sidebar"]').waitFor();
+
+          const health = await page.request.get(new URL("./healthz", target.url).toString());
+          assert.equal(health.status(), 200);
+          assert.equal((await health.json()).db, "ok");
+
+          assert.deepEqual(problems.pageErrors, [], "uncaught errors in the page");
+          assert.deepEqual(problems.badResponses, [], "failed responses");
+          assert.deepEqual(problems.failedRequests, [], "failed requests");
+        });
+      });
+    } else if (name === "boocoder") {
+      it("serves the coder app: connected, its agents listed", async () => {
+        await withPage(browser.context, `${name} coder app`, async (page) => {
+          const problems = watchPage(page);
+          const response = await page.goto(target.url, { waitUntil: "load" });
+          assert.equal(response?.status(), 200, `GET ${target.url}`);
+
+          const title = await page.title();
+          assert.ok(title.includes(name), `title ${JSON.stringify(title)} names ${name}`);
+          await page.locator('[data-testid="ws-status"][data-state="connected"]').waitFor();
+          assert.equal(await page.locator('[data-testid="ws-status"]').innerText(), "live");
+          // Opened without a session: it offers to pick one.
+          await page.locator('[data-testid="choose-session"]').waitFor();
+          await page.locator('[data-testid="providers-tab"]').click();
+          await page.locator('[data-testid="providers-view"] [data-testid="provider"]').first().waitFor();
 
           const health = await page.request.get(new URL("./healthz", target.url).toString());
           assert.equal(health.status(), 200);

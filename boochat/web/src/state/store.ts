@@ -1,8 +1,10 @@
-// The whole client state in one immutable value, and a tiny store that notifies on change.
+// The whole client state in one immutable value (kept in a @common/store Store).
 
 import type { AgentsInfo, ModelsInfo, Project, Session } from "@boo-types";
-import type { ConnState } from "../net/session-socket";
-import type { Feed } from "./feed";
+import type { ConnState } from "@common/session-socket";
+import type { Feed } from "@common/feed";
+
+export { Store } from "@common/store";
 
 export type SessionLists = {
   open: readonly Session[];
@@ -55,26 +57,4 @@ export function initialState(): AppState {
     answered: {},
     notice: null,
   };
-}
-
-export class Store<S> {
-  private listeners = new Set<(state: S) => void>();
-
-  constructor(private state: S) {}
-
-  get(): S {
-    return this.state;
-  }
-
-  update(change: (state: S) => S): void {
-    const next = change(this.state);
-    if (next === this.state) return;
-    this.state = next;
-    for (const listener of this.listeners) listener(next);
-  }
-
-  subscribe(listener: (state: S) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
 }

@@ -5,10 +5,11 @@ import type { ModelsInfo } from "@boo-types";
 import type { Controller } from "../controller";
 import type { AppState } from "../state/store";
 import { ComposerView } from "./composer-view";
-import { h, icon, renderOnce } from "./dom";
+import { h, icon, renderOnce } from "@common/dom";
+import { askCards } from "./ask-card";
 import { Header } from "./header";
 import { Sidebar } from "./sidebar";
-import { TranscriptView } from "./transcript-view";
+import { TranscriptView } from "@common/transcript-view";
 
 /** The banner text when the model server does not answer; `null` when it does. */
 export function modelBannerText(models: ModelsInfo | null): string | null {
@@ -41,10 +42,10 @@ export class AppView {
     this.transcript = new TranscriptView(
       {
         fork: (id) => void app.fork(id),
-        answer: (callId, text) => void app.answer(callId, text),
         copy: (text) => void navigator.clipboard?.writeText(text).then(() => app.notify("Copied", "info")),
       },
       () => void app.loadOlder(),
+      askCards((callId, text) => void app.answer(callId, text)),
     );
     this.composer = new ComposerView(app);
     this.toast = h("div", { class: "toast", role: "status", hidden: true, "data-testid": "notice" });
@@ -97,7 +98,7 @@ export class AppView {
       transcript: t,
       loading: s.chatId !== null && t === undefined,
       loadingOlder: s.loadingOlder,
-      answered: s.answered,
+      extra: s.answered,
       empty: s.session === null ? this.welcome : this.emptyChat,
     });
     this.composer.update(s);

@@ -2,11 +2,11 @@
 // interrupted by a re-render); the button morphs Send → Stop / Queue with the chat.
 
 import type { Controller } from "../controller";
-import { composerView, keyIntent, type ComposerInput } from "../state/composer";
+import { composerView, keyIntent, type ComposerInput } from "@common/composer";
 import type { AppState } from "../state/store";
-import { liveText } from "./message-view";
-import { h, icon } from "./dom";
-import { streamingMessage } from "../state/transcript";
+import { liveText } from "@common/message-view";
+import { h, icon } from "@common/dom";
+import { streamingMessage } from "@common/transcript";
 
 const MAX_HEIGHT_PX = 280;
 

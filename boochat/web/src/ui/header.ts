@@ -3,7 +3,7 @@
 import type { AgentsInfo, Chat } from "@boo-types";
 import type { Controller } from "../controller";
 import type { AppState } from "../state/store";
-import { h, icon, renderOnce } from "./dom";
+import { h, icon, renderOnce } from "@common/dom";
 import { sessionTitle } from "./sidebar";
 
 export function chatLabel(chat: Chat, index: number): string {

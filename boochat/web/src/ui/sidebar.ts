@@ -3,7 +3,7 @@
 import type { Project, Session } from "@boo-types";
 import type { Controller } from "../controller";
 import type { AppState } from "../state/store";
-import { h, icon, relativeTime, renderOnce } from "./dom";
+import { h, icon, relativeTime, renderOnce } from "@common/dom";
 
 const CONN_TEXT = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" } as const;
 

@@ -2,7 +2,7 @@
 // session frames applied on top. Pure functions over immutable values, so a frame that
 // changes nothing returns the very same object and the view can skip it.
 
-import type { Message, MessageStatus, MessageWindow, Part, PartKind, ServerFrame, Usage, UsagePhase } from "@boo-types";
+import type { AgentToolCall, Message, MessageStatus, MessageWindow, Part, PartKind, ServerFrame, Usage, UsagePhase } from "@boo-types";
 
 /** The frames that belong to one chat (they carry `chat_id`). */
 export type ChatFrame = Extract<ServerFrame, { chat_id: string }>;
@@ -131,7 +131,94 @@ function update(t: Transcript, id: string, change: (m: UiMessage) => UiMessage |
 
 let localPartNo = 0;
 
-function newPart(m: Message, fields: Partial<Part> & { kind: PartKind }): Part {
+/**
+ * A part as this client may hold it: agent tool calls carry the agent's snapshot
+ * (title, kind, status, content, locations) in `metadata`, plans their entries in `args`.
+ */
+export type TranscriptPart = Part & { metadata?: unknown };
+
+/** What an agent said about one of its tool calls (the latest merged snapshot). */
+export type CallSnapshot = Pick<AgentToolCall, "title" | "kind" | "status" | "content" | "locations">;
+
+/** The agent's snapshot of a tool_call part, when it is an agent's call. */
+export function callSnapshot(part: Part): CallSnapshot | null {
+  const meta = (part as TranscriptPart).metadata;
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return null;
+  const m = meta as Record<string, unknown>;
+  if (typeof m["title"] !== "string" && typeof m["status"] !== "string") return null;
+  const str = (v: unknown): string => (typeof v === "string" ? v : "");
+  return {
+    title: str(m["title"]),
+    kind: str(m["kind"]),
+    status: str(m["status"]),
+    content: Array.isArray(m["content"]) ? (m["content"] as unknown[]) : [],
+    locations: Array.isArray(m["locations"]) ? m["locations"].filter((l): l is string => typeof l === "string") : [],
+  };
+}
+
+/** One step of an agent's plan (ACP `PlanEntry`). */
+export type PlanEntry = { content: string; status: string; priority: string };
+
+/** The entries of a plan part (`args`), or `null` when it holds plain text. */
+export function planEntries(part: Part): PlanEntry[] | null {
+  if (!Array.isArray(part.args)) return null;
+  return part.args.flatMap((e: unknown) => {
+    if (typeof e !== "object" || e === null) return [];
+    const r = e as Record<string, unknown>;
+    if (typeof r["content"] !== "string") return [];
+    return [{ content: r["content"], status: typeof r["status"] === "string" ? r["status"] : "pending", priority: typeof r["priority"] === "string" ? r["priority"] : "medium" }];
+  });
+}
+
+/** The text an ended agent tool call leaves as its result (what the server stores too). */
+export function callResultText(content: readonly unknown[]): string {
+  return content
+    .map((c) => {
+      if (typeof c !== "object" || c === null) return undefined;
+      const r = c as Record<string, unknown>;
+      const inner = r["content"];
+      if (typeof inner === "object" && inner !== null && typeof (inner as Record<string, unknown>)["text"] === "string") {
+        return (inner as Record<string, unknown>)["text"] as string;
+      }
+      return typeof r["text"] === "string" ? r["text"] : undefined;
+    })
+    .filter((t): t is string => t !== undefined)
+    .join("\n");
+}
+
+/** The latest snapshot of an agent's tool call: its tool_call part replaced, a result once it ended. */
+function applyAgentCall(m: UiMessage, call: AgentToolCall): UiMessage | null {
+  const metadata: CallSnapshot = { title: call.title, kind: call.kind, status: call.status, content: call.content, locations: call.locations };
+  const name = call.kind === "" ? "tool" : call.kind;
+  const i = m.parts.findIndex((p) => p.kind === "tool_call" && p.call_id === call.id);
+  let parts: Part[];
+  if (i < 0) {
+    parts = [...m.parts, newPart(m, { kind: "tool_call", tool_name: name, call_id: call.id, args: call.raw_input, metadata })];
+  } else {
+    parts = [...m.parts];
+    parts[i] = { ...(m.parts[i] as Part), tool_name: name, args: call.raw_input, metadata } as TranscriptPart;
+  }
+  const ended = call.status === "completed" || call.status === "failed";
+  if (ended && !hasPart(m, "tool_result", call.id)) {
+    const withCall = { ...m, parts };
+    parts = [
+      ...parts,
+      newPart(withCall, { kind: "tool_result", tool_name: name, call_id: call.id, result: callResultText(call.content), is_error: call.status === "failed" }),
+    ];
+  }
+  return { ...m, parts };
+}
+
+/** A plan replaces the message's previous plan in place (or comes after its parts). */
+function applyPlan(m: UiMessage, entries: readonly unknown[]): UiMessage | null {
+  const i = m.parts.findIndex((p) => p.kind === "plan");
+  if (i < 0) return { ...m, parts: [...m.parts, newPart(m, { kind: "plan", args: entries })] };
+  const parts = [...m.parts];
+  parts[i] = { ...(m.parts[i] as Part), args: entries };
+  return { ...m, parts };
+}
+
+function newPart(m: Message, fields: Partial<TranscriptPart> & { kind: PartKind }): Part {
   const ordinal = m.parts.reduce((max, p) => Math.max(max, p.ordinal), -1) + 1;
   localPartNo += 1;
   return {
@@ -228,8 +315,12 @@ export function applyChatFrame(t: Transcript, frame: ChatFrame): Transcript {
       delete live[frame.message_id];
       return { ...next, live };
     }
+    case "agent_tool_call":
+      return update(t, frame.message_id, (m) => applyAgentCall(m, frame.call));
+    case "plan":
+      return update(t, frame.message_id, (m) => applyPlan(m, frame.entries));
     default:
-      // Frames of other daemons (boocoder's agent frames) are not boochat's.
+      // Session-level frames of boocoder (cards, commands) are not the transcript's.
       return t;
   }
 }

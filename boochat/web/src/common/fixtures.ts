@@ -1,6 +1,7 @@
 // Builders of wire values for unit tests.
 
 import type { Chat, Envelope, Message, MessageWindow, Part, Usage } from "@boo-types";
+import type { CallSnapshot, TranscriptPart } from "./transcript";
 
 export const SESSION = "5e55104e-0000-4000-8000-000000000001";
 export const CHAT = "c4a70000-0000-4000-8000-000000000001";
@@ -42,6 +43,13 @@ export function part(id: string, ordinal: number, fields: Partial<Part> & Pick<P
     duration_ms: null,
     ...fields,
   };
+}
+
+/** A tool_call part of an agent's turn, with the agent's snapshot in `metadata`. */
+export function agentCallPart(id: string, ordinal: number, callId: string, meta: Partial<CallSnapshot>, fields: Partial<Part> = {}): Part {
+  const metadata: CallSnapshot = { title: "", kind: "", status: "pending", content: [], locations: [], ...meta };
+  const p: TranscriptPart = { ...part(id, ordinal, { kind: "tool_call", tool_name: metadata.kind === "" ? "tool" : metadata.kind, call_id: callId, ...fields }), metadata };
+  return p;
 }
 
 export function chat(id: string, fields: Partial<Chat> = {}): Chat {

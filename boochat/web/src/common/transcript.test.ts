@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CHAT, message, NO_USAGE, part, windowOf } from "../testing/fixtures";
+import { CHAT, message, NO_USAGE, part, windowOf } from "./fixtures";
 import {
   applyBuffered,
   applyChatFrame,
   applyChatFrames,
+  callSnapshot,
   emptyTranscript,
+  planEntries,
   fromWindow,
   prependOlder,
   replaceWithWindow,
@@ -40,6 +42,67 @@ function shape(t: Transcript) {
     parts: m.parts.map((p) => [p.kind, p.content ?? p.call_id]),
   }));
 }
+
+describe("agent frames (boocoder)", () => {
+  const started = (): Transcript =>
+    applyChatFrames(emptyTranscript(CHAT), [
+      { type: "message_started", chat_id: CHAT, message: message("a1", 2, { role: "assistant", status: "streaming", agent: "fake" }) },
+      { type: "delta", chat_id: CHAT, message_id: "a1", text: "Looking" },
+    ]);
+  const call = (status: string, content: unknown[] = []): ChatFrame => ({
+    type: "agent_tool_call",
+    chat_id: CHAT,
+    message_id: "a1",
+    call: { id: "t1", title: "Run tests", kind: "execute", status, raw_input: { cmd: "cargo test" }, content, locations: ["Cargo.toml"] },
+  });
+
+  it("replaces a tool call's card with each snapshot and adds its result once it ends", () => {
+    const output = [{ type: "content", content: { type: "text", text: "42 passed" } }];
+    let t = applyChatFrames(started(), [call("pending"), call("in_progress")]);
+    const a1 = () => t.messages[0]?.parts ?? [];
+    expect(a1().map((p) => [p.kind, p.tool_name, p.call_id])).toEqual([
+      ["text", null, null],
+      ["tool_call", "execute", "t1"],
+    ]);
+    expect(callSnapshot(a1()[1]!)).toEqual({ title: "Run tests", kind: "execute", status: "in_progress", content: [], locations: ["Cargo.toml"] });
+    t = applyChatFrames(t, [call("completed", output), call("completed", output)]);
+    expect(a1().map((p) => [p.kind, p.call_id, p.result, p.is_error])).toEqual([
+      ["text", null, null, false],
+      ["tool_call", "t1", null, false],
+      ["tool_result", "t1", "42 passed", false],
+    ]);
+    expect(callSnapshot(a1()[1]!)?.status).toBe("completed");
+    // Text after the call starts a new text part.
+    t = applyChatFrame(t, { type: "delta", chat_id: CHAT, message_id: "a1", text: "done" });
+    expect(a1().map((p) => p.kind)).toEqual(["text", "tool_call", "tool_result", "text"]);
+  });
+
+  it("marks a failed call's result as an error", () => {
+    const t = applyChatFrame(started(), call("failed", [{ type: "content", content: { type: "text", text: "boom" } }]));
+    expect(t.messages[0]?.parts.at(-1)).toMatchObject({ kind: "tool_result", result: "boom", is_error: true });
+  });
+
+  it("keeps one plan per message, updated in place", () => {
+    const plan = (status: string): ChatFrame => ({ type: "plan", chat_id: CHAT, message_id: "a1", entries: [{ content: "fix it", priority: "high", status }] });
+    let t = applyChatFrames(started(), [plan("pending"), { type: "delta", chat_id: CHAT, message_id: "a1", text: "…" }, plan("completed")]);
+    const parts = t.messages[0]?.parts ?? [];
+    expect(parts.map((p) => p.kind)).toEqual(["text", "plan", "text"]);
+    expect(planEntries(parts[1]!)).toEqual([{ content: "fix it", priority: "high", status: "completed" }]);
+    t = applyChatFrame(t, { type: "plan", chat_id: CHAT, message_id: "nope", entries: [] });
+    expect(t.messages[0]?.parts).toBe(parts);
+  });
+
+  it("has no snapshot for a plain tool call", () => {
+    expect(callSnapshot(part("p", 0, { kind: "tool_call", tool_name: "grep" }))).toBeNull();
+    expect(planEntries(part("p", 0, { kind: "plan", content: "1. do it" }))).toBeNull();
+  });
+
+  it("ignores session-level frames", () => {
+    const t = started();
+    const frame: ChatFrame = { type: "available_commands", chat_id: CHAT, agent: "fake", commands: [] };
+    expect(applyChatFrame(t, frame)).toBe(t);
+  });
+});
 
 describe("applyChatFrame", () => {
   it("builds a streamed turn: reasoning and text parts, final usage, no live usage left", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CHAT, chat, env, message, NO_USAGE, OTHER_CHAT, SESSION, windowOf } from "../testing/fixtures";
-import { failLoad, finishLoad, keepOnly, newFeed, receive, startLoad, type Effect, type Feed } from "./feed";
+import { CHAT, chat, env, message, NO_USAGE, OTHER_CHAT, SESSION, windowOf } from "./fixtures";
+import { failLoad, finishLoad, isFresh, keepOnly, newFeed, receive, startLoad, type Effect, type Feed } from "./feed";
 
 const BIG = 1_764_000_000_000_000; // seqs start at the wall clock in µs
 
@@ -40,6 +40,14 @@ describe("receive", () => {
     const feed = loaded();
     const other = { ...delta(BIG + 1, "x"), session_id: "another" } as ReturnType<typeof env>;
     expect(receive(feed, other).feed).toBe(feed);
+  });
+
+  it("says which frames are fresh: its session's, past the last seq", () => {
+    const { feed } = run(loaded(), started(BIG + 1));
+    expect(isFresh(feed, delta(BIG + 2, "x"))).toBe(true);
+    expect(isFresh(feed, delta(BIG + 1, "x"))).toBe(false);
+    expect(isFresh(feed, { ...delta(BIG + 2, "x"), session_id: "another" } as ReturnType<typeof env>)).toBe(false);
+    expect(isFresh(feed, env(0, { type: "hello", daemon: "boocoder", version: "0.1.0" }))).toBe(true);
   });
 
   it("asks for a resync and forgets its seq on `resync`", () => {

@@ -1,11 +1,11 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
-import { message, part } from "../testing/fixtures";
-import type { UiMessage } from "../state/transcript";
+import { agentCallPart, message, part } from "./fixtures";
+import type { UiMessage } from "./transcript";
 import { liveText, renderMessage, usageText, type MessageContext } from "./message-view";
 
 function ctx(over: Partial<MessageContext> = {}): MessageContext {
-  return { live: undefined, answered: {}, actions: { fork: vi.fn(), answer: vi.fn(), copy: vi.fn() }, ...over };
+  return { live: undefined, actions: { fork: vi.fn(), copy: vi.fn() }, ...over };
 }
 
 const ui = (m: ReturnType<typeof message>): UiMessage => ({ ...m, order: m.seq });
@@ -59,22 +59,68 @@ describe("renderMessage", () => {
     expect(cards[0]?.textContent).toContain("truncated");
   });
 
-  it("asks the owner an open ask_user_input question and sends the answer", () => {
-    const c = ctx();
+  it("draws an agent's tool call with its title, kind, status and output", () => {
+    const meta = { title: "Run tests", kind: "execute", status: "completed", content: [{ type: "content", content: { type: "text", text: "42 passed" } }], locations: ["src/lib.rs"] };
     const m = ui(
       message("a1", 2, {
         role: "assistant",
-        status: "streaming",
-        parts: [part("p0", 0, { kind: "tool_call", tool_name: "ask_user_input", call_id: "q1", args: { question: "Which branch?", options: ["main", "dev"] } })],
+        status: "complete",
+        agent: "fake",
+        parts: [
+          agentCallPart("p0", 0, "t1", meta, { args: { cmd: "cargo test" } }),
+          part("p1", 1, { kind: "tool_result", tool_name: "execute", call_id: "t1", result: "42 passed" }),
+        ],
       }),
     );
-    const el = renderMessage(undefined, m, c);
-    const card = q(el, "ask-card");
-    expect(card?.textContent).toContain("Which branch?");
-    const buttons = [...(card?.querySelectorAll("button") ?? [])];
-    expect(buttons.map((b) => b.textContent)).toEqual(["main", "dev", "Answer"]);
-    buttons[1]?.click();
-    expect(c.actions.answer).toHaveBeenCalledWith("q1", "dev");
+    const el = renderMessage(undefined, m, ctx());
+    expect(el.dataset["agent"]).toBe("fake");
+    const card = q(el, "tool-card");
+    expect(card?.getAttribute("data-state")).toBe("ok");
+    expect(card?.getAttribute("data-status")).toBe("completed");
+    expect(q(el, "tool-title")?.textContent).toBe("Run tests");
+    expect(q(el, "tool-kind")?.textContent).toBe("execute");
+    expect(q(el, "tool-status")?.textContent).toBe("completed");
+    expect(card?.textContent).toContain("src/lib.rs");
+    expect(card?.textContent).toContain("42 passed");
+  });
+
+  it("shows an agent's call in progress and a failed one", () => {
+    const call = (status: string) => agentCallPart("p0", 0, "t1", { title: "Edit a.rs", kind: "edit", status });
+    const running = renderMessage(undefined, ui(message("a1", 2, { role: "assistant", status: "streaming", parts: [call("in_progress")] })), ctx());
+    expect(q(running, "tool-card")?.getAttribute("data-state")).toBe("running");
+    expect(q(running, "tool-status")?.textContent).toBe("in progress");
+    expect(q(running, "live-usage")?.textContent).toBe("running Edit a.rs…");
+    const failed = renderMessage(undefined, ui(message("a1", 2, { role: "assistant", status: "complete", parts: [call("failed")] })), ctx());
+    expect(q(failed, "tool-card")?.getAttribute("data-state")).toBe("error");
+  });
+
+  it("renders a diff in an agent's tool output", () => {
+    const meta = { title: "Write", kind: "edit", status: "completed", content: [{ type: "diff", path: "a.txt", oldText: "old", newText: "new" }], locations: [] };
+    const el = renderMessage(undefined, ui(message("a1", 2, { role: "assistant", status: "complete", parts: [agentCallPart("p0", 0, "t1", meta)] })), ctx());
+    expect([...el.querySelectorAll(".diff-line")].map((l) => [l.className, l.textContent])).toEqual([
+      ["diff-line diff-del", "-old"],
+      ["diff-line diff-add", "+new"],
+    ]);
+  });
+
+  it("lists a plan with the status of each entry", () => {
+    const entries = [
+      { content: "read the code", status: "completed", priority: "high" },
+      { content: "write the fix", status: "in_progress", priority: "medium" },
+      { content: "run the tests", status: "pending", priority: "low" },
+    ];
+    const el = renderMessage(undefined, ui(message("a1", 2, { role: "assistant", status: "streaming", parts: [part("p0", 0, { kind: "plan", args: entries })] })), ctx());
+    expect([...el.querySelectorAll('[data-testid="plan-entry"]')].map((e) => [e.getAttribute("data-status"), e.textContent])).toEqual([
+      ["completed", "✓read the code"],
+      ["in_progress", "▸write the fix"],
+      ["pending", "○run the tests"],
+    ]);
+  });
+
+  it("offers fork only when the client can fork", () => {
+    const m = ui(message("a1", 2, { role: "assistant", status: "complete", parts: [part("p0", 0, { kind: "text", content: "hi" })] }));
+    expect(q(renderMessage(undefined, m, ctx()), "fork")).not.toBeNull();
+    expect(q(renderMessage(undefined, m, ctx({ actions: { copy: vi.fn() } })), "fork")).toBeNull();
   });
 
   it("renders sentinels as banners", () => {

@@ -1,16 +1,17 @@
 // The scrolling message list of the open chat: keyed by message id, sticks to the
 // bottom while the user is there, loads older messages when scrolled to the top.
 
-import type { Transcript } from "../state/transcript";
 import { h } from "./dom";
-import { renderMessage, type MessageActions, type MessageEl } from "./message-view";
+import { renderMessage, type CallRenderer, type MessageActions, type MessageEl } from "./message-view";
+import type { Transcript } from "./transcript";
 
 export type TranscriptInput = {
   chatId: string | null;
   transcript: Transcript | undefined;
   loading: boolean;
   loadingOlder: boolean;
-  answered: Readonly<Record<string, string>>;
+  /** Client state the custom call cards depend on (see MessageContext.extra). */
+  extra?: unknown;
   /** What to show when there is no chat or it is empty. */
   empty: HTMLElement | null;
 };
@@ -27,14 +28,20 @@ export class TranscriptView {
   private chatId: string | null = null;
   private last: TranscriptInput | undefined;
 
+  /**
+   * `tail` (optional) is shown after the last message and scrolls with the
+   * transcript; whoever fills it calls {@link keepBottom} around the change.
+   */
   constructor(
     private readonly actions: MessageActions,
     private readonly onNeedOlder: () => void,
+    private readonly renderCall?: CallRenderer,
+    tail?: HTMLElement,
   ) {
     this.older = h("div", { class: "older", hidden: true }, "Loading older messages…");
     this.list = h("div", { class: "transcript", "data-testid": "transcript" });
     this.emptyBox = h("div", { class: "empty-box" });
-    this.el = h("div", { class: "scroller", "data-testid": "scroller" }, h("div", { class: "column" }, this.older, this.emptyBox, this.list));
+    this.el = h("div", { class: "scroller", "data-testid": "scroller" }, h("div", { class: "column" }, this.older, this.emptyBox, this.list, tail ?? null));
     this.el.addEventListener("scroll", () => {
       if (this.el.scrollTop < LOAD_OLDER_PX && this.last?.transcript?.hasMore === true && !this.last.loadingOlder) this.onNeedOlder();
     });
@@ -48,6 +55,13 @@ export class TranscriptView {
     this.el.scrollTop = this.el.scrollHeight;
   }
 
+  /** Runs `change` (which grows or shrinks the content) and stays at the bottom if the view was there. */
+  keepBottom(change: () => void): void {
+    const stick = this.nearBottom();
+    change();
+    if (stick) this.scrollToBottom();
+  }
+
   update(input: TranscriptInput): void {
     const prev = this.last;
     if (
@@ -56,7 +70,7 @@ export class TranscriptView {
       prev.transcript === input.transcript &&
       prev.loading === input.loading &&
       prev.loadingOlder === input.loadingOlder &&
-      prev.answered === input.answered &&
+      prev.extra === input.extra &&
       prev.empty === input.empty
     ) {
       return;
@@ -83,7 +97,7 @@ export class TranscriptView {
     const next = new Map<string, MessageEl>();
     let cursor: ChildNode | null = this.list.firstChild;
     for (const m of messages) {
-      const node = renderMessage(this.nodes.get(m.id), m, { live: t?.live[m.id], answered: input.answered, actions: this.actions });
+      const node = renderMessage(this.nodes.get(m.id), m, { live: t?.live[m.id], actions: this.actions, renderCall: this.renderCall, extra: input.extra });
       next.set(m.id, node);
       if (cursor === node) cursor = cursor.nextSibling;
       else this.list.insertBefore(node, cursor);

@@ -1,30 +1,44 @@
 // One message of the transcript. The element of a message stays while it streams; its
 // parts are reconciled by part id, so a delta re-renders only the part it grew.
+//
+// Shared by boochat (model turns, its tools) and boocoder (agent turns: tool calls with
+// the agent's title/kind/status, plans). A client can draw some tool calls itself
+// (boochat's ask_user_input card) through `MessageContext.renderCall`.
 
 import type { Part, Usage } from "@boo-types";
-import { renderMarkdown } from "../render/markdown";
-import { sentinelKind, type LiveUsage, type UiMessage } from "../state/transcript";
 import { h, icon } from "./dom";
+import { renderMarkdown } from "./markdown";
+import { callSnapshot, planEntries, sentinelKind, type CallSnapshot, type LiveUsage, type PlanEntry, type UiMessage } from "./transcript";
 
 export type MessageActions = {
-  fork(messageId: string): void;
-  answer(callId: string, text: string): void;
   copy(text: string): void;
+  /** Offered on every settled message when given. */
+  fork?: (messageId: string) => void;
 };
+
+/**
+ * Draws a tool call (with its result, if any) instead of the default tool card;
+ * `undefined` keeps the default. `extra` is {@link MessageContext.extra}.
+ */
+export type CallRenderer = (call: Part, result: Part | undefined, m: UiMessage, extra: unknown) => HTMLElement | undefined;
 
 export type MessageContext = {
   live: LiveUsage | undefined;
-  /** Answers given from this page, by call id. */
-  answered: Readonly<Record<string, string>>;
   actions: MessageActions;
+  renderCall?: CallRenderer;
+  /**
+   * Client state the custom call cards depend on, compared by identity: when it
+   * changes, tool calls are drawn again.
+   */
+  extra?: unknown;
 };
 
-type PartEl = HTMLElement & { __part?: Part; __result?: Part | undefined; __extra?: unknown };
+type PartEl = HTMLElement & { __part?: Part; __result?: Part | undefined; __key?: unknown; __extra?: unknown };
 
 export type MessageEl = HTMLElement & {
   __msg?: UiMessage;
   __live?: LiveUsage | undefined;
-  __answered?: Readonly<Record<string, string>>;
+  __extra?: unknown;
   __parts?: Map<string, PartEl>;
   /** Thinking blocks the user opened or closed by hand. */
   __toggled?: Map<string, boolean>;
@@ -59,7 +73,11 @@ function openCall(m: UiMessage | undefined): Part | undefined {
 /** What the live line says while a message streams. */
 export function liveText(live: LiveUsage | undefined, m?: UiMessage): string {
   const call = openCall(m);
-  if (call !== undefined) return call.tool_name === "ask_user_input" ? "waiting for your answer…" : `running ${call.tool_name ?? "a tool"}…`;
+  if (call !== undefined) {
+    if (call.tool_name === "ask_user_input") return "waiting for your answer…";
+    const title = callSnapshot(call)?.title;
+    return `running ${title !== undefined && title !== "" ? title : (call.tool_name ?? "a tool")}…`;
+  }
   if (live === undefined || live.phase === "prompt") return "processing prompt…";
   const tps = live.usage.tokens_per_second;
   if (live.phase === "generating") return tps === null ? "generating…" : `generating · ${tps.toFixed(1)} tok/s`;
@@ -83,7 +101,7 @@ function pretty(value: unknown): string {
   }
 }
 
-function markdownEl(source: string, testid: string, cls: string): HTMLElement {
+export function markdownEl(source: string, testid: string, cls: string): HTMLElement {
   const el = h("div", { class: `markdown ${cls}`, "data-testid": testid });
   el.innerHTML = renderMarkdown(source);
   return el;
@@ -103,83 +121,115 @@ function thinkingEl(part: Part, open: boolean, streaming: boolean, onToggle: (op
   return details;
 }
 
-function toolCardEl(call: Part, result: Part | undefined, m: UiMessage, ctx: MessageContext): HTMLDetailsElement & PartEl {
+type CardState = "running" | "interrupted" | "error" | "ok";
+
+const STATE_TEXT: Record<CardState, string> = { running: "running…", interrupted: "no result", error: "error", ok: "done" };
+
+function cardState(result: Part | undefined, m: UiMessage, snapshot: CallSnapshot | null): CardState {
+  if (snapshot !== null) {
+    if (snapshot.status === "failed") return "error";
+    if (snapshot.status === "completed") return "ok";
+  }
+  if (result === undefined) return m.status === "streaming" ? "running" : "interrupted";
+  return result.is_error ? "error" : "ok";
+}
+
+/** One entry of an ACP tool call's `content`: text, a diff of a file, or a terminal. */
+function contentEl(item: unknown): HTMLElement | null {
+  if (typeof item !== "object" || item === null) return null;
+  const c = item as Record<string, unknown>;
+  if (c["type"] === "diff" && typeof c["path"] === "string") {
+    const oldText = typeof c["oldText"] === "string" ? c["oldText"] : "";
+    const newText = typeof c["newText"] === "string" ? c["newText"] : "";
+    const lines = [
+      ...(oldText === "" ? [] : oldText.split("\n").map((l) => h("div", { class: "diff-line diff-del" }, `-${l}`))),
+      ...newText.split("\n").map((l) => h("div", { class: "diff-line diff-add" }, `+${l}`)),
+    ];
+    return h("div", { class: "tool-diff" }, h("div", { class: "tool-label" }, c["path"]), h("div", { class: "diff-body" }, ...lines));
+  }
+  if (c["type"] === "terminal") return h("div", { class: "tool-note" }, `terminal ${String(c["terminalId"] ?? "")}`);
+  const inner = (c["type"] === "content" ? c["content"] : c) as Record<string, unknown> | undefined;
+  if (inner !== undefined && typeof inner === "object" && inner !== null && typeof inner["text"] === "string") {
+    return h("pre", { class: "tool-pre" }, inner["text"]);
+  }
+  return h("pre", { class: "tool-pre" }, pretty(item));
+}
+
+function toolCardEl(call: Part, result: Part | undefined, m: UiMessage): HTMLDetailsElement & PartEl {
+  const snapshot = callSnapshot(call);
   const name = call.tool_name ?? "tool";
-  const running = result === undefined && m.status === "streaming";
-  const state = result === undefined ? (running ? "running" : "interrupted") : result.is_error ? "error" : "ok";
+  const state = cardState(result, m, snapshot);
+  const title = snapshot !== null && snapshot.title !== "" ? snapshot.title : name;
   const summary = h(
     "summary",
     {},
     icon("tool", "icon"),
-    h("span", { class: "tool-name" }, name),
+    h("span", { class: "tool-name", "data-testid": "tool-title" }, title),
+    snapshot !== null
+      ? h("span", { class: "tool-kind", "data-testid": "tool-kind" }, snapshot.kind === "" ? "tool" : snapshot.kind)
+      : null,
     h("span", { class: "tool-args" }, argsPreview(call.args)),
     h(
       "span",
-      { class: `tool-state tool-${state}` },
-      state === "running" ? "running…" : state === "interrupted" ? "no result" : state === "error" ? "error" : "done",
+      { class: `tool-state tool-${state}`, "data-testid": "tool-status" },
+      snapshot !== null && snapshot.status !== "" && state !== "interrupted" ? snapshot.status.replace("_", " ") : STATE_TEXT[state],
       result?.duration_ms !== null && result?.duration_ms !== undefined ? ` · ${formatMs(result.duration_ms)}` : "",
     ),
   );
-  const body = h(
-    "div",
-    { class: "tool-body" },
-    h("div", { class: "tool-label" }, "Arguments"),
-    h("pre", { class: "tool-pre" }, pretty(call.args)),
-  );
-  if (result !== undefined) {
+  const body = h("div", { class: "tool-body" });
+  if (snapshot !== null && snapshot.locations.length > 0) {
+    body.append(h("div", { class: "tool-label" }, "Files"), h("div", { class: "tool-locations" }, ...snapshot.locations.map((l) => h("code", {}, l))));
+  }
+  if (call.args !== null && call.args !== undefined) {
+    body.append(h("div", { class: "tool-label" }, "Arguments"), h("pre", { class: "tool-pre" }, pretty(call.args)));
+  }
+  const content = snapshot?.content ?? [];
+  if (content.length > 0) {
+    body.append(h("div", { class: "tool-label" }, "Output"), ...content.map(contentEl).filter((x): x is HTMLElement => x !== null));
+  } else if (result !== undefined) {
     body.append(
       h("div", { class: "tool-label" }, result.is_error ? "Error" : "Result"),
       h("pre", { class: `tool-pre${result.is_error ? " tool-pre-error" : ""}` }, result.result ?? ""),
     );
-    if (result.truncated) {
-      body.append(h("div", { class: "tool-note" }, "Output truncated for the model; the full text is kept (view_truncated_output)."));
-    }
   }
-  const card = h("details", { class: `tool-card tool-card-${state}`, "data-testid": "tool-card", "data-tool": name, "data-state": state }, summary, body);
-  void ctx;
-  return card;
+  if (result?.truncated === true) {
+    body.append(h("div", { class: "tool-note" }, "Output truncated for the model; the full text is kept (view_truncated_output)."));
+  }
+  return h(
+    "details",
+    {
+      class: `tool-card tool-card-${state}`,
+      "data-testid": "tool-card",
+      "data-tool": name,
+      "data-state": state,
+      "data-status": snapshot?.status ?? null,
+      "data-call-id": call.call_id,
+    },
+    summary,
+    body,
+  );
 }
 
-function askCardEl(call: Part, result: Part | undefined, m: UiMessage, ctx: MessageContext): PartEl {
-  const args = (call.args ?? {}) as { question?: unknown; options?: unknown };
-  const question = typeof args.question === "string" ? args.question : "";
-  const options = Array.isArray(args.options) ? args.options.filter((o): o is string => typeof o === "string") : [];
-  const callId = call.call_id ?? "";
-  const given = ctx.answered[callId];
-  const card = h("div", { class: "ask-card", "data-testid": "ask-card", "data-call-id": callId });
-  card.append(h("div", { class: "ask-title" }, icon("chat", "icon"), "The assistant asks"), markdownEl(question, "ask-question", "ask-question"));
-  if (result !== undefined) {
-    card.classList.add("ask-done");
-    card.append(h("div", { class: "ask-answer" }, result.is_error ? `Not answered: ${result.result ?? ""}` : `You answered: ${result.result ?? ""}`));
-    return card;
-  }
-  if (m.status !== "streaming") {
-    card.classList.add("ask-done");
-    card.append(h("div", { class: "ask-answer" }, "The turn ended before an answer."));
-    return card;
-  }
-  if (given !== undefined) {
-    card.append(h("div", { class: "ask-answer" }, `Sending: ${given}`));
-    return card;
-  }
-  if (options.length > 0) {
-    card.append(
-      h(
-        "div",
-        { class: "ask-options" },
-        ...options.map((o) => h("button", { class: "btn btn-option", type: "button", on: { click: () => ctx.actions.answer(callId, o) } }, o)),
+const PLAN_MARK: Record<string, string> = { completed: "✓", in_progress: "▸", pending: "○" };
+
+function planEl(entries: readonly PlanEntry[]): PartEl {
+  return h(
+    "div",
+    { class: "plan", "data-testid": "plan" },
+    h("div", { class: "tool-label" }, "Plan"),
+    h(
+      "ol",
+      { class: "plan-list" },
+      ...entries.map((e) =>
+        h(
+          "li",
+          { class: `plan-entry plan-${e.status}`, "data-status": e.status, "data-testid": "plan-entry" },
+          h("span", { class: "plan-mark", "aria-hidden": "true" }, PLAN_MARK[e.status] ?? "○"),
+          h("span", {}, e.content),
+        ),
       ),
-    );
-  }
-  const input = h("input", { class: "ask-input", type: "text", placeholder: "Type an answer…", "aria-label": "Answer" });
-  const form = h(
-    "form",
-    { class: "ask-form", on: { submit: (e) => (e.preventDefault(), ctx.actions.answer(callId, input.value)) } },
-    input,
-    h("button", { class: "btn btn-primary", type: "submit" }, "Answer"),
+    ),
   );
-  card.append(form);
-  return card;
 }
 
 function partKey(part: Part): string {
@@ -204,8 +254,9 @@ function renderParts(el: MessageEl, body: HTMLElement, m: UiMessage, ctx: Messag
     const result = part.kind === "tool_call" && part.call_id !== null ? results.get(part.call_id) : undefined;
     const prev = old.get(key);
     const thinkingLive = part.kind === "reasoning" && streaming && index === lastIndex;
-    const extra = part.kind === "reasoning" ? thinkingLive : part.kind === "tool_call" ? `${m.status}|${ctx.answered[part.call_id ?? ""] ?? ""}` : null;
-    if (prev !== undefined && prev.__part === part && prev.__result === result && prev.__extra === extra) {
+    const partState = part.kind === "reasoning" ? thinkingLive : part.kind === "tool_call" ? m.status : null;
+    const extra = part.kind === "tool_call" ? ctx.extra : undefined;
+    if (prev !== undefined && prev.__part === part && prev.__result === result && prev.__key === partState && prev.__extra === extra) {
       next.set(key, prev);
       wanted.push(prev);
       return;
@@ -221,21 +272,24 @@ function renderParts(el: MessageEl, body: HTMLElement, m: UiMessage, ctx: Messag
         break;
       }
       case "tool_call":
-        node = part.tool_name === "ask_user_input" ? askCardEl(part, result, m, ctx) : toolCardEl(part, result, m, ctx);
+        node = ctx.renderCall?.(part, result, m, ctx.extra) ?? toolCardEl(part, result, m);
         if (prev !== undefined && prev.tagName === "DETAILS" && node.tagName === "DETAILS") (node as HTMLDetailsElement).open = (prev as HTMLDetailsElement).open;
         break;
       case "tool_result":
-        node = toolCardEl({ ...part, kind: "tool_call", args: null }, part, m, ctx);
+        node = toolCardEl({ ...part, kind: "tool_call", args: null }, part, m);
         break;
-      case "plan":
-        node = markdownEl(part.content ?? "", "message-plan", "plan");
+      case "plan": {
+        const entries = planEntries(part);
+        node = entries === null ? markdownEl(part.content ?? "", "message-plan", "plan") : planEl(entries);
         break;
+      }
       default:
         node = markdownEl(part.content ?? "", "message-text", "message-text");
         break;
     }
     node.__part = part;
     node.__result = result;
+    node.__key = partState;
     node.__extra = extra;
     next.set(key, node);
     wanted.push(node);
@@ -260,15 +314,16 @@ function renderParts(el: MessageEl, body: HTMLElement, m: UiMessage, ctx: Messag
 
 function actionsBar(m: UiMessage, ctx: MessageContext): HTMLElement {
   const text = m.content !== "" ? m.content : m.parts.filter((p) => p.kind === "text").map((p) => p.content ?? "").join("");
+  const fork = ctx.actions.fork;
   return h(
     "div",
     { class: "msg-actions" },
     h("button", { class: "icon-btn", type: "button", title: "Copy text", "aria-label": "Copy text", on: { click: () => ctx.actions.copy(text) } }, icon("copy")),
-    m.status === "queued"
+    m.status === "queued" || fork === undefined
       ? null
       : h(
           "button",
-          { class: "icon-btn", type: "button", title: "Fork a new chat from here", "aria-label": "Fork from here", "data-testid": "fork", on: { click: () => ctx.actions.fork(m.id) } },
+          { class: "icon-btn", type: "button", title: "Fork a new chat from here", "aria-label": "Fork from here", "data-testid": "fork", on: { click: () => fork(m.id) } },
           icon("fork"),
         ),
   );
@@ -286,7 +341,7 @@ function sentinelEl(m: UiMessage, kind: string): HTMLElement {
 
 /** Builds or updates the element of `m`. Returns the same element when it can. */
 export function renderMessage(prev: MessageEl | undefined, m: UiMessage, ctx: MessageContext): MessageEl {
-  if (prev !== undefined && prev.__msg === m && prev.__live === ctx.live && prev.__answered === ctx.answered) return prev;
+  if (prev !== undefined && prev.__msg === m && prev.__live === ctx.live && prev.__extra === ctx.extra) return prev;
   const kind = sentinelKind(m);
   const sameShape = prev !== undefined && prev.dataset["role"] === m.role && prev.dataset["shape"] === (kind ?? m.role);
   const el: MessageEl = sameShape ? prev : (h("article", { class: `msg msg-${m.role}`, "data-testid": "message" }) as MessageEl);
@@ -294,6 +349,8 @@ export function renderMessage(prev: MessageEl | undefined, m: UiMessage, ctx: Me
   el.dataset["status"] = m.status;
   el.dataset["id"] = m.id;
   el.dataset["shape"] = kind ?? m.role;
+  if (m.agent !== null) el.dataset["agent"] = m.agent;
+  else delete el.dataset["agent"];
 
   if (kind !== null || m.role === "system") {
     if (el.__msg !== m) el.replaceChildren(sentinelEl(m, kind ?? "system"));
@@ -318,7 +375,7 @@ export function renderMessage(prev: MessageEl | undefined, m: UiMessage, ctx: Me
       el.replaceChildren(head, body);
     }
     const who = [m.agent, m.model].filter((x): x is string => x !== null && x !== "").join(" · ");
-    head.replaceChildren(h("span", { class: "avatar" }, "B"), h("span", { class: "msg-who" }, who === "" ? "assistant" : who));
+    head.replaceChildren(h("span", { class: "avatar" }, "B"), h("span", { class: "msg-who", "data-testid": "message-who" }, who === "" ? "assistant" : who));
     renderParts(el, body, m, ctx);
     for (const stale of el.querySelectorAll(":scope > .msg-error, :scope > .msg-foot, :scope > .msg-actions")) stale.remove();
     if (m.status === "streaming" && m.parts.length === 0) {
@@ -343,6 +400,6 @@ export function renderMessage(prev: MessageEl | undefined, m: UiMessage, ctx: Me
   }
   el.__msg = m;
   el.__live = ctx.live;
-  el.__answered = ctx.answered;
+  el.__extra = ctx.extra;
   return el;
 }

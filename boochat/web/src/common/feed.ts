@@ -71,6 +71,17 @@ function applyToChat(feed: Feed, frame: ChatFrame, effects: Effect[]): Feed {
   return applied === t ? next : { ...next, transcripts: { ...next.transcripts, [chatId]: applied } };
 }
 
+/**
+ * The envelope is news for this feed: it belongs to its session (or to none) and comes
+ * after `lastSeq` (or carries no seq). A client that keeps more session state than the
+ * transcripts (boocoder's cards, tasks, pending changes) applies a frame only when
+ * this held before {@link receive}.
+ */
+export function isFresh(feed: Feed, env: Envelope): boolean {
+  if (env.session_id !== undefined && env.session_id !== feed.sessionId) return false;
+  return env.seq === 0 || env.seq > feed.lastSeq;
+}
+
 /** Apply one WebSocket envelope. */
 export function receive(feed: Feed, env: Envelope): Received {
   const effects: Effect[] = [];
@@ -84,10 +95,8 @@ export function receive(feed: Feed, env: Envelope): Received {
     effects.push({ kind: "resync", reason: env.reason });
     return { feed: { ...feed, lastSeq: 0 }, effects };
   }
-  if (env.seq > 0) {
-    if (env.seq <= feed.lastSeq) return { feed, effects };
-    feed = { ...feed, lastSeq: env.seq };
-  }
+  if (!isFresh(feed, env)) return { feed, effects };
+  if (env.seq > 0) feed = { ...feed, lastSeq: env.seq };
   if (env.type === "chat_updated") return { feed: upsertChat(feed, env.chat), effects };
   if (isChatFrame(env)) return { feed: applyToChat(feed, env, effects), effects };
   return { feed, effects };

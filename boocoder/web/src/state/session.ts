@@ -1,0 +1,214 @@
+// The coder state of the open session beyond its transcripts: tasks (turns), the
+// agents' warm sessions, pending changes, and the permission/elicitation requests the
+// agents are waiting on. `applyCoderFrame` is the reducer of boocoder's session frames;
+// the transcripts themselves go through the shared feed (@common/feed).
+
+import type { AgentSessionInfo, CommandInfo, Envelope, Message, PendingChange, PermissionChoice, TaskInfo, TaskStatus } from "@boo-types";
+
+export type PermissionRequest = {
+  kind: "permission";
+  requestId: string;
+  chatId: string;
+  taskId: string;
+  agent: string;
+  toolCall: unknown;
+  options: readonly PermissionChoice[];
+};
+
+export type ElicitationRequest = {
+  kind: "elicitation";
+  requestId: string;
+  chatId: string;
+  taskId: string;
+  agent: string;
+  message: string;
+  schema: Record<string, unknown>;
+};
+
+export type OpenRequest = PermissionRequest | ElicitationRequest;
+
+export type CoderSession = {
+  /** Newest first (by creation). */
+  tasks: readonly TaskInfo[];
+  /** `null` until loaded. */
+  agentSessions: readonly AgentSessionInfo[] | null;
+  /** Every status; `null` until loaded. */
+  pending: readonly PendingChange[] | null;
+  /** In the order they were asked. */
+  requests: readonly OpenRequest[];
+  /** Slash commands an agent advertised in a chat, by `chat/agent`. */
+  commands: Readonly<Record<string, readonly CommandInfo[]>>;
+};
+
+export function emptyCoderSession(): CoderSession {
+  return { tasks: [], agentSessions: null, pending: null, requests: [], commands: {} };
+}
+
+const ACTIVE: readonly TaskStatus[] = ["queued", "running"];
+
+export function isActive(task: TaskInfo): boolean {
+  return ACTIVE.includes(task.status);
+}
+
+function newestFirst(a: TaskInfo, b: TaskInfo): number {
+  return a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1;
+}
+
+/** Insert or replace a task (a later status never goes back to queued/running). */
+export function upsertTask(s: CoderSession, task: TaskInfo): CoderSession {
+  const i = s.tasks.findIndex((t) => t.id === task.id);
+  if (i >= 0) {
+    const known = s.tasks[i] as TaskInfo;
+    if (!isActive(known) && isActive(task)) return s;
+    const tasks = [...s.tasks];
+    tasks[i] = task;
+    return { ...s, tasks };
+  }
+  return { ...s, tasks: [...s.tasks, task].sort(newestFirst) };
+}
+
+export function setTasks(s: CoderSession, tasks: readonly TaskInfo[]): CoderSession {
+  // A frame may have said more about a task than the list (fetched before it) knows.
+  let next: CoderSession = { ...s, tasks: [...tasks].sort(newestFirst) };
+  for (const t of s.tasks) {
+    const listed = tasks.find((x) => x.id === t.id);
+    if (listed === undefined ? isActive(t) : isActive(listed) && !isActive(t)) next = upsertTask(next, t);
+  }
+  return next;
+}
+
+/** A turn just accepted (202): known as queued until its first task frame. */
+export function acceptedTask(id: string, sessionId: string, chatId: string, agent: string, mode: string | null, model: string | null, now: string): TaskInfo {
+  return {
+    id,
+    session_id: sessionId,
+    chat_id: chatId,
+    agent,
+    mode_id: mode,
+    model,
+    status: "queued",
+    error: null,
+    output_summary: null,
+    created_at: now,
+    started_at: null,
+    finished_at: null,
+  };
+}
+
+/** The chat's tasks that have not finished, oldest first. */
+export function activeTasks(s: CoderSession, chatId: string): TaskInfo[] {
+  return s.tasks.filter((t) => t.chat_id === chatId && isActive(t)).reverse();
+}
+
+/** What Stop cancels: the chat's running task, else its oldest queued one. */
+export function stoppableTask(s: CoderSession, chatId: string): TaskInfo | undefined {
+  const active = activeTasks(s, chatId);
+  return active.find((t) => t.status === "running") ?? active[0];
+}
+
+/**
+ * The chat's newest task when it failed or is blocked without an assistant message to
+ * say so (it failed before the agent answered: no worktree, no agent, a bad provider).
+ */
+export function silentFailure(s: CoderSession, chatId: string | null, messages: readonly Message[]): TaskInfo | undefined {
+  const newest = s.tasks.find((t) => t.chat_id === chatId);
+  if (newest === undefined || (newest.status !== "failed" && newest.status !== "blocked")) return undefined;
+  const since = Date.parse(newest.created_at);
+  const answered = messages.some((m) => m.role === "assistant" && Date.parse(m.created_at) >= since);
+  return answered ? undefined : newest;
+}
+
+export type ChipKind = "resumed" | "new";
+
+/**
+ * The composer chip: an agent that has a live session in this chat resumes it;
+ * otherwise (never ran here, or closed/evicted/crashed) the turn starts a new one.
+ */
+export function sessionChip(sessions: readonly AgentSessionInfo[] | null, chatId: string | null, agent: string | null): { kind: ChipKind; row: AgentSessionInfo | undefined } {
+  const row = chatId === null || agent === null ? undefined : sessions?.find((r) => r.chat_id === chatId && r.agent === agent);
+  const live = row !== undefined && (row.status === "active" || row.status === "idle");
+  return { kind: live ? "resumed" : "new", row };
+}
+
+export function requestsOf(s: CoderSession, chatId: string | null): OpenRequest[] {
+  return s.requests.filter((r) => r.chatId === chatId);
+}
+
+export function withoutRequest(s: CoderSession, requestId: string): CoderSession {
+  const requests = s.requests.filter((r) => r.requestId !== requestId);
+  return requests.length === s.requests.length ? s : { ...s, requests };
+}
+
+function addRequest(s: CoderSession, request: OpenRequest): CoderSession {
+  if (s.requests.some((r) => r.requestId === request.requestId)) return s;
+  return { ...s, requests: [...s.requests, request] };
+}
+
+/** The server answered an approve/reject/revert with the change's new row. */
+export function upsertChange(s: CoderSession, change: PendingChange): CoderSession {
+  const list = s.pending ?? [];
+  const i = list.findIndex((c) => c.id === change.id);
+  if (i < 0) return { ...s, pending: [...list, change] };
+  const known = list[i] as PendingChange;
+  if (known.updated_at > change.updated_at) return s;
+  const pending = [...list];
+  pending[i] = change;
+  return { ...s, pending };
+}
+
+export function commandsKey(chatId: string, agent: string): string {
+  return `${chatId}/${agent}`;
+}
+
+function asCommands(list: readonly unknown[]): CommandInfo[] {
+  return list.flatMap((c) => {
+    if (typeof c !== "object" || c === null) return [];
+    const r = c as Record<string, unknown>;
+    if (typeof r["name"] !== "string") return [];
+    const hint = r["input_hint"] ?? (r["input"] as Record<string, unknown> | undefined)?.["hint"];
+    return [{ name: r["name"], description: typeof r["description"] === "string" ? r["description"] : "", input_hint: typeof hint === "string" ? hint : null }];
+  });
+}
+
+/**
+ * Apply one of boocoder's session frames (already known to be fresh, see
+ * `isFresh` in @common/feed). Frames of the transcript leave this state alone.
+ */
+export function applyCoderFrame(s: CoderSession, env: Envelope): CoderSession {
+  switch (env.type) {
+    case "task_updated": {
+      const next = upsertTask(s, env.task);
+      // A turn that ended took its open questions with it.
+      if (isActive(env.task) || !next.requests.some((r) => r.taskId === env.task.id)) return next;
+      return { ...next, requests: next.requests.filter((r) => r.taskId !== env.task.id) };
+    }
+    case "pending_changed":
+      return { ...s, pending: env.changes };
+    case "permission_requested":
+      return addRequest(s, {
+        kind: "permission",
+        requestId: env.request_id,
+        chatId: env.chat_id,
+        taskId: env.task_id,
+        agent: env.agent,
+        toolCall: env.tool_call,
+        options: env.options,
+      });
+    case "elicitation_requested":
+      return addRequest(s, {
+        kind: "elicitation",
+        requestId: env.request_id,
+        chatId: env.chat_id,
+        taskId: env.task_id,
+        agent: env.agent,
+        message: env.message,
+        schema: env.schema,
+      });
+    case "request_resolved":
+      return withoutRequest(s, env.request_id);
+    case "available_commands":
+      return { ...s, commands: { ...s.commands, [commandsKey(env.chat_id, env.agent)]: asCommands(env.commands) } };
+    default:
+      return s;
+  }
+}

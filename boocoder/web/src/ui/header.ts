@@ -1,0 +1,127 @@
+// The bar on top: brand, the session and chat being worked on (pickers when the page
+// runs standalone), the Timeline / Agents switch and the connection state.
+
+import type { Chat, Session } from "@boo-types";
+import { h, icon, renderOnce } from "@common/dom";
+import type { Controller } from "../controller";
+import type { CoderState } from "../state/store";
+
+const CONN_TEXT = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" } as const;
+
+export function sessionLabel(session: Session | undefined, id: string): string {
+  return session?.title ?? (session === undefined ? `Session ${id.slice(0, 8)}` : "Untitled session");
+}
+
+export function chatLabel(chat: Chat, index: number): string {
+  return chat.title ?? `Chat ${index + 1}`;
+}
+
+export class Header {
+  readonly el: HTMLElement;
+
+  constructor(private readonly app: Controller) {
+    this.el = h("header", { class: "coder-header", "data-testid": "coder-header" });
+  }
+
+  update(s: CoderState): void {
+    const pendingOpen = s.coder?.pending?.filter((c) => c.status === "pending").length ?? 0;
+    renderOnce(this.el, [s.sessions, s.sessionId, s.chatId, s.feed?.chats, s.view, s.conn.state, s.conn.detail, pendingOpen], () => this.build(s));
+  }
+
+  private build(s: CoderState): HTMLElement[] {
+    const chats = (s.feed?.chats ?? []).filter((c) => c.status === "open" || c.id === s.chatId);
+    const sessions = s.sessions ?? [];
+    const sessionSelect = h(
+      "select",
+      {
+        class: "select",
+        "data-testid": "session-picker",
+        "aria-label": "Session",
+        on: { change: () => (sessionSelect.value === "" ? this.app.closeSession() : this.app.selectSession(sessionSelect.value)) },
+      },
+      h("option", { value: "" }, sessions.length === 0 ? "No open session" : "Choose a session…"),
+      ...sessions.map((x) => h("option", { value: x.id }, sessionLabel(x, x.id))),
+    );
+    if (s.sessionId !== null && !sessions.some((x) => x.id === s.sessionId)) {
+      sessionSelect.append(h("option", { value: s.sessionId }, sessionLabel(undefined, s.sessionId)));
+    }
+    sessionSelect.value = s.sessionId ?? "";
+    const chatSelect = h(
+      "select",
+      {
+        class: "select",
+        "data-testid": "chat-picker",
+        "aria-label": "Chat",
+        disabled: s.sessionId === null,
+        on: { change: () => chatSelect.value !== "" && this.app.openChat(chatSelect.value) },
+      },
+      h("option", { value: "" }, chats.length === 0 ? "No chat" : "Choose a chat…"),
+      ...chats.map((c, i) => h("option", { value: c.id }, chatLabel(c, i))),
+    );
+    chatSelect.value = s.chatId ?? "";
+    const pendingOpen = s.coder?.pending?.filter((c) => c.status === "pending").length ?? 0;
+    const tab = (view: CoderState["view"], label: string, testid: string, extra?: HTMLElement | null) =>
+      h(
+        "button",
+        {
+          class: `seg${s.view === view ? " selected" : ""}`,
+          type: "button",
+          "aria-pressed": s.view === view ? "true" : "false",
+          "data-testid": testid,
+          on: { click: () => this.app.setView(view) },
+        },
+        label,
+        extra ?? null,
+      );
+    return [
+      h("div", { class: "brand" }, h("span", { class: "brand-mark" }, "C"), h("span", {}, "boocoder")),
+      h("div", { class: "where" }, sessionSelect, chatSelect),
+      h(
+        "div",
+        { class: "head-right" },
+        h(
+          "div",
+          { class: "segmented", role: "group", "aria-label": "View" },
+          tab("timeline", "Timeline", "timeline-tab", pendingOpen > 0 ? h("span", { class: "count", "data-testid": "pending-count" }, String(pendingOpen)) : null),
+          tab("providers", "Agents", "providers-tab"),
+        ),
+        h(
+          "div",
+          { class: `conn conn-${s.conn.state}`, "data-testid": "ws-status", "data-state": s.conn.state, title: s.conn.detail ?? `WebSocket ${CONN_TEXT[s.conn.state]}` },
+          h("span", { class: "dot" }),
+          CONN_TEXT[s.conn.state],
+        ),
+      ),
+    ];
+  }
+}
+
+/** Shown instead of the timeline while no session is open. */
+export function sessionChooser(s: CoderState, app: Controller): HTMLElement {
+  const list = s.sessions ?? [];
+  return h(
+    "div",
+    { class: "welcome", "data-testid": "choose-session" },
+    h("div", { class: "welcome-mark" }, "C"),
+    h("h2", {}, "boocoder"),
+    h("p", {}, "Coding agents in the session's git worktree. Their edits wait here for your approval."),
+    s.sessionsError !== null
+      ? h("p", { class: "form-error" }, `Cannot list the sessions: ${s.sessionsError}`)
+      : s.sessions === null
+        ? h("p", {}, "Loading sessions…")
+        : list.length === 0
+          ? h("p", {}, "No open session. Create one (and a chat) in boochat.")
+          : h(
+              "div",
+              { class: "session-list" },
+              ...list.map((x) =>
+                h(
+                  "button",
+                  { class: "btn session-choice", type: "button", "data-testid": "session-choice", "data-id": x.id, on: { click: () => app.selectSession(x.id) } },
+                  icon("folder"),
+                  sessionLabel(x, x.id),
+                ),
+              ),
+            ),
+  );
+}
