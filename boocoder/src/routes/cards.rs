@@ -18,6 +18,16 @@ fn delivered(ok: bool, id: Uuid) -> Result<StatusCode, ApiError> {
     }
 }
 
+/// The permission and elicitation cards the session's agents still wait on, as
+/// the frames that announced them.
+pub async fn open(
+    State(s): State<AppState>,
+    Path(sid): Path<Uuid>,
+) -> Result<Json<Vec<boo_shared::frames::ServerFrame>>, ApiError> {
+    super::reads::session_exists(&s.pool, sid).await?;
+    Ok(Json(s.runner.requests.open_for(sid)))
+}
+
 pub async fn permission(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,

@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/pending/{id}/approve", post(pending::approve))
         .route("/api/pending/{id}/reject", post(pending::reject))
         .route("/api/pending/{id}/revert", post(pending::revert))
+        .route("/api/sessions/{sid}/requests", get(cards::open))
         .route("/api/permissions/{id}", post(cards::permission))
         .route("/api/elicitations/{id}", post(cards::elicitation))
         .with_state(state.clone())

@@ -24,9 +24,17 @@ pub enum Answer {
 }
 
 /// Cards waiting for an answer, across all turns.
+/// A card waiting for the owner: its session, the frame that announced it, and
+/// the waiting agent.
+struct Open {
+    session_id: Uuid,
+    frame: ServerFrame,
+    tx: oneshot::Sender<Answer>,
+}
+
 #[derive(Default)]
 pub struct Requests {
-    open: Mutex<HashMap<Uuid, oneshot::Sender<Answer>>>,
+    open: Mutex<HashMap<Uuid, Open>>,
     /// (project, agent, tool kind) → option kind to pick automatically.
     always: Mutex<HashMap<(Uuid, String, String), PermissionKind>>,
 }
@@ -34,21 +42,45 @@ pub struct Requests {
 impl Requests {
     /// Deliver an answer; false when nothing waits on `id`.
     pub fn answer(&self, id: Uuid, answer: Answer) -> bool {
-        let tx = self
+        let open = self
             .open
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
-        tx.is_some_and(|tx| tx.send(answer).is_ok())
+        open.is_some_and(|o| o.tx.send(answer).is_ok())
     }
 
-    fn open(&self, id: Uuid) -> oneshot::Receiver<Answer> {
+    /// Register a card and announce it to the session's browsers.
+    fn open(
+        &self,
+        hub: &Hub,
+        id: Uuid,
+        session_id: Uuid,
+        frame: ServerFrame,
+    ) -> oneshot::Receiver<Answer> {
         let (tx, rx) = oneshot::channel();
+        self.open.lock().unwrap_or_else(|e| e.into_inner()).insert(
+            id,
+            Open {
+                session_id,
+                frame: frame.clone(),
+                tx,
+            },
+        );
+        hub.publish(session_id, frame);
+        rx
+    }
+
+    /// The frames of the cards a session's agents still wait on (for a browser
+    /// that reloads or reconnects after the announcement).
+    pub fn open_for(&self, session_id: Uuid) -> Vec<ServerFrame> {
         self.open
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id, tx);
-        rx
+            .values()
+            .filter(|o| o.session_id == session_id)
+            .map(|o| o.frame.clone())
+            .collect()
     }
 
     fn close(&self, id: Uuid) {
@@ -119,8 +151,9 @@ impl ClientHooks for Hooks {
             };
         }
         let id = Uuid::new_v4();
-        let rx = self.requests.open(id);
-        self.hub.publish(
+        let rx = self.requests.open(
+            &self.hub,
+            id,
             turn.session_id,
             ServerFrame::PermissionRequested {
                 chat_id: turn.chat_id,
@@ -184,8 +217,9 @@ impl ClientHooks for Hooks {
             return ElicitOutcome::Cancel;
         };
         let id = Uuid::new_v4();
-        let rx = self.requests.open(id);
-        self.hub.publish(
+        let rx = self.requests.open(
+            &self.hub,
+            id,
             turn.session_id,
             ServerFrame::ElicitationRequested {
                 chat_id: turn.chat_id,

@@ -394,6 +394,21 @@ async fn permission_cards_wait_for_the_owner() {
         .collect();
     assert!(options.contains(&"allow_once"), "{options:?}");
     let request = card["request_id"].as_str().unwrap();
+    // A browser that reloads now still finds the card.
+    let open: Vec<Value> = f
+        .http
+        .get(f.url(&format!("/api/sessions/{}/requests", f.session)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        (open[0]["type"].as_str(), open[0]["request_id"].as_str()),
+        (Some("permission_requested"), Some(request))
+    );
     let resp = f
         .http
         .post(f.url(&format!("/api/permissions/{}", Uuid::new_v4())))
@@ -412,6 +427,16 @@ async fn permission_cards_wait_for_the_owner() {
     assert_eq!(resp.status().as_u16(), 204);
     let resolved = next_frame(&mut ws, "request_resolved").await;
     assert_eq!(resolved["outcome"], "allow_once");
+    let open: Vec<Value> = f
+        .http
+        .get(f.url(&format!("/api/sessions/{}/requests", f.session)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open, Vec::<Value>::new());
     let (status, _) = f.wait_task(acc.task_id).await;
     assert_eq!(status, "completed");
     let answer = f.answer(acc.task_id).await;

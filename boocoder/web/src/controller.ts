@@ -319,15 +319,22 @@ export class Controller {
   /** Tasks, agent sessions and pending changes of the session. */
   private async loadCoderState(sessionId: string): Promise<void> {
     const still = (): boolean => this.state.sessionId === sessionId;
-    const [tasks, agentSessions, pending] = await Promise.allSettled([
+    const [tasks, agentSessions, pending, requests] = await Promise.allSettled([
       this.api.tasks(sessionId),
       this.api.agentSessions(sessionId),
       this.api.pending(sessionId),
+      this.api.openRequests(sessionId),
     ]);
     if (!still()) return;
     if (tasks.status === "fulfilled") this.setCoder((c) => setTasks(c, tasks.value));
     if (agentSessions.status === "fulfilled") this.setCoder((c) => ({ ...c, agentSessions: agentSessions.value }));
     if (pending.status === "fulfilled") this.setCoder((c) => ({ ...c, pending: pending.value }));
+    // Cards announced before this page connected (reload, second device, resync).
+    if (requests.status === "fulfilled") {
+      for (const frame of requests.value) {
+        this.setCoder((c) => applyCoderFrame(c, { ...frame, seq: 0, session_id: sessionId } as Envelope));
+      }
+    }
     const failed = [tasks, agentSessions, pending].find((r) => r.status === "rejected");
     if (failed !== undefined && failed.status === "rejected") this.notify(`Cannot load the session's state: ${errorText(failed.reason)}`);
   }

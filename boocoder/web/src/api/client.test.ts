@@ -35,6 +35,7 @@ describe("CoderApi", () => {
     await api.pending("s1");
     await api.pendingAction("p1", "approve");
     await api.pendingAction("p1", "revert");
+    await api.openRequests("s1");
     await api.answerPermission("r/1", { option_id: "allow_once" });
     await api.answerElicitation("r2", { action: "accept", content: { name: "x" } });
     await api.snapshot();
@@ -51,6 +52,7 @@ describe("CoderApi", () => {
       `GET ${BASE}/sessions/s1/pending`,
       `POST ${BASE}/pending/p1/approve`,
       `POST ${BASE}/pending/p1/revert`,
+      `GET ${BASE}/sessions/s1/requests`,
       `POST ${BASE}/permissions/r%2F1 {"option_id":"allow_once"}`,
       `POST ${BASE}/elicitations/r2 {"action":"accept","content":{"name":"x"}}`,
       `GET ${BASE}/providers/snapshot`,

@@ -11,6 +11,7 @@ import type {
   ProviderDiagnostic,
   ProviderEntry,
   ProvidersSnapshot,
+  ServerFrame,
   Session,
   SubmitTurn,
   TaskInfo,
@@ -33,6 +34,7 @@ export const paths = {
   agentSessions: (sid: string) => `sessions/${id(sid)}/agent-sessions`,
   pending: (sid: string) => `sessions/${id(sid)}/pending`,
   pendingAction: (pid: string, action: PendingAction) => `pending/${id(pid)}/${action}`,
+  requests: (sid: string) => `sessions/${id(sid)}/requests`,
   permission: (rid: string) => `permissions/${id(rid)}`,
   elicitation: (rid: string) => `elicitations/${id(rid)}`,
   snapshot: () => "providers/snapshot",
@@ -60,6 +62,8 @@ export class CoderApi extends ApiClient {
   pendingAction = (changeId: string, action: PendingAction): Promise<PendingChange> =>
     this.request("POST", paths.pendingAction(changeId, action));
 
+  /** The permission / elicitation cards the session's agents still wait on, as frames. */
+  openRequests = (sessionId: string): Promise<ServerFrame[]> => this.request("GET", paths.requests(sessionId));
   answerPermission = (requestId: string, body: PermissionAnswer): Promise<void> =>
     this.request("POST", paths.permission(requestId), { body });
   answerElicitation = (requestId: string, body: ElicitationAnswer): Promise<void> =>
