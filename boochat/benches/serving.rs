@@ -11,18 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use boo_testkit::TestDb;
+use boo_testkit::workspace::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_boochat");
 const CONCURRENCY: usize = 32;
 const LOAD_SECS: u64 = 5;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use boo_shared::config::AuthMode;
+use boo_testkit::workspace::{Catalog, catalog, fake_acp_providers, git_repo, new_chat};
 use boo_testkit::{RunningDaemon, TestDb};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -59,30 +60,9 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("p");
     std::fs::create_dir(&project).unwrap();
-    for args in [
-        vec!["init", "-q"],
-        vec!["commit", "-q", "--allow-empty", "-m", "init"],
-    ] {
-        assert!(
-            std::process::Command::new("git")
-                .args(["-c", "user.name=b", "-c", "user.email=b@example.com"])
-                .args(&args)
-                .current_dir(&project)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
+    git_repo(&project);
     let providers = dir.path().join("providers.toml");
-    std::fs::write(
-        &providers,
-        format!(
-            "[providers.fake]\ncommand = {:?}\n",
-            boo_testkit::fake_acp::binary().display().to_string()
-        ),
-    )
-    .unwrap();
+    fake_acp_providers(&providers);
     let mut settings = boo_testkit::settings_for(&db.url);
     settings.auth.mode = AuthMode::None;
     settings.log.level = "warn".into();
@@ -90,28 +70,11 @@ async fn main() {
     settings.coder.worktree_root = dir.path().join("wt");
     let d = RunningDaemon::spawn(settings, boocoder::run).await;
     let pool = PgPool::connect(&db.url).await.unwrap();
-    let path = project.canonicalize().unwrap().to_str().unwrap().to_owned();
-    let pid: Uuid =
-        sqlx::query_scalar("INSERT INTO projects (name, path) VALUES ('b', $1) RETURNING id")
-            .bind(path)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let session: Uuid =
-        sqlx::query_scalar("INSERT INTO sessions (project_id) VALUES ($1) RETURNING id")
-            .bind(pid)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let Catalog { session, .. } = catalog(&pool, &project).await;
     let http = reqwest::Client::new();
     let (mut cold, mut warm) = (Vec::new(), Vec::new());
     for _ in 0..10 {
-        let chat: Uuid =
-            sqlx::query_scalar("INSERT INTO chats (session_id) VALUES ($1) RETURNING id")
-                .bind(session)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let chat = new_chat(&pool, session).await;
         cold.push(turn(&http, &d, &pool, session, chat).await);
         for _ in 0..3 {
             warm.push(turn(&http, &d, &pool, session, chat).await);

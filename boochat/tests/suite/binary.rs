@@ -5,17 +5,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use boo_testkit::TestDb;
+use boo_testkit::workspace::free_port;
 use pretty_assertions::assert_eq;
 
 const BIN: &str = env!("CARGO_BIN_EXE_boochat");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn command() -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(BIN);

@@ -6,20 +6,13 @@ use std::time::Duration;
 
 use boo_shared::chat::{MessageStatus, MessageWindow};
 use boo_testkit::fake_llm::{FakeLlm, Reply};
+use boo_testkit::workspace::free_port;
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
 use super::fixture::{LIMIT, get, post};
 
 const BIN: &str = env!("CARGO_BIN_EXE_boochat");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 async fn spawn(db: &str, llm: &str, http: u16) -> tokio::process::Child {
     let child = tokio::process::Command::new(BIN)

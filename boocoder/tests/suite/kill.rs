@@ -4,6 +4,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use boo_testkit::workspace::{Catalog, alive, catalog, fake_acp_providers, free_port, git_repo};
 use boo_testkit::{TestDb, wait_for};
 use pretty_assertions::assert_eq;
 use serde_json::json;
@@ -12,14 +13,6 @@ use uuid::Uuid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_boocoder");
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 async fn spawn(
     db: &str,
@@ -58,64 +51,20 @@ async fn spawn(
     child
 }
 
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.split_whitespace().nth(2).is_none_or(|st| st != "Z"))
-        .unwrap_or(false)
-}
-
 #[tokio::test]
 async fn kill_9_leaves_no_agent_process_and_nothing_running_after_restart() {
     let db = TestDb::create().await;
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
     std::fs::create_dir(&project).unwrap();
-    for args in [
-        vec!["init", "-q"],
-        vec!["commit", "-q", "--allow-empty", "-m", "init"],
-    ] {
-        assert!(
-            std::process::Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-                .args(&args)
-                .current_dir(&project)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
+    git_repo(&project);
     let providers = dir.path().join("providers.toml");
-    std::fs::write(
-        &providers,
-        format!(
-            "[providers.fake]\ncommand = {:?}\n",
-            boo_testkit::fake_acp::binary().display().to_string()
-        ),
-    )
-    .unwrap();
+    fake_acp_providers(&providers);
     let wt = dir.path().join("wt");
     let pool = PgPool::connect(&db.url).await.unwrap();
     let port = free_port();
     let mut child = spawn(&db.url, &providers, &wt, port).await;
-    let pid_of = |p: &std::path::Path| p.canonicalize().unwrap().to_str().unwrap().to_owned();
-    let project_id: Uuid =
-        sqlx::query_scalar("INSERT INTO projects (name, path) VALUES ('p', $1) RETURNING id")
-            .bind(pid_of(&project))
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let session: Uuid =
-        sqlx::query_scalar("INSERT INTO sessions (project_id) VALUES ($1) RETURNING id")
-            .bind(project_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let chat: Uuid = sqlx::query_scalar("INSERT INTO chats (session_id) VALUES ($1) RETURNING id")
-        .bind(session)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let Catalog { session, chat, .. } = catalog(&pool, &project).await;
     let http = reqwest::Client::new();
     let acc: serde_json::Value = http
         .post(format!(

@@ -21,6 +21,7 @@ use boo_shared::chat::{Message, MessageStatus, MessageWindow};
 use boo_shared::coder::{AgentSessionInfo, TurnAccepted};
 use boo_shared::config::{AuthMode, Settings};
 use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
+use boo_testkit::workspace::{Catalog, catalog, git_repo};
 use boo_testkit::{RunningDaemon, TestDb, wait_for};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -67,19 +68,6 @@ fn qwen_binary() -> Option<PathBuf> {
     Some(path)
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
 /// A TOML basic string.
 fn toml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap()
@@ -100,10 +88,7 @@ async fn fx(qwen: &Path, llm: &FakeLlm) -> Fx {
     let db = TestDb::create().await;
     let project_dir = tempfile::tempdir().unwrap();
     let root = project_dir.path();
-    git(root, &["init", "-q", "-b", "main"]);
-    std::fs::write(root.join("README.md"), "hello\n").unwrap();
-    git(root, &["add", "README.md"]);
-    git(root, &["commit", "-q", "-m", "init"]);
+    git_repo(root);
 
     let scratch = tempfile::tempdir().unwrap();
     let home = scratch.path().join("home");
@@ -145,24 +130,7 @@ async fn fx(qwen: &Path, llm: &FakeLlm) -> Fx {
     settings.coder.providers_file = Some(providers);
     let daemon = RunningDaemon::spawn(settings, boocoder::run).await;
     let pool = PgPool::connect(&db.url).await.unwrap();
-    let path = root.canonicalize().unwrap().to_str().unwrap().to_owned();
-    let project: Uuid =
-        sqlx::query_scalar("INSERT INTO projects (name, path) VALUES ('p', $1) RETURNING id")
-            .bind(&path)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let session: Uuid =
-        sqlx::query_scalar("INSERT INTO sessions (project_id) VALUES ($1) RETURNING id")
-            .bind(project)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let chat: Uuid = sqlx::query_scalar("INSERT INTO chats (session_id) VALUES ($1) RETURNING id")
-        .bind(session)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let Catalog { session, chat, .. } = catalog(&pool, root).await;
     Fx {
         daemon: Some(daemon),
         _db: db,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use boo_shared::chat::{MessageStatus, MessageWindow};
 use boo_shared::coder::{AgentSessionInfo, PendingChange, TurnAccepted};
 use boo_shared::config::{AuthMode, Settings};
+use boo_testkit::workspace::{Catalog, alive, catalog, fake_acp_providers, git_repo, new_chat};
 use boo_testkit::{RunningDaemon, TestDb, wait_for};
 use futures::StreamExt;
 use pretty_assertions::assert_eq;
@@ -28,61 +29,20 @@ pub struct Fx {
     pub chat: Uuid,
 }
 
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
 pub async fn fx() -> Fx {
     let db = TestDb::create().await;
     let project_dir = tempfile::tempdir().unwrap();
-    let root = project_dir.path();
-    git(root, &["init", "-q", "-b", "main"]);
-    std::fs::write(root.join("README.md"), "hello\n").unwrap();
-    git(root, &["add", "README.md"]);
-    git(root, &["commit", "-q", "-m", "init"]);
+    git_repo(project_dir.path());
     let worktrees = tempfile::tempdir().unwrap();
     let providers = worktrees.path().join("providers.toml");
-    std::fs::write(
-        &providers,
-        format!(
-            "[providers.fake]\ndisplay_name = \"Scripted agent\"\ncommand = {:?}\nargs = []\n",
-            boo_testkit::fake_acp::binary().display().to_string()
-        ),
-    )
-    .unwrap();
+    fake_acp_providers(&providers);
     let mut settings: Settings = boo_testkit::settings_for(&db.url);
     settings.auth.mode = AuthMode::None;
     settings.coder.worktree_root = worktrees.path().join("wt");
     settings.coder.providers_file = Some(providers);
     let daemon = RunningDaemon::spawn(settings, boocoder::run).await;
     let pool = PgPool::connect(&db.url).await.unwrap();
-    let path = root.canonicalize().unwrap().to_str().unwrap().to_owned();
-    let project: Uuid =
-        sqlx::query_scalar("INSERT INTO projects (name, path) VALUES ('p', $1) RETURNING id")
-            .bind(&path)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let session: Uuid =
-        sqlx::query_scalar("INSERT INTO sessions (project_id) VALUES ($1) RETURNING id")
-            .bind(project)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let chat: Uuid = sqlx::query_scalar("INSERT INTO chats (session_id) VALUES ($1) RETURNING id")
-        .bind(session)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let Catalog { session, chat, .. } = catalog(&pool, project_dir.path()).await;
     Fx {
         daemon: Some(daemon),
         _db: db,
@@ -202,12 +162,6 @@ pub async fn next_frame(
             }
         }
     }
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.split_whitespace().nth(2).is_none_or(|st| st != "Z"))
-        .unwrap_or(false)
 }
 
 /// Prompts put `say |` between outputs, so the pid is the all-digit piece.
@@ -488,11 +442,7 @@ async fn bad_submissions_are_refused_clearly() {
 async fn chats_of_one_session_get_their_own_agents_sharing_the_worktree() {
     let mut f = fx().await;
     let (_, a) = f.turn("write shared.txt from chat a\nsay |\npid").await;
-    let other: Uuid = sqlx::query_scalar("INSERT INTO chats (session_id) VALUES ($1) RETURNING id")
-        .bind(f.session)
-        .fetch_one(&f.pool)
-        .await
-        .unwrap();
+    let other = new_chat(&f.pool, f.session).await;
     let first_chat = std::mem::replace(&mut f.chat, other);
     // A second child: its session id may repeat the first child's ("fake-session-1").
     let (status, b) = f.turn("read shared.txt\nsay |\npid").await;

@@ -5,6 +5,7 @@
 
 pub mod fake_acp;
 pub mod fake_llm;
+pub mod workspace;
 
 use std::future::Future;
 use std::net::SocketAddr;
