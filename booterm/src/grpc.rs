@@ -1,19 +1,269 @@
-//! `boo.term.v1.TermService`. The tmux-backed bodies land with TERM-1/TERM-5;
-//! until then the default stubs answer UNIMPLEMENTED.
+//! `boo.term.v1.TermService`: terminals for peer daemons (boochat's panes and its
+//! `read_terminal` tool) and operators with grpcurl. Same service layer as REST.
+//! `Attach` gives a peer the same byte stream as the browser socket (TERM-2), with
+//! HTTP/2 flow control in place of acknowledgements: a peer that stops reading stops
+//! the PTY being read.
 
+use std::sync::Arc;
+
+use boo_proto::term::v1::attach_input::Msg;
 use boo_proto::term::v1::term_service_server::TermService;
-use sqlx::PgPool;
+use boo_proto::term::v1::{
+    AttachInput, AttachOutput, CreateSessionRequest, CreateSessionResponse, KillSessionRequest,
+    KillSessionResponse, ListSessionsRequest, ListSessionsResponse, SnapshotRequest,
+    SnapshotResponse, TerminalSession,
+};
+use boo_shared::term::{CommandSpec, CreateTerminal, Terminal, TerminalStatus};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+use uuid::Uuid;
+
+use crate::attach::Attachment;
+use crate::sessions::{SessionError, Sessions};
+use crate::store::StatusFilter;
+use crate::stream::{Opened, StreamState};
+use crate::tmux::TmuxError;
+
+type AttachStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = Result<AttachOutput, Status>> + Send + 'static>>;
+
+/// Output messages buffered towards a peer before the PTY stops being read.
+const ATTACH_QUEUE: usize = 4;
 
 pub struct TermServiceImpl {
-    #[allow(dead_code)] // read by the session RPCs once they land
-    pool: PgPool,
+    stream: StreamState,
+    sessions: Arc<Sessions>,
 }
 
 impl TermServiceImpl {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(stream: StreamState) -> Self {
+        let sessions = stream.sessions.clone();
+        Self { stream, sessions }
+    }
+}
+
+/// The one place service errors become gRPC statuses.
+impl From<SessionError> for Status {
+    fn from(e: SessionError) -> Self {
+        let message = e.to_string();
+        match e {
+            SessionError::Invalid { code, .. } => {
+                Status::invalid_argument(format!("{code}: {message}"))
+            }
+            SessionError::NotFound(_) | SessionError::UnknownSession(_) => {
+                Status::not_found(message)
+            }
+            SessionError::Exited(_) => Status::failed_precondition(message),
+            SessionError::Tmux(TmuxError::Timeout { .. }) => Status::unavailable(message),
+            SessionError::Tmux(_) | SessionError::Attach(_) => Status::internal(message),
+            SessionError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => {
+                Status::unavailable(format!("database: {message}"))
+            }
+            SessionError::Db(_) => Status::internal(format!("database: {message}")),
+        }
+    }
+}
+
+fn uuid(field: &str, raw: &str) -> Result<Uuid, Status> {
+    Uuid::parse_str(raw)
+        .map_err(|_| Status::invalid_argument(format!("{field} must be a UUID, got {raw:?}")))
+}
+
+/// Empty string = not given (proto3 scalars have no presence).
+fn given(raw: &str) -> Option<&str> {
+    Some(raw).filter(|s| !s.is_empty())
+}
+
+fn to_proto(t: Terminal) -> TerminalSession {
+    TerminalSession {
+        id: t.id.to_string(),
+        tmux_name: t.tmux_name,
+        session_id: t.session_id.map(|s| s.to_string()).unwrap_or_default(),
+        title: t.title.unwrap_or_default(),
+        cwd: t.cwd,
+        cols: u32::from(t.cols),
+        rows: u32::from(t.rows),
+        status: match t.status {
+            TerminalStatus::Live => "live",
+            TerminalStatus::Exited => "exited",
+        }
+        .to_owned(),
     }
 }
 
 #[tonic::async_trait]
-impl TermService for TermServiceImpl {}
+impl TermService for TermServiceImpl {
+    #[tracing::instrument(skip_all, err, fields(session_id = %req.get_ref().session_id))]
+    async fn create_session(
+        &self,
+        req: Request<CreateSessionRequest>,
+    ) -> Result<Response<CreateSessionResponse>, Status> {
+        let req = req.into_inner();
+        let session_id = given(&req.session_id)
+            .map(|s| uuid("session_id", s))
+            .transpose()?;
+        let dimension = |n: u32| (n != 0).then_some(i64::from(n));
+        let command = match (req.ssh, req.command.is_empty()) {
+            (true, true) => Some(CommandSpec::Named("ssh".into())),
+            (true, false) => {
+                return Err(Status::invalid_argument(
+                    "invalid_command: give ssh or command, not both",
+                ));
+            }
+            (false, true) => None,
+            (false, false) => Some(CommandSpec::Argv(req.command)),
+        };
+        let create = CreateTerminal {
+            cwd: given(&req.cwd).map(str::to_owned),
+            command,
+            cols: dimension(req.cols),
+            rows: dimension(req.rows),
+            title: given(&req.title).map(str::to_owned),
+            session_id,
+        };
+        let terminal = self.sessions.create(create).await?;
+        Ok(Response::new(CreateSessionResponse {
+            session: Some(to_proto(terminal)),
+        }))
+    }
+
+    /// Live terminals, oldest first.
+    async fn list_sessions(
+        &self,
+        req: Request<ListSessionsRequest>,
+    ) -> Result<Response<ListSessionsResponse>, Status> {
+        let session_id = given(&req.get_ref().session_id)
+            .map(|s| uuid("session_id", s))
+            .transpose()?;
+        let terminals = self.sessions.list(session_id, StatusFilter::Live).await?;
+        Ok(Response::new(ListSessionsResponse {
+            sessions: terminals.into_iter().map(to_proto).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, err, fields(terminal_id = %req.get_ref().id))]
+    async fn kill_session(
+        &self,
+        req: Request<KillSessionRequest>,
+    ) -> Result<Response<KillSessionResponse>, Status> {
+        let id = uuid("id", &req.get_ref().id)?;
+        let killed = self.sessions.kill(id).await?;
+        Ok(Response::new(KillSessionResponse { killed }))
+    }
+
+    async fn snapshot(
+        &self,
+        req: Request<SnapshotRequest>,
+    ) -> Result<Response<SnapshotResponse>, Status> {
+        let req = req.into_inner();
+        let id = uuid("id", &req.id)?;
+        let snap = self.sessions.snapshot(id, req.scrollback_lines).await?;
+        Ok(Response::new(SnapshotResponse {
+            text: snap.text,
+            cols: u32::from(snap.cols),
+            rows: u32::from(snap.rows),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, err)]
+    async fn attach(
+        &self,
+        req: Request<Streaming<AttachInput>>,
+    ) -> Result<Response<AttachStream>, Status> {
+        let mut input = req.into_inner();
+        let id = match input.message().await? {
+            Some(AttachInput {
+                msg: Some(Msg::Id(id)),
+            }) => uuid("id", &id)?,
+            _ => {
+                return Err(Status::invalid_argument(
+                    "the first Attach message must carry the terminal id",
+                ));
+            }
+        };
+        let Opened {
+            repaint,
+            attachment,
+            ..
+        } = crate::stream::open(
+            &self.sessions,
+            id,
+            false,
+            None,
+            self.stream.scrollback_lines,
+        )
+        .await?;
+        let Attachment {
+            mut output,
+            control,
+        } = attachment;
+        let (tx, rx) = mpsc::channel(ATTACH_QUEUE);
+        let sessions = self.sessions.clone();
+        let closing = self.stream.closing.clone();
+        tokio::spawn(async move {
+            if tx.send(Ok(AttachOutput { data: repaint })).await.is_err() {
+                return;
+            }
+            let ended = loop {
+                tokio::select! {
+                    () = closing.cancelled() => {
+                        break Err(Status::unavailable("booterm is stopping"));
+                    }
+                    batch = crate::stream::next_batch(&mut output) => match batch {
+                        Some(data) => {
+                            if tx.send(Ok(AttachOutput { data })).await.is_err() {
+                                return;
+                            }
+                        }
+                        None => break ended(&sessions, id).await,
+                    },
+                    incoming = input.next() => match incoming {
+                        Some(Ok(AttachInput { msg: Some(Msg::Data(bytes)) })) => {
+                            if !control.send_input(bytes).await {
+                                break ended(&sessions, id).await;
+                            }
+                        }
+                        Some(Ok(AttachInput { msg: Some(Msg::Resize(r)) })) => {
+                            let fits = |n: u32| (2..=1000).contains(&n);
+                            if !fits(r.cols) || !fits(r.rows) {
+                                break Err(Status::invalid_argument(format!(
+                                    "size must be between 2 and 1000, got {}x{}",
+                                    r.cols, r.rows
+                                )));
+                            }
+                            #[allow(clippy::cast_possible_truncation)] // checked above
+                            if let Err(e) = control.resize(r.cols as u16, r.rows as u16) {
+                                tracing::warn!(error = %e, "cannot resize an attach");
+                            }
+                        }
+                        Some(Ok(AttachInput { msg: Some(Msg::Id(_)) | None })) => {
+                            break Err(Status::invalid_argument(
+                                "only the first Attach message carries an id",
+                            ));
+                        }
+                        // The peer hung up (or half-closed): detach.
+                        Some(Err(_)) | None => return,
+                    },
+                }
+            };
+            drop(control);
+            if let Err(status) = ended {
+                let _ = tx.send(Err(status)).await;
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+/// The tmux client ended: OK when the program exited, else UNAVAILABLE.
+async fn ended(sessions: &Sessions, id: Uuid) -> Result<(), Status> {
+    match sessions.get(id).await {
+        Ok(t) if t.status == TerminalStatus::Exited => Ok(()),
+        Ok(_) => Err(Status::unavailable(
+            "the terminal's tmux client was detached; attach again",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

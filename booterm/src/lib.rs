@@ -6,12 +6,26 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use boo_proto::term::v1::{SERVICE_NAME, term_service_server::TermServiceServer};
 use boo_shared::config::{DaemonKind, Settings};
 use boo_shared::daemon::{self, DaemonError, Listeners, Service};
+use tokio_util::sync::CancellationToken;
 
+pub mod attach;
 mod grpc;
+mod routes;
+pub mod sessions;
+pub mod store;
+pub mod stream;
+pub mod tmux;
+
+/// The REST and WebSocket bodies (defined in boo-shared, which generates their TS).
+pub use boo_shared::term as wire;
+
+/// How often terminals nobody is looking at are checked for an exited program.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(30);
 
 pub const KIND: DaemonKind = DaemonKind::Term;
 
@@ -27,15 +41,47 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DaemonError> {
     let pool = daemon::prepare(KIND, &settings).await?;
-    let grpc = tonic::service::Routes::new(TermServiceServer::new(grpc::TermServiceImpl::new(
+    let socket = settings
+        .term
+        .tmux_socket
+        .clone()
+        .unwrap_or_else(tmux::default_socket);
+    let sessions = Arc::new(sessions::Sessions::from_settings(
         pool.clone(),
+        socket,
+        &settings.term,
+    ));
+    // Shells outlive booterm: adopt what runs, end rows whose sessions are gone.
+    // A tmux that cannot answer is logged, not fatal (the next pass retries).
+    if let Err(e) = sessions.reconcile().await {
+        tracing::warn!(error = %e, "cannot reconcile terminals with tmux at start");
+    }
+    let stop = CancellationToken::new();
+    let reconciler = tokio::spawn(
+        sessions
+            .clone()
+            .reconcile_every(RECONCILE_EVERY, stop.clone()),
+    );
+    let stream = stream::StreamState {
+        sessions: sessions.clone(),
+        scrollback_lines: settings.term.attach_scrollback_lines,
+        closing: stop.clone(),
+    };
+    let grpc = tonic::service::Routes::new(TermServiceServer::new(grpc::TermServiceImpl::new(
+        stream.clone(),
     )));
     let service = Service {
         kind: KIND,
-        api: axum::Router::new(),
+        api: routes::router(stream),
         grpc,
         grpc_service_name: SERVICE_NAME,
         own_ws: false,
+    };
+    let shutdown = async move {
+        shutdown.await;
+        // Attach sockets close (their tmux clients end); the shells keep running.
+        stop.cancel();
+        let _ = reconciler.await;
     };
     daemon::serve::<Assets>(settings, pool, listeners, service, shutdown).await
 }

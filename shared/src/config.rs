@@ -275,8 +275,22 @@ impl Default for CoderConfig {
 pub struct TermConfig {
     pub http_addr: SocketAddr,
     pub grpc_addr: SocketAddr,
-    /// Shell started in each new tmux session.
+    /// Shell started in each new tmux session (as a login shell).
     pub shell: String,
+    /// booterm's private tmux server socket. Unset: `${TMUX_TMPDIR:-/tmp}/tmux-<uid>/booterm`
+    /// (where `tmux -L booterm` puts it, so `tmux -L booterm ls` shows the panes).
+    pub tmux_socket: Option<PathBuf>,
+    /// Where terminals start when a request names no `cwd`. Unset: `$HOME`.
+    pub default_cwd: Option<PathBuf>,
+    /// Scrollback lines tmux keeps per pane (`history-limit`).
+    pub history_lines: u32,
+    /// Scrollback lines a browser receives (before the screen) when it attaches.
+    pub attach_scrollback_lines: u32,
+    /// SSH-out target (`user@host`, or a `Host` of ~/.ssh/config) that
+    /// `command: "ssh"` terminals connect to. Unset: such terminals are refused.
+    pub ssh_target: Option<String>,
+    /// Extra `ssh` arguments placed before the target (`["-p", "2222"]`).
+    pub ssh_options: Vec<String>,
 }
 
 impl Default for TermConfig {
@@ -285,6 +299,12 @@ impl Default for TermConfig {
             http_addr: loopback(9501),
             grpc_addr: loopback(9511),
             shell: "/bin/bash".into(),
+            tmux_socket: None,
+            default_cwd: None,
+            history_lines: 50_000,
+            attach_scrollback_lines: 1000,
+            ssh_target: None,
+            ssh_options: Vec::new(),
         }
     }
 }

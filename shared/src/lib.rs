@@ -26,6 +26,7 @@ pub mod pathguard;
 pub mod providers;
 pub mod session_ws;
 pub mod telemetry;
+pub mod term;
 pub mod transcript;
 pub mod ts;
 pub mod web;

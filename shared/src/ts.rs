@@ -78,6 +78,15 @@ pub fn render() -> String {
     decl::<crate::providers::ModelInfo>(&cfg, &mut out);
     decl::<crate::providers::CommandInfo>(&cfg, &mut out);
     decl::<crate::providers::ProviderEntry>(&cfg, &mut out);
+    decl::<crate::term::Terminal>(&cfg, &mut out);
+    decl::<crate::term::TerminalStatus>(&cfg, &mut out);
+    decl::<crate::term::CreateTerminal>(&cfg, &mut out);
+    decl::<crate::term::CommandSpec>(&cfg, &mut out);
+    decl::<crate::term::RenameTerminal>(&cfg, &mut out);
+    decl::<crate::term::TerminalSnapshot>(&cfg, &mut out);
+    decl::<crate::term::FlowWindow>(&cfg, &mut out);
+    decl::<crate::term::TermServerMsg>(&cfg, &mut out);
+    decl::<crate::term::TermClientMsg>(&cfg, &mut out);
     decl::<crate::providers::ConfigStatus>(&cfg, &mut out);
     decl::<crate::providers::ProvidersSnapshot>(&cfg, &mut out);
     decl::<crate::providers::ProviderDiagnostic>(&cfg, &mut out);

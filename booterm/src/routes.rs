@@ -1,0 +1,102 @@
+//! booterm's HTTP API under `/api/terminals`. Errors are `{"error", "code"}` JSON.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use boo_shared::error::{ApiError, Json, Path, Query};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::sessions::Sessions;
+use crate::store::StatusFilter;
+use crate::stream::StreamState;
+use boo_shared::term::{CreateTerminal, RenameTerminal, Terminal, TerminalSnapshot};
+
+/// The terminal routes, state applied.
+pub fn router(stream: StreamState) -> Router {
+    let sessions = stream.sessions.clone();
+    let ws = Router::new()
+        .route("/api/terminals/{id}/ws", get(crate::stream::upgrade))
+        .with_state(stream);
+    Router::new()
+        .route("/api/terminals", get(list).post(create))
+        .route("/api/terminals/{id}", get(one).patch(rename).delete(kill))
+        .route("/api/terminals/{id}/snapshot", get(snapshot))
+        .with_state(sessions)
+        .merge(ws)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    session_id: Option<Uuid>,
+    /// `live` (default) | `exited` | `all`.
+    status: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotQuery {
+    /// Scrollback lines above the visible screen (default 0).
+    lines: Option<u32>,
+}
+
+async fn create(
+    State(s): State<Arc<Sessions>>,
+    Json(req): Json<CreateTerminal>,
+) -> Result<(StatusCode, Json<Terminal>), ApiError> {
+    Ok((StatusCode::CREATED, Json(s.create(req).await?)))
+}
+
+async fn list(
+    State(s): State<Arc<Sessions>>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<Terminal>>, ApiError> {
+    let status = match q.status.as_deref() {
+        None | Some("live") => StatusFilter::Live,
+        Some("exited") => StatusFilter::Exited,
+        Some("all") => StatusFilter::All,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_status",
+                format!("status must be live, exited or all, got {other:?}"),
+            ));
+        }
+    };
+    Ok(Json(s.list(q.session_id, status).await?))
+}
+
+async fn one(
+    State(s): State<Arc<Sessions>>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Terminal>, ApiError> {
+    Ok(Json(s.get(id).await?))
+}
+
+async fn rename(
+    State(s): State<Arc<Sessions>>,
+    Path(id): Path<Uuid>,
+    Json(req): Json<RenameTerminal>,
+) -> Result<Json<Terminal>, ApiError> {
+    Ok(Json(s.rename(id, req.title).await?))
+}
+
+/// 204 also when the terminal had already ended (the row stays, `exited`).
+async fn kill(
+    State(s): State<Arc<Sessions>>,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    s.kill(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn snapshot(
+    State(s): State<Arc<Sessions>>,
+    Path(id): Path<Uuid>,
+    Query(q): Query<SnapshotQuery>,
+) -> Result<Json<TerminalSnapshot>, ApiError> {
+    Ok(Json(s.snapshot(id, q.lines.unwrap_or(0)).await?))
+}

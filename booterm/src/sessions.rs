@@ -1,0 +1,683 @@
+//! Terminals as a service (TERM-1, TERM-4, TERM-5): what REST and gRPC both call.
+//!
+//! tmux is the source of truth for what runs; `terminal_sessions` is the record.
+//! Whatever changes a terminal's liveness (create, kill, settling a finished or
+//! vanished one, reconcile) holds one lock, so a reconcile never sees a row whose
+//! tmux session is still being created.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use boo_shared::config::TermConfig;
+use boo_shared::error::ApiError;
+use chrono::DateTime;
+use sqlx::PgPool;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::store::{self, NewRow, StatusFilter, TerminalRow};
+use crate::tmux::{NAME_PREFIX, Tmux, TmuxError, TmuxOptions, TmuxSession};
+use boo_shared::term::{CommandSpec, CreateTerminal, Terminal, TerminalSnapshot, TerminalStatus};
+
+pub const MIN_SIZE: i64 = 2;
+pub const MAX_SIZE: i64 = 1000;
+pub const DEFAULT_SIZE: (u16, u16) = (80, 24);
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Total bytes of a command's argv.
+pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
+
+/// `TERM` for SSH terminals: remote hosts know xterm, not always tmux-256color.
+const SSH_TERM: &str = "xterm-256color";
+
+/// What [`Sessions`] needs from `[term]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionsConfig {
+    pub shell: PathBuf,
+    pub default_cwd: Option<PathBuf>,
+    pub ssh_target: Option<String>,
+    pub ssh_options: Vec<String>,
+    pub history_lines: u32,
+}
+
+impl SessionsConfig {
+    pub fn from_settings(term: &TermConfig) -> Self {
+        Self {
+            shell: PathBuf::from(&term.shell),
+            default_cwd: term.default_cwd.clone(),
+            ssh_target: term.ssh_target.clone(),
+            ssh_options: term.ssh_options.clone(),
+            history_lines: term.history_lines,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("no terminal {0}")]
+    NotFound(Uuid),
+    #[error("no workspace session {0}")]
+    UnknownSession(Uuid),
+    #[error("terminal {0} has exited")]
+    Exited(Uuid),
+    #[error("cannot attach a tmux client: {0}")]
+    Attach(String),
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> SessionError {
+    SessionError::Invalid {
+        code,
+        message: message.into(),
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        let message = e.to_string();
+        match e {
+            SessionError::Invalid { code, .. } => ApiError::bad_request(code, message),
+            SessionError::NotFound(_) => ApiError::not_found(message),
+            SessionError::UnknownSession(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "session_not_found", message)
+            }
+            SessionError::Exited(_) => ApiError::conflict("terminal_exited", message),
+            SessionError::Tmux(_) | SessionError::Attach(_) => ApiError::internal(message),
+            SessionError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// What [`Sessions::reconcile`] changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Live `bc-<uuid>` sessions that had no row: rows inserted.
+    pub adopted: Vec<Uuid>,
+    /// Live rows whose session vanished or whose program exited: marked exited.
+    pub ended: Vec<Uuid>,
+    /// Exited rows whose session is alive after all: live again.
+    pub revived: Vec<Uuid>,
+}
+
+pub struct Sessions {
+    pool: PgPool,
+    tmux: Tmux,
+    cfg: SessionsConfig,
+    liveness: Mutex<()>,
+}
+
+/// `bc-<id>`.
+pub fn tmux_name(id: Uuid) -> String {
+    format!("{NAME_PREFIX}{id}")
+}
+
+/// The id in a `bc-<uuid>` name (canonical form only).
+pub fn parse_tmux_name(name: &str) -> Option<Uuid> {
+    let id = Uuid::parse_str(name.strip_prefix(NAME_PREFIX)?).ok()?;
+    (tmux_name(id) == name).then_some(id)
+}
+
+impl Sessions {
+    pub fn new(pool: PgPool, tmux: Tmux, cfg: SessionsConfig) -> Self {
+        Self {
+            pool,
+            tmux,
+            cfg,
+            liveness: Mutex::new(()),
+        }
+    }
+
+    /// booterm's tmux server at `socket` with `[term]`'s shell and history.
+    pub fn from_settings(pool: PgPool, socket: PathBuf, term: &TermConfig) -> Self {
+        let cfg = SessionsConfig::from_settings(term);
+        let options = TmuxOptions {
+            history_limit: cfg.history_lines,
+            default_shell: Some(cfg.shell.clone()),
+            ..TmuxOptions::default()
+        };
+        Self::new(pool, Tmux::with_options(socket, options), cfg)
+    }
+
+    pub fn tmux(&self) -> &Tmux {
+        &self.tmux
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    #[tracing::instrument(skip_all, err, fields(terminal_id))]
+    pub async fn create(&self, req: CreateTerminal) -> Result<Terminal, SessionError> {
+        let title = clean_title(req.title)?;
+        let cols = size("cols", req.cols, DEFAULT_SIZE.0)?;
+        let rows = size("rows", req.rows, DEFAULT_SIZE.1)?;
+        let cwd = self.resolve_cwd(req.cwd.as_deref()).await?;
+        let (argv, target) = self.resolve_command(req.command, &cwd)?;
+        let id = Uuid::new_v4();
+        tracing::Span::current().record("terminal_id", tracing::field::display(id));
+        let new = NewRow {
+            id,
+            session_id: req.session_id,
+            title,
+            cwd: cwd.to_string_lossy().into_owned(),
+            target,
+            cols: i32::from(cols),
+            rows: i32::from(rows),
+            created_at: None,
+        };
+        let env = [
+            ("BOOTERM_TERMINAL_ID".to_owned(), id.to_string()),
+            (
+                "SHELL".to_owned(),
+                self.cfg.shell.to_string_lossy().into_owned(),
+            ),
+        ];
+        let row = {
+            let _live = self.liveness.lock().await;
+            let row = store::insert(&self.pool, &new)
+                .await
+                .map_err(|e| insert_error(e, req.session_id))?;
+            let started = self
+                .tmux
+                .new_session(&row.tmux_name, &cwd, cols, rows, argv.as_deref(), &env)
+                .await;
+            if let Err(e) = started {
+                if let Err(db) = store::delete(&self.pool, id).await {
+                    tracing::warn!(error = %db, "cannot remove the row of a terminal that did not start");
+                }
+                return Err(e.into());
+            }
+            row
+        };
+        tracing::info!(tmux_name = %row.tmux_name, cwd = %row.cwd, "terminal created");
+        let live = self.live_one(&row.tmux_name).await;
+        Ok(to_terminal(row, live.as_ref()))
+    }
+
+    /// Terminals (default: live ones), oldest first, joined with tmux's live view. A
+    /// live row whose program exited or whose session vanished is settled first.
+    pub async fn list(
+        &self,
+        session_id: Option<Uuid>,
+        status: StatusFilter,
+    ) -> Result<Vec<Terminal>, SessionError> {
+        let mut rows = store::list(&self.pool, session_id, status).await?;
+        let mut live = self.live_map_soft().await;
+        if let Some(map) = &live {
+            let suspects: Vec<Uuid> = rows
+                .iter()
+                .filter(|r| needs_settling(r, map))
+                .map(|r| r.id)
+                .collect();
+            if !suspects.is_empty() {
+                self.settle(&suspects).await?;
+                rows = store::list(&self.pool, session_id, status).await?;
+                live = self.live_map_soft().await;
+            }
+        }
+        let empty = HashMap::new();
+        let map = live.as_ref().unwrap_or(&empty);
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let s = map.get(&r.tmux_name);
+                to_terminal(r, s)
+            })
+            .collect())
+    }
+
+    /// One terminal, settled like [`Self::list`]. An attach whose tmux client ended
+    /// calls this to learn whether (and how) the program exited.
+    pub async fn get(&self, id: Uuid) -> Result<Terminal, SessionError> {
+        let mut row = self.row(id).await?;
+        let mut live = self.live_map_soft().await;
+        if live.as_ref().is_some_and(|map| needs_settling(&row, map)) {
+            self.settle(&[id]).await?;
+            row = self.row(id).await?;
+            live = self.live_map_soft().await;
+        }
+        let s = live.as_ref().and_then(|m| m.get(&row.tmux_name));
+        Ok(to_terminal(row, s))
+    }
+
+    pub async fn rename(&self, id: Uuid, title: Option<String>) -> Result<Terminal, SessionError> {
+        let title = clean_title(title)?;
+        store::set_title(&self.pool, id, title.as_deref())
+            .await?
+            .ok_or(SessionError::NotFound(id))?;
+        self.get(id).await
+    }
+
+    /// Kill the tmux session and mark the row exited; `true` when a session was
+    /// killed (`false`: it had already ended).
+    #[tracing::instrument(skip(self), err)]
+    pub async fn kill(&self, id: Uuid) -> Result<bool, SessionError> {
+        let row = self.row(id).await?;
+        let _live = self.liveness.lock().await;
+        let session = self.live_one(&row.tmux_name).await;
+        let killed = self.tmux.kill(&row.tmux_name).await?;
+        let code = session.as_ref().and_then(TmuxSession::exit_code);
+        store::mark_exited(&self.pool, id, code).await?;
+        Ok(killed && session.is_some_and(|s| !s.dead))
+    }
+
+    /// The pane's text: `lines` of scrollback (capped at `term.history_lines`) and
+    /// the visible screen, without escapes.
+    pub async fn snapshot(&self, id: Uuid, lines: u32) -> Result<TerminalSnapshot, SessionError> {
+        let t = self.get(id).await?;
+        if t.status == TerminalStatus::Exited {
+            return Err(SessionError::Exited(id));
+        }
+        let lines = lines.min(self.cfg.history_lines);
+        match self.tmux.capture(&t.tmux_name, lines, false).await {
+            Ok(raw) => Ok(TerminalSnapshot {
+                text: tidy(&raw),
+                cols: t.cols,
+                rows: t.rows,
+            }),
+            Err(TmuxError::NoServer(_) | TmuxError::NoSession(_)) => {
+                self.settle(&[id]).await?;
+                Err(SessionError::Exited(id))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Set the window size (attached clients win again at once; see [`Tmux::resize`]).
+    pub async fn resize(&self, id: Uuid, cols: i64, rows: i64) -> Result<(), SessionError> {
+        let cols = size("cols", Some(cols), DEFAULT_SIZE.0)?;
+        let rows = size("rows", Some(rows), DEFAULT_SIZE.1)?;
+        let row = self.row(id).await?;
+        if !row.is_live() {
+            return Err(SessionError::Exited(id));
+        }
+        self.tmux.resize(&row.tmux_name, cols, rows).await?;
+        store::set_size(&self.pool, id, i32::from(cols), i32::from(rows)).await?;
+        Ok(())
+    }
+
+    /// A client attached to the terminal just now.
+    pub async fn touch_attached(&self, id: Uuid) -> Result<(), SessionError> {
+        if store::touch_attached(&self.pool, id).await? {
+            Ok(())
+        } else {
+            Err(SessionError::NotFound(id))
+        }
+    }
+
+    /// Make the table agree with tmux: rows whose session vanished or whose program
+    /// exited end (with its exit code); live `bc-<uuid>` sessions without a row are
+    /// adopted; dead ones without a live row are killed.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn reconcile(&self) -> Result<Reconciled, SessionError> {
+        let _live = self.liveness.lock().await;
+        let ours: HashMap<Uuid, TmuxSession> = self
+            .tmux
+            .list()
+            .await?
+            .into_iter()
+            .filter_map(|s| parse_tmux_name(&s.name).map(|id| (id, s)))
+            .collect();
+        let mut done = Reconciled::default();
+        let rows = store::list_live(&self.pool).await?;
+        let row_ids: HashSet<Uuid> = rows.iter().map(|r| r.id).collect();
+        for row in &rows {
+            let session = ours.get(&row.id);
+            if session.is_some_and(|s| !s.dead) {
+                continue;
+            }
+            self.end(row, session).await?;
+            done.ended.push(row.id);
+        }
+        for (id, s) in &ours {
+            if row_ids.contains(id) {
+                continue;
+            }
+            if s.dead {
+                self.tmux.kill(&s.name).await?;
+            } else if store::revive(&self.pool, *id).await?.is_some() {
+                done.revived.push(*id);
+            } else {
+                store::insert(&self.pool, &adopted_row(*id, s)).await?;
+                done.adopted.push(*id);
+            }
+        }
+        for ids in [&mut done.adopted, &mut done.ended, &mut done.revived] {
+            ids.sort();
+        }
+        if done != Reconciled::default() {
+            tracing::info!(adopted = ?done.adopted, ended = ?done.ended, revived = ?done.revived, "reconciled terminals with tmux");
+        }
+        Ok(done)
+    }
+
+    /// Reconcile every `every` until `stop`: terminals nobody looks at still end.
+    pub async fn reconcile_every(self: Arc<Self>, every: Duration, stop: CancellationToken) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+            if let Err(e) = self.reconcile().await {
+                tracing::warn!(error = %e, "periodic terminal reconcile failed");
+            }
+        }
+    }
+
+    /// Settle `ids`: under the lock, with a fresh look at tmux, end each live row
+    /// whose session vanished or whose program exited.
+    async fn settle(&self, ids: &[Uuid]) -> Result<(), SessionError> {
+        let _live = self.liveness.lock().await;
+        let map = self.live_map().await?;
+        for id in ids {
+            let Some(row) = store::get(&self.pool, *id).await? else {
+                continue;
+            };
+            if needs_settling(&row, &map) {
+                self.end(&row, map.get(&row.tmux_name)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// End a live row: kill its (dead) session, record the exit code.
+    async fn end(
+        &self,
+        row: &TerminalRow,
+        session: Option<&TmuxSession>,
+    ) -> Result<(), SessionError> {
+        let code = session.and_then(TmuxSession::exit_code);
+        if session.is_some() {
+            self.tmux.kill(&row.tmux_name).await?;
+        }
+        store::mark_exited(&self.pool, row.id, code).await?;
+        tracing::info!(terminal_id = %row.id, exit_code = ?code, "terminal ended");
+        Ok(())
+    }
+
+    async fn row(&self, id: Uuid) -> Result<TerminalRow, SessionError> {
+        store::get(&self.pool, id)
+            .await?
+            .ok_or(SessionError::NotFound(id))
+    }
+
+    async fn live_map(&self) -> Result<HashMap<String, TmuxSession>, TmuxError> {
+        Ok(self
+            .tmux
+            .list()
+            .await?
+            .into_iter()
+            .map(|s| (s.name.clone(), s))
+            .collect())
+    }
+
+    /// tmux's view, or `None` (logged) when tmux cannot answer: reads then show the
+    /// rows as stored rather than failing.
+    async fn live_map_soft(&self) -> Option<HashMap<String, TmuxSession>> {
+        match self.live_map().await {
+            Ok(map) => Some(map),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list tmux sessions; showing terminals as stored");
+                None
+            }
+        }
+    }
+
+    async fn live_one(&self, name: &str) -> Option<TmuxSession> {
+        self.live_map_soft().await?.remove(name)
+    }
+
+    async fn resolve_cwd(&self, raw: Option<&str>) -> Result<PathBuf, SessionError> {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let path = match raw.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) if r.contains('\0') => return Err(invalid("invalid_cwd", "cwd contains NUL")),
+            Some(r) => expand_tilde(r, home.as_deref())?,
+            None => self
+                .cfg
+                .default_cwd
+                .clone()
+                .or(home)
+                .unwrap_or_else(|| PathBuf::from("/")),
+        };
+        if !path.is_absolute() {
+            return Err(invalid(
+                "invalid_cwd",
+                format!(
+                    "cwd must be an absolute path, got {:?}",
+                    path.display().to_string()
+                ),
+            ));
+        }
+        match tokio::fs::metadata(&path).await {
+            Ok(m) if m.is_dir() => Ok(path),
+            Ok(_) => Err(invalid(
+                "cwd_not_a_directory",
+                format!("cwd {} is not a directory", path.display()),
+            )),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(invalid(
+                "cwd_not_found",
+                format!("cwd {} does not exist", path.display()),
+            )),
+            Err(e) => Err(invalid(
+                "cwd_unreadable",
+                format!("cwd {}: {e}", path.display()),
+            )),
+        }
+    }
+
+    /// The argv to run (`None` = login shell) and the SSH target it connects to.
+    fn resolve_command(
+        &self,
+        spec: Option<CommandSpec>,
+        cwd: &Path,
+    ) -> Result<(Option<Vec<String>>, Option<String>), SessionError> {
+        match spec {
+            None => Ok((None, None)),
+            Some(CommandSpec::Named(name)) if name == "ssh" => {
+                let target = self
+                    .cfg
+                    .ssh_target
+                    .clone()
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| {
+                        invalid(
+                            "ssh_not_configured",
+                            "no SSH target is configured (term.ssh_target)",
+                        )
+                    })?;
+                if target.starts_with('-') {
+                    return Err(invalid(
+                        "ssh_not_configured",
+                        "term.ssh_target must not start with '-'",
+                    ));
+                }
+                if find_program("ssh", cwd).is_none() {
+                    return Err(invalid(
+                        "command_not_found",
+                        "ssh is not installed on this host",
+                    ));
+                }
+                let mut argv = vec![
+                    "env".to_owned(),
+                    format!("TERM={SSH_TERM}"),
+                    "ssh".to_owned(),
+                ];
+                argv.extend(self.cfg.ssh_options.iter().cloned());
+                argv.extend(["--".to_owned(), target.clone()]);
+                Ok((Some(argv), Some(target)))
+            }
+            Some(CommandSpec::Named(other)) => Err(invalid(
+                "invalid_command",
+                format!("command must be an argv array or \"ssh\", got {other:?}"),
+            )),
+            Some(CommandSpec::Argv(argv)) => {
+                let Some(program) = argv.first().filter(|p| !p.is_empty()) else {
+                    return Err(invalid("invalid_command", "command must name a program"));
+                };
+                if argv.iter().any(|a| a.contains('\0')) {
+                    return Err(invalid("invalid_command", "command contains NUL"));
+                }
+                if argv.iter().map(String::len).sum::<usize>() > MAX_COMMAND_BYTES {
+                    return Err(invalid(
+                        "invalid_command",
+                        format!("command is longer than {MAX_COMMAND_BYTES} bytes"),
+                    ));
+                }
+                if argv.len() == 1 && program.contains('=') {
+                    return Err(invalid(
+                        "invalid_command",
+                        "a program name cannot contain '='",
+                    ));
+                }
+                if find_program(program, cwd).is_none() {
+                    return Err(invalid(
+                        "command_not_found",
+                        format!("{program}: no such program (not an executable file, nor on PATH)"),
+                    ));
+                }
+                Ok((Some(argv), None))
+            }
+        }
+    }
+}
+
+/// A live row whose tmux session is gone or whose program exited.
+fn needs_settling(row: &TerminalRow, live: &HashMap<String, TmuxSession>) -> bool {
+    row.is_live() && live.get(&row.tmux_name).is_none_or(|s| s.dead)
+}
+
+fn to_terminal(row: TerminalRow, live: Option<&TmuxSession>) -> Terminal {
+    let live = live.filter(|_| row.is_live());
+    let stored = |n: i32, default: u16| u16::try_from(n).unwrap_or(default);
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    Terminal {
+        command: live.and_then(|s| non_empty(s.start_command.trim_start_matches("env -- "))),
+        current_command: live.and_then(|s| non_empty(&s.current_command)),
+        cols: live.map_or_else(|| stored(row.cols, DEFAULT_SIZE.0), |s| s.width),
+        rows: live.map_or_else(|| stored(row.rows, DEFAULT_SIZE.1), |s| s.height),
+        status: if row.is_live() {
+            TerminalStatus::Live
+        } else {
+            TerminalStatus::Exited
+        },
+        attached_clients: live.map_or(0, |s| s.attached),
+        id: row.id,
+        session_id: row.session_id,
+        tmux_name: row.tmux_name,
+        title: row.title,
+        cwd: row.cwd,
+        target: row.target,
+        exit_code: row.exit_code,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        last_attached_at: row.last_attached_at,
+        exited_at: row.exited_at,
+    }
+}
+
+fn adopted_row(id: Uuid, s: &TmuxSession) -> NewRow {
+    let clamp = |n: u16| i32::from(n).clamp(1, MAX_SIZE as i32);
+    NewRow {
+        id,
+        session_id: None,
+        title: None,
+        cwd: if s.current_path.starts_with('/') {
+            s.current_path.clone()
+        } else {
+            "/".to_owned()
+        },
+        target: None,
+        cols: clamp(s.width),
+        rows: clamp(s.height),
+        created_at: DateTime::from_timestamp(s.created, 0),
+    }
+}
+
+fn insert_error(e: sqlx::Error, session_id: Option<Uuid>) -> SessionError {
+    match boo_shared::catalog::constraint(&e) {
+        Some("terminal_sessions_session_id_fkey") => {
+            SessionError::UnknownSession(session_id.unwrap_or_default())
+        }
+        Some("terminal_sessions_title_chk") => invalid(
+            "invalid_title",
+            format!("title must be at most {MAX_TITLE_CHARS} characters"),
+        ),
+        Some("terminal_sessions_cwd_chk") => invalid("invalid_cwd", "cwd must be an absolute path"),
+        _ => e.into(),
+    }
+}
+
+/// Trimmed; empty means none.
+fn clean_title(title: Option<String>) -> Result<Option<String>, SessionError> {
+    let Some(title) = title.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(invalid(
+            "invalid_title",
+            format!("title must be at most {MAX_TITLE_CHARS} characters"),
+        ));
+    }
+    Ok(Some(title))
+}
+
+fn size(what: &str, value: Option<i64>, default: u16) -> Result<u16, SessionError> {
+    match value {
+        None => Ok(default),
+        Some(n) if (MIN_SIZE..=MAX_SIZE).contains(&n) => {
+            u16::try_from(n).map_err(|_| invalid("invalid_size", format!("{what} out of range")))
+        }
+        Some(n) => Err(invalid(
+            "invalid_size",
+            format!("{what} must be between {MIN_SIZE} and {MAX_SIZE}, got {n}"),
+        )),
+    }
+}
+
+fn expand_tilde(raw: &str, home: Option<&Path>) -> Result<PathBuf, SessionError> {
+    let rest = match raw {
+        "~" => "",
+        r if r.starts_with("~/") => &r[2..],
+        r => return Ok(PathBuf::from(r)),
+    };
+    let home = home.ok_or_else(|| invalid("invalid_cwd", "cannot expand ~: HOME is not set"))?;
+    Ok(home.join(rest))
+}
+
+/// `program` as an executable file: a path (relative to `cwd`) or a name on `PATH`.
+fn find_program(program: &str, cwd: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let path = cwd.join(program);
+        return executable(&path).then_some(path);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| executable(p))
+}
+
+/// Trailing blanks off every line, trailing empty lines off the end.
+fn tidy(raw: &str) -> String {
+    let mut lines: Vec<&str> = raw.lines().map(str::trim_end).collect();
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+#[path = "sessions_tests.rs"]
+mod tests;

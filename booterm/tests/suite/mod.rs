@@ -1,0 +1,6 @@
+mod basics;
+mod grpc;
+mod restart;
+mod stream;
+mod support;
+mod terminals;
