@@ -72,9 +72,10 @@ impl Attachment {
         let pid = child.process_id();
         let killer = child.clone_killer();
         let reader = pty.master.try_clone_reader().map_err(io::Error::other)?;
-        let writer = pty.master.take_writer().map_err(io::Error::other)?;
+        let mut writer = pty.master.take_writer().map_err(io::Error::other)?;
 
         let (out_tx, output) = mpsc::channel(CHANNEL_CHUNKS);
+        let (exited_tx, exited) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("term-pty-read".into())
             .spawn(move || {
@@ -83,11 +84,19 @@ impl Attachment {
                 if let Err(e) = child.wait() {
                     tracing::debug!(error = %e, "waiting for the tmux client");
                 }
+                drop(exited_tx);
             })?;
         let (input, in_rx) = mpsc::channel(INPUT_QUEUE);
         std::thread::Builder::new()
             .name("term-pty-write".into())
-            .spawn(move || write_loop(writer, in_rx))?;
+            .spawn(move || {
+                write_loop(&mut *writer, in_rx);
+                // portable-pty's writer types "\n" + EOF into the PTY when dropped.
+                // While the tmux client lives, that would reach the shell and end
+                // it: drop the writer only once the client is gone.
+                let _ = exited.recv();
+                drop(writer);
+            })?;
         Ok(Self {
             output,
             control: AttachControl {
@@ -165,7 +174,7 @@ fn read_loop(mut reader: Box<dyn Read + Send>, out: &mpsc::Sender<Vec<u8>>) {
     }
 }
 
-fn write_loop(mut writer: Box<dyn Write + Send>, mut input: mpsc::Receiver<Vec<u8>>) {
+fn write_loop(writer: &mut (dyn Write + Send), mut input: mpsc::Receiver<Vec<u8>>) {
     while let Some(bytes) = input.blocking_recv() {
         if writer
             .write_all(&bytes)

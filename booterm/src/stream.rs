@@ -33,6 +33,8 @@ pub const FLOW_HIGH: u32 = 1024 * 1024;
 pub const FLOW_LOW: u32 = 256 * 1024;
 /// How often clients are asked to acknowledge.
 pub const ACK_EVERY: u32 = 64 * 1024;
+/// How long a closing socket waits for the client's Close.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// Keep-alive pings through proxies that drop idle connections.
 const PING_EVERY: Duration = Duration::from_secs(30);
 
@@ -299,6 +301,17 @@ async fn connection(
     }
     drop(out_tx);
     let _ = writer.await;
+    // Finish the closing handshake: read (and drop) what the client still sends
+    // until its Close arrives. Closing the TCP connection with unread input would
+    // reset it, and the client could lose the last frames (the exit, the Close).
+    let _ = tokio::time::timeout(CLOSE_WAIT, async {
+        while let Some(Ok(m)) = stream.next().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// Send the repaint, then PTY output, honouring the client's acknowledgements.

@@ -282,7 +282,9 @@ impl Tmux {
         args.push(";".into());
         // Targets are not format-expanded, so the hook names the session literally.
         args.extend(["set-hook", "-t", &target, "pane-died"].map(OsString::from));
-        args.push(format!("detach-client -s ={name}").into());
+        // Only with clients attached: a bare `detach-client` fails ("no current
+        // client") and tmux shows that error over the next pane it creates.
+        args.push(format!("if-shell -F '#{{session_attached}}' 'detach-client -s ={name}'").into());
         self.run("new-session", args).await.map(drop)
     }
 

@@ -1,1 +1,187 @@
+//! The peer API: the same terminals over gRPC, and `Attach`'s byte stream.
 
+use boo_proto::term::v1::term_service_client::TermServiceClient;
+use boo_proto::term::v1::{
+    AttachInput, CreateSessionRequest, KillSessionRequest, ListSessionsRequest, Resize,
+    SnapshotRequest, attach_input::Msg,
+};
+use boo_testkit::{TestDb, channel};
+use pretty_assertions::assert_eq;
+use tokio_stream::StreamExt;
+
+use super::support::{LIMIT, Sandbox, spawn};
+
+fn input(msg: Msg) -> AttachInput {
+    AttachInput { msg: Some(msg) }
+}
+
+#[tokio::test]
+async fn create_list_snapshot_attach_and_kill_over_grpc() {
+    let db = TestDb::create().await;
+    let sandbox = Sandbox::new();
+    let daemon = spawn(&sandbox, &db).await;
+    let mut client = TermServiceClient::new(channel(&daemon.grpc_url()).await);
+
+    let created = client
+        .create_session(CreateSessionRequest {
+            title: "peer".into(),
+            cols: 90,
+            rows: 25,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    assert_eq!(
+        (
+            created.title.as_str(),
+            created.cols,
+            created.rows,
+            created.status.as_str()
+        ),
+        ("peer", 90, 25, "live")
+    );
+    assert_eq!(created.tmux_name, format!("bc-{}", created.id));
+    let listed = client
+        .list_sessions(ListSessionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    assert_eq!(listed, vec![created.clone()]);
+
+    // Attach: input in, the same bytes a browser gets out.
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    tx.send(input(Msg::Id(created.id.clone()))).await.unwrap();
+    let mut out = client
+        .attach(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    tx.send(input(Msg::Resize(Resize {
+        cols: 111,
+        rows: 33,
+    })))
+    .await
+    .unwrap();
+    tx.send(input(Msg::Data(
+        b"echo grpc\"\"-ok $(tput cols)\r".to_vec(),
+    )))
+    .await
+    .unwrap();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("grpc-ok 111") {
+        let chunk = tokio::time::timeout(LIMIT, out.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.extend_from_slice(&chunk.data);
+    }
+
+    let snap = client
+        .snapshot(SnapshotRequest {
+            id: created.id.clone(),
+            scrollback_lines: 10,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        snap.text.lines().any(|l| l == "grpc-ok 111"),
+        "{}",
+        snap.text
+    );
+    assert_eq!((snap.cols, snap.rows), (111, 33));
+
+    // The program exits: the attach stream ends cleanly.
+    tx.send(input(Msg::Data(b"exit\r".to_vec()))).await.unwrap();
+    let end = tokio::time::timeout(LIMIT, async {
+        while let Some(item) = out.next().await {
+            item?;
+        }
+        Ok::<(), tonic::Status>(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(end.map_err(|s| s.code()), Ok(()));
+    let killed = client
+        .kill_session(KillSessionRequest {
+            id: created.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .killed;
+    assert!(!killed, "it had already ended");
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_grpc_requests_get_clear_statuses() {
+    let db = TestDb::create().await;
+    let sandbox = Sandbox::new();
+    let daemon = spawn(&sandbox, &db).await;
+    let mut client = TermServiceClient::new(channel(&daemon.grpc_url()).await);
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let codes = [
+        client
+            .kill_session(KillSessionRequest { id: "nope".into() })
+            .await
+            .map(drop),
+        client
+            .kill_session(KillSessionRequest {
+                id: unknown.clone(),
+            })
+            .await
+            .map(drop),
+        client
+            .snapshot(SnapshotRequest {
+                id: unknown.clone(),
+                scrollback_lines: 0,
+            })
+            .await
+            .map(drop),
+        client
+            .create_session(CreateSessionRequest {
+                cols: 5000,
+                rows: 10,
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        client
+            .create_session(CreateSessionRequest {
+                ssh: true,
+                command: vec!["ls".into()],
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        client
+            .attach(tokio_stream::iter(vec![input(Msg::Data(b"x".to_vec()))]))
+            .await
+            .map(drop),
+        client
+            .attach(tokio_stream::iter(vec![input(Msg::Id(unknown.clone()))]))
+            .await
+            .map(drop),
+    ]
+    .map(|r| r.unwrap_err().code());
+    use tonic::Code::{InvalidArgument, NotFound};
+    assert_eq!(
+        codes,
+        [
+            InvalidArgument,
+            NotFound,
+            NotFound,
+            InvalidArgument,
+            InvalidArgument,
+            InvalidArgument,
+            NotFound
+        ]
+    );
+    daemon.stop().await.unwrap();
+}

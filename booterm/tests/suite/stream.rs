@@ -96,3 +96,121 @@ async fn a_resize_reaches_the_program() {
     ws.until_output("stillhere").await;
     daemon.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_reconnect_repaints_the_screen_and_recent_scrollback_first() {
+    let db = TestDb::create().await;
+    let sandbox = Sandbox::new();
+    let daemon = spawn(&sandbox, &db).await;
+    let base = daemon.url("");
+    let t = create(&base, json!({"cols": 80, "rows": 24})).await;
+    let mut ws = TermWs::connect(&base, t.id, "").await;
+    ws.send("for i in $(seq 1 200); do echo row-$i; done; echo mark\"\"er-$((6*7))\r")
+        .await;
+    ws.until_output("marker-42").await;
+    ws.close().await;
+
+    // Nothing typed yet: what arrives is the repaint (scrollback, then the screen).
+    let mut again = TermWs::connect(&base, t.id, "").await;
+    again
+        .until("the repaint", |me| {
+            me.text().contains("marker-42") && me.text().contains("row-1\r\n")
+        })
+        .await;
+    let text = again.text();
+    let first = text.find("row-1\r\n").unwrap();
+    let last = text.find("row-200").unwrap();
+    assert!(first < last, "scrollback comes before the screen");
+    // The shell is the same one, still usable.
+    again.send("echo back\"\"again\r").await;
+    again.until_output("backagain").await;
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn several_viewers_see_the_same_output_and_read_only_ones_cannot_type() {
+    let db = TestDb::create().await;
+    let sandbox = Sandbox::new();
+    let daemon = spawn(&sandbox, &db).await;
+    let base = daemon.url("");
+    let t = create(&base, json!({})).await;
+    let mut writer = TermWs::connect(&base, t.id, "").await;
+    let mut viewer = TermWs::connect(&base, t.id, "?readonly=1").await;
+    assert_eq!(viewer.hello["readonly"], json!(true));
+
+    viewer.send("echo should\"\"not\r").await;
+    viewer
+        .control(json!({"type": "resize", "cols": 20, "rows": 5}))
+        .await;
+    writer
+        .send("echo seen\"\"-by-both; echo size=$(tput cols)\r")
+        .await;
+    writer.until_output("seen-by-both").await;
+    viewer.until_output("seen-by-both").await;
+    // The viewer's keys never reached the shell, nor did its size shrink the window.
+    let snap = wait_for_line(&base, t.id, "seen-by-both").await;
+    assert!(!snap.contains("should"), "{snap}");
+    writer.until_output("size=80").await;
+    let (_, body) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/terminals/{}", t.id),
+        None,
+    )
+    .await;
+    assert_eq!(body["attached_clients"], json!(2));
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn when_the_program_exits_the_socket_says_so_and_closes() {
+    let db = TestDb::create().await;
+    let sandbox = Sandbox::new();
+    let daemon = spawn(&sandbox, &db).await;
+    let base = daemon.url("");
+    let t = create(&base, json!({})).await;
+    let mut ws = TermWs::connect(&base, t.id, "").await;
+    ws.send("exit 3\r").await;
+    ws.until("the close", |me| me.closed.is_some()).await;
+    let exits: Vec<&Value> = ws.texts.iter().filter(|t| t["type"] == "exit").collect();
+    assert_eq!(
+        (exits, ws.closed),
+        (vec![&json!({"type": "exit", "exit_code": 3})], Some(1000))
+    );
+    let (_, body) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/terminals/{}", t.id),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (&body["status"], &body["exit_code"]),
+        (&json!("exited"), &json!(3))
+    );
+    // An ended terminal is refused before any upgrade.
+    let (status, body) = call(
+        reqwest::Method::GET,
+        &format!("{base}/api/terminals/{}/ws", t.id),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["code"]), (409, &json!("terminal_exited")));
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stopping_daemon_closes_sockets_as_going_away_and_leaves_the_shell() {
+    let db = TestDb::create().await;
+    let sandbox = Sandbox::new();
+    let daemon = spawn(&sandbox, &db).await;
+    let base = daemon.url("");
+    let t = create(&base, json!({})).await;
+    let mut ws = TermWs::connect(&base, t.id, "").await;
+    ws.send("echo pid=$$\r").await;
+    ws.until_output("pid=").await;
+    let pane_pid = sandbox.pane_format(t.id, "#{pane_pid}");
+    daemon.stop().await.unwrap();
+    ws.until("the close", |me| me.closed.is_some()).await;
+    assert_eq!(ws.closed, Some(1001));
+    assert_eq!(sandbox.pane_format(t.id, "#{pane_pid}"), pane_pid);
+    assert_eq!(sandbox.pane_format(t.id, "#{session_attached}"), "0");
+}
