@@ -31,6 +31,12 @@
 # boocoder at it. boocoder keeps its session worktrees in BOO_CODER__WORKTREE_ROOT,
 # default <rundir>/worktrees (the built-in default, /var/lib/boocode/worktrees, is for
 # the systemd units).
+#
+# Plain shells for booterm: with BOO_TERM_PLAIN_SHELL=1 and no BOO_TERM__SHELL,
+# daemons_start writes <rundir>/plain-shell (bash --noprofile --norc, HOME=<rundir>/home,
+# prompt `$ `) and makes it booterm's term.shell, with term.default_cwd <rundir>/home
+# unless BOO_TERM__DEFAULT_CWD is set. The host user's dotfiles (prompts, motd, pyenv or
+# nvm init, a stale lock one of them waits on) stay out of the browser tests' terminals.
 
 if [[ -n "${_BOO_DAEMONS_SH:-}" ]]; then return 0; fi
 _BOO_DAEMONS_SH=1
@@ -288,6 +294,16 @@ daemons_start() {
 		envs+=("BOO_CODER__PROVIDERS_FILE=$rundir/providers.toml")
 	fi
 
+	if [[ "${BOO_TERM_PLAIN_SHELL:-0}" == 1 ]]; then
+		if [[ -n "${BOO_TERM__SHELL:-}" ]]; then
+			_boo_log "BOO_TERM_PLAIN_SHELL=1 ignored: BOO_TERM__SHELL=$BOO_TERM__SHELL is set"
+		else
+			plain_shell "$rundir" || return 1
+			envs+=("BOO_TERM__SHELL=$rundir/plain-shell")
+			[[ -n "${BOO_TERM__DEFAULT_CWD:-}" ]] || envs+=("BOO_TERM__DEFAULT_CWD=$rundir/home")
+		fi
+	fi
+
 	if ((fake_llm)); then
 		fake_llm_start "$rundir" || return 1
 		envs+=("BOO_LLM__BASE_URL=$BOO_FAKE_LLM_URL")
@@ -456,6 +472,21 @@ fake_acp_providers() {
 		printf 'args = []\n'
 	} >"$rundir/providers.toml.tmp" && mv "$rundir/providers.toml.tmp" "$rundir/providers.toml" || return 1
 	_boo_log "boocoder provider fake = $bindir/$BOO_FAKE_ACP_BIN ($rundir/providers.toml)"
+}
+
+# ---------------------------------------------------------------- plain shell for booterm
+
+# Write <rundir>/plain-shell: bash without the user's dotfiles, HOME <rundir>/home.
+plain_shell() {
+	local rundir=$1 home
+	home=$rundir/home
+	mkdir -p "$home" || return 1
+	{
+		printf '#!/bin/sh\n'
+		printf '# Written by deploy/lib/daemons.sh (BOO_TERM_PLAIN_SHELL=1): booterm shells without dotfiles.\n'
+		printf "HOME='%s' PS1='$ ' exec /bin/bash --noprofile --norc\n" "${home//\'/\'\\\'\'}"
+	} >"$rundir/plain-shell.tmp" && chmod 755 "$rundir/plain-shell.tmp" && mv "$rundir/plain-shell.tmp" "$rundir/plain-shell" || return 1
+	_boo_log "booterm shell = $rundir/plain-shell (HOME $home)"
 }
 
 # ---------------------------------------------------------------- fake model server

@@ -1,6 +1,8 @@
-import "@common/style.css";
-import { mountStatusPage } from "@common/page";
-import { spec } from "./spec";
+import "@common/theme.css";
+import "./term.css";
+import "./pane";
+import { TermApi } from "./api";
+import { TermApp } from "./app";
 
 const root = document.getElementById("app");
-if (root !== null) mountStatusPage(document, root, spec);
+if (root !== null) void new TermApp(root, new TermApi(window.location)).start();
