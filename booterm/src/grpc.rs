@@ -202,6 +202,7 @@ impl TermService for TermServiceImpl {
         let (tx, rx) = mpsc::channel(ATTACH_QUEUE);
         let sessions = self.sessions.clone();
         let closing = self.stream.closing.clone();
+        let mut gone = sessions.subscribe_ended();
         tokio::spawn(async move {
             if tx.send(Ok(AttachOutput { data: repaint })).await.is_err() {
                 return;
@@ -211,6 +212,10 @@ impl TermService for TermServiceImpl {
                     () = closing.cancelled() => {
                         break Err(Status::unavailable("booterm is stopping"));
                     }
+                    ended_id = gone.recv() => match ended_id {
+                        Ok(other) if other != id => {}
+                        Ok(_) | Err(_) => break ended(&sessions, id).await,
+                    },
                     batch = crate::stream::next_batch(&mut output) => match batch {
                         Some(data) => {
                             if tx.send(Ok(AttachOutput { data })).await.is_err() {

@@ -16,7 +16,7 @@ use boo_shared::config::TermConfig;
 use boo_shared::error::ApiError;
 use chrono::DateTime;
 use sqlx::PgPool;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, broadcast};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -113,6 +113,8 @@ pub struct Sessions {
     tmux: Tmux,
     cfg: SessionsConfig,
     liveness: Mutex<()>,
+    /// The id of every terminal marked exited (killed, finished, vanished).
+    ended: broadcast::Sender<Uuid>,
 }
 
 /// `bc-<id>`.
@@ -133,6 +135,7 @@ impl Sessions {
             tmux,
             cfg,
             liveness: Mutex::new(()),
+            ended: broadcast::channel(64).0,
         }
     }
 
@@ -145,6 +148,12 @@ impl Sessions {
             ..TmuxOptions::default()
         };
         Self::new(pool, Tmux::with_options(socket, options), cfg)
+    }
+
+    /// Ids of terminals as they are marked exited: attached sockets end with them
+    /// even when their tmux client does not.
+    pub fn subscribe_ended(&self) -> broadcast::Receiver<Uuid> {
+        self.ended.subscribe()
     }
 
     pub fn tmux(&self) -> &Tmux {
@@ -267,6 +276,7 @@ impl Sessions {
         let killed = self.tmux.kill(&row.tmux_name).await?;
         let code = session.as_ref().and_then(TmuxSession::exit_code);
         store::mark_exited(&self.pool, id, code).await?;
+        let _ = self.ended.send(id);
         Ok(killed && session.is_some_and(|s| !s.dead))
     }
 
@@ -400,6 +410,7 @@ impl Sessions {
             self.tmux.kill(&row.tmux_name).await?;
         }
         store::mark_exited(&self.pool, row.id, code).await?;
+        let _ = self.ended.send(row.id);
         tracing::info!(terminal_id = %row.id, exit_code = ?code, "terminal ended");
         Ok(())
     }

@@ -18,7 +18,7 @@ use boo_shared::error::{ApiError, Path, Query};
 use boo_shared::term::{FlowWindow, TermClientMsg, TermServerMsg, Terminal, TerminalStatus};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -213,6 +213,7 @@ async fn connection(
     size: Option<(u16, u16)>,
 ) {
     let (mut sink, mut stream) = socket.split();
+    let mut ended = st.sessions.subscribe_ended();
     let opened = match open(&st.sessions, id, readonly, size, st.scrollback_lines).await {
         Ok(o) => o,
         Err(e) => {
@@ -260,6 +261,11 @@ async fn connection(
         tokio::select! {
             () = st.closing.cancelled() => break Some(close(close_code::AWAY, "booterm is stopping")),
             _ = &mut pump => break None,
+            gone = ended.recv() => match gone {
+                Ok(gone) if gone != id => continue,
+                // Ours ended (or we missed some): the farewell says how.
+                Ok(_) | Err(_) => break None,
+            },
             incoming = stream.next() => {
                 let Some(Ok(incoming)) = incoming else { break None };
                 match incoming {

@@ -186,6 +186,24 @@ async fn when_the_program_exits_the_socket_says_so_and_closes() {
         (&body["status"], &body["exit_code"]),
         (&json!("exited"), &json!(3))
     );
+    // Killed through the API while a browser watches: the same goodbye, no code.
+    let other = create(&base, json!({})).await;
+    let mut watcher = TermWs::connect(&base, other.id, "?readonly=1").await;
+    let (status, _) = call(
+        reqwest::Method::DELETE,
+        &format!("{base}/api/terminals/{}", other.id),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    watcher.until("the close", |me| me.closed.is_some()).await;
+    assert_eq!(
+        (watcher.texts.last(), watcher.closed),
+        (
+            Some(&json!({"type": "exit", "exit_code": null})),
+            Some(1000)
+        )
+    );
     // An ended terminal is refused before any upgrade.
     let (status, body) = call(
         reqwest::Method::GET,
