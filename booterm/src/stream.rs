@@ -18,7 +18,7 @@ use boo_shared::error::{ApiError, Path, Query};
 use boo_shared::term::{FlowWindow, TermClientMsg, TermServerMsg, Terminal, TerminalStatus};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
