@@ -534,7 +534,11 @@ fn nudge(server_pid: u32) {
 }
 
 fn classify(socket: &Path, command: &'static str, status: ExitStatus, stderr: String) -> TmuxError {
+    // With `exit-empty`, the server exits when its last session is killed; a client
+    // that reached it just then hears one of the last two.
     if stderr.starts_with("no server running on")
+        || stderr == "server exited unexpectedly"
+        || stderr == "no current target"
         || (stderr.starts_with("error connecting to")
             && (stderr.contains("No such file or directory")
                 || stderr.contains("Connection refused")))

@@ -127,6 +127,8 @@ fn classifies_tmux_errors() {
         "error connecting to /s (No such file or directory)",
         "error connecting to /s (Connection refused)",
         "can't find session: bc-1",
+        "server exited unexpectedly",
+        "no current target",
         "error connecting to /s (Permission denied)",
     ]
     .map(|e| match classify(sock, "x", status, e.into()) {
@@ -141,6 +143,8 @@ fn classifies_tmux_errors() {
             "no-server",
             "no-server",
             "no-session bc-1",
+            "no-server",
+            "no-server",
             "failed: tmux x failed (exit status: 1): error connecting to /s (Permission denied)",
         ]
         .map(String::from)
@@ -287,7 +291,8 @@ async fn commands_run_as_argv_and_dead_panes_keep_their_status() {
     let argv = [
         "sh",
         "-c",
-        "printf '%s|' \"$0\" \"$1\"; exit 3",
+        // The pause: tmux may drop the last output of a program that exits at once.
+        "printf '%s|' \"$0\" \"$1\"; sleep 0.3; exit 3",
         "a b",
         "c;",
     ]
