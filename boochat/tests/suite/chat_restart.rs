@@ -30,18 +30,7 @@ async fn spawn(db: &str, llm: &str, http: u16) -> tokio::process::Child {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let url = format!("http://127.0.0.1:{http}/healthz");
-    boo_testkit::wait_for("boochat to serve", LIMIT, || {
-        let url = url.clone();
-        async move {
-            reqwest::get(&url)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(|_| ())
-        }
-    })
-    .await;
+    boo_testkit::wait_healthy("boochat", &format!("http://127.0.0.1:{http}"), LIMIT).await;
     child
 }
 

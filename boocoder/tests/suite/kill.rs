@@ -36,18 +36,7 @@ async fn spawn(
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let url = format!("http://127.0.0.1:{http}/healthz");
-    wait_for("boocoder to serve", LIMIT, || {
-        let url = url.clone();
-        async move {
-            reqwest::get(&url)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(|_| ())
-        }
-    })
-    .await;
+    boo_testkit::wait_healthy("boocoder", &format!("http://127.0.0.1:{http}"), LIMIT).await;
     child
 }
 

@@ -223,18 +223,7 @@ pub async fn spawn_binary(
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{http}");
-    let url = format!("{base}/healthz");
-    wait_for("booterm to serve", LIMIT, || {
-        let url = url.clone();
-        async move {
-            reqwest::get(&url)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(|_| ())
-        }
-    })
-    .await;
+    boo_testkit::wait_healthy("booterm", &base, LIMIT).await;
     (child, base)
 }
 

@@ -242,6 +242,22 @@ impl RunningDaemon {
     }
 }
 
+/// Wait until `GET {base}/healthz` answers 2xx (a daemon started as a process).
+pub async fn wait_healthy(what: &str, base: &str, limit: Duration) {
+    let url = format!("{base}/healthz");
+    wait_for(&format!("{what} to serve"), limit, || {
+        let url = url.clone();
+        async move {
+            reqwest::get(&url)
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+                .map(|_| ())
+        }
+    })
+    .await;
+}
+
 /// Settings for an in-process test daemon against `db_url`.
 pub fn settings_for(db_url: &str) -> boo_shared::config::Settings {
     let mut s = boo_shared::config::Settings::default();
