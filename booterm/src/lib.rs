@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 pub mod attach;
 mod grpc;
+pub mod request;
 mod routes;
 pub mod sessions;
 pub mod store;

@@ -3,6 +3,11 @@
 use pretty_assertions::assert_eq;
 
 use super::*;
+use std::path::Path;
+
+use boo_shared::term::CommandSpec;
+
+use crate::request::{expand_tilde, find_program, resolve_command, resolve_cwd};
 
 fn sessions(cfg: SessionsConfig) -> Sessions {
     let pool = sqlx::postgres::PgPoolOptions::new()
@@ -102,20 +107,23 @@ async fn cwd_must_be_an_existing_absolute_directory() {
     let file = dir.path().join("f");
     std::fs::write(&file, "").unwrap();
     let d = dir.path().to_string_lossy().into_owned();
-    assert_eq!(s.resolve_cwd(Some(&d)).await.unwrap(), dir.path());
-    assert_eq!(s.resolve_cwd(None).await.unwrap(), PathBuf::from("/tmp"));
+    assert_eq!(resolve_cwd(&s.cfg, Some(&d)).await.unwrap(), dir.path());
     assert_eq!(
-        s.resolve_cwd(Some("  ")).await.unwrap(),
+        resolve_cwd(&s.cfg, None).await.unwrap(),
+        PathBuf::from("/tmp")
+    );
+    assert_eq!(
+        resolve_cwd(&s.cfg, Some("  ")).await.unwrap(),
         PathBuf::from("/tmp")
     );
     let f = file.to_string_lossy().into_owned();
     let missing = format!("{d}/missing");
     assert_eq!(
         [
-            code(s.resolve_cwd(Some("relative/dir")).await),
-            code(s.resolve_cwd(Some(&f)).await),
-            code(s.resolve_cwd(Some(&missing)).await),
-            code(s.resolve_cwd(Some("/a\0b")).await),
+            code(resolve_cwd(&s.cfg, Some("relative/dir")).await),
+            code(resolve_cwd(&s.cfg, Some(&f)).await),
+            code(resolve_cwd(&s.cfg, Some(&missing)).await),
+            code(resolve_cwd(&s.cfg, Some("/a\0b")).await),
         ],
         [
             "invalid_cwd: cwd must be an absolute path, got \"relative/dir\"".to_owned(),
@@ -131,25 +139,25 @@ async fn commands_are_argv_or_ssh() {
     let s = sessions(cfg());
     let cwd = Path::new("/");
     let argv = |v: &[&str]| Some(CommandSpec::Argv(v.iter().map(|a| a.to_string()).collect()));
-    assert_eq!(s.resolve_command(None, cwd).unwrap(), (None, None));
+    assert_eq!(resolve_command(&s.cfg, None, cwd).unwrap(), (None, None));
     assert_eq!(
-        s.resolve_command(argv(&["sh", "-c", "true"]), cwd).unwrap(),
+        resolve_command(&s.cfg, argv(&["sh", "-c", "true"]), cwd).unwrap(),
         (Some(vec!["sh".into(), "-c".into(), "true".into()]), None)
     );
     assert_eq!(
-        s.resolve_command(argv(&["/bin/sh"]), cwd).unwrap(),
+        resolve_command(&s.cfg, argv(&["/bin/sh"]), cwd).unwrap(),
         (Some(vec!["/bin/sh".into()]), None)
     );
     assert_eq!(
         [
-            code(s.resolve_command(argv(&[]), cwd)),
-            code(s.resolve_command(argv(&[""]), cwd)),
-            code(s.resolve_command(argv(&["no-such-program-xyz"]), cwd)),
-            code(s.resolve_command(argv(&["/etc/passwd"]), cwd)),
-            code(s.resolve_command(argv(&["A=b"]), cwd)),
-            code(s.resolve_command(argv(&["sh", "a\0b"]), cwd)),
-            code(s.resolve_command(Some(CommandSpec::Named("htop".into())), cwd)),
-            code(s.resolve_command(Some(CommandSpec::Named("ssh".into())), cwd)),
+            code(resolve_command(&s.cfg, argv(&[]), cwd)),
+            code(resolve_command(&s.cfg, argv(&[""]), cwd)),
+            code(resolve_command(&s.cfg, argv(&["no-such-program-xyz"]), cwd)),
+            code(resolve_command(&s.cfg, argv(&["/etc/passwd"]), cwd)),
+            code(resolve_command(&s.cfg, argv(&["A=b"]), cwd)),
+            code(resolve_command(&s.cfg, argv(&["sh", "a\0b"]), cwd)),
+            code(resolve_command(&s.cfg, Some(CommandSpec::Named("htop".into())), cwd)),
+            code(resolve_command(&s.cfg, Some(CommandSpec::Named("ssh".into())), cwd)),
         ],
         [
             "invalid_command: command must name a program",
@@ -172,7 +180,11 @@ async fn ssh_runs_the_configured_target_with_its_options() {
         ssh_options: vec!["-p".into(), "2222".into()],
         ..cfg()
     });
-    let got = s.resolve_command(Some(CommandSpec::Named("ssh".into())), Path::new("/"));
+    let got = resolve_command(
+        &s.cfg,
+        Some(CommandSpec::Named("ssh".into())),
+        Path::new("/"),
+    );
     if find_program("ssh", Path::new("/")).is_none() {
         assert_eq!(
             code(got),

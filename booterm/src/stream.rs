@@ -23,7 +23,8 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::attach::{AttachControl, Attachment};
-use crate::sessions::{MAX_SIZE, MIN_SIZE, SessionError, Sessions};
+use crate::request::{MAX_SIZE, MIN_SIZE};
+use crate::sessions::{SessionError, Sessions};
 
 /// Largest binary frame sent (PTY chunks are coalesced up to this).
 pub const MAX_FRAME: usize = 256 * 1024;
