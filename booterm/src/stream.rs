@@ -34,6 +34,8 @@ pub const FLOW_HIGH: u32 = 1024 * 1024;
 pub const FLOW_LOW: u32 = 256 * 1024;
 /// How often clients are asked to acknowledge.
 pub const ACK_EVERY: u32 = 64 * 1024;
+/// How long the pump waits for a tmux client's EOF after its exit line.
+const GOODBYE_WAIT: Duration = Duration::from_secs(1);
 /// How long a closing socket waits for the client's Close.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// Keep-alive pings through proxies that drop idle connections.
@@ -349,10 +351,33 @@ async fn pump_output(
             }
         }
         sent += batch.len() as u64;
+        let last_words = says_goodbye(&batch);
         if tx.send(Message::Binary(batch.into())).await.is_err() {
             return;
         }
+        if last_words {
+            // The tmux client has printed its exit line and should be gone now.
+            // Rarely (under load) one lingers for many seconds after it; do not
+            // wait for its EOF longer than this.
+            match tokio::time::timeout(GOODBYE_WAIT, next_batch(&mut output)).await {
+                Ok(Some(more)) => next = Some(more),
+                Ok(None) | Err(_) => return,
+            }
+        }
     }
+}
+
+/// Does `batch` end with a tmux client's exit line? tmux restores the terminal
+/// (the last sequence it sends turns focus reporting off) and then prints
+/// `[detached …]`, `[exited]`, `[lost tty]`, … on a line of its own.
+pub fn says_goodbye(batch: &[u8]) -> bool {
+    const RESTORED: &[u8] = b"\x1b[?1004l[";
+    let Some(body) = batch.strip_suffix(b"]\r\n") else {
+        return false;
+    };
+    body.windows(RESTORED.len())
+        .rposition(|w| w == RESTORED)
+        .is_some_and(|at| !body[at..].contains(&b'\n'))
 }
 
 /// One control message: the reply to send, if any; `Err` says what was wrong with it.
@@ -448,6 +473,21 @@ mod tests {
             b"\x1b[31mred\r\n\x1b[0m".to_vec()
         );
         assert_eq!(repaint(""), b"\x1b[0m".to_vec());
+    }
+
+    #[test]
+    fn a_tmux_clients_exit_line_is_recognised() {
+        let detached = b"x\x1b[?7727l\x1b[?1004l[detached (from session bc-1)]\r\n";
+        let exited = b"\x1b[?1004l[exited]\r\n";
+        assert!(says_goodbye(detached) && says_goodbye(exited));
+        // A program printing brackets, or more output after the line, is not it.
+        for other in [
+            &b"[exited]\r\n"[..],
+            b"\x1b[?1004l[exited]\r\n$ ",
+            b"\x1b[?1004l[a\nb]\r\n",
+        ] {
+            assert!(!says_goodbye(other), "{other:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 #
 # Per daemon: `list` shows its service, grpc.health.v1.Health and the v1alpha reflection
 # service; Health/Check answers SERVING. Plus calls with a known answer code
-# (CODE_CHECKS below; a method that has not landed yet answers Unimplemented).
+# (CODE_CHECKS below).
 # BOO_GRPC__TOKEN, when set, is sent as `authorization: Bearer <token>`.
 set -euo pipefail
 
@@ -30,7 +30,8 @@ CODE_CHECKS=(
 	'chat|boo.chat.v1.ChatService/GetTranscript|{"chatId":"not-a-uuid"}|InvalidArgument'
 	'coder|boo.coder.v1.CoderService/WorktreeRisk|{"sessionId":"not-a-uuid"}|InvalidArgument'
 	'coder|boo.coder.v1.CoderService/SubmitTask|{"sessionId":"00000000-0000-0000-0000-000000000000","agent":"fake","prompt":"x"}|NotFound'
-	'term|boo.term.v1.TermService/ListSessions|{}|Unimplemented'
+	'term|boo.term.v1.TermService/Snapshot|{"id":"not-a-uuid"}|InvalidArgument'
+	'term|boo.term.v1.TermService/KillSession|{"id":"00000000-0000-0000-0000-000000000000"}|NotFound'
 )
 
 GRPCURL=(grpcurl -plaintext -max-time 10 -connect-timeout 5)
