@@ -21,6 +21,7 @@ use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 use crate::attach::Attachment;
+use crate::request::{MAX_SIZE, MIN_SIZE};
 use crate::sessions::{SessionError, Sessions};
 use crate::store::StatusFilter;
 use crate::stream::{Opened, StreamState};
@@ -231,10 +232,10 @@ impl TermService for TermServiceImpl {
                             }
                         }
                         Some(Ok(AttachInput { msg: Some(Msg::Resize(r)) })) => {
-                            let fits = |n: u32| (2..=1000).contains(&n);
+                            let fits = |n: u32| (MIN_SIZE..=MAX_SIZE).contains(&i64::from(n));
                             if !fits(r.cols) || !fits(r.rows) {
                                 break Err(Status::invalid_argument(format!(
-                                    "size must be between 2 and 1000, got {}x{}",
+                                    "size must be between {MIN_SIZE} and {MAX_SIZE}, got {}x{}",
                                     r.cols, r.rows
                                 )));
                             }

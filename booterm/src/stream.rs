@@ -270,7 +270,8 @@ async fn connection(
                 Ok(_) | Err(_) => break None,
             },
             incoming = stream.next() => {
-                let Some(Ok(incoming)) = incoming else { break None };
+                // The browser went away: nothing to tell it.
+                let Some(Ok(incoming)) = incoming else { break Some(close(close_code::NORMAL, "")) };
                 match incoming {
                     Message::Binary(bytes) => {
                         if !readonly && !control.send_input(bytes.to_vec()).await {
