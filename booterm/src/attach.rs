@@ -153,14 +153,18 @@ fn size(cols: u16, rows: u16) -> PtySize {
 
 fn read_loop(mut reader: Box<dyn Read + Send>, out: &mpsc::Sender<Vec<u8>>) {
     let mut buf = vec![0u8; READ_CHUNK];
+    let mut consumer = true;
     loop {
         match reader.read(&mut buf) {
             // EOF, or EIO: Linux's answer once the slave side is closed.
             Ok(0) => return,
             Ok(n) => {
                 // Blocks while the consumer is behind: this is the backpressure.
-                if out.blocking_send(buf[..n].to_vec()).is_err() {
-                    return;
+                // Once the consumer is gone, keep draining until EOF: tmux's server
+                // shares this terminal with its client and must never be left
+                // writing into a PTY nobody reads.
+                if consumer && out.blocking_send(buf[..n].to_vec()).is_err() {
+                    consumer = false;
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -26,7 +26,7 @@ pub mod tmux;
 pub use boo_shared::term as wire;
 
 /// How often terminals nobody is looking at are checked for an exited program.
-pub const RECONCILE_EVERY: Duration = Duration::from_secs(30);
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(10);
 
 pub const KIND: DaemonKind = DaemonKind::Term;
 

@@ -34,6 +34,8 @@ pub const FLOW_HIGH: u32 = 1024 * 1024;
 pub const FLOW_LOW: u32 = 256 * 1024;
 /// How often clients are asked to acknowledge.
 pub const ACK_EVERY: u32 = 64 * 1024;
+/// Bytes of output searched for a tmux client's exit line.
+const GOODBYE_SPAN: usize = 512;
 /// How long the pump waits for a tmux client's EOF after its exit line.
 const GOODBYE_WAIT: Duration = Duration::from_secs(1);
 /// How long a closing socket waits for the client's Close.
@@ -333,6 +335,7 @@ async fn pump_output(
 ) {
     let mut sent: u64 = 0;
     let mut next = Some(repaint).filter(|r| !r.is_empty());
+    let mut tail: Vec<u8> = Vec::new();
     loop {
         let batch = match next.take() {
             Some(b) => b,
@@ -352,7 +355,14 @@ async fn pump_output(
             }
         }
         sent += batch.len() as u64;
-        let last_words = says_goodbye(&batch);
+        // tmux's server restores the terminal and the client prints its line
+        // separately: look at the end of the previous batch too.
+        let last_words = batch.ends_with(b"]\r\n") && {
+            let mut window = std::mem::take(&mut tail);
+            window.extend_from_slice(&batch[batch.len().saturating_sub(GOODBYE_SPAN)..]);
+            says_goodbye(&window)
+        };
+        tail = batch[batch.len().saturating_sub(GOODBYE_SPAN)..].to_vec();
         if tx.send(Message::Binary(batch.into())).await.is_err() {
             return;
         }

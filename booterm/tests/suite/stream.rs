@@ -3,18 +3,19 @@
 
 use std::time::Duration;
 
-use boo_testkit::TestDb;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-use super::support::{Sandbox, TermWs, call, create, spawn, wait_for_line};
+use super::support::{Env, TermWs, call, create, start, wait_for_line};
 
 #[tokio::test]
 async fn typed_commands_run_and_their_output_streams_back() {
-    let db = TestDb::create().await;
-    let sandbox = Sandbox::new();
-    let daemon = spawn(&sandbox, &db).await;
-    let base = daemon.url("");
+    let Env {
+        _db,
+        sandbox,
+        daemon,
+        base,
+    } = start().await;
     let t = create(&base, json!({"cols": 90, "rows": 20, "title": "build"})).await;
 
     let mut ws = TermWs::connect(&base, t.id, "").await;
@@ -53,10 +54,12 @@ async fn typed_commands_run_and_their_output_streams_back() {
 
 #[tokio::test]
 async fn a_resize_reaches_the_program() {
-    let db = TestDb::create().await;
-    let sandbox = Sandbox::new();
-    let daemon = spawn(&sandbox, &db).await;
-    let base = daemon.url("");
+    let Env {
+        _db,
+        sandbox: _sandbox,
+        daemon,
+        base,
+    } = start().await;
     let t = create(&base, json!({})).await;
     let mut ws = TermWs::connect(&base, t.id, "?cols=100&rows=30").await;
     ws.send("echo size=$(tput cols)x$(tput lines)\r").await;
@@ -99,10 +102,12 @@ async fn a_resize_reaches_the_program() {
 
 #[tokio::test]
 async fn a_reconnect_repaints_the_screen_and_recent_scrollback_first() {
-    let db = TestDb::create().await;
-    let sandbox = Sandbox::new();
-    let daemon = spawn(&sandbox, &db).await;
-    let base = daemon.url("");
+    let Env {
+        _db,
+        sandbox: _sandbox,
+        daemon,
+        base,
+    } = start().await;
     let t = create(&base, json!({"cols": 80, "rows": 24})).await;
     let mut ws = TermWs::connect(&base, t.id, "").await;
     ws.send("for i in $(seq 1 200); do echo row-$i; done; echo mark\"\"er-$((6*7))\r")
@@ -129,10 +134,12 @@ async fn a_reconnect_repaints_the_screen_and_recent_scrollback_first() {
 
 #[tokio::test]
 async fn several_viewers_see_the_same_output_and_read_only_ones_cannot_type() {
-    let db = TestDb::create().await;
-    let sandbox = Sandbox::new();
-    let daemon = spawn(&sandbox, &db).await;
-    let base = daemon.url("");
+    let Env {
+        _db,
+        sandbox: _sandbox,
+        daemon,
+        base,
+    } = start().await;
     let t = create(&base, json!({})).await;
     let mut writer = TermWs::connect(&base, t.id, "").await;
     let mut viewer = TermWs::connect(&base, t.id, "?readonly=1").await;
@@ -163,10 +170,12 @@ async fn several_viewers_see_the_same_output_and_read_only_ones_cannot_type() {
 
 #[tokio::test]
 async fn when_the_program_exits_the_socket_says_so_and_closes() {
-    let db = TestDb::create().await;
-    let sandbox = Sandbox::new();
-    let daemon = spawn(&sandbox, &db).await;
-    let base = daemon.url("");
+    let Env {
+        _db,
+        sandbox: _sandbox,
+        daemon,
+        base,
+    } = start().await;
     let t = create(&base, json!({})).await;
     let mut ws = TermWs::connect(&base, t.id, "").await;
     ws.send("exit 3\r").await;
@@ -217,10 +226,12 @@ async fn when_the_program_exits_the_socket_says_so_and_closes() {
 
 #[tokio::test]
 async fn a_stopping_daemon_closes_sockets_as_going_away_and_leaves_the_shell() {
-    let db = TestDb::create().await;
-    let sandbox = Sandbox::new();
-    let daemon = spawn(&sandbox, &db).await;
-    let base = daemon.url("");
+    let Env {
+        _db,
+        sandbox,
+        daemon,
+        base,
+    } = start().await;
     let t = create(&base, json!({})).await;
     let mut ws = TermWs::connect(&base, t.id, "").await;
     ws.send("echo pid=$$\r").await;

@@ -118,6 +118,29 @@ impl Drop for Sandbox {
     }
 }
 
+/// A throwaway database, a sandbox and booterm in-process on them.
+pub struct Env {
+    /// Held so the database outlives the test.
+    pub _db: TestDb,
+    pub sandbox: Sandbox,
+    pub daemon: RunningDaemon,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+pub async fn start() -> Env {
+    let db = TestDb::create().await;
+    let sandbox = Sandbox::new();
+    let daemon = spawn(&sandbox, &db).await;
+    let base = daemon.url("");
+    Env {
+        _db: db,
+        sandbox,
+        daemon,
+        base,
+    }
+}
+
 pub async fn spawn(sandbox: &Sandbox, db: &TestDb) -> RunningDaemon {
     RunningDaemon::spawn(sandbox.settings(db), booterm::run).await
 }

@@ -7,14 +7,18 @@ use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::json;
 
-use super::support::{Sandbox, call, create, spawn, spawn_with, wait_exited, wait_for_line};
+use super::support::{
+    Env, Sandbox, call, create, spawn, spawn_with, start, wait_exited, wait_for_line,
+};
 
 #[tokio::test]
 async fn create_list_rename_snapshot_and_kill() {
-    let db = TestDb::create().await;
-    let sandbox = Sandbox::new();
-    let daemon = spawn(&sandbox, &db).await;
-    let base = daemon.url("");
+    let Env {
+        _db,
+        sandbox,
+        daemon,
+        base,
+    } = start().await;
     let cwd = sandbox.dir.path().to_path_buf();
     let t = create(
         &base,
@@ -131,10 +135,12 @@ async fn create_list_rename_snapshot_and_kill() {
 
 #[tokio::test]
 async fn a_finished_program_is_recorded_with_its_exit_code() {
-    let db = TestDb::create().await;
-    let sandbox = Sandbox::new();
-    let daemon = spawn(&sandbox, &db).await;
-    let base = daemon.url("");
+    let Env {
+        _db,
+        sandbox,
+        daemon,
+        base,
+    } = start().await;
     // Exits at once: its pane dies while tmux is still creating the session. The
     // next terminal comes before booterm has noticed.
     let t = create(&base, json!({"command": ["sh", "-c", "exit 7"]})).await;
