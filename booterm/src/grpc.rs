@@ -21,7 +21,7 @@ use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 use crate::attach::Attachment;
-use crate::request::{MAX_SIZE, MIN_SIZE};
+use crate::request::dimensions;
 use crate::sessions::{SessionError, Sessions};
 use crate::store::StatusFilter;
 use crate::stream::{Opened, StreamState};
@@ -232,15 +232,11 @@ impl TermService for TermServiceImpl {
                             }
                         }
                         Some(Ok(AttachInput { msg: Some(Msg::Resize(r)) })) => {
-                            let fits = |n: u32| (MIN_SIZE..=MAX_SIZE).contains(&i64::from(n));
-                            if !fits(r.cols) || !fits(r.rows) {
-                                break Err(Status::invalid_argument(format!(
-                                    "size must be between {MIN_SIZE} and {MAX_SIZE}, got {}x{}",
-                                    r.cols, r.rows
-                                )));
-                            }
-                            #[allow(clippy::cast_possible_truncation)] // checked above
-                            if let Err(e) = control.resize(r.cols as u16, r.rows as u16) {
+                            let (cols, rows) = match dimensions(r.cols.into(), r.rows.into()) {
+                                Ok(size) => size,
+                                Err(e) => break Err(e.into()),
+                            };
+                            if let Err(e) = control.resize(cols, rows) {
                                 tracing::warn!(error = %e, "cannot resize an attach");
                             }
                         }

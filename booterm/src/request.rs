@@ -164,6 +164,14 @@ pub fn size(what: &str, value: Option<i64>, default: u16) -> Result<u16, Session
     }
 }
 
+/// A terminal size given in full (a resize): both within bounds.
+pub fn dimensions(cols: i64, rows: i64) -> Result<(u16, u16), SessionError> {
+    Ok((
+        size("cols", Some(cols), DEFAULT_SIZE.0)?,
+        size("rows", Some(rows), DEFAULT_SIZE.1)?,
+    ))
+}
+
 pub fn expand_tilde(raw: &str, home: Option<&Path>) -> Result<PathBuf, SessionError> {
     let rest = match raw {
         "~" => "",

@@ -287,8 +287,7 @@ impl Sessions {
 
     /// Set the window size (attached clients win again at once; see [`Tmux::resize`]).
     pub async fn resize(&self, id: Uuid, cols: i64, rows: i64) -> Result<(), SessionError> {
-        let cols = size("cols", Some(cols), DEFAULT_SIZE.0)?;
-        let rows = size("rows", Some(rows), DEFAULT_SIZE.1)?;
+        let (cols, rows) = request::dimensions(cols, rows)?;
         let row = self.row(id).await?;
         if !row.is_live() {
             return Err(SessionError::Exited(id));

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::attach::{AttachControl, Attachment};
-use crate::request::{MAX_SIZE, MIN_SIZE};
+use crate::request::dimensions;
 use crate::sessions::{SessionError, Sessions};
 
 /// Largest binary frame sent (PTY chunks are coalesced up to this).
@@ -128,20 +128,9 @@ pub async fn next_batch(output: &mut mpsc::Receiver<Vec<u8>>) -> Option<Vec<u8>>
 
 /// A client-requested size: both or neither, each within bounds.
 pub fn checked_size(cols: Option<i64>, rows: Option<i64>) -> Result<Option<(u16, u16)>, ApiError> {
-    let one = |what: &str, n: i64| {
-        u16::try_from(n)
-            .ok()
-            .filter(|_| (MIN_SIZE..=MAX_SIZE).contains(&n))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_size",
-                    format!("{what} must be between {MIN_SIZE} and {MAX_SIZE}, got {n}"),
-                )
-            })
-    };
     match (cols, rows) {
         (None, None) => Ok(None),
-        (Some(c), Some(r)) => Ok(Some((one("cols", c)?, one("rows", r)?))),
+        (Some(c), Some(r)) => Ok(Some(dimensions(c, r)?)),
         _ => Err(ApiError::bad_request(
             "invalid_size",
             "give both cols and rows, or neither",
@@ -407,12 +396,7 @@ fn handle_control(
         }
         TermClientMsg::Ping => Ok(Some(TermServerMsg::Pong)),
         TermClientMsg::Resize { cols, rows } => {
-            let ok = |n: u16| (MIN_SIZE..=MAX_SIZE).contains(&i64::from(n));
-            if !ok(cols) || !ok(rows) {
-                return Err(bad(format!(
-                    "size must be between {MIN_SIZE} and {MAX_SIZE}, got {cols}x{rows}"
-                )));
-            }
+            dimensions(cols.into(), rows.into()).map_err(|e| e.to_string())?;
             // A read-only client sizes its own PTY only: tmux ignores its size.
             control
                 .resize(cols, rows)
