@@ -143,10 +143,6 @@ impl Sessions {
         &self.tmux
     }
 
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
     #[tracing::instrument(skip_all, err, fields(terminal_id))]
     pub async fn create(&self, req: CreateTerminal) -> Result<Terminal, SessionError> {
         let title = clean_title(req.title)?;
@@ -283,18 +279,6 @@ impl Sessions {
             }
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// Set the window size (attached clients win again at once; see [`Tmux::resize`]).
-    pub async fn resize(&self, id: Uuid, cols: i64, rows: i64) -> Result<(), SessionError> {
-        let (cols, rows) = request::dimensions(cols, rows)?;
-        let row = self.row(id).await?;
-        if !row.is_live() {
-            return Err(SessionError::Exited(id));
-        }
-        self.tmux.resize(&row.tmux_name, cols, rows).await?;
-        store::set_size(&self.pool, id, i32::from(cols), i32::from(rows)).await?;
-        Ok(())
     }
 
     /// A client attached to the terminal just now.
