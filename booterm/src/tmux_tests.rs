@@ -363,7 +363,18 @@ async fn the_server_is_not_our_child_nor_in_our_session() {
         .await
         .unwrap();
     let pid = srv.tmux.server_pid().await.unwrap().unwrap();
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let [ppid, _pgrp, sid] = stat_ids(&pid.to_string());
+    // Our own session from /proc too: a CI harness may run us in session 0,
+    // which rustix's getsid refuses to represent.
+    let [_, _, my_sid] = stat_ids("self");
+    assert_ne!(ppid, std::process::id(), "tmux server is our child");
+    assert_eq!(sid, pid, "tmux server leads its own session (setsid)");
+    assert_ne!(sid, my_sid);
+}
+
+/// `ppid pgrp session` from `/proc/<who>/stat`.
+fn stat_ids(who: &str) -> [u32; 3] {
+    let stat = std::fs::read_to_string(format!("/proc/{who}/stat")).unwrap();
     // pid (comm) state ppid pgrp session …
     let after_comm = stat.rsplit_once(')').unwrap().1;
     let f: Vec<u32> = after_comm
@@ -372,14 +383,7 @@ async fn the_server_is_not_our_child_nor_in_our_session() {
         .take(3)
         .map(|x| x.parse().unwrap())
         .collect();
-    let me = std::process::id();
-    let my_sid = rustix::process::getsid(None)
-        .unwrap()
-        .as_raw_nonzero()
-        .get();
-    assert_ne!(f[0], me, "tmux server is our child");
-    assert_eq!(f[2], pid, "tmux server leads its own session (setsid)");
-    assert_ne!(i64::from(f[2]), i64::from(my_sid));
+    [f[0], f[1], f[2]]
 }
 
 #[tokio::test]
