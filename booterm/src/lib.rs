@@ -14,6 +14,7 @@ use boo_shared::daemon::{self, DaemonError, Listeners, Service};
 use tokio_util::sync::CancellationToken;
 
 pub mod attach;
+pub mod exits;
 mod grpc;
 pub mod request;
 mod routes;
@@ -47,11 +48,7 @@ pub async fn run(
         .tmux_socket
         .clone()
         .unwrap_or_else(tmux::default_socket);
-    let sessions = Arc::new(sessions::Sessions::from_settings(
-        pool.clone(),
-        socket,
-        &settings.term,
-    ));
+    let sessions = sessions::Sessions::from_settings(pool.clone(), socket, &settings.term);
     // Shells outlive booterm: adopt what runs, end rows whose sessions are gone.
     // A tmux that cannot answer is logged, not fatal (the next pass retries).
     if let Err(e) = sessions.reconcile().await {

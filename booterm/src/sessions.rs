@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -19,10 +19,20 @@ use tokio::sync::{Mutex, broadcast};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::exits;
 use crate::request::{self, DEFAULT_SIZE, MAX_SIZE, MAX_TITLE_CHARS, clean_title, invalid, size};
 use crate::store::{self, NewRow, StatusFilter, TerminalRow};
 use crate::tmux::{NAME_PREFIX, Tmux, TmuxError, TmuxOptions, TmuxSession};
 use boo_shared::term::{CreateTerminal, Terminal, TerminalSnapshot, TerminalStatus};
+
+/// Pauses before each look at tmux after a watched program exited (~1.5 s in all).
+const SETTLE_PAUSES: [Duration; 5] = [
+    Duration::from_millis(20),
+    Duration::from_millis(100),
+    Duration::from_millis(200),
+    Duration::from_millis(400),
+    Duration::from_millis(800),
+];
 
 /// What [`Sessions`] needs from `[term]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +108,10 @@ pub struct Sessions {
     liveness: Mutex<()>,
     /// The id of every terminal marked exited (killed, finished, vanished).
     ended: broadcast::Sender<Uuid>,
+    /// Terminals whose pane program has a watcher ([`Sessions::watch`]).
+    watched: std::sync::Mutex<HashSet<Uuid>>,
+    /// Watchers hold this, not an `Arc`: a dropped service drops their work.
+    me: Weak<Sessions>,
 }
 
 /// `bc-<id>`.
@@ -112,18 +126,20 @@ pub fn parse_tmux_name(name: &str) -> Option<Uuid> {
 }
 
 impl Sessions {
-    pub fn new(pool: PgPool, tmux: Tmux, cfg: SessionsConfig) -> Self {
-        Self {
+    pub fn new(pool: PgPool, tmux: Tmux, cfg: SessionsConfig) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
             pool,
             tmux,
             cfg,
             liveness: Mutex::new(()),
             ended: broadcast::channel(64).0,
-        }
+            watched: std::sync::Mutex::default(),
+            me: me.clone(),
+        })
     }
 
     /// booterm's tmux server at `socket` with `[term]`'s shell and history.
-    pub fn from_settings(pool: PgPool, socket: PathBuf, term: &TermConfig) -> Self {
+    pub fn from_settings(pool: PgPool, socket: PathBuf, term: &TermConfig) -> Arc<Self> {
         let cfg = SessionsConfig::from_settings(term);
         let options = TmuxOptions {
             history_limit: cfg.history_lines,
@@ -188,6 +204,9 @@ impl Sessions {
         };
         tracing::info!(tmux_name = %row.tmux_name, cwd = %row.cwd, "terminal created");
         let live = self.live_one(&row.tmux_name).await;
+        if let Some(s) = &live {
+            self.watch(id, s);
+        }
         Ok(to_terminal(row, live.as_ref()))
     }
 
@@ -308,7 +327,8 @@ impl Sessions {
         let row_ids: HashSet<Uuid> = rows.iter().map(|r| r.id).collect();
         for row in &rows {
             let session = ours.get(&row.id);
-            if session.is_some_and(|s| !s.dead) {
+            if let Some(s) = session.filter(|s| !s.dead) {
+                self.watch(row.id, s);
                 continue;
             }
             self.end(row, session).await?;
@@ -320,12 +340,15 @@ impl Sessions {
             }
             if s.dead {
                 self.tmux.kill(&s.name).await?;
-            } else if store::revive(&self.pool, *id).await?.is_some() {
+                continue;
+            }
+            if store::revive(&self.pool, *id).await?.is_some() {
                 done.revived.push(*id);
             } else {
                 store::insert(&self.pool, &adopted_row(*id, s)).await?;
                 done.adopted.push(*id);
             }
+            self.watch(*id, s);
         }
         for ids in [&mut done.adopted, &mut done.ended, &mut done.revived] {
             ids.sort();
@@ -376,9 +399,54 @@ impl Sessions {
             self.tmux.kill(&row.tmux_name).await?;
         }
         store::mark_exited(&self.pool, row.id, code).await?;
+        self.unwatch(row.id);
         let _ = self.ended.send(row.id);
         tracing::info!(terminal_id = %row.id, exit_code = ?code, "terminal ended");
         Ok(())
+    }
+
+    /// Settle terminal `id` as soon as its pane's program exits (once per
+    /// terminal; reconcile calls this for every live one, so adopted terminals and
+    /// those of an earlier booterm are watched too).
+    fn watch(&self, id: Uuid, session: &TmuxSession) {
+        let Some(pid) = session.pane_pid else {
+            return;
+        };
+        if !lock(&self.watched).insert(id) {
+            return;
+        }
+        let me = self.me.clone();
+        tokio::spawn(async move {
+            if let Err(e) = exits::exited(pid).await {
+                tracing::warn!(error = %e, terminal_id = %id, pid, "cannot watch a pane's program; the periodic reconcile will notice its exit");
+                return;
+            }
+            let Some(me) = me.upgrade() else {
+                return;
+            };
+            me.settle_exited(id).await;
+        });
+    }
+
+    fn unwatch(&self, id: Uuid) {
+        lock(&self.watched).remove(&id);
+    }
+
+    /// A watched pane's program exited: settle its terminal. tmux needs a moment
+    /// to see the pty close and reap the program, so look a few times. A pane
+    /// whose pty another process still holds (a background job) stays live.
+    async fn settle_exited(&self, id: Uuid) {
+        for pause in SETTLE_PAUSES {
+            tokio::time::sleep(pause).await;
+            if let Err(e) = self.settle(&[id]).await {
+                tracing::warn!(error = %e, terminal_id = %id, "cannot settle a terminal whose program exited");
+            }
+            match store::get(&self.pool, id).await {
+                Ok(Some(row)) if row.is_live() => {}
+                _ => return,
+            }
+        }
+        tracing::debug!(terminal_id = %id, "a pane outlived its program (its pty is still held)");
     }
 
     async fn row(&self, id: Uuid) -> Result<TerminalRow, SessionError> {
@@ -412,6 +480,11 @@ impl Sessions {
     async fn live_one(&self, name: &str) -> Option<TmuxSession> {
         self.live_map_soft().await?.remove(name)
     }
+}
+
+/// The watched set's lock; a panic elsewhere cannot leave the set inconsistent.
+fn lock(m: &std::sync::Mutex<HashSet<Uuid>>) -> std::sync::MutexGuard<'_, HashSet<Uuid>> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A live row whose tmux session is gone or whose program exited.

@@ -9,7 +9,7 @@ use boo_shared::term::CommandSpec;
 
 use crate::request::{expand_tilde, find_program, resolve_command, resolve_cwd};
 
-fn sessions(cfg: SessionsConfig) -> Sessions {
+fn sessions(cfg: SessionsConfig) -> Arc<Sessions> {
     let pool = sqlx::postgres::PgPoolOptions::new()
         .connect_lazy("postgres://nobody@127.0.0.1:1/none")
         .unwrap();

@@ -7,7 +7,9 @@ use boo_testkit::{TestDb, wait_for};
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use super::support::{LIMIT, Sandbox, TermWs, create, rss_kib, spawn_binary, wait_for_line};
+use super::support::{
+    LIMIT, Sandbox, TermWs, create, rss_kib, spawn_binary, wait_for_line, wait_row_exited,
+};
 
 #[tokio::test]
 async fn kill_9_leaves_the_shell_and_a_restart_reattaches_to_it() {
@@ -16,6 +18,8 @@ async fn kill_9_leaves_the_shell_and_a_restart_reattaches_to_it() {
     let log = sandbox.dir.path().join("booterm.log");
     let (mut child, base) = spawn_binary(&sandbox, &db, &log).await;
     let t = create(&base, json!({})).await;
+    // Nobody attaches to this one.
+    let idle = create(&base, json!({})).await;
     let mut ws = TermWs::connect(&base, t.id, "").await;
     ws.send("export BOO_MARK=4\"\"27; echo pid=$$ o\"\"k\r")
         .await;
@@ -47,6 +51,10 @@ async fn kill_9_leaves_the_shell_and_a_restart_reattaches_to_it() {
     again
         .until_output(&format!("mark=427 pid={pane_pid}"))
         .await;
+    // The new booterm watches the shells it found: one that exits ends its
+    // terminal at once, though nobody looks at it.
+    sandbox.type_line(idle.id, "exit 5");
+    assert_eq!(wait_row_exited(&db, idle.id).await, Some(5));
 }
 
 /// booterm's resident memory while a terminal floods output stays under this.

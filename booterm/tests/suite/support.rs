@@ -212,6 +212,31 @@ pub async fn wait_exited(base: &str, id: Uuid) -> Terminal {
     .await
 }
 
+/// Wait until the table says terminal `id` exited; its exit code. Reads the
+/// table, not the API (a read through the API looks at tmux and settles the
+/// terminal itself), and gives up well before the periodic reconcile: this is
+/// for exits booterm must notice by itself.
+pub async fn wait_row_exited(db: &TestDb, id: Uuid) -> Option<i32> {
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let code = wait_for("the row to end", booterm::RECONCILE_EVERY / 2, || {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, Option<i32>)>(
+                "SELECT status, exit_code FROM terminal_sessions WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .ok()
+            .filter(|(status, _)| status == "exited")
+            .map(|(_, code)| code)
+        }
+    })
+    .await;
+    pool.close().await;
+    code
+}
+
 /// The real binary, in its own process group, on fresh ports; (child, base URL).
 pub async fn spawn_binary(
     sandbox: &Sandbox,

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::support::{
     Env, Sandbox, call, create, spawn, spawn_with, start, wait_exited, wait_for_line,
+    wait_row_exited,
 };
 
 #[tokio::test]
@@ -155,6 +156,27 @@ async fn a_finished_program_is_recorded_with_its_exit_code() {
     ws.send("echo fi\"\"ne\r").await;
     ws.until_output("fine").await;
     assert_eq!(sandbox.pane_format(next.id, "#{pane_in_mode}"), "0");
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_program_that_exits_ends_its_terminal_without_anyone_asking() {
+    let Env {
+        _db,
+        sandbox,
+        daemon,
+        base,
+    } = start().await;
+    let mut ended = Vec::new();
+    // One after another: a lone exit is when tmux 3.3a may miss its SIGCHLD and
+    // never run the pane-died hook. Nobody reads the terminal through the API.
+    for code in 1..=6 {
+        let script = format!("sleep 0.2; exit {code}");
+        let t = create(&base, json!({"command": ["sh", "-c", script]})).await;
+        ended.push(wait_row_exited(&_db, t.id).await);
+    }
+    assert_eq!(ended, (1..=6).map(Some).collect::<Vec<_>>());
+    assert_eq!(sandbox.sessions(), Vec::<String>::new());
     daemon.stop().await.unwrap();
 }
 

@@ -24,7 +24,12 @@ pub fn admin_url() -> String {
     })
 }
 
-/// A fresh, empty database `boo_test_<uuid>` in the test cluster.
+/// A fresh, empty database `boo_test_<unix secs>_<uuid>` in the test cluster.
+///
+/// Databases are not dropped when a test ends (a failed test's data is worth
+/// keeping); instead each `create` drops the test databases of earlier runs,
+/// those over [`STALE_AFTER_SECS`] old that nobody is connected to, so a local
+/// edit-test loop against one cluster does not fill the disk.
 pub struct TestDb {
     pub name: String,
     pub url: String,
@@ -33,10 +38,12 @@ pub struct TestDb {
 impl TestDb {
     pub async fn create() -> Self {
         let admin = admin_url();
-        let name = format!("boo_test_{}", uuid::Uuid::new_v4().simple());
+        let now = unix_now();
+        let name = format!("boo_test_{now}_{}", uuid::Uuid::new_v4().simple());
         let mut conn = sqlx::PgConnection::connect(&admin)
             .await
             .expect("connect to test cluster");
+        sweep_stale(&mut conn, now).await;
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
@@ -54,6 +61,44 @@ impl TestDb {
         };
         let path = after.find('/').map(|i| &after[i..]).unwrap_or("");
         format!("{scheme}://{userinfo}{addr}{path}")
+    }
+}
+
+/// How old a test database must be before a later `TestDb::create` drops it.
+pub const STALE_AFTER_SECS: u64 = 3600;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The creation time in a `boo_test_<secs>_<uuid>` name; `Some(0)` for the
+/// older `boo_test_<uuid>` names, which are stale by now; `None` for other names.
+fn created_at(name: &str) -> Option<u64> {
+    let rest = name.strip_prefix("boo_test_")?;
+    match rest.split_once('_') {
+        Some((secs, _)) => secs.parse().ok(),
+        None => Some(0),
+    }
+}
+
+/// Drops earlier runs' test databases. Best effort: a database still in use
+/// refuses the drop (no FORCE), and that is fine.
+async fn sweep_stale(conn: &mut sqlx::PgConnection, now: u64) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'boo\\_test\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let stale = created_at(&name).is_some_and(|t| now.saturating_sub(t) > STALE_AFTER_SECS);
+        if stale {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut *conn)
+                .await;
+        }
     }
 }
 
@@ -391,4 +436,56 @@ pub async fn assert_daemon_basics(daemon: &RunningDaemon, daemon_name: &str, ser
     use tonic_health::pb::health_check_response::ServingStatus;
     assert_eq!(health_status(&url, service).await, ServingStatus::Serving);
     assert_eq!(health_status(&url, "").await, ServingStatus::Serving);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TestDb, admin_url, created_at, unix_now};
+    use sqlx::Connection;
+
+    async fn exists(conn: &mut sqlx::PgConnection, name: &str) -> bool {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
+        )
+        .bind(name)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn creating_a_database_drops_stale_ones_and_keeps_recent_ones() {
+        let mut conn = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
+        let tag = uuid::Uuid::new_v4().simple();
+        let stale = format!("boo_test_1000_{tag}");
+        let recent = format!("boo_test_{}_{tag}", unix_now() - 60);
+        for name in [&stale, &recent] {
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let fresh = TestDb::create().await;
+        assert!(!exists(&mut conn, &stale).await, "stale database kept");
+        assert!(exists(&mut conn, &recent).await, "recent database dropped");
+        assert!(exists(&mut conn, &fresh.name).await);
+        for name in [&recent, &fresh.name] {
+            sqlx::query(&format!("DROP DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn test_database_names_carry_their_age() {
+        assert_eq!(created_at("boo_test_1764000000_0f3a"), Some(1_764_000_000));
+        assert_eq!(
+            created_at("boo_test_0f3a9c"),
+            Some(0),
+            "pre-timestamp names"
+        );
+        assert_eq!(created_at("boochat"), None);
+        assert_eq!(created_at("boo_test_x_0f3a"), None);
+    }
 }
