@@ -13,6 +13,7 @@ use axum::extract::{Extension, State};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use http::StatusCode;
 use rust_embed::RustEmbed;
 use sqlx::PgPool;
@@ -146,8 +147,14 @@ pub async fn serve<E: RustEmbed + 'static>(
 
     let (http_addr, grpc_addr) = listeners.local_addrs().map_err(DaemonError::Http)?;
     let http_stop = stopping.clone();
+    // No Nagle: keystroke echoes and small stream frames go out at once.
+    let http_listener = listeners.http.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let http = axum::serve(
-        listeners.http,
+        http_listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move { http_stop.cancelled().await });
