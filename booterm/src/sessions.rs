@@ -25,6 +25,9 @@ use crate::store::{self, NewRow, StatusFilter, TerminalRow};
 use crate::tmux::{NAME_PREFIX, Tmux, TmuxError, TmuxOptions, TmuxSession};
 use boo_shared::term::{CreateTerminal, Terminal, TerminalSnapshot, TerminalStatus};
 
+/// Lines of scrollback kept (with the screen) when a terminal ends.
+pub const KEPT_LINES: u32 = 2000;
+
 /// Pauses before each look at tmux after a watched program exited (~1.5 s in all).
 const SETTLE_PAUSES: [Duration; 5] = [
     Duration::from_millis(20),
@@ -271,19 +274,21 @@ impl Sessions {
         let row = self.row(id).await?;
         let _live = self.liveness.lock().await;
         let session = self.live_one(&row.tmux_name).await;
+        let ending = self.ending(&row, session.as_ref()).await;
         let killed = self.tmux.kill(&row.tmux_name).await?;
-        let code = session.as_ref().and_then(TmuxSession::exit_code);
-        store::mark_exited(&self.pool, id, code).await?;
+        store::mark_exited(&self.pool, id, ending).await?;
+        self.unwatch(id);
         let _ = self.ended.send(id);
         Ok(killed && session.is_some_and(|s| !s.dead))
     }
 
     /// The pane's text: `lines` of scrollback (capped at `term.history_lines`) and
-    /// the visible screen, without escapes.
+    /// the visible screen, without escapes. An exited terminal answers with what
+    /// its pane showed when it ended (at most [`KEPT_LINES`] of scrollback).
     pub async fn snapshot(&self, id: Uuid, lines: u32) -> Result<TerminalSnapshot, SessionError> {
         let t = self.get(id).await?;
         if t.status == TerminalStatus::Exited {
-            return Err(SessionError::Exited(id));
+            return self.final_snapshot(&t, lines).await;
         }
         let lines = lines.min(self.cfg.history_lines);
         match self.tmux.capture(&t.tmux_name, lines, false).await {
@@ -388,17 +393,19 @@ impl Sessions {
         Ok(())
     }
 
-    /// End a live row: kill its (dead) session, record the exit code.
+    /// End a live row: keep what its pane shows, kill its (dead) session, record
+    /// the exit code.
     async fn end(
         &self,
         row: &TerminalRow,
         session: Option<&TmuxSession>,
     ) -> Result<(), SessionError> {
-        let code = session.and_then(TmuxSession::exit_code);
+        let ending = self.ending(row, session).await;
+        let code = ending.exit_code;
         if session.is_some() {
             self.tmux.kill(&row.tmux_name).await?;
         }
-        store::mark_exited(&self.pool, row.id, code).await?;
+        store::mark_exited(&self.pool, row.id, ending).await?;
         self.unwatch(row.id);
         let _ = self.ended.send(row.id);
         tracing::info!(terminal_id = %row.id, exit_code = ?code, "terminal ended");
@@ -447,6 +454,45 @@ impl Sessions {
             }
         }
         tracing::debug!(terminal_id = %id, "a pane outlived its program (its pty is still held)");
+    }
+
+    /// How `row` ends: its exit code, last size and text, as far as tmux (`session`,
+    /// `None` when it vanished) can still tell. A failed capture keeps no text.
+    async fn ending(&self, row: &TerminalRow, session: Option<&TmuxSession>) -> store::Ending {
+        let Some(s) = session else {
+            return store::Ending::default();
+        };
+        let final_text = match self.tmux.capture(&row.tmux_name, KEPT_LINES, false).await {
+            Ok(text) => Some(text),
+            Err(e) => {
+                tracing::warn!(error = %e, terminal_id = %row.id, "cannot keep an ending terminal's text");
+                None
+            }
+        };
+        store::Ending {
+            exit_code: s.exit_code(),
+            size: Some((s.width, s.height)),
+            final_text,
+        }
+    }
+
+    /// An exited terminal's kept text: its last `lines` of scrollback and the screen.
+    async fn final_snapshot(
+        &self,
+        t: &Terminal,
+        lines: u32,
+    ) -> Result<TerminalSnapshot, SessionError> {
+        let Some(Some(raw)) = store::final_text(&self.pool, t.id).await? else {
+            return Err(SessionError::Exited(t.id));
+        };
+        let all: Vec<&str> = raw.lines().collect();
+        let keep = (lines as usize).saturating_add(usize::from(t.rows));
+        let text = all[all.len().saturating_sub(keep)..].join("\n");
+        Ok(TerminalSnapshot {
+            text: tidy(&text),
+            cols: t.cols,
+            rows: t.rows,
+        })
     }
 
     async fn row(&self, id: Uuid) -> Result<TerminalRow, SessionError> {

@@ -136,29 +136,46 @@ pub async fn set_title(
     .await
 }
 
-/// Record the size last set on the window.
-pub async fn set_size(pool: &PgPool, id: Uuid, cols: i32, rows: i32) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE terminal_sessions SET cols = $2, rows = $3 WHERE id = $1")
-        .bind(id)
-        .bind(cols)
-        .bind(rows)
-        .execute(pool)
-        .await
-        .map(drop)
+/// How a terminal ended, as tmux last saw it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ending {
+    pub exit_code: Option<i32>,
+    /// The window's last size; `None` keeps the recorded one.
+    pub size: Option<(u16, u16)>,
+    /// The pane's plain text (migration 0010).
+    pub final_text: Option<String>,
 }
 
 /// Mark a live row exited; `None` when it was not live (or does not exist).
 pub async fn mark_exited(
     pool: &PgPool,
     id: Uuid,
-    exit_code: Option<i32>,
+    ending: Ending,
 ) -> Result<Option<TerminalRow>, sqlx::Error> {
+    let (cols, rows) = ending.size.map_or((None, None), |(c, r)| {
+        (Some(i32::from(c)), Some(i32::from(r)))
+    });
     sqlx::query_as::<_, TerminalRow>(&format!(
-        "UPDATE terminal_sessions SET status = 'exited', exit_code = $2, exited_at = clock_timestamp() \
+        "UPDATE terminal_sessions SET status = 'exited', exit_code = $2, exited_at = clock_timestamp(), \
+         cols = COALESCE($3, cols), rows = COALESCE($4, rows), final_text = $5 \
          WHERE id = $1 AND status = 'live' RETURNING {COLUMNS}"
     ))
     .bind(id)
-    .bind(exit_code)
+    .bind(ending.exit_code)
+    .bind(cols)
+    .bind(rows)
+    .bind(ending.final_text)
+    .fetch_optional(pool)
+    .await
+}
+
+/// An exited row's final text: `None` for no such exited row, `Some(None)` when
+/// none was kept.
+pub async fn final_text(pool: &PgPool, id: Uuid) -> Result<Option<Option<String>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT final_text FROM terminal_sessions WHERE id = $1 AND status = 'exited'",
+    )
+    .bind(id)
     .fetch_optional(pool)
     .await
 }
@@ -166,8 +183,8 @@ pub async fn mark_exited(
 /// An exited row whose tmux session is alive after all: live again.
 pub async fn revive(pool: &PgPool, id: Uuid) -> Result<Option<TerminalRow>, sqlx::Error> {
     sqlx::query_as::<_, TerminalRow>(&format!(
-        "UPDATE terminal_sessions SET status = 'live', exit_code = NULL, exited_at = NULL \
-         WHERE id = $1 AND status = 'exited' RETURNING {COLUMNS}"
+        "UPDATE terminal_sessions SET status = 'live', exit_code = NULL, exited_at = NULL, \
+         final_text = NULL WHERE id = $1 AND status = 'exited' RETURNING {COLUMNS}"
     ))
     .bind(id)
     .fetch_optional(pool)
@@ -249,13 +266,31 @@ mod tests {
         let live_ids = |rows: Vec<TerminalRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
         assert_eq!(live_ids(list_live(&pool).await.unwrap()), [b.id, a.id]);
 
-        let ended = mark_exited(&pool, a.id, Some(3)).await.unwrap().unwrap();
+        assert_eq!(final_text(&pool, a.id).await.unwrap(), None, "live");
+        let ending = Ending {
+            exit_code: Some(3),
+            size: Some((132, 43)),
+            final_text: Some("$ make\nok".into()),
+        };
+        let ended = mark_exited(&pool, a.id, ending.clone())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            (ended.status.as_str(), ended.exit_code),
-            ("exited", Some(3))
+            (
+                ended.status.as_str(),
+                ended.exit_code,
+                ended.cols,
+                ended.rows
+            ),
+            ("exited", Some(3), 132, 43)
         );
         assert!(ended.exited_at.is_some());
-        assert_eq!(mark_exited(&pool, a.id, Some(4)).await.unwrap(), None);
+        assert_eq!(
+            final_text(&pool, a.id).await.unwrap(),
+            Some(Some("$ make\nok".into()))
+        );
+        assert_eq!(mark_exited(&pool, a.id, ending).await.unwrap(), None);
         assert_eq!(
             live_ids(list(&pool, None, StatusFilter::Exited).await.unwrap()),
             [a.id]
@@ -270,12 +305,22 @@ mod tests {
             (back.status.as_str(), back.exit_code, back.exited_at),
             ("live", None, None)
         );
+        // Ended again without a look at tmux: the size stays, no text is kept.
+        let vanished = mark_exited(&pool, a.id, Ending::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (vanished.cols, vanished.rows, vanished.exit_code),
+            (132, 43, None)
+        );
+        assert_eq!(final_text(&pool, a.id).await.unwrap(), Some(None));
+        revive(&pool, a.id).await.unwrap().unwrap();
 
         assert!(touch_attached(&pool, a.id).await.unwrap());
         assert!(!touch_attached(&pool, Uuid::new_v4()).await.unwrap());
-        set_size(&pool, a.id, 120, 40).await.unwrap();
         let renamed = set_title(&pool, a.id, None).await.unwrap().unwrap();
-        assert_eq!((renamed.title, renamed.cols, renamed.rows), (None, 120, 40));
+        assert_eq!((renamed.title, renamed.cols, renamed.rows), (None, 132, 43));
         assert!(renamed.last_attached_at.is_some());
 
         delete(&pool, b.id).await.unwrap();

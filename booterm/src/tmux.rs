@@ -449,6 +449,8 @@ impl Tmux {
             ["-g", "prefix2", "None"],
             ["-g", "destroy-unattached", "off"],
             ["-wg", "remain-on-exit", "on"],
+            // The dead pane shows its last output only: booterm reports the exit.
+            ["-wg", "remain-on-exit-format", ""],
             ["-wg", "window-size", "latest"],
         ];
         let shell = o.default_shell.as_ref().map(|s| s.to_string_lossy());

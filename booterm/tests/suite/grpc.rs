@@ -5,7 +5,7 @@ use boo_proto::term::v1::{
     AttachInput, CreateSessionRequest, KillSessionRequest, ListSessionsRequest, Resize,
     SnapshotRequest, attach_input::Msg,
 };
-use boo_testkit::{TestDb, channel};
+use boo_testkit::{TestDb, channel, wait_for};
 use pretty_assertions::assert_eq;
 use tokio_stream::StreamExt;
 
@@ -66,6 +66,13 @@ async fn create_list_snapshot_attach_and_kill_over_grpc() {
     })))
     .await
     .unwrap();
+    // The tmux client hears of its new size by SIGWINCH and reads input apart from
+    // that: type once tmux has sized the window (and with it the pane's pty).
+    let id: uuid::Uuid = created.id.parse().unwrap();
+    wait_for("the window to take the new size", LIMIT, || async {
+        (sandbox.pane_format(id, "#{window_width}x#{window_height}") == "111x33").then_some(())
+    })
+    .await;
     tx.send(input(Msg::Data(
         b"echo grpc\"\"-ok $(tput cols)\r".to_vec(),
     )))
@@ -116,6 +123,19 @@ async fn create_list_snapshot_attach_and_kill_over_grpc() {
         .into_inner()
         .killed;
     assert!(!killed, "it had already ended");
+    // Its last screen is kept, at its last size.
+    let last = client
+        .snapshot(SnapshotRequest {
+            id: created.id.clone(),
+            scrollback_lines: 10,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (last.text, last.cols, last.rows),
+        (format!("{} exit\nexit", snap.text), 111, 33)
+    );
     daemon.stop().await.unwrap();
 }
 

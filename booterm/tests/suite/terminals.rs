@@ -101,7 +101,7 @@ async fn create_list_rename_snapshot_and_kill() {
         (&gone["status"], &gone["exit_code"]),
         (&json!("exited"), &json!(null))
     );
-    // Killing again is fine; a snapshot of an ended terminal is a conflict.
+    // Killing again is fine; an ended terminal's snapshot is what it showed last.
     let (status, _) = call(
         Method::DELETE,
         &format!("{base}/api/terminals/{}", t.id),
@@ -109,13 +109,14 @@ async fn create_list_rename_snapshot_and_kill() {
     )
     .await;
     assert_eq!(status, 204);
-    let (status, body) = call(
+    let (status, last) = call(
         Method::GET,
-        &format!("{base}/api/terminals/{}/snapshot", t.id),
+        &format!("{base}/api/terminals/{}/snapshot?lines=100", t.id),
         None,
     )
     .await;
-    assert_eq!((status, &body["code"]), (409, &json!("terminal_exited")));
+    assert_eq!(status, 200);
+    assert_eq!(last, json!({"text": text, "cols": t.cols, "rows": t.rows}));
 
     let (_, live) = call(Method::GET, &format!("{base}/api/terminals"), None).await;
     let (_, all) = call(
@@ -171,11 +172,32 @@ async fn a_program_that_exits_ends_its_terminal_without_anyone_asking() {
     // One after another: a lone exit is when tmux 3.3a may miss its SIGCHLD and
     // never run the pane-died hook. Nobody reads the terminal through the API.
     for code in 1..=6 {
-        let script = format!("sleep 0.2; exit {code}");
-        let t = create(&base, json!({"command": ["sh", "-c", script]})).await;
-        ended.push(wait_row_exited(&_db, t.id).await);
+        let script = format!("echo out-{code}; sleep 0.2; exit {code}");
+        let t = create(
+            &base,
+            json!({"command": ["sh", "-c", script], "cols": 60, "rows": 10}),
+        )
+        .await;
+        let exit_code = wait_row_exited(&_db, t.id).await;
+        // Its last screen is kept.
+        let (status, last) = call(
+            Method::GET,
+            &format!("{base}/api/terminals/{}/snapshot", t.id),
+            None,
+        )
+        .await;
+        ended.push((exit_code, status, last));
     }
-    assert_eq!(ended, (1..=6).map(Some).collect::<Vec<_>>());
+    let want: Vec<_> = (1..=6)
+        .map(|c| {
+            (
+                Some(c),
+                200,
+                json!({"text": format!("out-{c}"), "cols": 60, "rows": 10}),
+            )
+        })
+        .collect();
+    assert_eq!(ended, want);
     assert_eq!(sandbox.sessions(), Vec::<String>::new());
     daemon.stop().await.unwrap();
 }
@@ -259,6 +281,14 @@ async fn a_restart_adopts_unknown_bc_sessions_and_ends_vanished_ones() {
     )
     .await;
     assert_eq!(gone["status"], json!("exited"));
+    // Nothing of its screen could be kept.
+    let (status, body) = call(
+        Method::GET,
+        &format!("{base}/api/terminals/{}/snapshot", vanished.id),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["code"]), (409, &json!("terminal_exited")));
     // The stranger is left alone.
     assert!(sandbox.sessions().contains(&"not-ours".to_owned()));
     daemon.stop().await.unwrap();

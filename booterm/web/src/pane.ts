@@ -19,6 +19,8 @@ import { XtermView, type Renderer } from "./xterm-view";
 
 export const TAG = "boo-term-pane";
 const STYLE_ID = "boo-term-pane-style";
+/** Scrollback lines of an exited terminal's kept text to show. */
+const LAST_SCREEN_LINES = 1000;
 
 export type TermStateDetail = { state: ConnState; text: string };
 
@@ -145,6 +147,8 @@ export class BooTermPane extends HTMLElement {
     parts.title.textContent = "";
 
     let conn: TermConnection | undefined;
+    // Set by the first `hello`: until then the view shows nothing of this terminal.
+    let greeted = false;
     const view = new XtermView(parts.host, {
       readonly,
       renderer: this.getAttribute("renderer") === "dom" ? "dom" : "webgl",
@@ -160,6 +164,7 @@ export class BooTermPane extends HTMLElement {
       probe: () => api.probe(id),
       readonly,
       onHello: (hello) => {
+        greeted = true;
         view.reset();
         view.fitNow();
         parts.badge.hidden = !(readonly || hello.readonly);
@@ -167,7 +172,12 @@ export class BooTermPane extends HTMLElement {
       },
       onOutput: (bytes, done) => view.write(bytes, done),
       // A connection being replaced or torn down has nothing more to show.
-      onState: (state) => conn === this.conn && this.showState(state),
+      onState: (state) => {
+        if (conn !== this.conn) return;
+        this.showState(state);
+        // Opened after its program ended: show what the pane showed last.
+        if (state.kind === "exited" && !greeted) void this.showLastScreen(api, id, view);
+      },
     });
     const size = view.size;
     if (size !== undefined) conn.resize(size.cols, size.rows);
@@ -189,6 +199,18 @@ export class BooTermPane extends HTMLElement {
     this.view = undefined;
     this.parts?.host.replaceChildren();
     this.setTicker(false);
+  }
+
+  /** An exited terminal's kept text, when booterm kept it (none: the view stays empty). */
+  private async showLastScreen(api: TermApi, id: string, view: XtermView): Promise<void> {
+    let text: string;
+    try {
+      text = (await api.snapshot(id, LAST_SCREEN_LINES)).text;
+    } catch {
+      return;
+    }
+    if (view !== this.view || text === "") return;
+    view.write(textBytes(`${text.replaceAll("\n", "\r\n")}\r\n`), () => {});
   }
 
   private setTitle(title: string): void {

@@ -147,13 +147,19 @@ describe("booterm terminal", { skip: target === undefined ? "BOO_E2E_TERM_URL is
   // Last on purpose: a program that ends with nobody attached makes booterm's tmux
   // `pane-died` hook fail, and tmux then shows that error in view mode over the next new
   // terminal's shell (keys go to the overlay), until the hook is fixed in booterm.
-  it("shows an ended terminal as exited with its code, without reconnecting", async () => {
-    const terminal = await termApi(target.url, "POST", "terminals", { command: ["sh", "-c", "exit 3"] });
+  it("shows an ended terminal as exited with its code and its last screen, without reconnecting", async () => {
+    const terminal = await termApi(target.url, "POST", "terminals", { command: ["sh", "-c", "echo last-$((40+2)); sleep 0.2; exit 3"] });
     made.push(terminal.id);
+    // Ended before any browser looked.
+    for (let i = 0; (await termApi(target.url, "GET", `terminals/${terminal.id}`)).status !== "exited"; i += 1) {
+      assert.ok(i < 100, "the terminal never ended");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await withPage(browser.context, "booterm exited", async (page) => {
       await page.goto(termPageUrl(target.url, terminal.id), { waitUntil: "load" });
       await page.locator('boo-term-pane[data-state="exited"]').waitFor();
       assert.equal(await page.locator('[data-testid="term-state"]').innerText(), "exited with code 3");
+      await waitForLine(page, "last-42");
       const ended = await termApi(target.url, "GET", `terminals/${terminal.id}`);
       assert.deepEqual([ended.status, ended.exit_code], ["exited", 3]);
     });
