@@ -336,31 +336,6 @@ impl Tmux {
         }
     }
 
-    /// Set the window size. With clients attached their size wins again at once
-    /// (`window-size latest`); without, this size stays until a client attaches.
-    pub async fn resize(&self, name: &str, cols: u16, rows: u16) -> Result<(), TmuxError> {
-        let target = format!("={name}:");
-        let (c, r) = (cols.to_string(), rows.to_string());
-        // resize-window switches the window to `window-size manual`; switch it back.
-        let argv = args(&[
-            "resize-window",
-            "-t",
-            &target,
-            "-x",
-            &c,
-            "-y",
-            &r,
-            ";",
-            "set-option",
-            "-w",
-            "-t",
-            &target,
-            "window-size",
-            "latest",
-        ]);
-        self.run("resize-window", argv).await.map(drop)
-    }
-
     /// The pane's visible screen plus `scrollback` lines above it; wrapped lines are
     /// joined; with `escapes`, colours and attributes as escape sequences.
     pub async fn capture(
@@ -380,32 +355,6 @@ impl Tmux {
             argv.push("-e".into());
         }
         self.run("capture-pane", argv).await
-    }
-
-    /// Type `text` literally into the pane, then Enter when `enter`.
-    pub async fn send_text(&self, name: &str, text: &str, enter: bool) -> Result<(), TmuxError> {
-        let target = format!("={name}:");
-        let mut argv = args(&["send-keys", "-t", &target, "-l", "--"]);
-        argv.push(escape(text));
-        if enter {
-            argv.extend(args(&[";", "send-keys", "-t", &target, "Enter"]));
-        }
-        self.run("send-keys", argv).await.map(drop)
-    }
-
-    /// The server's pid; `None` when no server runs.
-    pub async fn server_pid(&self) -> Result<Option<u32>, TmuxError> {
-        match self
-            .run(
-                "display-message",
-                args(&["display-message", "-p", "#{pid}"]),
-            )
-            .await
-        {
-            Ok(out) => Ok(out.trim().parse().ok()),
-            Err(TmuxError::NoServer(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 
     /// `tmux … attach-session -t =<name>` for a PTY; read-only clients neither type
