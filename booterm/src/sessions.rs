@@ -424,14 +424,19 @@ impl Sessions {
         }
         let me = self.me.clone();
         tokio::spawn(async move {
-            if let Err(e) = exits::exited(pid).await {
-                tracing::warn!(error = %e, terminal_id = %id, pid, "cannot watch a pane's program; the periodic reconcile will notice its exit");
-                return;
-            }
+            let watched = exits::exited(pid).await;
             let Some(me) = me.upgrade() else {
                 return;
             };
-            me.settle_exited(id).await;
+            match watched {
+                Ok(()) => me.settle_exited(id).await,
+                Err(e) => {
+                    // Out of descriptors, say: the next reconcile notices the exit
+                    // and tries to watch again.
+                    tracing::warn!(error = %e, terminal_id = %id, pid, "cannot watch a pane's program");
+                    me.unwatch(id);
+                }
+            }
         });
     }
 

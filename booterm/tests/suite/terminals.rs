@@ -82,7 +82,9 @@ async fn create_list_rename_snapshot_and_kill() {
     assert_eq!(cleared["title"], json!(null));
 
     sandbox.type_line(t.id, "printf 'a  \\n'; echo snap\"\"-line");
-    let text = wait_for_line(&base, t.id, "snap-line").await;
+    wait_for_line(&base, t.id, "snap-line").await;
+    // The next prompt, on a line of its own: the shell is idle.
+    let text = wait_for_line(&base, t.id, "$").await;
     assert!(
         text.lines().any(|l| l == "a"),
         "trailing blanks trimmed: {text:?}"

@@ -95,7 +95,8 @@ async fn sweep_stale(conn: &mut sqlx::PgConnection, now: u64) {
     for name in names {
         let stale = created_at(&name).is_some_and(|t| now.saturating_sub(t) > STALE_AFTER_SECS);
         if stale {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            let quoted = name.replace('"', "\"\"");
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{quoted}\""))
                 .execute(&mut *conn)
                 .await;
         }
