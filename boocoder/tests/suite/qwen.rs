@@ -17,16 +17,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use boo_shared::chat::{Message, MessageStatus, MessageWindow};
-use boo_shared::coder::{AgentSessionInfo, TurnAccepted};
-use boo_shared::config::{AuthMode, Settings};
+use boo_shared::chat::MessageStatus;
 use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
-use boo_testkit::workspace::{Catalog, catalog, git_repo};
-use boo_testkit::{RunningDaemon, TestDb, wait_for};
+use boo_testkit::wait_for;
 use pretty_assertions::assert_eq;
-use serde_json::{Value, json};
-use sqlx::PgPool;
-use uuid::Uuid;
+use serde_json::Value;
+
+use super::turns::{Fx, fx_with};
 
 /// The first turn starts node and qwen (a 26 MB bundle); the second is warm.
 /// Together they stay inside nextest's 120 s limit.
@@ -73,149 +70,52 @@ fn toml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
 
-struct Fx {
-    daemon: Option<RunningDaemon>,
-    _db: TestDb,
-    pool: PgPool,
-    http: reqwest::Client,
-    _project_dir: tempfile::TempDir,
-    _scratch: tempfile::TempDir,
-    session: Uuid,
-    chat: Uuid,
-}
-
+/// boocoder whose `qwen` provider runs the real qwen against `llm`.
 async fn fx(qwen: &Path, llm: &FakeLlm) -> Fx {
-    let db = TestDb::create().await;
-    let project_dir = tempfile::tempdir().unwrap();
-    let root = project_dir.path();
-    git_repo(root);
-
-    let scratch = tempfile::tempdir().unwrap();
-    let home = scratch.path().join("home");
-    std::fs::create_dir_all(home.join(".qwen")).unwrap();
-    std::fs::write(home.join(".qwen/settings.json"), QWEN_SETTINGS).unwrap();
-    let home_str = home.to_str().unwrap();
-    let env = [
-        ("OPENAI_BASE_URL", llm.base_url()),
-        ("OPENAI_API_KEY", "test".to_owned()),
-        ("OPENAI_MODEL", DEFAULT_MODEL.to_owned()),
-        ("HOME", home_str.to_owned()),
-        ("QWEN_HOME", format!("{home_str}/.qwen")),
-        ("XDG_CONFIG_HOME", format!("{home_str}/.config")),
-        ("XDG_CACHE_HOME", format!("{home_str}/.cache")),
-        ("XDG_DATA_HOME", format!("{home_str}/.local/share")),
-        ("QWEN_DISABLE_AUTO_TITLE", "1".to_owned()),
-        ("QWEN_CODE_DISABLE_PRECONNECT", "1".to_owned()),
-        ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
-        ("no_proxy", "127.0.0.1,localhost".to_owned()),
-        ("NO_COLOR", "1".to_owned()),
-    ]
-    .iter()
-    .map(|(k, v)| format!("{k} = {}", toml_str(v)))
-    .collect::<Vec<_>>()
-    .join(", ");
-    let providers = scratch.path().join("providers.toml");
-    std::fs::write(
-        &providers,
-        format!(
-            "[providers.qwen]\ncommand = {}\nargs = [\"--acp\", \"--auth-type\", \"openai\"]\nenv = {{ {env} }}\n",
-            toml_str(qwen.to_str().unwrap())
-        ),
-    )
-    .unwrap();
-
-    let mut settings: Settings = boo_testkit::settings_for(&db.url);
-    settings.auth.mode = AuthMode::None;
-    settings.coder.worktree_root = scratch.path().join("wt");
-    settings.coder.providers_file = Some(providers);
-    let daemon = RunningDaemon::spawn(settings, boocoder::run).await;
-    let pool = PgPool::connect(&db.url).await.unwrap();
-    let Catalog { session, chat, .. } = catalog(&pool, root).await;
-    Fx {
-        daemon: Some(daemon),
-        _db: db,
-        pool,
-        http: reqwest::Client::new(),
-        _project_dir: project_dir,
-        _scratch: scratch,
-        session,
-        chat,
-    }
+    fx_with("qwen", |scratch, providers| {
+        let home = scratch.join("home");
+        std::fs::create_dir_all(home.join(".qwen")).unwrap();
+        std::fs::write(home.join(".qwen/settings.json"), QWEN_SETTINGS).unwrap();
+        let home_str = home.to_str().unwrap();
+        let env = [
+            ("OPENAI_BASE_URL", llm.base_url()),
+            ("OPENAI_API_KEY", "test".to_owned()),
+            ("OPENAI_MODEL", DEFAULT_MODEL.to_owned()),
+            ("HOME", home_str.to_owned()),
+            ("QWEN_HOME", format!("{home_str}/.qwen")),
+            ("XDG_CONFIG_HOME", format!("{home_str}/.config")),
+            ("XDG_CACHE_HOME", format!("{home_str}/.cache")),
+            ("XDG_DATA_HOME", format!("{home_str}/.local/share")),
+            ("QWEN_DISABLE_AUTO_TITLE", "1".to_owned()),
+            ("QWEN_CODE_DISABLE_PRECONNECT", "1".to_owned()),
+            ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
+            ("no_proxy", "127.0.0.1,localhost".to_owned()),
+            ("NO_COLOR", "1".to_owned()),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+        std::fs::write(
+            providers,
+            format!(
+                "[providers.qwen]\ncommand = {}\nargs = [\"--acp\", \"--auth-type\", \"openai\"]\nenv = {{ {env} }}\n",
+                toml_str(qwen.to_str().unwrap())
+            ),
+        )
+        .unwrap();
+    })
+    .await
 }
 
-impl Fx {
-    fn url(&self, path: &str) -> String {
-        self.daemon.as_ref().unwrap().url(path)
-    }
-
-    /// Send `prompt` to qwen in the chat, wait for the task to end; its status,
-    /// error and assistant message.
-    async fn turn(&self, prompt: &str, limit: Duration) -> (String, Option<String>, Message) {
-        let resp = self
-            .http
-            .post(self.url(&format!(
-                "/api/sessions/{}/chats/{}/messages",
-                self.session, self.chat
-            )))
-            .json(&json!({"content": prompt, "provider": "qwen"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 202);
-        let accepted: TurnAccepted = resp.json().await.unwrap();
-        let id = accepted.task_id;
-        let (status, error): (String, Option<String>) =
-            wait_for("the qwen turn to end", limit, || async {
-                let s: (String, Option<String>) =
-                    sqlx::query_as("SELECT status, error FROM tasks WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&self.pool)
-                        .await
-                        .unwrap();
-                (!matches!(s.0.as_str(), "queued" | "running")).then_some(s)
-            })
-            .await;
-        let window: MessageWindow = self
-            .http
-            .get(self.url(&format!("/api/chats/{}/messages", self.chat)))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let message_id: Uuid = sqlx::query_scalar("SELECT id FROM messages WHERE task_id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap();
-        let message = window
-            .items
-            .into_iter()
-            .find(|m| m.id == message_id)
-            .unwrap();
-        (status, error, message)
-    }
-
-    async fn agent_sessions(&self) -> Vec<AgentSessionInfo> {
-        self.http
-            .get(self.url(&format!("/api/sessions/{}/agent-sessions", self.session)))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn worktree(&self) -> PathBuf {
-        let path: String = sqlx::query_scalar("SELECT path FROM worktrees WHERE session_id = $1")
-            .bind(self.session)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap();
-        PathBuf::from(path).canonicalize().unwrap()
-    }
+/// The session's worktree, once a turn made it.
+async fn worktree(f: &Fx) -> PathBuf {
+    let path: String = sqlx::query_scalar("SELECT path FROM worktrees WHERE session_id = $1")
+        .bind(f.session)
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    PathBuf::from(path).canonicalize().unwrap()
 }
 
 /// Live (non-zombie) children of this test process (boocoder runs in it) whose
@@ -311,7 +211,7 @@ async fn qwen_in_acp_mode_serves_two_turns_from_one_warm_session() {
 
     // Turn 1: cold — boocoder spawns qwen, initialize + session/new, prompt.
     let started = Instant::now();
-    let (status, error, first) = f.turn(FIRST_PROMPT, FIRST_TURN_LIMIT).await;
+    let (status, error, first) = f.turn_within(FIRST_PROMPT, FIRST_TURN_LIMIT).await;
     let cold = started.elapsed();
     assert_eq!(
         (status.as_str(), first.status),
@@ -325,7 +225,7 @@ async fn qwen_in_acp_mode_serves_two_turns_from_one_warm_session() {
         "{}",
         dump(&format!("first answer: {:?}", first.content))
     );
-    let worktree = f.worktree().await;
+    let worktree = worktree(&f).await;
     let children = agent_children(&worktree);
     assert_eq!(
         children.len(),
@@ -340,7 +240,7 @@ async fn qwen_in_acp_mode_serves_two_turns_from_one_warm_session() {
 
     // Turn 2: warm — same child, same ACP session, which remembers turn 1.
     let started = Instant::now();
-    let (status, error, second) = f.turn(SECOND_PROMPT, WARM_TURN_LIMIT).await;
+    let (status, error, second) = f.turn_within(SECOND_PROMPT, WARM_TURN_LIMIT).await;
     let warm = started.elapsed();
     assert_eq!(
         (status.as_str(), second.status),

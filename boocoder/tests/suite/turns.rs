@@ -1,7 +1,7 @@
 //! Agent turns through the whole daemon: HTTP + WS, the dispatcher, a warm ACP
 //! child (the scripted `boo-fake-acp`), a real git worktree, pending changes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use boo_shared::chat::{MessageStatus, MessageWindow};
@@ -18,27 +18,39 @@ use uuid::Uuid;
 
 const LIMIT: Duration = Duration::from_secs(30);
 
+/// boocoder on a fresh database, with a project (a git repo), a session and a
+/// chat in it; turns go to one provider.
 pub struct Fx {
     pub daemon: Option<RunningDaemon>,
     pub _db: TestDb,
     pub pool: PgPool,
     pub http: reqwest::Client,
     pub project_dir: tempfile::TempDir,
-    pub _worktrees: tempfile::TempDir,
+    /// The providers file, the worktrees and whatever else the provider needs.
+    pub _scratch: tempfile::TempDir,
     pub session: Uuid,
     pub chat: Uuid,
+    /// The provider turns are sent to.
+    pub provider: &'static str,
 }
 
+/// Turns go to the scripted `boo-fake-acp`.
 pub async fn fx() -> Fx {
+    fx_with("fake", |_, file| fake_acp_providers(file)).await
+}
+
+/// Turns go to `provider`, which `write_providers(scratch dir, providers file)`
+/// configures.
+pub async fn fx_with(provider: &'static str, write_providers: impl FnOnce(&Path, &Path)) -> Fx {
     let db = TestDb::create().await;
     let project_dir = tempfile::tempdir().unwrap();
     git_repo(project_dir.path());
-    let worktrees = tempfile::tempdir().unwrap();
-    let providers = worktrees.path().join("providers.toml");
-    fake_acp_providers(&providers);
+    let scratch = tempfile::tempdir().unwrap();
+    let providers = scratch.path().join("providers.toml");
+    write_providers(scratch.path(), &providers);
     let mut settings: Settings = boo_testkit::settings_for(&db.url);
     settings.auth.mode = AuthMode::None;
-    settings.coder.worktree_root = worktrees.path().join("wt");
+    settings.coder.worktree_root = scratch.path().join("wt");
     settings.coder.providers_file = Some(providers);
     let daemon = RunningDaemon::spawn(settings, boocoder::run).await;
     let pool = PgPool::connect(&db.url).await.unwrap();
@@ -49,15 +61,23 @@ pub async fn fx() -> Fx {
         pool,
         http: reqwest::Client::new(),
         project_dir,
-        _worktrees: worktrees,
+        _scratch: scratch,
         session,
         chat,
+        provider,
     }
 }
 
 impl Fx {
     pub fn url(&self, path: &str) -> String {
         self.daemon.as_ref().unwrap().url(path)
+    }
+
+    /// `GET path` (an `/api/…` path), decoded.
+    pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let resp = self.http.get(self.url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "GET {path}");
+        resp.json().await.unwrap()
     }
 
     pub async fn send(&self, prompt: &str) -> TurnAccepted {
@@ -67,7 +87,7 @@ impl Fx {
                 "/api/sessions/{}/chats/{}/messages",
                 self.session, self.chat
             )))
-            .json(&json!({"content": prompt, "provider": "fake"}))
+            .json(&json!({"content": prompt, "provider": self.provider}))
             .send()
             .await
             .unwrap();
@@ -84,7 +104,11 @@ impl Fx {
     }
 
     pub async fn wait_task(&self, id: Uuid) -> (String, Option<String>) {
-        wait_for("the task to end", LIMIT, || async {
+        self.wait_task_within(id, LIMIT).await
+    }
+
+    pub async fn wait_task_within(&self, id: Uuid, limit: Duration) -> (String, Option<String>) {
+        wait_for("the task to end", limit, || async {
             let s = self.task_status(id).await;
             (!matches!(s.0.as_str(), "queued" | "running")).then_some(s)
         })
@@ -94,14 +118,8 @@ impl Fx {
     /// The assistant message a task produced.
     pub async fn answer(&self, task: Uuid) -> boo_shared::chat::Message {
         let w: MessageWindow = self
-            .http
-            .get(self.url(&format!("/api/chats/{}/messages", self.chat)))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get(&format!("/api/chats/{}/messages", self.chat))
+            .await;
         let id: Uuid = sqlx::query_scalar("SELECT id FROM messages WHERE task_id = $1")
             .bind(task)
             .fetch_one(&self.pool)
@@ -111,9 +129,25 @@ impl Fx {
     }
 
     pub async fn turn(&self, prompt: &str) -> (String, boo_shared::chat::Message) {
+        let (status, _, message) = self.turn_within(prompt, LIMIT).await;
+        (status, message)
+    }
+
+    /// Send `prompt`, wait up to `limit` for its task to end; the task's status and
+    /// error, and its assistant message.
+    pub async fn turn_within(
+        &self,
+        prompt: &str,
+        limit: Duration,
+    ) -> (String, Option<String>, boo_shared::chat::Message) {
         let acc = self.send(prompt).await;
-        let (status, _) = self.wait_task(acc.task_id).await;
-        (status, self.answer(acc.task_id).await)
+        let (status, error) = self.wait_task_within(acc.task_id, limit).await;
+        (status, error, self.answer(acc.task_id).await)
+    }
+
+    pub async fn agent_sessions(&self) -> Vec<AgentSessionInfo> {
+        self.get(&format!("/api/sessions/{}/agent-sessions", self.session))
+            .await
     }
 
     pub async fn ws(
@@ -132,14 +166,8 @@ impl Fx {
     }
 
     pub async fn pending(&self) -> Vec<PendingChange> {
-        self.http
-            .get(self.url(&format!("/api/sessions/{}/pending", self.session)))
-            .send()
+        self.get(&format!("/api/sessions/{}/pending", self.session))
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
     }
 }
 
@@ -196,15 +224,7 @@ async fn a_warm_agent_serves_turns_streams_them_and_survives_cancel() {
     let session_line =
         |m: &boo_shared::chat::Message| m.content.rsplit('|').next().unwrap_or_default().to_owned();
     assert_eq!(session_line(&second), session_line(&first));
-    let rows: Vec<AgentSessionInfo> = f
-        .http
-        .get(f.url(&format!("/api/sessions/{}/agent-sessions", f.session)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rows = f.agent_sessions().await;
     assert_eq!(rows.len(), 1);
     assert_eq!(
         (
@@ -350,14 +370,8 @@ async fn permission_cards_wait_for_the_owner() {
     let request = card["request_id"].as_str().unwrap();
     // A browser that reloads now still finds the card.
     let open: Vec<Value> = f
-        .http
-        .get(f.url(&format!("/api/sessions/{}/requests", f.session)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get(&format!("/api/sessions/{}/requests", f.session))
+        .await;
     assert_eq!(open.len(), 1);
     assert_eq!(
         (open[0]["type"].as_str(), open[0]["request_id"].as_str()),
@@ -382,14 +396,8 @@ async fn permission_cards_wait_for_the_owner() {
     let resolved = next_frame(&mut ws, "request_resolved").await;
     assert_eq!(resolved["outcome"], "allow_once");
     let open: Vec<Value> = f
-        .http
-        .get(f.url(&format!("/api/sessions/{}/requests", f.session)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get(&format!("/api/sessions/{}/requests", f.session))
+        .await;
     assert_eq!(open, Vec::<Value>::new());
     let (status, _) = f.wait_task(acc.task_id).await;
     assert_eq!(status, "completed");
