@@ -1,21 +1,16 @@
-// Everything the page does: loads over REST, keeps the session's WebSocket, applies its
-// frames through the feed reducer and runs the effects it asks for. The views call
-// these actions and render the store.
+// Everything the page does: loads over REST and keeps the open session (its WebSocket,
+// chats and transcripts: @common/session-link), moving off a chat that gets archived.
+// The views call these actions and render the store.
 
-import type { Chat, Envelope, Session, Status } from "@boo-types";
+import type { Chat, Session, Status } from "@boo-types";
 import { Api, ApiError } from "./api/client";
-import { sessionSocketUrl } from "@common/api";
-import { browserWs, openSessionSocket, type SessionSocket, type WsLike } from "@common/session-socket";
-import { ChatLoader } from "@common/chat-loader";
-import { keepOnly, newFeed, receive, setChats, upsertChat, type Effect, type Feed } from "@common/feed";
-import { formatRoute, parseRoute, type Route } from "@common/route";
+import { browserWs, type WsLike } from "@common/session-socket";
+import { upsertChat } from "@common/feed";
+import { SessionLink } from "@common/session-link";
 import { initialState, Store, type AppState, type SessionLists } from "./state/store";
 import { streamingMessage } from "@common/transcript";
-import { wsUrl } from "@common/url";
 
 export const MODELS_POLL_MS = 10_000;
-/** Show the transcript over REST if the socket has not connected by then. */
-const SYNC_FALLBACK_MS = 2_500;
 
 export type ControllerDeps = {
   location: Location;
@@ -31,24 +26,26 @@ function message(err: unknown): string {
 export class Controller {
   readonly store = new Store<AppState>(initialState());
   readonly api: Api;
-  private socket: SessionSocket | undefined;
-  private socketSession: string | null = null;
-  private openWs: (url: string) => WsLike;
+  /** The open session's socket, chats, transcripts and route. */
+  readonly link: SessionLink<AppState>;
   private modelsTimer: ReturnType<typeof setInterval> | undefined;
-  private syncFallback: ReturnType<typeof setTimeout> | undefined;
-  private readonly loader: ChatLoader;
 
-  constructor(private readonly deps: ControllerDeps) {
+  constructor(deps: ControllerDeps) {
     this.api = deps.api ?? new Api(deps.location);
-    this.openWs = deps.openWs ?? browserWs;
-    this.loader = new ChatLoader({
-      feed: () => this.state.feed,
-      setFeed: (change) => this.setFeed(change),
-      fetchWindow: (chatId, before) => this.api.messages(chatId, before),
-      runEffects: (effects) => this.runEffects(effects),
-      setLoadingOlder: (loadingOlder) => this.set({ loadingOlder }),
-      loadingOlder: () => this.state.loadingOlder,
+    this.link = new SessionLink(this.store, {
+      location: deps.location,
+      openWs: deps.openWs ?? browserWs,
+      api: this.api,
+      daemon: "boochat",
       notify: (text) => this.notify(text),
+      openSession: (sessionId, chatId) => this.selectSession(sessionId, chatId),
+      closeSession: () => this.closeSession(),
+      onConnected: () => {
+        if (this.state.models?.reachable === false) void this.refreshModels();
+      },
+      onFrame: (env) => {
+        if (env.type === "chat_updated") this.afterChatUpdate(env.chat);
+      },
     });
   }
 
@@ -58,14 +55,6 @@ export class Controller {
 
   private set(patch: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void {
     this.store.update((s) => ({ ...s, ...(typeof patch === "function" ? patch(s) : patch) }));
-  }
-
-  private setFeed(change: (feed: Feed) => Feed): void {
-    this.store.update((s) => {
-      if (s.feed === null) return s;
-      const feed = change(s.feed);
-      return feed === s.feed ? s : { ...s, feed };
-    });
   }
 
   notify(text: string, tone: "error" | "info" = "error"): void {
@@ -79,35 +68,12 @@ export class Controller {
   // ------------------------------------------------------------------ start-up
 
   async start(): Promise<void> {
-    window.addEventListener("hashchange", () => void this.followRoute(parseRoute(this.deps.location.hash)));
-    this.connect(null);
+    window.addEventListener("hashchange", () => void this.link.followRoute());
+    this.link.connect(null);
     void this.refreshModels();
     void this.refreshAgents();
     await this.loadProjects();
-    await this.followRoute(parseRoute(this.deps.location.hash));
-  }
-
-  private async followRoute(route: Route): Promise<void> {
-    const s = this.state;
-    if (route.sessionId === null) {
-      if (s.session !== null) this.closeSession();
-      return;
-    }
-    if (s.session?.id !== route.sessionId) {
-      await this.selectSession(route.sessionId, route.chatId);
-    } else if (route.chatId !== null && route.chatId !== s.chatId) {
-      this.openChat(route.chatId);
-    } else {
-      this.writeRoute();
-    }
-  }
-
-  private writeRoute(): void {
-    const s = this.state;
-    const hash = formatRoute({ sessionId: s.session?.id ?? null, chatId: s.chatId });
-    if (this.deps.location.hash !== hash && !(hash === "#/" && this.deps.location.hash === "")) {
-      history.replaceState(null, "", hash);
-    }
+    await this.link.followRoute();
   }
 
   // ------------------------------------------------------------------ models, agents
@@ -215,9 +181,7 @@ export class Controller {
   // ------------------------------------------------------------------ the open session
 
   closeSession(): void {
-    this.set({ session: null, feed: null, chatId: null });
-    this.connect(null);
-    this.writeRoute();
+    this.link.close({ session: null });
   }
 
   async selectSession(sessionId: string, chatId: string | null): Promise<void> {
@@ -229,97 +193,8 @@ export class Controller {
       this.closeSession();
       return;
     }
-    this.loader.reset();
-    this.set((s) => ({ session, feed: newFeed(session.id), chatId, expanded: { ...s.expanded, [session.project_id]: true } }));
     if (this.state.sessions[session.project_id] === undefined) void this.loadSessions(session.project_id);
-    this.writeRoute();
-    this.connect(session.id);
-    // The socket's first connect syncs over REST; don't leave the page empty if it is slow.
-    clearTimeout(this.syncFallback);
-    this.syncFallback = setTimeout(() => {
-      if (this.state.feed?.sessionId === session.id && this.state.conn.state !== "connected") void this.syncSession();
-    }, SYNC_FALLBACK_MS);
-  }
-
-  /** Reload the chat list and the open chat over REST (first connect, resync). */
-  async syncSession(): Promise<void> {
-    const feed = this.state.feed;
-    if (feed === null) return;
-    const sessionId = feed.sessionId;
-    let chats: Chat[];
-    try {
-      chats = await this.api.chats(sessionId);
-    } catch (err) {
-      this.notify(`Cannot list the chats: ${message(err)}`);
-      return;
-    }
-    if (this.state.feed?.sessionId !== sessionId) return;
-    this.setFeed((f) => keepOnly(setChats(f, chats), this.state.chatId));
-    const s = this.state;
-    const open = chats.filter((c) => c.status === "open");
-    let chatId = s.chatId;
-    if (chatId === null || !chats.some((c) => c.id === chatId)) chatId = open[open.length - 1]?.id ?? null;
-    if (chatId !== s.chatId) this.set({ chatId });
-    this.writeRoute();
-    if (chatId !== null) await this.loadChat(chatId);
-  }
-
-  openChat(chatId: string): void {
-    const s = this.state;
-    if (s.feed === null) return;
-    this.set({ chatId });
-    this.writeRoute();
-    if (s.feed.transcripts[chatId] === undefined) void this.loadChat(chatId);
-  }
-
-  /** Fetch the newest window of a chat (frames arriving meanwhile are buffered). */
-  loadChat(chatId: string): Promise<void> {
-    return this.loader.load(chatId);
-  }
-
-  loadOlder(): Promise<void> {
-    const chatId = this.state.chatId;
-    return chatId === null ? Promise.resolve() : this.loader.older(chatId);
-  }
-
-  // ------------------------------------------------------------------ the socket
-
-  private connect(sessionId: string | null): void {
-    if (this.socket !== undefined && this.socketSession === sessionId) return;
-    // Switch first, so the old socket's last state change is ignored.
-    this.socketSession = sessionId;
-    this.socket?.close();
-    const loc = this.deps.location;
-    this.socket = openSessionSocket({
-      url: () => (sessionId === null ? wsUrl(loc) : sessionSocketUrl(loc, sessionId, this.state.feed?.lastSeq ?? 0)),
-      open: this.openWs,
-      onState: (state, detail) => {
-        if (this.socketSession !== sessionId) return;
-        this.set({ conn: { state, detail: detail ?? null } });
-        if (state === "connected") this.onConnected(sessionId);
-      },
-      onEnvelope: (env) => {
-        if (this.socketSession === sessionId) this.onEnvelope(env);
-      },
-    });
-  }
-
-  private onConnected(sessionId: string | null): void {
-    clearTimeout(this.syncFallback);
-    if (this.state.models?.reachable === false) void this.refreshModels();
-    // Subscribed live-only: whatever happened before is only in the database.
-    if (sessionId !== null && this.state.feed?.sessionId === sessionId && this.state.feed.lastSeq === 0) void this.syncSession();
-  }
-
-  private onEnvelope(env: Envelope): void {
-    let effects: Effect[] = [];
-    this.setFeed((f) => {
-      const r = receive(f, env);
-      effects = r.effects;
-      return r.feed;
-    });
-    if (env.type === "chat_updated") this.afterChatUpdate(env.chat);
-    this.runEffects(effects);
+    this.link.open(session.id, chatId, (s) => ({ session, expanded: { ...s.expanded, [session.project_id]: true } }));
   }
 
   private afterChatUpdate(chat: Chat): void {
@@ -328,24 +203,8 @@ export class Controller {
       const open = (this.state.feed?.chats ?? []).filter((c) => c.status === "open");
       const next = open[open.length - 1];
       this.set({ chatId: next?.id ?? null });
-      this.writeRoute();
-      if (next !== undefined) this.openChat(next.id);
-    }
-  }
-
-  private runEffects(effects: Effect[]): void {
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case "resync":
-          void this.syncSession();
-          break;
-        case "refetch":
-          void this.loadChat(effect.chatId);
-          break;
-        case "error":
-          this.notify(`boochat: ${effect.message}`);
-          break;
-      }
+      this.link.writeRoute();
+      if (next !== undefined) this.link.openChat(next.id);
     }
   }
 
@@ -370,8 +229,8 @@ export class Controller {
     if (session === null) return undefined;
     try {
       const chat = await this.api.createChat(session.id);
-      this.setFeed((f) => upsertChat(f, chat));
-      this.openChat(chat.id);
+      this.link.setFeed((f) => upsertChat(f, chat));
+      this.link.openChat(chat.id);
       return chat;
     } catch (err) {
       this.notify(`Cannot create a chat: ${message(err)}`);
@@ -382,9 +241,9 @@ export class Controller {
   async setChatStatus(chat: Chat, status: Status): Promise<void> {
     try {
       const updated = await this.api.updateChat(chat.id, { status });
-      this.setFeed((f) => upsertChat(f, updated));
+      this.link.setFeed((f) => upsertChat(f, updated));
       if (status === "archived") this.afterChatUpdate(updated);
-      else this.openChat(updated.id);
+      else this.link.openChat(updated.id);
     } catch (err) {
       this.notify(`Cannot ${status === "archived" ? "archive" : "restore"} the chat: ${message(err)}`);
     }
@@ -395,7 +254,7 @@ export class Controller {
     if (chat === undefined) return;
     try {
       const updated = await this.api.updateChat(chat.id, { agent });
-      this.setFeed((f) => upsertChat(f, updated));
+      this.link.setFeed((f) => upsertChat(f, updated));
     } catch (err) {
       this.notify(`Cannot change the agent: ${message(err)}`);
     }
@@ -406,8 +265,8 @@ export class Controller {
     if (chat === undefined) return;
     try {
       const forked = await this.api.forkChat(chat.id, messageId);
-      this.setFeed((f) => upsertChat(f, forked));
-      this.openChat(forked.id);
+      this.link.setFeed((f) => upsertChat(f, forked));
+      this.link.openChat(forked.id);
       this.notify(`Forked into a new chat`, "info");
     } catch (err) {
       this.notify(`Cannot fork: ${message(err)}`);

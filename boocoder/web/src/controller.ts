@@ -1,17 +1,15 @@
-// Everything the page does: loads over REST, keeps the session's WebSocket, applies its
-// frames (transcripts through the shared feed, tasks/cards/pending through
-// state/session) and runs the effects they ask for. The views call these actions and
-// render the store.
+// Everything the page does: loads over REST and keeps the open session (its WebSocket,
+// chats and transcripts: @common/session-link), applying its frames to the tasks, cards
+// and pending changes too (state/session). The views call these actions and render the
+// store.
 
 import type { Chat, ElicitAction, Envelope, ProvidersSnapshot, Session } from "@boo-types";
-import { ApiError, errorText, sessionSocketUrl } from "@common/api";
-import { ChatLoader } from "@common/chat-loader";
-import { isFresh, keepOnly, newFeed, receive, setChats, type Effect, type Feed } from "@common/feed";
-import { formatRoute, parseRoute, type Route } from "@common/route";
-import { browserWs, openSessionSocket, type SessionSocket, type WsLike } from "@common/session-socket";
+import { ApiError, errorText } from "@common/api";
+import { parseRoute } from "@common/route";
+import { SessionLink } from "@common/session-link";
+import { browserWs, type WsLike } from "@common/session-socket";
 import { Store } from "@common/store";
 import { streamingMessage } from "@common/transcript";
-import { wsUrl } from "@common/url";
 import { CoderApi, type PendingAction } from "./api/client";
 import { chooseProvider, findProvider, isReady, keepChoice, modelOptions, modeOptions, needsPoll, PROBE_POLL_MS, withEntry } from "./state/providers";
 import {
@@ -29,8 +27,6 @@ import {
 } from "./state/session";
 import { initialState, without, type CoderState, type View } from "./state/store";
 
-/** Show the transcript over REST if the socket has not connected by then. */
-const SYNC_FALLBACK_MS = 2_500;
 /** localStorage key of the provider picked last. */
 export const PROVIDER_KEY = "boocoder.provider";
 
@@ -44,24 +40,27 @@ export type ControllerDeps = {
 export class Controller {
   readonly store = new Store<CoderState>(initialState());
   readonly api: CoderApi;
-  private socket: SessionSocket | undefined;
-  private socketSession: string | null = null;
-  private readonly openWs: (url: string) => WsLike;
-  private readonly loader: ChatLoader;
-  private syncFallback: ReturnType<typeof setTimeout> | undefined;
+  /** The open session's socket, chats, transcripts and route. */
+  readonly link: SessionLink<CoderState>;
   private providersPoll: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly deps: ControllerDeps) {
     this.api = deps.api ?? new CoderApi(deps.location);
-    this.openWs = deps.openWs ?? browserWs;
-    this.loader = new ChatLoader({
-      feed: () => this.state.feed,
-      setFeed: (change) => this.setFeed(change),
-      fetchWindow: (chatId, before) => this.api.messages(chatId, before),
-      runEffects: (effects) => this.runEffects(effects),
-      setLoadingOlder: (loadingOlder) => this.set({ loadingOlder }),
-      loadingOlder: () => this.state.loadingOlder,
+    this.link = new SessionLink(this.store, {
+      location: deps.location,
+      openWs: deps.openWs ?? browserWs,
+      api: this.api,
+      daemon: "boocoder",
       notify: (text) => this.notify(text),
+      openSession: (sessionId, chatId) => this.openSession(sessionId, chatId),
+      closeSession: () => this.closeSession(),
+      onConnected: () => {
+        if (this.state.providersError !== null) void this.loadProviders();
+      },
+      onFrame: (env, fresh) => this.onFrame(env, fresh),
+      onSync: (sessionId) => void this.loadCoderState(sessionId),
+      chatsFailed: (err) =>
+        err instanceof ApiError && err.status === 404 ? "That session no longer exists." : `Cannot list the chats: ${errorText(err)}`,
     });
   }
 
@@ -71,14 +70,6 @@ export class Controller {
 
   private set(patch: Partial<CoderState> | ((s: CoderState) => Partial<CoderState>)): void {
     this.store.update((s) => ({ ...s, ...(typeof patch === "function" ? patch(s) : patch) }));
-  }
-
-  private setFeed(change: (feed: Feed) => Feed): void {
-    this.store.update((s) => {
-      if (s.feed === null) return s;
-      const feed = change(s.feed);
-      return feed === s.feed ? s : { ...s, feed };
-    });
   }
 
   private setCoder(change: (coder: CoderSession) => CoderSession): void {
@@ -105,36 +96,12 @@ export class Controller {
   // ------------------------------------------------------------------ start-up, route
 
   async start(): Promise<void> {
-    window.addEventListener("hashchange", () => void this.followRoute(parseRoute(this.deps.location.hash)));
-    const route = parseRoute(this.deps.location.hash);
+    window.addEventListener("hashchange", () => void this.link.followRoute());
     // Without a session the socket only shows the daemon is there (hello).
-    if (route.sessionId === null) this.connect(null);
+    if (parseRoute(this.deps.location.hash).sessionId === null) this.link.connect(null);
     void this.loadProviders();
     void this.loadSessions();
-    await this.followRoute(route);
-  }
-
-  private async followRoute(route: Route): Promise<void> {
-    const s = this.state;
-    if (route.sessionId === null) {
-      if (s.sessionId !== null) this.closeSession();
-      return;
-    }
-    if (s.sessionId !== route.sessionId) {
-      this.openSession(route.sessionId, route.chatId);
-    } else if (route.chatId !== null && route.chatId !== s.chatId) {
-      this.openChat(route.chatId);
-    } else {
-      this.writeRoute();
-    }
-  }
-
-  private writeRoute(): void {
-    const s = this.state;
-    const hash = formatRoute({ sessionId: s.sessionId, chatId: s.chatId });
-    if (this.deps.location.hash !== hash && !(hash === "#/" && this.deps.location.hash === "")) {
-      history.replaceState(null, "", hash);
-    }
+    await this.link.followRoute();
   }
 
   // ------------------------------------------------------------------ providers
@@ -266,54 +233,12 @@ export class Controller {
   }
 
   closeSession(): void {
-    this.set({ sessionId: null, chatId: null, feed: null, coder: null });
-    this.connect(null);
-    this.writeRoute();
+    this.link.close({ sessionId: null, coder: null });
     void this.loadSessions();
   }
 
   openSession(sessionId: string, chatId: string | null): void {
-    this.loader.reset();
-    this.set({ sessionId, chatId, feed: newFeed(sessionId), coder: emptyCoderSession(), changeOps: {}, changeErrors: {}, answering: {}, requestErrors: {} });
-    this.writeRoute();
-    this.connect(sessionId);
-    // The socket's first connect syncs over REST; don't leave the page empty if it is slow.
-    clearTimeout(this.syncFallback);
-    this.syncFallback = setTimeout(() => {
-      if (this.state.feed?.sessionId === sessionId && this.state.conn.state !== "connected") void this.syncSession();
-    }, SYNC_FALLBACK_MS);
-  }
-
-  openChat(chatId: string): void {
-    const s = this.state;
-    if (s.feed === null) return;
-    this.set({ chatId });
-    this.writeRoute();
-    if (s.feed.transcripts[chatId] === undefined) void this.loadChat(chatId);
-  }
-
-  /** Reload what the session shows over REST (first connect, resync). */
-  async syncSession(): Promise<void> {
-    const sessionId = this.state.feed?.sessionId;
-    if (sessionId === undefined) return;
-    void this.loadCoderState(sessionId);
-    let chats: Chat[];
-    try {
-      chats = await this.api.chats(sessionId);
-    } catch (err) {
-      this.notify(
-        err instanceof ApiError && err.status === 404 ? "That session no longer exists." : `Cannot list the chats: ${errorText(err)}`,
-      );
-      return;
-    }
-    if (this.state.feed?.sessionId !== sessionId) return;
-    this.setFeed((f) => keepOnly(setChats(f, chats), this.state.chatId));
-    const open = chats.filter((c) => c.status === "open");
-    let chatId = this.state.chatId;
-    if (chatId === null || !chats.some((c) => c.id === chatId)) chatId = open[open.length - 1]?.id ?? null;
-    if (chatId !== this.state.chatId) this.set({ chatId });
-    this.writeRoute();
-    if (chatId !== null) await this.loadChat(chatId);
+    this.link.open(sessionId, chatId, () => ({ sessionId, coder: emptyCoderSession(), changeOps: {}, changeErrors: {}, answering: {}, requestErrors: {} }));
   }
 
   /** Tasks, agent sessions and pending changes of the session. */
@@ -350,75 +275,12 @@ export class Controller {
     }
   }
 
-  loadChat(chatId: string): Promise<void> {
-    return this.loader.load(chatId);
-  }
-
-  loadOlder(): Promise<void> {
-    const chatId = this.state.chatId;
-    return chatId === null ? Promise.resolve() : this.loader.older(chatId);
-  }
-
-  // ------------------------------------------------------------------ the socket
-
-  private connect(sessionId: string | null): void {
-    if (this.socket !== undefined && this.socketSession === sessionId) return;
-    this.socketSession = sessionId;
-    this.socket?.close();
-    const loc = this.deps.location;
-    this.socket = openSessionSocket({
-      url: () => (sessionId === null ? wsUrl(loc) : sessionSocketUrl(loc, sessionId, this.state.feed?.lastSeq ?? 0)),
-      open: this.openWs,
-      onState: (state, detail) => {
-        if (this.socketSession !== sessionId) return;
-        this.set({ conn: { state, detail: detail ?? null } });
-        if (state === "connected") this.onConnected(sessionId);
-      },
-      onEnvelope: (env) => {
-        if (this.socketSession === sessionId) this.onEnvelope(env);
-      },
-    });
-  }
-
-  private onConnected(sessionId: string | null): void {
-    clearTimeout(this.syncFallback);
-    if (this.state.providersError !== null) void this.loadProviders();
-    // Subscribed live-only: whatever happened before is only in the database.
-    if (sessionId !== null && this.state.feed?.sessionId === sessionId && this.state.feed.lastSeq === 0) void this.syncSession();
-  }
-
-  private onEnvelope(env: Envelope): void {
-    const feed = this.state.feed;
-    if (feed === null) return;
-    const fresh = env.type !== "hello" && isFresh(feed, env);
-    let effects: Effect[] = [];
-    this.setFeed((f) => {
-      const r = receive(f, env);
-      effects = r.effects;
-      return r.feed;
-    });
-    if (fresh) {
-      this.setCoder((c) => applyCoderFrame(c, env));
-      if (env.type === "request_resolved") this.set((s) => ({ answering: without(s.answering, env.request_id), requestErrors: without(s.requestErrors, env.request_id) }));
-      if (env.type === "task_updated" && (!isActive(env.task) || env.task.status === "running")) void this.refreshAgentSessions();
-    }
-    this.runEffects(effects);
-  }
-
-  private runEffects(effects: Effect[]): void {
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case "resync":
-          void this.syncSession();
-          break;
-        case "refetch":
-          void this.loadChat(effect.chatId);
-          break;
-        case "error":
-          this.notify(`boocoder: ${effect.message}`);
-          break;
-      }
-    }
+  /** A frame the feed received: tasks, cards and pending changes apply only when it is news. */
+  private onFrame(env: Envelope, fresh: boolean): void {
+    if (!fresh) return;
+    this.setCoder((c) => applyCoderFrame(c, env));
+    if (env.type === "request_resolved") this.set((s) => ({ answering: without(s.answering, env.request_id), requestErrors: without(s.requestErrors, env.request_id) }));
+    if (env.type === "task_updated" && (!isActive(env.task) || env.task.status === "running")) void this.refreshAgentSessions();
   }
 
   // ------------------------------------------------------------------ composer

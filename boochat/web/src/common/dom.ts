@@ -1,5 +1,7 @@
 // A few helpers for building DOM without a framework.
 
+import type { Store } from "./store";
+
 export type AttrValue = string | number | boolean | null | undefined;
 export type Handlers = Partial<{ [E in keyof HTMLElementEventMap]: (event: HTMLElementEventMap[E]) => void }>;
 /** Attributes, plus `on`: event listeners. */
@@ -39,6 +41,26 @@ function shallowEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
   return a.every((x, i) => Object.is(x, b[i]));
+}
+
+/** Renders now, then after changes of `store`, at most once per animation frame. */
+export function renderStore<S>(store: Store<S>, render: () => void): void {
+  let scheduled = false;
+  store.subscribe(() => {
+    if (scheduled) return;
+    scheduled = true;
+    // rAF pauses in hidden tabs; the timeout keeps a background page current too.
+    let done = false;
+    const run = (): void => {
+      if (done) return;
+      done = true;
+      scheduled = false;
+      render();
+    };
+    requestAnimationFrame(run);
+    setTimeout(run, 100);
+  });
+  render();
 }
 
 /** "3 min ago", "yesterday", "12 Mar". */

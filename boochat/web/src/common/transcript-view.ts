@@ -3,6 +3,7 @@
 
 import { h } from "./dom";
 import { renderMessage, type CallRenderer, type MessageActions, type MessageEl } from "./message-view";
+import { openTranscript, type LinkState } from "./session-link";
 import type { Transcript } from "./transcript";
 
 export type TranscriptInput = {
@@ -15,6 +16,27 @@ export type TranscriptInput = {
   /** What to show when there is no chat or it is empty. */
   empty: HTMLElement | null;
 };
+
+/**
+ * What the view shows of the open chat of `s`, or `empty` when there is nothing to show;
+ * the key names the session too, so that opening another starts afresh.
+ */
+export function transcriptInput(s: LinkState, empty: HTMLElement | null, extra?: unknown): TranscriptInput {
+  const t = openTranscript(s);
+  return {
+    chatId: s.feed === null ? null : `${s.feed.sessionId}/${s.chatId ?? ""}`,
+    transcript: t,
+    loading: s.chatId !== null && t === undefined,
+    loadingOlder: s.loadingOlder,
+    extra,
+    empty,
+  };
+}
+
+/** The card shown in place of an empty transcript: a mark, a title and a line of help. */
+export function welcome(testid: string, mark: string, title: string, text: string): HTMLElement {
+  return h("div", { class: "welcome", "data-testid": testid }, h("div", { class: "welcome-mark" }, mark), h("h2", {}, title), h("p", {}, text));
+}
 
 const STICK_PX = 80;
 const LOAD_OLDER_PX = 300;

@@ -1,6 +1,7 @@
 // The whole client state in one immutable value (kept in a @common/store Store).
 
 import type { AgentsInfo, ModelsInfo, Project, Session } from "@boo-types";
+import type { Notice } from "@common/notice";
 import type { ConnState } from "@common/session-socket";
 import type { Feed } from "@common/feed";
 
@@ -13,8 +14,6 @@ export type SessionLists = {
   loading: boolean;
   error: string | null;
 };
-
-export type Notice = { text: string; tone: "error" | "info"; at: number };
 
 export type AppState = {
   projects: readonly Project[] | null;

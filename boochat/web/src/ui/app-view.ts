@@ -3,13 +3,13 @@
 
 import type { ModelsInfo } from "@boo-types";
 import type { Controller } from "../controller";
-import type { AppState } from "../state/store";
 import { ComposerView } from "./composer-view";
-import { h, icon, renderOnce } from "@common/dom";
+import { h, icon, renderOnce, renderStore } from "@common/dom";
+import { NoticeToast } from "@common/notice";
 import { askCards } from "./ask-card";
 import { Header } from "./header";
 import { Sidebar } from "./sidebar";
-import { TranscriptView } from "@common/transcript-view";
+import { TranscriptView, transcriptInput, welcome } from "@common/transcript-view";
 
 /** The banner text when the model server does not answer; `null` when it does. */
 export function modelBannerText(models: ModelsInfo | null): string | null {
@@ -23,13 +23,10 @@ export class AppView {
   private readonly banner: HTMLElement;
   private readonly transcript: TranscriptView;
   private readonly composer: ComposerView;
-  private readonly toast: HTMLElement;
+  private readonly toast: NoticeToast;
   private readonly dialog: HTMLDialogElement;
   private readonly welcome: HTMLElement;
   private readonly emptyChat: HTMLElement;
-  private scheduled = false;
-  private toastTimer: ReturnType<typeof setTimeout> | undefined;
-  private shownNotice: AppState["notice"] = null;
 
   constructor(
     root: HTMLElement,
@@ -44,44 +41,21 @@ export class AppView {
         fork: (id) => void app.fork(id),
         copy: (text) => void navigator.clipboard?.writeText(text).then(() => app.notify("Copied", "info")),
       },
-      () => void app.loadOlder(),
+      () => void app.link.loadOlder(),
       askCards((callId, text) => void app.answer(callId, text)),
     );
     this.composer = new ComposerView(app);
-    this.toast = h("div", { class: "toast", role: "status", hidden: true, "data-testid": "notice" });
-    this.welcome = h(
-      "div",
-      { class: "welcome", "data-testid": "welcome" },
-      h("div", { class: "welcome-mark" }, "B"),
-      h("h2", {}, "boochat"),
-      h("p", {}, "Chat with your local model about your code. Pick a session on the left, or start one in a project."),
-    );
-    this.emptyChat = h(
-      "div",
-      { class: "welcome", "data-testid": "empty-chat" },
-      h("div", { class: "welcome-mark" }, "B"),
-      h("h2", {}, "What are we working on?"),
-      h("p", {}, "The assistant can read, list and search the project's files, check git status and read the web."),
+    this.toast = new NoticeToast(() => app.state.notice, () => app.dismissNotice());
+    this.welcome = welcome("welcome", "B", "boochat", "Chat with your local model about your code. Pick a session on the left, or start one in a project.");
+    this.emptyChat = welcome(
+      "empty-chat",
+      "B",
+      "What are we working on?",
+      "The assistant can read, list and search the project's files, check git status and read the web.",
     );
     const main = h("main", { class: "main" }, this.header.el, this.banner, this.transcript.el, this.composer.el);
-    root.replaceChildren(h("div", { class: "app" }, this.sidebar.el, main), this.toast, this.dialog);
-    app.store.subscribe(() => this.schedule());
-    this.render();
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // rAF pauses in hidden tabs; the timeout keeps a background page current too.
-    let done = false;
-    const run = (): void => {
-      if (done) return;
-      done = true;
-      this.scheduled = false;
-      this.render();
-    };
-    requestAnimationFrame(run);
-    setTimeout(run, 100);
+    root.replaceChildren(h("div", { class: "app" }, this.sidebar.el, main), this.toast.el, this.dialog);
+    renderStore(app.store, () => this.render());
   }
 
   private render(): void {
@@ -92,36 +66,9 @@ export class AppView {
     this.banner.hidden = bannerText === null;
     this.banner.dataset["state"] = s.models === null ? "unknown" : s.models.reachable ? "reachable" : "unreachable";
     renderOnce(this.banner, [bannerText], () => [icon("warn"), h("span", {}, bannerText ?? ""), h("span", { class: "banner-note" }, "retrying every 10 s")]);
-    const t = s.chatId === null ? undefined : s.feed?.transcripts[s.chatId];
-    this.transcript.update({
-      chatId: s.session === null ? null : `${s.session.id}/${s.chatId ?? ""}`,
-      transcript: t,
-      loading: s.chatId !== null && t === undefined,
-      loadingOlder: s.loadingOlder,
-      extra: s.answered,
-      empty: s.session === null ? this.welcome : this.emptyChat,
-    });
+    this.transcript.update(transcriptInput(s, s.session === null ? this.welcome : this.emptyChat, s.answered));
     this.composer.update(s);
-    this.renderNotice(s);
-  }
-
-  private renderNotice(s: AppState): void {
-    const notice = s.notice;
-    renderOnce(this.toast, [notice], () =>
-      notice === null
-        ? []
-        : [h("span", {}, notice.text), h("button", { class: "icon-btn", type: "button", "aria-label": "Dismiss", on: { click: () => this.app.dismissNotice() } }, icon("close"))],
-    );
-    this.toast.hidden = notice === null;
-    this.toast.dataset["tone"] = notice?.tone ?? "";
-    if (notice === this.shownNotice) return;
-    this.shownNotice = notice;
-    clearTimeout(this.toastTimer);
-    if (notice !== null) {
-      this.toastTimer = setTimeout(() => {
-        if (this.app.store.get().notice === notice) this.app.dismissNotice();
-      }, notice.tone === "info" ? 2500 : 8000);
-    }
+    this.toast.update(s.notice);
   }
 
   private projectDialog(): HTMLDialogElement {

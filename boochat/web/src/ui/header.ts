@@ -93,7 +93,7 @@ export class Header {
           { class: `tab${selected ? " selected" : ""}`, "data-testid": "chat-tab", "data-id": chat.id, "data-busy": chat.busy ? "true" : "false" },
           h(
             "button",
-            { class: "tab-link", type: "button", role: "tab", "aria-selected": selected ? "true" : "false", on: { click: () => this.app.openChat(chat.id) } },
+            { class: "tab-link", type: "button", role: "tab", "aria-selected": selected ? "true" : "false", on: { click: () => this.app.link.openChat(chat.id) } },
             chat.busy ? h("span", { class: "pulse" }) : icon("chat", "icon tab-icon"),
             h("span", { class: "tab-title" }, chatLabel(chat, index)),
             chat.forked_from_chat_id !== null ? h("span", { class: "tab-fork", title: "Forked" }, icon("fork")) : null,

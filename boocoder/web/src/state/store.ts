@@ -2,13 +2,12 @@
 
 import type { ProviderDiagnostic, ProvidersSnapshot, Session } from "@boo-types";
 import type { Feed } from "@common/feed";
+import type { Notice } from "@common/notice";
 import type { ConnState } from "@common/session-socket";
 import type { PendingAction } from "../api/client";
 import type { CoderSession } from "./session";
 
 export type View = "timeline" | "providers";
-
-export type Notice = { text: string; tone: "error" | "info"; at: number };
 
 /** What the composer sends with the next turn. "" = the agent's default. */
 export type Choice = { provider: string | null; mode: string; model: string };

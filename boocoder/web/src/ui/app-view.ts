@@ -2,8 +2,10 @@
 // to the diff panel, or the agents (providers) view; notices. Renders the store at most
 // once per animation frame.
 
-import { h, icon, renderOnce } from "@common/dom";
-import { TranscriptView } from "@common/transcript-view";
+import { h, icon, renderOnce, renderStore } from "@common/dom";
+import { NoticeToast } from "@common/notice";
+import { openTranscript } from "@common/session-link";
+import { TranscriptView, transcriptInput, welcome } from "@common/transcript-view";
 import type { Controller } from "../controller";
 import { requestsOf, silentFailure } from "../state/session";
 import type { CoderState } from "../state/store";
@@ -25,10 +27,7 @@ export class AppView {
   private readonly timeline: HTMLElement;
   private readonly chooser: HTMLElement;
   private readonly emptyChat: HTMLElement;
-  private readonly toast: HTMLElement;
-  private scheduled = false;
-  private toastTimer: ReturnType<typeof setTimeout> | undefined;
-  private shownNotice: CoderState["notice"] = null;
+  private readonly toast: NoticeToast;
 
   constructor(
     root: HTMLElement,
@@ -41,7 +40,7 @@ export class AppView {
     const tail = h("div", { class: "tail" }, this.failure, this.requests.el, this.elsewhere);
     this.transcript = new TranscriptView(
       { copy: (text) => void navigator.clipboard?.writeText(text).then(() => app.notify("Copied", "info")) },
-      () => void app.loadOlder(),
+      () => void app.link.loadOlder(),
       undefined,
       tail,
     );
@@ -49,12 +48,11 @@ export class AppView {
     this.diff = new DiffPanel((id, action) => void app.changeAction(id, action));
     this.providers = new ProvidersView(app);
     this.chooser = h("div", { class: "chooser" });
-    this.emptyChat = h(
-      "div",
-      { class: "welcome", "data-testid": "empty-chat" },
-      h("div", { class: "welcome-mark" }, "C"),
-      h("h2", {}, "Put an agent to work"),
-      h("p", {}, "Pick an agent below and describe the change. It works in this session's git worktree; its edits wait on the right for your approval."),
+    this.emptyChat = welcome(
+      "empty-chat",
+      "C",
+      "Put an agent to work",
+      "Pick an agent below and describe the change. It works in this session's git worktree; its edits wait on the right for your approval.",
     );
     this.timeline = h(
       "div",
@@ -62,25 +60,9 @@ export class AppView {
       h("div", { class: "timeline-main" }, this.chooser, this.transcript.el, this.composer.el),
       this.diff.el,
     );
-    this.toast = h("div", { class: "toast", role: "status", hidden: true, "data-testid": "notice" });
-    root.replaceChildren(h("div", { class: "coder-app" }, this.header.el, h("main", { class: "coder-main" }, this.timeline, this.providers.el)), this.toast);
-    app.store.subscribe(() => this.schedule());
-    this.render();
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // rAF pauses in hidden tabs; the timeout keeps a background page current too.
-    let done = false;
-    const run = (): void => {
-      if (done) return;
-      done = true;
-      this.scheduled = false;
-      this.render();
-    };
-    requestAnimationFrame(run);
-    setTimeout(run, 100);
+    this.toast = new NoticeToast(() => app.state.notice, () => app.dismissNotice());
+    root.replaceChildren(h("div", { class: "coder-app" }, this.header.el, h("main", { class: "coder-main" }, this.timeline, this.providers.el)), this.toast.el);
+    renderStore(app.store, () => this.render());
   }
 
   private render(): void {
@@ -96,23 +78,16 @@ export class AppView {
     this.transcript.el.hidden = noSession;
     if (noSession) renderOnce(this.chooser, [s.sessions, s.sessionsError], () => [sessionChooser(s, this.app)]);
 
-    const t = s.chatId === null ? undefined : s.feed?.transcripts[s.chatId];
-    this.transcript.update({
-      chatId: s.sessionId === null ? null : `${s.sessionId}/${s.chatId ?? ""}`,
-      transcript: t,
-      loading: s.chatId !== null && t === undefined,
-      loadingOlder: s.loadingOlder,
-      empty: this.emptyChat,
-    });
+    this.transcript.update(transcriptInput(s, this.emptyChat));
     this.transcript.keepBottom(() => this.renderRequests(s));
     this.composer.update(s);
     this.diff.update({ pending: s.coder?.pending ?? null, ops: s.changeOps, errors: s.changeErrors, sessionOpen: !noSession });
-    this.renderNotice(s);
+    this.toast.update(s.notice);
   }
 
   private renderRequests(s: CoderState): void {
     const coder = s.coder;
-    const t = s.chatId === null ? undefined : s.feed?.transcripts[s.chatId];
+    const t = openTranscript(s);
     const failed = coder === null || t === undefined ? undefined : silentFailure(coder, s.chatId, t.messages);
     renderOnce(this.failure, [failed], () =>
       failed === undefined
@@ -146,28 +121,9 @@ export class AppView {
           { class: "banner banner-info", "data-testid": "request-elsewhere" },
           icon("shield"),
           h("span", {}, `${r.agent} in ${name} is waiting for you.`),
-          h("button", { class: "btn btn-small", type: "button", on: { click: () => this.app.openChat(r.chatId) } }, "Open"),
+          h("button", { class: "btn btn-small", type: "button", on: { click: () => this.app.link.openChat(r.chatId) } }, "Open"),
         );
       }),
     );
-  }
-
-  private renderNotice(s: CoderState): void {
-    const notice = s.notice;
-    renderOnce(this.toast, [notice], () =>
-      notice === null
-        ? []
-        : [h("span", {}, notice.text), h("button", { class: "icon-btn", type: "button", "aria-label": "Dismiss", on: { click: () => this.app.dismissNotice() } }, icon("close"))],
-    );
-    this.toast.hidden = notice === null;
-    this.toast.dataset["tone"] = notice?.tone ?? "";
-    if (notice === this.shownNotice) return;
-    this.shownNotice = notice;
-    clearTimeout(this.toastTimer);
-    if (notice !== null) {
-      this.toastTimer = setTimeout(() => {
-        if (this.app.store.get().notice === notice) this.app.dismissNotice();
-      }, notice.tone === "info" ? 2500 : 8000);
-    }
   }
 }

@@ -53,7 +53,7 @@ export class Header {
         "data-testid": "chat-picker",
         "aria-label": "Chat",
         disabled: s.sessionId === null,
-        on: { change: () => chatSelect.value !== "" && this.app.openChat(chatSelect.value) },
+        on: { change: () => chatSelect.value !== "" && this.app.link.openChat(chatSelect.value) },
       },
       h("option", { value: "" }, chats.length === 0 ? "No chat" : "Choose a chat…"),
       ...chats.map((c, i) => h("option", { value: c.id }, chatLabel(c, i))),
