@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::attach::Attachment;
 use crate::request::dimensions;
 use crate::sessions::{SessionError, Sessions};
-use crate::store::StatusFilter;
+use crate::store::{self, StatusFilter};
 use crate::stream::{Opened, StreamState};
 use crate::tmux::TmuxError;
 
@@ -138,7 +138,10 @@ impl TermService for TermServiceImpl {
         let session_id = given(&req.get_ref().session_id)
             .map(|s| uuid("session_id", s))
             .transpose()?;
-        let terminals = self.sessions.list(session_id, StatusFilter::Live).await?;
+        let terminals = self
+            .sessions
+            .list(session_id, StatusFilter::Live, store::LIST_LIMIT)
+            .await?;
         Ok(Response::new(ListSessionsResponse {
             sessions: terminals.into_iter().map(to_proto).collect(),
         }))

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::sessions::Sessions;
-use crate::store::StatusFilter;
+use crate::store::{LIST_LIMIT, StatusFilter};
 use crate::stream::StreamState;
 use boo_shared::term::{CreateTerminal, RenameTerminal, Terminal, TerminalSnapshot};
 
@@ -35,6 +35,8 @@ pub struct ListQuery {
     session_id: Option<Uuid>,
     /// `live` (default) | `exited` | `all`.
     status: Option<String>,
+    /// The newest this many (1..=500, default 500); see [`crate::store::list`].
+    limit: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,7 +68,17 @@ async fn list(
             ));
         }
     };
-    Ok(Json(s.list(q.session_id, status).await?))
+    let limit = match q.limit {
+        None => LIST_LIMIT,
+        Some(n) if (1..=LIST_LIMIT).contains(&n) => n,
+        Some(n) => {
+            return Err(ApiError::bad_request(
+                "invalid_limit",
+                format!("limit must be 1 to {LIST_LIMIT}, got {n}"),
+            ));
+        }
+    };
+    Ok(Json(s.list(q.session_id, status, limit).await?))
 }
 
 async fn one(

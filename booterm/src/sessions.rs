@@ -219,8 +219,9 @@ impl Sessions {
         &self,
         session_id: Option<Uuid>,
         status: StatusFilter,
+        limit: i64,
     ) -> Result<Vec<Terminal>, SessionError> {
-        let mut rows = store::list(&self.pool, session_id, status).await?;
+        let mut rows = store::list(&self.pool, session_id, status, limit).await?;
         let mut live = self.live_map_soft().await;
         if let Some(map) = &live {
             let suspects: Vec<Uuid> = rows
@@ -230,7 +231,7 @@ impl Sessions {
                 .collect();
             if !suspects.is_empty() {
                 self.settle(&suspects).await?;
-                rows = store::list(&self.pool, session_id, status).await?;
+                rows = store::list(&self.pool, session_id, status, limit).await?;
                 live = self.live_map_soft().await;
             }
         }

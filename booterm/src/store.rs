@@ -87,27 +87,29 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<TerminalRow>, sqlx::E
     .await
 }
 
-/// Oldest first, optionally of one workspace session.
+/// The newest `limit` rows (at most [`LIST_LIMIT`]), optionally of one workspace
+/// session, oldest first. "New" is by start for live terminals and by end for
+/// exited ones, so `status=exited` lists terminals in the order they ended.
 pub async fn list(
     pool: &PgPool,
     session_id: Option<Uuid>,
     status: StatusFilter,
+    limit: i64,
 ) -> Result<Vec<TerminalRow>, sqlx::Error> {
     let status = match status {
         StatusFilter::Live => Some("live"),
         StatusFilter::Exited => Some("exited"),
         StatusFilter::All => None,
     };
-    // The newest LIST_LIMIT, returned oldest first.
     sqlx::query_as::<_, TerminalRow>(&format!(
         "SELECT * FROM (SELECT {COLUMNS} FROM terminal_sessions \
            WHERE ($1::uuid IS NULL OR session_id = $1) AND ($2::text IS NULL OR status = $2) \
-           ORDER BY created_at DESC, id DESC LIMIT $3) newest \
-         ORDER BY created_at, id"
+           ORDER BY COALESCE(exited_at, created_at) DESC, id DESC LIMIT $3) newest \
+         ORDER BY COALESCE(exited_at, created_at), id"
     ))
     .bind(session_id)
     .bind(status)
-    .bind(LIST_LIMIT)
+    .bind(limit.clamp(0, LIST_LIMIT))
     .fetch_all(pool)
     .await
 }
@@ -291,14 +293,25 @@ mod tests {
             Some(Some("$ make\nok".into()))
         );
         assert_eq!(mark_exited(&pool, a.id, ending).await.unwrap(), None);
+        let listed = |status, limit| {
+            let pool = pool.clone();
+            async move { live_ids(list(&pool, None, status, limit).await.unwrap()) }
+        };
+        assert_eq!(listed(StatusFilter::Exited, LIST_LIMIT).await, [a.id]);
+        assert_eq!(listed(StatusFilter::All, LIST_LIMIT).await, [b.id, a.id]);
+        assert_eq!(listed(StatusFilter::All, 1).await, [a.id], "the newest");
+        // Exited terminals come in the order they ended: b started first, ended last.
+        mark_exited(&pool, b.id, Ending::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(listed(StatusFilter::Exited, LIST_LIMIT).await, [a.id, b.id]);
+        assert_eq!(listed(StatusFilter::Exited, 1).await, [b.id]);
         assert_eq!(
-            live_ids(list(&pool, None, StatusFilter::Exited).await.unwrap()),
-            [a.id]
+            listed(StatusFilter::Live, LIST_LIMIT).await,
+            Vec::<Uuid>::new()
         );
-        assert_eq!(
-            live_ids(list(&pool, None, StatusFilter::All).await.unwrap()),
-            [b.id, a.id]
-        );
+        revive(&pool, b.id).await.unwrap().unwrap();
 
         let back = revive(&pool, a.id).await.unwrap().unwrap();
         assert_eq!(

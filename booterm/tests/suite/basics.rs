@@ -103,5 +103,18 @@ async fn bad_requests_get_a_code_and_start_nothing() {
         (status, body["code"].as_str()),
         (400, Some("invalid_status"))
     );
+    for limit in ["0", "501", "-1"] {
+        let (status, body) = call(
+            reqwest::Method::GET,
+            &format!("{base}/api/terminals?status=exited&limit={limit}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_limit")),
+            "limit={limit}: {body}"
+        );
+    }
     daemon.stop().await.unwrap();
 }

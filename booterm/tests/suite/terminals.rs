@@ -5,7 +5,7 @@ use boo_testkit::TestDb;
 use booterm::wire::{Terminal, TerminalStatus};
 use pretty_assertions::assert_eq;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::support::{
     Env, Sandbox, call, create, spawn, spawn_with, start, wait_exited, wait_for_line,
@@ -134,6 +134,20 @@ async fn create_list_rename_snapshot_and_kill() {
         ),
         (1, 2)
     );
+    // The newest by start or end: the one just killed.
+    let (_, newest) = call(
+        Method::GET,
+        &format!("{base}/api/terminals?status=all&limit=1"),
+        None,
+    )
+    .await;
+    let ids: Vec<&Value> = newest
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["id"])
+        .collect();
+    assert_eq!(ids, vec![&json!(t.id)]);
     daemon.stop().await.unwrap();
 }
 

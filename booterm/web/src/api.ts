@@ -15,7 +15,8 @@ export const paths = {
   socket: (tid: string) => `terminals/${id(tid)}/ws`,
 } as const;
 
-export type ListFilter = { status?: "live" | "exited" | "all"; sessionId?: string };
+/** `limit`: the newest that many (by start; exited ones by end), still oldest first. */
+export type ListFilter = { status?: "live" | "exited" | "all"; sessionId?: string; limit?: number };
 
 export type SocketOptions = {
   readonly?: boolean;
@@ -49,7 +50,7 @@ export type Probe = { kind: "live" } | { kind: "exited"; exitCode: number | null
 export class TermApi extends ApiClient {
   /** Not paginated: booterm lists at most the terminals tmux runs (plus ended rows). */
   list = (filter: ListFilter = {}): Promise<Terminal[]> =>
-    this.request("GET", paths.terminals(), { query: { status: filter.status, session_id: filter.sessionId } });
+    this.request("GET", paths.terminals(), { query: { status: filter.status, session_id: filter.sessionId, limit: filter.limit } });
   create = (body: CreateTerminal = {}): Promise<Terminal> => this.request("POST", paths.terminals(), { body });
   get = (terminalId: string): Promise<Terminal> => this.request("GET", paths.terminal(terminalId));
   rename = (terminalId: string, title: string | null): Promise<Terminal> =>

@@ -1,5 +1,6 @@
-// booterm's own page: the live terminals in a sidebar (new, rename, kill) and the
-// selected one in a <boo-term-pane>. The selection lives in the URL hash, so a reload
+// booterm's own page: the live terminals in a sidebar (new, rename, kill), the few that
+// ended last below them (their last screen is kept), and the selected one in a
+// <boo-term-pane>. The selection lives in the URL hash, so a reload
 // reattaches to the same shell. The list is refetched every few seconds (terminals
 // are also made by the workspace and by peers over gRPC).
 
@@ -8,14 +9,18 @@ import { errorText } from "@common/api";
 import { h } from "@common/dom";
 import type { TermApi } from "./api";
 import type { TermStateDetail } from "./pane";
-import { afterRemoval, formatHash, initialSelection, parseHash, sameList, terminalDetail, terminalLabel } from "./route";
+import { afterRemoval, endedDetail, formatHash, initialSelection, parseHash, sameList, terminalDetail, terminalLabel } from "./route";
 
 export const POLL_MS = 10_000;
 /** A first click on Kill arms it for this long; the second one kills. */
 export const KILL_CONFIRM_MS = 4_000;
+/** How many ended terminals the sidebar lists. */
+export const ENDED_SHOWN = 8;
 
 type State = {
   terminals: Terminal[] | null;
+  /** The last ones to end, newest first. */
+  ended: Terminal[];
   listError: string | null;
   selected: string | null;
   editing: string | null;
@@ -43,7 +48,7 @@ function svg(name: keyof typeof PATHS): SVGSVGElement {
 }
 
 export class TermApp {
-  private state: State = { terminals: null, listError: null, selected: null, editing: null, armedKill: null, creating: false, error: null };
+  private state: State = { terminals: null, ended: [], listError: null, selected: null, editing: null, armedKill: null, creating: false, error: null };
   private readonly side: HTMLElement;
   private readonly list: HTMLElement;
   private readonly errorBox: HTMLElement;
@@ -96,12 +101,13 @@ export class TermApp {
     this.poll();
   }
 
-  /** Fetch the live terminals; the sidebar re-renders only when something shown changed. */
+  /** Fetch the live and the last ended terminals; the sidebar re-renders only when something shown changed. */
   async refresh(): Promise<void> {
     try {
-      const terminals = await this.api.list();
-      if (this.state.listError === null && sameList(this.state.terminals, terminals)) return;
-      this.set({ terminals, listError: null });
+      const [terminals, endedOldestFirst] = await Promise.all([this.api.list(), this.api.list({ status: "exited", limit: ENDED_SHOWN })]);
+      const ended = endedOldestFirst.reverse();
+      if (this.state.listError === null && sameList(this.state.terminals, terminals) && sameList(this.state.ended, ended)) return;
+      this.set({ terminals, ended, listError: null });
     } catch (err) {
       this.set({ listError: errorText(err) });
     }
@@ -174,6 +180,8 @@ export class TermApp {
     const next = afterRemoval(list, t.id, this.state.selected);
     this.set({ terminals: list.filter((x) => x.id !== t.id), error: null });
     this.select(next, false);
+    // It is listed under Ended now.
+    void this.refresh();
   }
 
   private paneState(detail: TermStateDetail): void {
@@ -194,6 +202,9 @@ export class TermApp {
     const editing = s.editing !== null && this.list.querySelector("input") !== null;
     if (!editing) this.list.replaceChildren(...(s.terminals ?? []).map((t) => this.item(t)));
     if (s.terminals !== null && s.terminals.length === 0) this.list.append(h("li", { class: "term-none" }, "No live terminal"));
+    if (!editing && s.ended.length > 0) {
+      this.list.append(h("li", { class: "term-heading", "data-testid": "ended-heading" }, "Ended"), ...s.ended.map((t) => this.endedItem(t)));
+    }
     this.renderMain();
   }
 
@@ -242,6 +253,22 @@ export class TermApp {
           on: { click: () => void this.kill(t) },
         },
         armed ? "Kill?" : svg("trash"),
+      ),
+    );
+  }
+
+  /** An ended terminal: opening it shows its last screen. */
+  private endedItem(t: Terminal): HTMLElement {
+    const selected = t.id === this.state.selected;
+    const label = terminalLabel(t);
+    return h(
+      "li",
+      { class: `term-item ended${selected ? " selected" : ""}`, "data-testid": "ended-terminal", "data-id": t.id, "aria-current": selected ? "true" : null },
+      h(
+        "button",
+        { class: "term-open", type: "button", "data-testid": "open-terminal", title: label, on: { click: () => this.select(t.id) } },
+        h("span", { class: "term-name", "data-testid": "terminal-name" }, label),
+        h("span", { class: "term-sub" }, endedDetail(t)),
       ),
     );
   }

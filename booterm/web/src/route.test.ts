@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { afterRemoval, formatHash, initialSelection, parseHash, sameList, terminalDetail, terminalLabel } from "./route";
+import { afterRemoval, endedDetail, formatHash, initialSelection, parseHash, sameList, terminalDetail, terminalLabel } from "./route";
 import { T1, T2, terminal } from "./testing/fixtures";
 
 describe("the hash", () => {
@@ -53,5 +53,15 @@ describe("selection", () => {
     expect(sameList([a], [{ ...a, updated_at: "2027-01-01T00:00:00Z" }])).toBe(true);
     expect(sameList([a], [{ ...a, title: "x" }])).toBe(false);
     expect(sameList(null, [])).toBe(false);
+  });
+});
+
+describe("ended terminals", () => {
+  it("say how and when they ended", () => {
+    const when = (iso: string) => `at ${iso}`;
+    const at = "2026-11-25T04:05:06Z";
+    expect(endedDetail(terminal({ status: "exited", exit_code: 3, exited_at: at }), when)).toBe(`exited with code 3 · at ${at}`);
+    expect(endedDetail(terminal({ status: "exited", exit_code: null, exited_at: at }), when)).toBe(`ended · at ${at}`);
+    expect(endedDetail(terminal({ status: "exited", exit_code: 0, exited_at: null }), when)).toBe("exited with code 0");
   });
 });

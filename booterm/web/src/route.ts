@@ -34,6 +34,16 @@ export function terminalDetail(t: Terminal): string {
   return parts.join(" · ");
 }
 
+/** The second line of an ended terminal's entry: how and when it ended. */
+export function endedDetail(t: Terminal, when: (iso: string) => string = shortTime): string {
+  const how = t.exit_code === null ? "ended" : `exited with code ${t.exit_code}`;
+  return t.exited_at === null ? how : `${how} · ${when(t.exited_at)}`;
+}
+
+function shortTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+}
+
 /** What to show at start: the terminal in the hash, else the most recent one. */
 export function initialSelection(hashId: string | null, list: readonly Terminal[]): string | null {
   if (hashId !== null) return hashId;

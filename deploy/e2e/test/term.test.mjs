@@ -134,6 +134,9 @@ describe("booterm terminal", { skip: target === undefined ? "BOO_E2E_TERM_URL is
       await item.locator('[data-testid="kill-terminal"]').click();
       await item.waitFor({ state: "detached" });
       assert.equal((await termApi(target.url, "GET", `terminals/${terminal.id}`)).status, "exited");
+      // Listed under Ended, newest first.
+      await page.locator(`[data-testid="ended-terminal"][data-id="${terminal.id}"]`).waitFor();
+      assert.equal(await page.locator('[data-testid="ended-terminal"]').first().getAttribute("data-id"), terminal.id);
       const live = await termApi(target.url, "GET", "terminals");
       assert.ok(!live.some((t) => t.id === terminal.id), "no longer listed as live");
       // The selection moved off it (to another terminal, or none).
@@ -144,9 +147,6 @@ describe("booterm terminal", { skip: target === undefined ? "BOO_E2E_TERM_URL is
     });
   });
 
-  // Last on purpose: a program that ends with nobody attached makes booterm's tmux
-  // `pane-died` hook fail, and tmux then shows that error in view mode over the next new
-  // terminal's shell (keys go to the overlay), until the hook is fixed in booterm.
   it("shows an ended terminal as exited with its code and its last screen, without reconnecting", async () => {
     const terminal = await termApi(target.url, "POST", "terminals", { command: ["sh", "-c", "echo last-$((40+2)); sleep 0.2; exit 3"] });
     made.push(terminal.id);
@@ -160,6 +160,10 @@ describe("booterm terminal", { skip: target === undefined ? "BOO_E2E_TERM_URL is
       await page.locator('boo-term-pane[data-state="exited"]').waitFor();
       assert.equal(await page.locator('[data-testid="term-state"]').innerText(), "exited with code 3");
       await waitForLine(page, "last-42");
+      // The sidebar lists it under Ended, selected.
+      await page.locator(`[data-testid="ended-terminal"][data-id="${terminal.id}"][aria-current="true"]`).waitFor();
+      const detail = await page.locator(`[data-testid="ended-terminal"][data-id="${terminal.id}"] .term-sub`).innerText();
+      assert.match(detail, /^exited with code 3 · \S/);
       const ended = await termApi(target.url, "GET", `terminals/${terminal.id}`);
       assert.deepEqual([ended.status, ended.exit_code], ["exited", 3]);
     });
