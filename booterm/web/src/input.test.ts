@@ -23,10 +23,16 @@ describe("keyAction", () => {
     expect(keyAction(key({ key: "V", code: "KeyV", metaKey: true, shiftKey: true }))).toBe("paste");
   });
 
-  it("leaves Ctrl-C, Ctrl-V and the rest to the terminal", () => {
+  it("opens the find bar on Ctrl-Shift-F and Cmd-Shift-F", () => {
+    expect(keyAction(key({ key: "F", code: "KeyF", ctrlKey: true, shiftKey: true }))).toBe("find");
+    expect(keyAction(key({ key: "F", code: "KeyF", metaKey: true, shiftKey: true }))).toBe("find");
+  });
+
+  it("leaves Ctrl-C, Ctrl-V, Ctrl-F and the rest to the terminal", () => {
     for (const k of [
       key({ ctrlKey: true }), // SIGINT
       key({ key: "v", code: "KeyV", ctrlKey: true }),
+      key({ key: "f", code: "KeyF", ctrlKey: true }), // forward a character (readline)
       key({ key: "C", shiftKey: true }),
       key({ key: "C", ctrlKey: true, metaKey: true, shiftKey: true }),
       key({ key: "C", ctrlKey: true, shiftKey: true, altKey: true }),

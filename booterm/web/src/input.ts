@@ -3,7 +3,8 @@
 // Ctrl-C, Ctrl-V, Ctrl-D … belong to the program in the terminal. Copy and paste are
 // Ctrl-Shift-C / Ctrl-Shift-V (Cmd-Shift-C / Cmd-Shift-V on a Mac) like in a desktop
 // terminal; selecting text copies it too. Plain Cmd-C / Cmd-V on a Mac never reach the
-// terminal, so the browser's own copy and paste events handle them.
+// terminal, so the browser's own copy and paste events handle them. Ctrl-Shift-F
+// (Cmd-Shift-F) opens the pane's find bar.
 
 /** The fields of a KeyboardEvent the decision needs. */
 export type KeyLike = {
@@ -17,7 +18,7 @@ export type KeyLike = {
 };
 
 /** `pass`: xterm handles the key (it goes to the terminal). */
-export type KeyAction = "copy" | "paste" | "pass";
+export type KeyAction = "copy" | "paste" | "find" | "pass";
 
 /** The letter a key event stands for: its character, else (other layouts) its physical key. */
 function letterOf(ev: KeyLike): string {
@@ -26,7 +27,7 @@ function letterOf(ev: KeyLike): string {
   return physical?.[1]?.toLowerCase() ?? "";
 }
 
-/** Ctrl-Shift-C / Cmd-Shift-C copy, Ctrl-Shift-V / Cmd-Shift-V paste; everything else passes. */
+/** Ctrl/Cmd-Shift-C copy, Ctrl/Cmd-Shift-V paste, Ctrl/Cmd-Shift-F find; everything else passes. */
 export function keyAction(ev: KeyLike): KeyAction {
   if (!ev.shiftKey || ev.altKey || ev.ctrlKey === ev.metaKey) return "pass";
   switch (letterOf(ev)) {
@@ -34,6 +35,8 @@ export function keyAction(ev: KeyLike): KeyAction {
       return "copy";
     case "v":
       return "paste";
+    case "f":
+      return "find";
     default:
       return "pass";
   }

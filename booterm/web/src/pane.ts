@@ -13,6 +13,7 @@
 import xtermCss from "@xterm/xterm/css/xterm.css?inline";
 import { TermApi, termSocketUrl } from "./api";
 import { browserTermSocket, stateText, TermConnection, type ConnState } from "./connection";
+import { FindBar } from "./find-bar";
 import { binaryBytes, textBytes } from "./input";
 import paneCss from "./pane.css?inline";
 import { XtermView, type Renderer } from "./xterm-view";
@@ -47,7 +48,9 @@ export class BooTermPane extends HTMLElement {
   private conn: TermConnection | undefined;
   private restartQueued = false;
   private ticker: ReturnType<typeof setInterval> | undefined;
-  private parts: { title: HTMLElement; badge: HTMLElement; conn: HTMLElement; connText: HTMLElement; retry: HTMLButtonElement; host: HTMLElement } | undefined;
+  private parts:
+    | { title: HTMLElement; badge: HTMLElement; conn: HTMLElement; connText: HTMLElement; retry: HTMLButtonElement; find: FindBar; host: HTMLElement }
+    | undefined;
   private current: ConnState = { kind: "idle" };
   private termTitle = "";
   private focusPending = false;
@@ -112,10 +115,14 @@ export class BooTermPane extends HTMLElement {
     retry.hidden = true;
     retry.addEventListener("click", () => this.reconnect());
     bar.append(title, badge, conn, retry);
+    const find = new FindBar(doc);
     const host = doc.createElement("div");
     host.className = "bt-host";
-    this.replaceChildren(bar, host);
-    this.parts = { title, badge, conn, connText, retry, host };
+    const body = doc.createElement("div");
+    body.className = "bt-body";
+    body.append(host, find.el);
+    this.replaceChildren(bar, body);
+    this.parts = { title, badge, conn, connText, retry, find, host };
   }
 
   /** Attribute changes and insertion coalesce into one restart after the current task. */
@@ -157,7 +164,10 @@ export class BooTermPane extends HTMLElement {
       onResize: (cols, rows) => conn?.resize(cols, rows),
       onTitle: (t) => this.setTitle(t),
       onRenderer: (r: Renderer) => (this.dataset["renderer"] = r),
+      onFind: () => parts.find.open(),
+      onSearchResults: (index, count) => parts.find.results(index, count),
     });
+    parts.find.attach(view);
     conn = new TermConnection({
       url: () => termSocketUrl(base, id, { readonly, size: view.size ?? null }),
       open: browserTermSocket,
@@ -195,6 +205,7 @@ export class BooTermPane extends HTMLElement {
     this.conn = undefined;
     conn?.close();
     if (conn !== undefined) this.current = { kind: "closed" };
+    this.parts?.find.attach(undefined);
     this.view?.dispose();
     this.view = undefined;
     this.parts?.host.replaceChildren();

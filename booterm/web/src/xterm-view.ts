@@ -1,10 +1,11 @@
 // One xterm.js terminal in a host element: fit to the host (ResizeObserver), clickable
 // links, Unicode 11 widths, the WebGL renderer when the browser has one (the DOM
-// renderer otherwise, and after a lost WebGL context), copy on select and the
-// Ctrl/Cmd-Shift-C / -V bindings. Knows nothing about sockets: input and size changes
-// go out through callbacks.
+// renderer otherwise, and after a lost WebGL context), copy on select, search with
+// highlighted matches, and the Ctrl/Cmd-Shift-C / -V / -F bindings. Knows nothing about
+// sockets: input and size changes go out through callbacks.
 
 import { FitAddon } from "@xterm/addon-fit";
+import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
@@ -27,6 +28,20 @@ export type XtermViewOptions = {
   /** The program set the window title (OSC 0/2). */
   onTitle?: (title: string) => void;
   onRenderer?: (renderer: Renderer) => void;
+  /** Ctrl/Cmd-Shift-F was pressed in the terminal. */
+  onFind?: () => void;
+  /** The matches of the current search changed: the active one (-1: none) and how many. */
+  onSearchResults?: (index: number, count: number) => void;
+};
+
+/** How matches look (the active one brighter) and where they sit on the scrollbar. */
+const SEARCH: ISearchOptions = {
+  decorations: {
+    matchBackground: "#3a4a6b",
+    matchOverviewRuler: "#8ab4ff",
+    activeMatchBackground: "#f0c060",
+    activeMatchColorOverviewRuler: "#f0c060",
+  },
 };
 
 /** Copy-on-select waits for the selection to settle this long. */
@@ -63,12 +78,15 @@ function clipboard(): Clipboard | undefined {
 export class XtermView {
   readonly term: Terminal;
   private readonly fit = new FitAddon();
+  private readonly search = new SearchAddon({ highlightLimit: 2000 });
   private readonly disposables: IDisposable[] = [];
   private readonly observer: ResizeObserver;
   private webgl: WebglAddon | undefined;
   private reported: { cols: number; rows: number } | undefined;
   private fitFrame = 0;
   private copyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Where the last search put the selection: a match is not copied like a user's selection. */
+  private searchSelection: string | undefined;
   private disposed = false;
 
   constructor(
@@ -86,6 +104,7 @@ export class XtermView {
     });
     const term = this.term;
     term.loadAddon(this.fit);
+    term.loadAddon(this.search);
     term.loadAddon(new WebLinksAddon());
     term.loadAddon(new Unicode11Addon());
     term.unicode.activeVersion = "11";
@@ -97,6 +116,7 @@ export class XtermView {
       term.onBinary((d) => opts.onBinary(d)),
       term.onTitleChange((t) => opts.onTitle?.(t)),
       term.onSelectionChange(() => this.copySoon()),
+      this.search.onDidChangeResults((r) => opts.onSearchResults?.(r.resultIndex, r.resultCount)),
     );
     term.attachCustomKeyEventHandler((ev) => {
       const action = keyAction(ev);
@@ -105,6 +125,7 @@ export class XtermView {
       ev.preventDefault();
       if (ev.type === "keydown") {
         if (action === "copy") this.copySelection();
+        else if (action === "find") opts.onFind?.();
         else void this.pasteClipboard();
       }
       return false;
@@ -135,6 +156,35 @@ export class XtermView {
     if (this.reported?.cols === dims.cols && this.reported.rows === dims.rows) return;
     this.reported = { cols: dims.cols, rows: dims.rows };
     this.opts.onResize(dims.cols, dims.rows);
+  }
+
+  /** Select the next match of `query` below the selected one (from the top without one). */
+  findNext(query: string): boolean {
+    if (this.disposed) return false;
+    return this.found(this.search.findNext(query, SEARCH));
+  }
+
+  /** Select the next match of `query` above the selected one (from the bottom without one). */
+  findPrevious(query: string): boolean {
+    if (this.disposed) return false;
+    return this.found(this.search.findPrevious(query, SEARCH));
+  }
+
+  private found(hit: boolean): boolean {
+    this.searchSelection = this.selectionKey();
+    return hit;
+  }
+
+  private selectionKey(): string | undefined {
+    const at = this.term.getSelectionPosition();
+    return at === undefined ? undefined : JSON.stringify([at.start, at.end]);
+  }
+
+  /** Remove the match highlights. */
+  clearSearch(): void {
+    if (this.disposed) return;
+    this.search.clearDecorations();
+    this.term.clearSelection();
   }
 
   /** Write output; `done` runs once xterm has processed it. */
@@ -211,7 +261,7 @@ export class XtermView {
   private copySoon(): void {
     clearTimeout(this.copyTimer);
     this.copyTimer = setTimeout(() => {
-      if (this.term.hasSelection()) this.copySelection();
+      if (this.term.hasSelection() && this.selectionKey() !== this.searchSelection) this.copySelection();
     }, COPY_SETTLE_MS);
   }
 

@@ -112,6 +112,45 @@ describe("booterm terminal", { skip: target === undefined ? "BOO_E2E_TERM_URL is
     });
   });
 
+  it("finds text in the scrollback with Ctrl-Shift-F without touching the clipboard", async () => {
+    const terminal = await termApi(target.url, "POST", "terminals", {});
+    made.push(terminal.id);
+    await withPage(browser.context, "booterm find", async (page) => {
+      const problems = watchPage(page);
+      await page.goto(termPageUrl(target.url, terminal.id), { waitUntil: "load" });
+      await waitLive(page);
+      await waitForOutput(page);
+      await page.locator("boo-term-pane .xterm-screen").click();
+      await page.keyboard.type("printf 'nee''dle-%s\\n' 1 2 3");
+      await page.keyboard.press("Enter");
+      await waitForLine(page, "needle-3");
+      await page.evaluate(() => navigator.clipboard.writeText("before-find"));
+
+      await page.keyboard.press("Control+Shift+F");
+      const input = page.locator('[data-testid="term-find-input"]');
+      await input.waitFor();
+      assert.ok(await input.evaluate((el) => el === document.activeElement), "the query field has the keyboard");
+      await input.type("needle");
+      const count = page.locator('[data-testid="term-find-count"]');
+      // The three lines printed; the newest is active.
+      await page.waitForFunction(() => document.querySelector('[data-testid="term-find-count"]')?.textContent === "3 of 3");
+      await input.press("Enter");
+      assert.equal(await count.innerText(), "2 of 3");
+      await input.press("Shift+Enter");
+      assert.equal(await count.innerText(), "3 of 3");
+      await input.press("Escape");
+      await page.locator('[data-testid="term-find"]').waitFor({ state: "hidden" });
+      // The keyboard is the terminal's again, and a match was never copied.
+      await page.keyboard.type("echo after-$((6*7))");
+      await page.keyboard.press("Enter");
+      await waitForLine(page, "after-42");
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), "before-find");
+
+      assert.deepEqual(problems.pageErrors, [], "uncaught errors in the page");
+      assert.deepEqual(problems.badResponses, [], "failed responses");
+    });
+  });
+
   it("renames and kills a terminal from the list", async () => {
     const terminal = await termApi(target.url, "POST", "terminals", {});
     made.push(terminal.id);
