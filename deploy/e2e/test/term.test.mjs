@@ -131,13 +131,14 @@ describe("booterm terminal", { skip: target === undefined ? "BOO_E2E_TERM_URL is
       await input.waitFor();
       assert.ok(await input.evaluate((el) => el === document.activeElement), "the query field has the keyboard");
       await input.type("needle");
-      const count = page.locator('[data-testid="term-find-count"]');
+      const countIs = (text) =>
+        page.waitForFunction((want) => document.querySelector('[data-testid="term-find-count"]')?.textContent === want, text, { timeout: 5_000 });
       // The three lines printed; the newest is active.
-      await page.waitForFunction(() => document.querySelector('[data-testid="term-find-count"]')?.textContent === "3 of 3");
+      await countIs("3 of 3");
       await input.press("Enter");
-      assert.equal(await count.innerText(), "2 of 3");
+      await countIs("2 of 3");
       await input.press("Shift+Enter");
-      assert.equal(await count.innerText(), "3 of 3");
+      await countIs("3 of 3");
       await input.press("Escape");
       await page.locator('[data-testid="term-find"]').waitFor({ state: "hidden" });
       // The keyboard is the terminal's again, and a match was never copied.
