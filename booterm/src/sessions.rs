@@ -222,7 +222,12 @@ impl Sessions {
         limit: i64,
     ) -> Result<Vec<Terminal>, SessionError> {
         let mut rows = store::list(&self.pool, session_id, status, limit).await?;
-        let mut live = self.live_map_soft().await;
+        // Only live rows need tmux's view (the page polls the exited ones too).
+        let mut live = if rows.iter().any(TerminalRow::is_live) {
+            self.live_map_soft().await
+        } else {
+            Some(HashMap::new())
+        };
         if let Some(map) = &live {
             let suspects: Vec<Uuid> = rows
                 .iter()

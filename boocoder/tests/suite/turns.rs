@@ -80,17 +80,30 @@ impl Fx {
         resp.json().await.unwrap()
     }
 
+    /// `POST path` with an optional JSON body; the response, whatever its status.
+    pub async fn post(&self, path: &str, body: Option<Value>) -> reqwest::Response {
+        let req = self.http.post(self.url(path));
+        let req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        req.send().await.unwrap()
+    }
+
+    /// `POST path` answered 200, decoded.
+    pub async fn post_ok<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let resp = self.post(path, None).await;
+        assert_eq!(resp.status().as_u16(), 200, "POST {path}");
+        resp.json().await.unwrap()
+    }
+
     pub async fn send(&self, prompt: &str) -> TurnAccepted {
-        let resp = self
-            .http
-            .post(self.url(&format!(
-                "/api/sessions/{}/chats/{}/messages",
-                self.session, self.chat
-            )))
-            .json(&json!({"content": prompt, "provider": self.provider}))
-            .send()
-            .await
-            .unwrap();
+        let path = format!(
+            "/api/sessions/{}/chats/{}/messages",
+            self.session, self.chat
+        );
+        let body = json!({"content": prompt, "provider": self.provider});
+        let resp = self.post(&path, Some(body)).await;
         assert_eq!(resp.status().as_u16(), 202);
         resp.json().await.unwrap()
     }
@@ -243,14 +256,8 @@ async fn a_warm_agent_serves_turns_streams_them_and_survives_cancel() {
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let resp: Value = f
-        .http
-        .post(f.url(&format!("/api/tasks/{}/cancel", acc.task_id)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_ok(&format!("/api/tasks/{}/cancel", acc.task_id))
+        .await;
     assert_eq!(resp, json!({"cancelled": true}));
     let (status, _) = f.wait_task(acc.task_id).await;
     assert_eq!(status, "cancelled");
@@ -310,14 +317,8 @@ async fn a_written_file_becomes_a_pending_change_that_applies_and_rebaselines() 
         "nothing touches the project before approval"
     );
     let applied: PendingChange = f
-        .http
-        .post(f.url(&format!("/api/pending/{}/approve", change.id)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .post_ok(&format!("/api/pending/{}/approve", change.id))
+        .await;
     assert_eq!(format!("{:?}", applied.status), "Applied");
     assert_eq!(
         std::fs::read_to_string(f.project_dir.path().join("notes/todo.txt")).unwrap(),
@@ -334,11 +335,8 @@ async fn a_written_file_becomes_a_pending_change_that_applies_and_rebaselines() 
     assert_eq!(still, Vec::new());
     // Approving again is refused.
     let resp = f
-        .http
-        .post(f.url(&format!("/api/pending/{}/approve", change.id)))
-        .send()
-        .await
-        .unwrap();
+        .post(&format!("/api/pending/{}/approve", change.id), None)
+        .await;
     assert_eq!(resp.status().as_u16(), 409);
     // Writes outside the worktree are refused by the agent's client.
     let (_, escape) = f.turn("write ../../outside.txt nope").await;
@@ -378,20 +376,18 @@ async fn permission_cards_wait_for_the_owner() {
         (Some("permission_requested"), Some(request))
     );
     let resp = f
-        .http
-        .post(f.url(&format!("/api/permissions/{}", Uuid::new_v4())))
-        .json(&json!({"option_id": "allow_once"}))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &format!("/api/permissions/{}", Uuid::new_v4()),
+            Some(json!({"option_id": "allow_once"})),
+        )
+        .await;
     assert_eq!(resp.status().as_u16(), 409);
     let resp = f
-        .http
-        .post(f.url(&format!("/api/permissions/{request}")))
-        .json(&json!({"option_id": "allow_once"}))
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &format!("/api/permissions/{request}"),
+            Some(json!({"option_id": "allow_once"})),
+        )
+        .await;
     assert_eq!(resp.status().as_u16(), 204);
     let resolved = next_frame(&mut ws, "request_resolved").await;
     assert_eq!(resolved["outcome"], "allow_once");

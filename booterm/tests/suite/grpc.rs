@@ -88,14 +88,11 @@ async fn create_list_snapshot_attach_and_kill_over_grpc() {
         seen.extend_from_slice(&chunk.data);
     }
 
-    let snap = client
-        .snapshot(SnapshotRequest {
-            id: created.id.clone(),
-            scrollback_lines: 10,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let ask = SnapshotRequest {
+        id: created.id.clone(),
+        scrollback_lines: 10,
+    };
+    let snap = client.snapshot(ask.clone()).await.unwrap().into_inner();
     assert!(
         snap.text.lines().any(|l| l == "grpc-ok 111"),
         "{}",
@@ -124,14 +121,7 @@ async fn create_list_snapshot_attach_and_kill_over_grpc() {
         .killed;
     assert!(!killed, "it had already ended");
     // Its last screen is kept, at its last size.
-    let last = client
-        .snapshot(SnapshotRequest {
-            id: created.id.clone(),
-            scrollback_lines: 10,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let last = client.snapshot(ask).await.unwrap().into_inner();
     // bash's own "exit" comes right before it ends, and is kept too.
     assert_eq!(
         (last.text, last.cols, last.rows),

@@ -6,16 +6,12 @@ use std::time::Duration;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-use super::support::{Env, TermWs, call, create, start, wait_for_line};
+use super::support::{TermWs, call, create, start, wait_for_line};
 
 #[tokio::test]
 async fn typed_commands_run_and_their_output_streams_back() {
-    let Env {
-        _db,
-        sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let (base, sandbox) = (env.base.clone(), &env.sandbox);
     let t = create(&base, json!({"cols": 90, "rows": 20, "title": "build"})).await;
 
     let mut ws = TermWs::connect(&base, t.id, "").await;
@@ -49,17 +45,13 @@ async fn typed_commands_run_and_their_output_streams_back() {
     assert!(body["last_attached_at"].is_string(), "{body}");
     assert_eq!(body["attached_clients"], json!(1));
     ws.close().await;
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_resize_reaches_the_program() {
-    let Env {
-        _db,
-        sandbox: _sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let base = env.base.clone();
     let t = create(&base, json!({})).await;
     let mut ws = TermWs::connect(&base, t.id, "?cols=100&rows=30").await;
     ws.send("echo size=$(tput cols)x$(tput lines)\r").await;
@@ -97,17 +89,13 @@ async fn a_resize_reaches_the_program() {
     );
     ws.send("echo still\"\"here\r").await;
     ws.until_output("stillhere").await;
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_reconnect_repaints_the_screen_and_recent_scrollback_first() {
-    let Env {
-        _db,
-        sandbox: _sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let base = env.base.clone();
     let t = create(&base, json!({"cols": 80, "rows": 24})).await;
     let mut ws = TermWs::connect(&base, t.id, "").await;
     ws.send("for i in $(seq 1 200); do echo row-$i; done; echo mark\"\"er-$((6*7))\r")
@@ -129,17 +117,13 @@ async fn a_reconnect_repaints_the_screen_and_recent_scrollback_first() {
     // The shell is the same one, still usable.
     again.send("echo back\"\"again\r").await;
     again.until_output("backagain").await;
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn several_viewers_see_the_same_output_and_read_only_ones_cannot_type() {
-    let Env {
-        _db,
-        sandbox: _sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let base = env.base.clone();
     let t = create(&base, json!({})).await;
     let mut writer = TermWs::connect(&base, t.id, "").await;
     let mut viewer = TermWs::connect(&base, t.id, "?readonly=1").await;
@@ -165,17 +149,13 @@ async fn several_viewers_see_the_same_output_and_read_only_ones_cannot_type() {
     )
     .await;
     assert_eq!(body["attached_clients"], json!(2));
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn when_the_program_exits_the_socket_says_so_and_closes() {
-    let Env {
-        _db,
-        sandbox: _sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let base = env.base.clone();
     let t = create(&base, json!({})).await;
     let mut ws = TermWs::connect(&base, t.id, "").await;
     ws.send("exit 3\r").await;
@@ -221,23 +201,19 @@ async fn when_the_program_exits_the_socket_says_so_and_closes() {
     )
     .await;
     assert_eq!((status, &body["code"]), (409, &json!("terminal_exited")));
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_stopping_daemon_closes_sockets_as_going_away_and_leaves_the_shell() {
-    let Env {
-        _db,
-        sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let (base, sandbox) = (env.base.clone(), &env.sandbox);
     let t = create(&base, json!({})).await;
     let mut ws = TermWs::connect(&base, t.id, "").await;
     ws.send("echo pid=$$\r").await;
     ws.until_output("pid=").await;
     let pane_pid = sandbox.pane_format(t.id, "#{pane_pid}");
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
     ws.until("the close", |me| me.closed.is_some()).await;
     assert_eq!(ws.closed, Some(1001));
     assert_eq!(sandbox.pane_format(t.id, "#{pane_pid}"), pane_pid);

@@ -8,18 +8,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::support::{
-    Env, Sandbox, call, create, spawn, spawn_with, start, wait_exited, wait_for_line,
-    wait_row_exited,
+    Sandbox, call, create, spawn, spawn_with, start, wait_exited, wait_for_line, wait_row_exited,
 };
 
 #[tokio::test]
 async fn create_list_rename_snapshot_and_kill() {
-    let Env {
-        _db,
-        sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let (base, sandbox) = (env.base.clone(), &env.sandbox);
     let cwd = sandbox.dir.path().to_path_buf();
     let t = create(
         &base,
@@ -148,17 +143,13 @@ async fn create_list_rename_snapshot_and_kill() {
         .map(|t| &t["id"])
         .collect();
     assert_eq!(ids, vec![&json!(t.id)]);
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_finished_program_is_recorded_with_its_exit_code() {
-    let Env {
-        _db,
-        sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let (base, sandbox) = (env.base.clone(), &env.sandbox);
     // Exits at once: its pane dies while tmux is still creating the session. The
     // next terminal comes before booterm has noticed.
     let t = create(&base, json!({"command": ["sh", "-c", "exit 7"]})).await;
@@ -173,17 +164,13 @@ async fn a_finished_program_is_recorded_with_its_exit_code() {
     ws.send("echo fi\"\"ne\r").await;
     ws.until_output("fine").await;
     assert_eq!(sandbox.pane_format(next.id, "#{pane_in_mode}"), "0");
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn a_program_that_exits_ends_its_terminal_without_anyone_asking() {
-    let Env {
-        _db,
-        sandbox,
-        daemon,
-        base,
-    } = start().await;
+    let env = start().await;
+    let (base, sandbox) = (env.base.clone(), &env.sandbox);
     let mut ended = Vec::new();
     // One after another: a lone exit is when tmux 3.3a may miss its SIGCHLD and
     // never run the pane-died hook. Nobody reads the terminal through the API.
@@ -194,7 +181,7 @@ async fn a_program_that_exits_ends_its_terminal_without_anyone_asking() {
             json!({"command": ["sh", "-c", script], "cols": 60, "rows": 10}),
         )
         .await;
-        let exit_code = wait_row_exited(&_db, t.id).await;
+        let exit_code = wait_row_exited(&env._db, t.id).await;
         // Its last screen is kept.
         let (status, last) = call(
             Method::GET,
@@ -215,7 +202,7 @@ async fn a_program_that_exits_ends_its_terminal_without_anyone_asking() {
         .collect();
     assert_eq!(ended, want);
     assert_eq!(sandbox.sessions(), Vec::<String>::new());
-    daemon.stop().await.unwrap();
+    env.daemon.stop().await.unwrap();
 }
 
 #[tokio::test]
