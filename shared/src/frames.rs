@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::chat::{Chat, Message, MessageStatus, Usage};
 use crate::coder::{AgentToolCall, PendingChange, PermissionChoice, TaskInfo};
+use crate::workspace::WorkspaceState;
 
 /// What a daemon sends. boochat's chat frames carry the chat they belong to; the
 /// envelope carries the session.
@@ -124,6 +125,8 @@ pub enum ServerFrame {
     },
     /// boocoder: the session's pending changes (latest wins after each turn).
     PendingChanged { changes: Vec<PendingChange> },
+    /// boochat: the session's workspace layout was saved (by any device).
+    SessionWorkspaceUpdated { state: WorkspaceState },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -87,6 +87,13 @@ pub fn render() -> String {
     decl::<crate::term::FlowWindow>(&cfg, &mut out);
     decl::<crate::term::TermServerMsg>(&cfg, &mut out);
     decl::<crate::term::TermClientMsg>(&cfg, &mut out);
+    decl::<crate::workspace::TabKind>(&cfg, &mut out);
+    decl::<crate::workspace::WorkspaceTab>(&cfg, &mut out);
+    decl::<crate::workspace::WorkspacePane>(&cfg, &mut out);
+    decl::<crate::workspace::WorkspaceState>(&cfg, &mut out);
+    decl::<crate::workspace::LegacyPane>(&cfg, &mut out);
+    decl::<crate::workspace::WorkspaceWrite>(&cfg, &mut out);
+    decl::<crate::workspace::WorkspaceConflict>(&cfg, &mut out);
     decl::<crate::providers::ConfigStatus>(&cfg, &mut out);
     decl::<crate::providers::ProvidersSnapshot>(&cfg, &mut out);
     decl::<crate::providers::ProviderDiagnostic>(&cfg, &mut out);

@@ -410,6 +410,84 @@ export type TermServerMsg = { "type": "hello", terminal: Terminal, readonly: boo
  */
 export type TermClientMsg = { "type": "resize", cols: number, rows: number, } | { "type": "ack", bytes: number, } | { "type": "ping" };
 
+/**
+ * What a tab shows.
+ */
+export type TabKind = "chat" | "coder" | "term";
+
+export type WorkspaceTab = { kind: TabKind, 
+/**
+ * The chat's or the terminal's id.
+ */
+id: string, };
+
+export type WorkspacePane = { 
+/**
+ * Made by the client, unique among the session's panes and closed panes
+ * (1–64 of `A-Za-z0-9_-`).
+ */
+id: string, 
+/**
+ * In strip order; empty = the session's history pane.
+ */
+tabs: Array<WorkspaceTab>, 
+/**
+ * The tab shown; one of `tabs`, or absent when `tabs` is empty.
+ */
+activeTab?: string, 
+/**
+ * Relative width (flex grow) set by the splitters; absent = equal share.
+ */
+width?: number, };
+
+/**
+ * `sessions.workspace_panes`: what `GET`/`PATCH /api/sessions/{id}/workspace` carry.
+ */
+export type WorkspaceState = { 
+/**
+ * 1–5 panes, left to right.
+ */
+panes: Array<WorkspacePane>, 
+/**
+ * Tab id → its session-scoped number, for the open tabs.
+ */
+tabNumbers: Record<string, number>, 
+/**
+ * The number the next opened tab gets (greater than every number ever given).
+ */
+nextTabNumber: number, 
+/**
+ * Closed panes, the most recently closed last (at most 10).
+ */
+closedPaneStack: Array<WorkspacePane>, 
+/**
+ * On read: the stored version (0 = never saved). On write: the version the
+ * change was based on; the stored one becomes `version + 1`.
+ */
+version: number, };
+
+/**
+ * A pane as the original BooCode stored it before the envelope (a bare array of
+ * these). Only chats lived in tabs then; terminal and agent panes were placeholders.
+ */
+export type LegacyPane = { id?: string, 
+/**
+ * `chat`, `empty`, `terminal`, `agent`: only the chat ids matter.
+ */
+kind?: string, chatIds: Array<string>, activeChatIdx?: number, };
+
+/**
+ * The body of `PATCH /api/sessions/{id}/workspace`: the envelope, or the legacy bare
+ * pane array (migrated on write, without a version check: legacy writers have none).
+ */
+export type WorkspaceWrite = WorkspaceState | Array<LegacyPane>;
+
+/**
+ * The body of a 409 for a write based on an old version: the error, and the state the
+ * client must rebase its change on.
+ */
+export type WorkspaceConflict = { error: string, code: string, current: WorkspaceState, };
+
 export type ConfigStatus = { 
 /**
  * The providers file, when one is configured.
@@ -469,7 +547,7 @@ export type UsagePhase = "prompt" | "generating" | "done";
  * What a daemon sends. boochat's chat frames carry the chat they belong to; the
  * envelope carries the session.
  */
-export type ServerFrame = { "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, };
+export type ServerFrame = { "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "session_workspace_updated", state: WorkspaceState, };
 
 /**
  * A frame with its ordering metadata: `{"type": …, "seq": …, "session_id": …, …}`.
@@ -482,7 +560,7 @@ seq: number,
 /**
  * The session the frame belongs to; absent for connection-level frames.
  */
-session_id?: string, } & ({ "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, });
+session_id?: string, } & ({ "type": "hello", daemon: string, version: string, } | { "type": "resync", reason: string, } | { "type": "error", code: string, message: string, } | { "type": "user_message", chat_id: string, message: Message, } | { "type": "message_status", chat_id: string, message_id: string, status: MessageStatus, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "session_workspace_updated", state: WorkspaceState, });
 
 /**
  * What a browser sends.
