@@ -6,15 +6,6 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 // Served by boochat under a path prefix that Caddy strips, so every URL is relative.
 export default defineConfig({
   base: "./",
-  resolve: {
-    alias: [
-      // Browser code shared by the three web clients lives in boochat/web/src/common.
-      { find: /^@common\//, replacement: `${here("./src/common")}/` },
-      // Wire types generated from boo-shared.
-      { find: /^@boo-types$/, replacement: here("../../shared/ts/index.ts") },
-      { find: /^@boo-types\//, replacement: `${here("../../shared/ts")}/` },
-    ],
-  },
   server: {
     fs: { allow: [here("../..")] },
     // `npm run dev` against a running boochat (BOO_CHAT_API, default the contract's port).

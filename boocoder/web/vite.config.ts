@@ -7,17 +7,6 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 // so every URL is relative.
 export default defineConfig({
   base: "./",
-  resolve: {
-    alias: [
-      // Browser code shared by the three web clients lives in boochat/web/src/common.
-      { find: /^@common\//, replacement: `${here("../../boochat/web/src/common")}/` },
-      // Wire types generated from boo-shared.
-      { find: /^@boo-types$/, replacement: here("../../shared/ts/index.ts") },
-      { find: /^@boo-types\//, replacement: `${here("../../shared/ts")}/` },
-    ],
-    // The shared code imports these; take this package's copies, not boochat's.
-    dedupe: ["marked", "dompurify", "highlight.js"],
-  },
   server: {
     fs: { allow: [here("../..")] },
     // `npm run dev` against a running boocoder (BOO_CODER_API, default the contract's port).

@@ -2,7 +2,8 @@
 # Build and run the three BooCode daemons (boochat, booterm, boocoder).
 #
 # Source this file (with the repo root as BOO_ROOT, or let it find the root), then:
-#   web_deps <dir>          npm ci in <dir> when node_modules is missing or older than the lock
+#   web_deps                npm ci at the repo root (the one npm workspace: package.json
+#                           `workspaces`, one package-lock.json) unless node_modules is current
 #   web_build               web_deps + npm run build in boochat/web boocoder/web booterm/web
 #   boo_build               cargo build --workspace --bins (debug; BOO_PROFILE=release opts in;
 #                           skipped when BOO_BIN_DIR points at prebuilt binaries)
@@ -48,7 +49,10 @@ BOO_ROOT=${BOO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # Shared by deploy/dev, deploy/test and CI, so each reuses the others' builds.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/boocode/target}
 BOO_DAEMONS=(boochat booterm boocoder)
+# The clients each daemon embeds (built into <dir>/dist), and every workspace package
+# with unit tests and a typecheck (shared/web is the shared browser package).
 BOO_WEB_DIRS=(boochat/web boocoder/web booterm/web)
+BOO_WEB_PACKAGES=(shared/web boochat/web boocoder/web booterm/web)
 
 _boo_log() { printf '[boo] %s\n' "$*" >&2; }
 
@@ -151,13 +155,10 @@ boo_build() {
 	(cd "$BOO_ROOT" && cargo "${args[@]}")
 }
 
-# npm ci in <dir> unless node_modules is already up to date with package-lock.json.
+# npm ci at the repo root unless node_modules is already up to date with package-lock.json
+# (npm records what it installed in node_modules/.package-lock.json).
 web_deps() {
-	local dir=$1
-	if [[ ! -f "$dir/package.json" ]]; then
-		_boo_log "$dir has no package.json"
-		return 1
-	fi
+	local dir=$BOO_ROOT
 	if [[ ! -f "$dir/package-lock.json" ]]; then
 		_boo_log "$dir has no package-lock.json; running npm install (commit the lock file)"
 		(cd "$dir" && npm install --no-audit --no-fund)
@@ -168,7 +169,7 @@ web_deps() {
 		! "$dir/package.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
 		return 0
 	fi
-	_boo_log "npm ci in $dir"
+	_boo_log "npm ci at the repo root (one npm workspace)"
 	(cd "$dir" && npm ci --no-audit --no-fund)
 }
 
@@ -176,13 +177,13 @@ web_deps() {
 # a warning (the daemon then serves its placeholder page).
 web_build() {
 	local rel dir
+	web_deps || return 1
 	for rel in "${BOO_WEB_DIRS[@]}"; do
 		dir=$BOO_ROOT/$rel
 		if [[ ! -f "$dir/package.json" ]]; then
 			_boo_log "warning: $rel/package.json missing; skipping its web build"
 			continue
 		fi
-		web_deps "$dir" || return 1
 		_boo_log "npm run build in $rel"
 		(cd "$dir" && npm run build) || return 1
 	done

@@ -1,14 +1,14 @@
 // Everything the page does: loads over REST and keeps the open session (its WebSocket,
-// chats and transcripts: @common/session-link), moving off a chat that gets archived.
+// chats and transcripts: @boocode/common/session-link), moving off a chat that gets archived.
 // The views call these actions and render the store.
 
-import type { Chat, Session, Status } from "@boo-types";
+import type { Chat, Session, Status } from "@boocode/types";
 import { Api, ApiError } from "./api/client";
-import { browserWs, type WsLike } from "@common/session-socket";
-import { upsertChat } from "@common/feed";
-import { SessionLink } from "@common/session-link";
+import { browserWs, type WsLike } from "@boocode/common/session-socket";
+import { upsertChat } from "@boocode/common/feed";
+import { SessionLink } from "@boocode/common/session-link";
 import { initialState, Store, type AppState, type SessionLists } from "./state/store";
-import { streamingMessage } from "@common/transcript";
+import { streamingMessage } from "@boocode/common/transcript";
 
 export const MODELS_POLL_MS = 10_000;
 

@@ -2,9 +2,9 @@
 // The controller against a fake boocoder: REST answers from a table, the session's
 // WebSocket driven by hand.
 
-import type { FetchFn } from "@common/api";
-import { CHAT, chat, message, SESSION, windowOf } from "@common/fixtures";
-import type { WsLike } from "@common/session-socket";
+import type { FetchFn } from "@boocode/common/api";
+import { CHAT, chat, message, SESSION, windowOf } from "@boocode/common/fixtures";
+import type { WsLike } from "@boocode/common/session-socket";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CoderApi } from "./api/client";
 import { Controller, PROVIDER_KEY } from "./controller";

@@ -1,15 +1,15 @@
 // Everything the page does: loads over REST and keeps the open session (its WebSocket,
-// chats and transcripts: @common/session-link), applying its frames to the tasks, cards
+// chats and transcripts: @boocode/common/session-link), applying its frames to the tasks, cards
 // and pending changes too (state/session). The views call these actions and render the
 // store.
 
-import type { Chat, ElicitAction, Envelope, ProvidersSnapshot, Session } from "@boo-types";
-import { ApiError, errorText } from "@common/api";
-import { parseRoute } from "@common/route";
-import { SessionLink } from "@common/session-link";
-import { browserWs, type WsLike } from "@common/session-socket";
-import { Store } from "@common/store";
-import { streamingMessage } from "@common/transcript";
+import type { Chat, ElicitAction, Envelope, ProvidersSnapshot, Session } from "@boocode/types";
+import { ApiError, errorText } from "@boocode/common/api";
+import { parseRoute } from "@boocode/common/route";
+import { SessionLink } from "@boocode/common/session-link";
+import { browserWs, type WsLike } from "@boocode/common/session-socket";
+import { Store } from "@boocode/common/store";
+import { streamingMessage } from "@boocode/common/transcript";
 import { CoderApi, type PendingAction } from "./api/client";
 import { chooseProvider, findProvider, isReady, keepChoice, modelOptions, modeOptions, needsPoll, PROBE_POLL_MS, withEntry } from "./state/providers";
 import {

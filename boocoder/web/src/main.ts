@@ -1,4 +1,4 @@
-import "@common/theme.css";
+import "@boocode/common/theme.css";
 import "./ui/coder.css";
 import { Controller } from "./controller";
 import { AppView } from "./ui/app-view";

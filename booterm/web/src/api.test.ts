@@ -1,4 +1,4 @@
-import type { FetchFn } from "@common/api";
+import type { FetchFn } from "@boocode/common/api";
 import { describe, expect, it } from "vitest";
 import { clampSize, TermApi, termSocketUrl } from "./api";
 import { T1, terminal } from "./testing/fixtures";

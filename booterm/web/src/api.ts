@@ -2,9 +2,9 @@
 // from boo-shared. Every URL is relative to `base`: the page itself when booterm serves
 // the page, or booterm's prefix (`/term/`) when another client hosts a <boo-term-pane>.
 
-import type { CreateTerminal, Terminal, TerminalSnapshot } from "@boo-types";
-import { ApiClient, ApiError, apiPath } from "@common/api";
-import { wsUrl, type LocationLike } from "@common/url";
+import type { CreateTerminal, Terminal, TerminalSnapshot } from "@boocode/types";
+import { ApiClient, ApiError, apiPath } from "@boocode/common/api";
+import { wsUrl, type LocationLike } from "@boocode/common/url";
 
 const id = encodeURIComponent;
 

@@ -4,9 +4,9 @@
 // reattaches to the same shell. The list is refetched every few seconds (terminals
 // are also made by the workspace and by peers over gRPC).
 
-import type { Terminal } from "@boo-types";
-import { errorText } from "@common/api";
-import { h } from "@common/dom";
+import type { Terminal } from "@boocode/types";
+import { errorText } from "@boocode/common/api";
+import { h } from "@boocode/common/dom";
 import type { TermApi } from "./api";
 import type { TermStateDetail } from "./pane";
 import { afterRemoval, endedDetail, formatHash, initialSelection, parseHash, sameList, terminalDetail, terminalLabel } from "./route";

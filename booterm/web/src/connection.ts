@@ -5,8 +5,8 @@
 // terminal still exists; stops for good once its program exited. No DOM here: the pane
 // passes output to xterm and tells this object when xterm has processed it.
 
-import type { FlowWindow, TermClientMsg, TermServerMsg } from "@boo-types";
-import type { Timers } from "@common/session-socket";
+import type { FlowWindow, TermClientMsg, TermServerMsg } from "@boocode/types";
+import type { Timers } from "@boocode/common/session-socket";
 import type { Probe } from "./api";
 import { AckCounter, retryDelay } from "./flow";
 

@@ -3,7 +3,7 @@
 // `flow.high` bytes are unacknowledged, so acknowledging too late stalls the terminal and
 // acknowledging before processing lets a slow browser queue without bound.
 
-import { backoffDelay } from "@common/session-socket";
+import { backoffDelay } from "@boocode/common/session-socket";
 
 /** Acknowledgements owed for processed bytes, sent in batches of at least `every`. */
 export class AckCounter {

@@ -1,4 +1,4 @@
-import "@common/theme.css";
+import "@boocode/common/theme.css";
 import "./term.css";
 import "./pane";
 import { TermApi } from "./api";

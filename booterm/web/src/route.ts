@@ -1,7 +1,7 @@
 // The standalone page's pure decisions: the selected terminal in the URL hash (`#<uuid>`,
 // so a reload reattaches to the same shell), labels, and what to select next.
 
-import type { Terminal } from "@boo-types";
+import type { Terminal } from "@boocode/types";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -15,11 +15,11 @@ import type {
   StopResult,
   UpdateChat,
   UpdateSession,
-} from "@boo-types";
-import { ApiClient } from "@common/api";
+} from "@boocode/types";
+import { ApiClient } from "@boocode/common/api";
 import { paths } from "./urls";
 
-export { ApiError } from "@common/api";
+export { ApiError } from "@boocode/common/api";
 
 export class Api extends ApiClient {
   projects = (): Promise<Project[]> => this.all<Project>(paths.projects());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiPath } from "@common/api";
+import { apiPath } from "@boocode/common/api";
 import { paths } from "./urls";
 
 describe("paths", () => {

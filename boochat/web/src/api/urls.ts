@@ -1,4 +1,4 @@
-// Paths of boochat's API (relative to `./api/`, see @common/api), with ids escaped.
+// Paths of boochat's API (relative to `./api/`, see @boocode/common/api), with ids escaped.
 
 export const paths = {
   projects: () => "projects",

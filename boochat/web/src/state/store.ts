@@ -1,11 +1,11 @@
-// The whole client state in one immutable value (kept in a @common/store Store).
+// The whole client state in one immutable value (kept in a @boocode/common/store Store).
 
-import type { AgentsInfo, ModelsInfo, Project, Session } from "@boo-types";
-import type { Notice } from "@common/notice";
-import type { ConnState } from "@common/session-socket";
-import type { Feed } from "@common/feed";
+import type { AgentsInfo, ModelsInfo, Project, Session } from "@boocode/types";
+import type { Notice } from "@boocode/common/notice";
+import type { ConnState } from "@boocode/common/session-socket";
+import type { Feed } from "@boocode/common/feed";
 
-export { Store } from "@common/store";
+export { Store } from "@boocode/common/store";
 
 export type SessionLists = {
   open: readonly Session[];

@@ -1,15 +1,15 @@
 // The page: sidebar, header, model banner, transcript, composer, dialogs and notices.
 // Renders the store at most once per animation frame.
 
-import type { ModelsInfo } from "@boo-types";
+import type { ModelsInfo } from "@boocode/types";
 import type { Controller } from "../controller";
 import { ComposerView } from "./composer-view";
-import { h, icon, renderOnce, renderStore } from "@common/dom";
-import { NoticeToast } from "@common/notice";
+import { h, icon, renderOnce, renderStore } from "@boocode/common/dom";
+import { NoticeToast } from "@boocode/common/notice";
 import { askCards } from "./ask-card";
 import { Header } from "./header";
 import { Sidebar } from "./sidebar";
-import { TranscriptView, transcriptInput, welcome } from "@common/transcript-view";
+import { TranscriptView, transcriptInput, welcome } from "@boocode/common/transcript-view";
 
 /** The banner text when the model server does not answer; `null` when it does. */
 export function modelBannerText(models: ModelsInfo | null): string | null {

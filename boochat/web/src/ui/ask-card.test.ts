@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
-import { message, part } from "@common/fixtures";
-import { renderMessage } from "@common/message-view";
-import type { UiMessage } from "@common/transcript";
+import { message, part } from "@boocode/common/fixtures";
+import { renderMessage } from "@boocode/common/message-view";
+import type { UiMessage } from "@boocode/common/transcript";
 import { describe, expect, it, vi } from "vitest";
 import { askCards } from "./ask-card";
 

@@ -1,10 +1,10 @@
 // boochat's `ask_user_input` card: the model's question, its options as buttons and a
 // free-text answer. Drawn in place of the tool card (a CallRenderer of the message view).
 
-import type { Part } from "@boo-types";
-import { h, icon } from "@common/dom";
-import { markdownEl, type CallRenderer } from "@common/message-view";
-import type { UiMessage } from "@common/transcript";
+import type { Part } from "@boocode/types";
+import { h, icon } from "@boocode/common/dom";
+import { markdownEl, type CallRenderer } from "@boocode/common/message-view";
+import type { UiMessage } from "@boocode/common/transcript";
 
 export type Answered = Readonly<Record<string, string>>;
 

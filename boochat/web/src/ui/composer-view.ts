@@ -1,13 +1,13 @@
-// The message box (@common/composer-box) with boochat's wording: a session that is
+// The message box (@boocode/common/composer-box) with boochat's wording: a session that is
 // archived cannot be written to, and the status line counts the queued messages.
 
 import type { Controller } from "../controller";
-import { ComposerBox } from "@common/composer-box";
+import { ComposerBox } from "@boocode/common/composer-box";
 import type { AppState } from "../state/store";
-import { liveText } from "@common/message-view";
-import { h } from "@common/dom";
-import { openTranscript } from "@common/session-link";
-import { streamingMessage } from "@common/transcript";
+import { liveText } from "@boocode/common/message-view";
+import { h } from "@boocode/common/dom";
+import { openTranscript } from "@boocode/common/session-link";
+import { streamingMessage } from "@boocode/common/transcript";
 
 const PLACEHOLDER = "Message boochat…  (Shift+Enter for a new line)";
 

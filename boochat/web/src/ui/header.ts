@@ -1,9 +1,9 @@
 // The bar above the transcript: session title, chat tabs, agent picker, model.
 
-import type { AgentsInfo, Chat } from "@boo-types";
+import type { AgentsInfo, Chat } from "@boocode/types";
 import type { Controller } from "../controller";
 import type { AppState } from "../state/store";
-import { h, icon, renderOnce } from "@common/dom";
+import { h, icon, renderOnce } from "@boocode/common/dom";
 import { sessionTitle } from "./sidebar";
 
 export function chatLabel(chat: Chat, index: number): string {

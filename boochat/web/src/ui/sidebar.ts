@@ -1,9 +1,9 @@
 // The left column: connection state, projects and their sessions.
 
-import type { Project, Session } from "@boo-types";
+import type { Project, Session } from "@boocode/types";
 import type { Controller } from "../controller";
 import type { AppState } from "../state/store";
-import { h, icon, relativeTime, renderOnce } from "@common/dom";
+import { h, icon, relativeTime, renderOnce } from "@boocode/common/dom";
 
 const CONN_TEXT = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" } as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FetchFn } from "@common/api";
+import type { FetchFn } from "@boocode/common/api";
 import { CoderApi } from "./client";
 
 function recorder(body = "{}", status = 200): { fetchFn: FetchFn; calls: string[] } {

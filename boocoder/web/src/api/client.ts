@@ -16,8 +16,8 @@ import type {
   SubmitTurn,
   TaskInfo,
   TurnAccepted,
-} from "@boo-types";
-import { ApiClient } from "@common/api";
+} from "@boocode/types";
+import { ApiClient } from "@boocode/common/api";
 
 /** `POST /api/providers/refresh` probes every provider again: allow it time. */
 export const REFRESH_TIMEOUT_MS = 120_000;

@@ -1,7 +1,7 @@
 // The diff panel's view of a session's pending changes: grouped by file, the open ones
 // first, and the agents that produced them.
 
-import type { ChangeStatus, PendingChange } from "@boo-types";
+import type { ChangeStatus, PendingChange } from "@boocode/types";
 
 export type FileGroup = {
   path: string;

@@ -1,6 +1,6 @@
 // What the composer and the providers view make of a providers snapshot.
 
-import type { AgentModeInfo, AgentModelInfo, ProviderEntry, ProviderState, ProvidersSnapshot } from "@boo-types";
+import type { AgentModeInfo, AgentModelInfo, ProviderEntry, ProviderState, ProvidersSnapshot } from "@boocode/types";
 
 /** Poll the snapshot this often while a probe runs or a provider is still loading. */
 export const PROBE_POLL_MS = 1_000;

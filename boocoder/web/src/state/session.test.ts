@@ -1,5 +1,5 @@
-import type { Envelope } from "@boo-types";
-import { CHAT, env, message, OTHER_CHAT } from "@common/fixtures";
+import type { Envelope } from "@boocode/types";
+import { CHAT, env, message, OTHER_CHAT } from "@boocode/common/fixtures";
 import { describe, expect, it } from "vitest";
 import { agentSession, change, task } from "../testing/fixtures";
 import {

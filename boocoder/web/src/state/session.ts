@@ -1,9 +1,9 @@
 // The coder state of the open session beyond its transcripts: tasks (turns), the
 // agents' warm sessions, pending changes, and the permission/elicitation requests the
 // agents are waiting on. `applyCoderFrame` is the reducer of boocoder's session frames;
-// the transcripts themselves go through the shared feed (@common/feed).
+// the transcripts themselves go through the shared feed (@boocode/common/feed).
 
-import type { AgentSessionInfo, CommandInfo, Envelope, Message, PendingChange, PermissionChoice, TaskInfo, TaskStatus } from "@boo-types";
+import type { AgentSessionInfo, CommandInfo, Envelope, Message, PendingChange, PermissionChoice, TaskInfo, TaskStatus } from "@boocode/types";
 
 export type PermissionRequest = {
   kind: "permission";
@@ -172,7 +172,7 @@ function asCommands(list: readonly unknown[]): CommandInfo[] {
 
 /**
  * Apply one of boocoder's session frames (already known to be fresh, see
- * `isFresh` in @common/feed). Frames of the transcript leave this state alone.
+ * `isFresh` in @boocode/common/feed). Frames of the transcript leave this state alone.
  */
 export function applyCoderFrame(s: CoderSession, env: Envelope): CoderSession {
   switch (env.type) {

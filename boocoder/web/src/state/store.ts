@@ -1,9 +1,9 @@
-// The whole client state in one immutable value (kept in a @common/store Store).
+// The whole client state in one immutable value (kept in a @boocode/common/store Store).
 
-import type { ProviderDiagnostic, ProvidersSnapshot, Session } from "@boo-types";
-import type { Feed } from "@common/feed";
-import type { Notice } from "@common/notice";
-import type { ConnState } from "@common/session-socket";
+import type { ProviderDiagnostic, ProvidersSnapshot, Session } from "@boocode/types";
+import type { Feed } from "@boocode/common/feed";
+import type { Notice } from "@boocode/common/notice";
+import type { ConnState } from "@boocode/common/session-socket";
 import type { PendingAction } from "../api/client";
 import type { CoderSession } from "./session";
 

@@ -1,7 +1,7 @@
-// Builders of boocoder wire values for unit tests (chat ones come from @common/fixtures).
+// Builders of boocoder wire values for unit tests (chat ones come from @boocode/common/fixtures).
 
-import type { AgentSessionInfo, PendingChange, ProviderEntry, ProvidersSnapshot, TaskInfo } from "@boo-types";
-import { CHAT, SESSION } from "@common/fixtures";
+import type { AgentSessionInfo, PendingChange, ProviderEntry, ProvidersSnapshot, TaskInfo } from "@boocode/types";
+import { CHAT, SESSION } from "@boocode/common/fixtures";
 
 export function provider(id: string, fields: Partial<ProviderEntry> = {}): ProviderEntry {
   return {

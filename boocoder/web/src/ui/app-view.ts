@@ -2,10 +2,10 @@
 // to the diff panel, or the agents (providers) view; notices. Renders the store at most
 // once per animation frame.
 
-import { h, icon, renderOnce, renderStore } from "@common/dom";
-import { NoticeToast } from "@common/notice";
-import { openTranscript } from "@common/session-link";
-import { TranscriptView, transcriptInput, welcome } from "@common/transcript-view";
+import { h, icon, renderOnce, renderStore } from "@boocode/common/dom";
+import { NoticeToast } from "@boocode/common/notice";
+import { openTranscript } from "@boocode/common/session-link";
+import { TranscriptView, transcriptInput, welcome } from "@boocode/common/transcript-view";
 import type { Controller } from "../controller";
 import { requestsOf, silentFailure } from "../state/session";
 import type { CoderState } from "../state/store";

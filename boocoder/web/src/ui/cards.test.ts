@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { CHAT } from "@common/fixtures";
+import { CHAT } from "@boocode/common/fixtures";
 import { describe, expect, it, vi } from "vitest";
 import type { ElicitationRequest, PermissionRequest } from "../state/session";
 import { describeToolCall, RequestList, type CardContext } from "./cards";

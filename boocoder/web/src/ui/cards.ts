@@ -1,8 +1,8 @@
 // The requests an agent waits on, under the open chat's transcript: permission cards
 // (the agent's options as buttons) and elicitation forms (rendered from the JSON schema).
 
-import type { ElicitAction } from "@boo-types";
-import { h, icon } from "@common/dom";
+import type { ElicitAction } from "@boocode/types";
+import { h, icon } from "@boocode/common/dom";
 import { formContent, formFields, type Field } from "../state/elicitation";
 import type { ElicitationRequest, OpenRequest, PermissionRequest } from "../state/session";
 

@@ -1,13 +1,13 @@
-// The message box (@common/composer-box) with the agent controls under it: provider,
+// The message box (@boocode/common/composer-box) with the agent controls under it: provider,
 // mode and model pickers, the resumed / new-session chip next to Send / Stop / Queue, and
 // the agent's commands.
 
-import type { CommandInfo } from "@boo-types";
-import { ComposerBox } from "@common/composer-box";
-import { h, renderOnce } from "@common/dom";
-import { liveText } from "@common/message-view";
-import { openTranscript } from "@common/session-link";
-import { streamingMessage } from "@common/transcript";
+import type { CommandInfo } from "@boocode/types";
+import { ComposerBox } from "@boocode/common/composer-box";
+import { h, renderOnce } from "@boocode/common/dom";
+import { liveText } from "@boocode/common/message-view";
+import { openTranscript } from "@boocode/common/session-link";
+import { streamingMessage } from "@boocode/common/transcript";
 import type { Controller } from "../controller";
 import { findProvider, modelOptions, modeOptions, providerOptions, type PickerOption } from "../state/providers";
 import { activeTasks, commandsKey, sessionChip } from "../state/session";

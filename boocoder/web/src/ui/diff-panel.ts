@@ -2,8 +2,8 @@
 // agent badge per change, a note when several agents contributed, and approve / reject /
 // revert with the server's error shown on the change. Decided changes fold away below.
 
-import type { PendingChange } from "@boo-types";
-import { h, icon, renderOnce } from "@common/dom";
+import type { PendingChange } from "@boocode/types";
+import { h, icon, renderOnce } from "@boocode/common/dom";
 import type { PendingAction } from "../api/client";
 import { actionsFor, agentsNote, diffLines, diffStat, panelView, type FileGroup } from "../state/pending";
 

@@ -1,8 +1,8 @@
 // The bar on top: brand, the session and chat being worked on (pickers when the page
 // runs standalone), the Timeline / Agents switch and the connection state.
 
-import type { Chat, Session } from "@boo-types";
-import { h, icon, renderOnce } from "@common/dom";
+import type { Chat, Session } from "@boocode/types";
+import { h, icon, renderOnce } from "@boocode/common/dom";
 import type { Controller } from "../controller";
 import type { CoderState } from "../state/store";
 

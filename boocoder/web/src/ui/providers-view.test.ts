@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import type { FetchFn } from "@common/api";
+import type { FetchFn } from "@boocode/common/api";
 import { describe, expect, it } from "vitest";
 import { CoderApi } from "../api/client";
 import { Controller } from "../controller";

@@ -2,9 +2,9 @@
 // models, an enable toggle, a refresh (re-probe) button and a diagnostic drawer that
 // says exactly why a provider is unavailable.
 
-import type { ProviderDiagnostic, ProviderEntry, ProvidersSnapshot } from "@boo-types";
-import { h, icon, relativeTime, renderOnce } from "@common/dom";
-import { formatMs } from "@common/message-view";
+import type { ProviderDiagnostic, ProviderEntry, ProvidersSnapshot } from "@boocode/types";
+import { h, icon, relativeTime, renderOnce } from "@boocode/common/dom";
+import { formatMs } from "@boocode/common/message-view";
 import type { Controller } from "../controller";
 import { STATE_LABEL } from "../state/providers";
 import type { CoderState, DiagnosticView } from "../state/store";

@@ -1,6 +1,6 @@
 // Wire values for the unit tests.
 
-import type { Terminal } from "@boo-types";
+import type { Terminal } from "@boocode/types";
 
 export const T1 = "0b7e9f4c-3d2a-4c61-9a0e-5f1d2c3b4a51";
 export const T2 = "6f1c2d3e-4b5a-4978-8c6d-1e2f3a4b5c6d";

@@ -3,7 +3,7 @@
 // drops frames already seen (by `seq`), buffers frames of chats whose window is being
 // fetched, and says when the client must refetch over REST.
 
-import type { Chat, Envelope, MessageWindow } from "@boo-types";
+import type { Chat, Envelope, MessageWindow } from "@boocode/types";
 import {
   applyBuffered,
   applyChatFrame,

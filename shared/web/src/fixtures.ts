@@ -1,6 +1,6 @@
 // Builders of wire values for unit tests.
 
-import type { Chat, Envelope, Message, MessageWindow, Part, Usage } from "@boo-types";
+import type { Chat, Envelope, Message, MessageWindow, Part, Usage } from "@boocode/types";
 import type { CallSnapshot, TranscriptPart } from "./transcript";
 
 export const SESSION = "5e55104e-0000-4000-8000-000000000001";

@@ -5,7 +5,7 @@
 // the agent's title/kind/status, plans). A client can draw some tool calls itself
 // (boochat's ask_user_input card) through `MessageContext.renderCall`.
 
-import type { Part, Usage } from "@boo-types";
+import type { Part, Usage } from "@boocode/types";
 import { h, icon } from "./dom";
 import { renderMarkdown } from "./markdown";
 import { callSnapshot, planEntries, sentinelKind, type CallSnapshot, type LiveUsage, type PlanEntry, type UiMessage } from "./transcript";

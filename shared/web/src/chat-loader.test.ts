@@ -1,4 +1,4 @@
-import type { MessageWindow } from "@boo-types";
+import type { MessageWindow } from "@boocode/types";
 import { describe, expect, it, vi } from "vitest";
 import { ChatLoader, OLDER_RETRY_MS, type ChatLoaderHost } from "./chat-loader";
 import { newFeed, type Effect, type Feed } from "./feed";

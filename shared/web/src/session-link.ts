@@ -4,7 +4,7 @@
 // the URL. Each client keeps its own state around these fields and hooks in what it does
 // beyond them.
 
-import type { Chat, Envelope, MessageWindow } from "@boo-types";
+import type { Chat, Envelope, MessageWindow } from "@boocode/types";
 import { errorText, sessionSocketUrl } from "./api";
 import { ChatLoader } from "./chat-loader";
 import { isFresh, keepOnly, newFeed, receive, setChats, type Effect, type Feed } from "./feed";

@@ -2,7 +2,7 @@
 // frames that arrive meanwhile are buffered by the feed and applied after it) and older
 // windows on scroll-up. Shared by the clients that show transcripts (boochat, boocoder).
 
-import type { MessageWindow } from "@boo-types";
+import type { MessageWindow } from "@boocode/types";
 import { failLoad, finishLoad, finishOlder, startLoad, type Effect, type Feed } from "./feed";
 
 export const OLDER_RETRY_MS = 10_000;

@@ -2,7 +2,7 @@
 // session frames applied on top. Pure functions over immutable values, so a frame that
 // changes nothing returns the very same object and the view can skip it.
 
-import type { AgentToolCall, Message, MessageStatus, MessageWindow, Part, PartKind, ServerFrame, Usage, UsagePhase } from "@boo-types";
+import type { AgentToolCall, Message, MessageStatus, MessageWindow, Part, PartKind, ServerFrame, Usage, UsagePhase } from "@boocode/types";
 
 /** The frames that belong to one chat (they carry `chat_id`). */
 export type ChatFrame = Extract<ServerFrame, { chat_id: string }>;

@@ -1,7 +1,7 @@
 // The session's WebSocket, kept open: reconnects by itself with backoff and passes the
 // highest `seq` seen so the daemon replays what was missed.
 
-import type { Envelope } from "@boo-types";
+import type { Envelope } from "@boocode/types";
 
 /** The slice of the browser `WebSocket` used here, so tests can pass a fake. */
 export interface WsLike {

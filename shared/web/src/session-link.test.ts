@@ -2,7 +2,7 @@
 // The link against a fake daemon: REST reads from a table, the session's WebSocket
 // driven by hand, the route in jsdom's URL.
 
-import type { Chat, Envelope, MessageWindow } from "@boo-types";
+import type { Chat, Envelope, MessageWindow } from "@boocode/types";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "./api";
 import { CHAT, chat, message, OTHER_CHAT, SESSION, windowOf } from "./fixtures";

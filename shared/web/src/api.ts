@@ -2,7 +2,7 @@
 // prefix it strips), JSON in and out, `{error, code}` bodies turned into ApiError, and
 // cursor pages followed. Each client adds its own endpoints on top of ApiClient.
 
-import type { Page } from "@boo-types";
+import type { Page } from "@boocode/types";
 import { appUrl, wsUrl, type LocationLike } from "./url";
 
 export type Query = Readonly<Record<string, string | number | null | undefined>>;
