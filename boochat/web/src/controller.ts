@@ -6,6 +6,7 @@ import type { Chat, Session, Status } from "@boocode/types";
 import { Api, ApiError } from "./api/client";
 import { browserWs, type WsLike } from "@boocode/common/session-socket";
 import { upsertChat } from "@boocode/common/feed";
+import { hashRoute } from "@boocode/common/route";
 import { SessionLink } from "@boocode/common/session-link";
 import { initialState, Store, type AppState, type SessionLists } from "./state/store";
 import { streamingMessage } from "@boocode/common/transcript";
@@ -34,6 +35,7 @@ export class Controller {
     this.api = deps.api ?? new Api(deps.location);
     this.link = new SessionLink(this.store, {
       location: deps.location,
+      route: hashRoute(deps.location, window.history),
       openWs: deps.openWs ?? browserWs,
       api: this.api,
       daemon: "boochat",

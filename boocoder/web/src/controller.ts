@@ -5,7 +5,7 @@
 
 import type { Chat, ElicitAction, Envelope, ProvidersSnapshot, Session } from "@boocode/types";
 import { ApiError, errorText } from "@boocode/common/api";
-import { parseRoute } from "@boocode/common/route";
+import { hashRoute, parseRoute } from "@boocode/common/route";
 import { SessionLink } from "@boocode/common/session-link";
 import { browserWs, type WsLike } from "@boocode/common/session-socket";
 import { Store } from "@boocode/common/store";
@@ -48,6 +48,7 @@ export class Controller {
     this.api = deps.api ?? new CoderApi(deps.location);
     this.link = new SessionLink(this.store, {
       location: deps.location,
+      route: hashRoute(deps.location, window.history),
       openWs: deps.openWs ?? browserWs,
       api: this.api,
       daemon: "boocoder",

@@ -6,6 +6,7 @@ import type { Chat, Envelope, MessageWindow } from "@boocode/types";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "./api";
 import { CHAT, chat, message, OTHER_CHAT, SESSION, windowOf } from "./fixtures";
+import { hashRoute } from "./route";
 import { SessionLink, SYNC_FALLBACK_MS, type LinkState, type SessionLinkHost } from "./session-link";
 import { Store } from "./store";
 import { fakeSockets, type FakeSocket } from "./test-support";
@@ -29,6 +30,7 @@ function setup(chats: () => Promise<Chat[]> = async () => [chat(CHAT, { status: 
   let closed = 0;
   const link: SessionLink<State> = new SessionLink(store, {
     location: window.location,
+    route: hashRoute(window.location, window.history),
     openWs: open,
     api: {
       chats,

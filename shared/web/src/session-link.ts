@@ -1,14 +1,15 @@
 // The open session as the clients that show transcripts (boochat, boocoder) keep it: its
-// WebSocket (one per page, switched with the session), the REST sync behind it (first
-// connect, resync, a socket slow to connect), its chats' transcripts and the route in
-// the URL. Each client keeps its own state around these fields and hooks in what it does
-// beyond them.
+// WebSocket (one per link, switched with the session), the REST sync behind it (first
+// connect, resync, a socket slow to connect) and its chats' transcripts. A page shell
+// that owns the URL gives the link a route store to follow and keep up to date; a pane
+// (told its session and chat by attribute) gives none. Each client keeps its own state
+// around these fields and hooks in what it does beyond them.
 
 import type { Chat, Envelope, MessageWindow } from "@boocode/types";
 import { errorText, sessionSocketUrl } from "./api";
 import { ChatLoader } from "./chat-loader";
 import { isFresh, keepOnly, newFeed, receive, setChats, type Effect, type Feed } from "./feed";
-import { formatRoute, parseRoute } from "./route";
+import type { RouteStore } from "./route";
 import { openSessionSocket, type ConnState, type SessionSocket, type WsLike } from "./session-socket";
 import type { Store } from "./store";
 import type { Transcript } from "./transcript";
@@ -35,7 +36,10 @@ export type SessionApi = {
 };
 
 export type SessionLinkHost = {
-  location: LocationLike & { readonly hash: string };
+  /** The daemon's base URL (its page, or the `base` of a pane hosted elsewhere). */
+  location: LocationLike;
+  /** The page's route (a shell's URL); absent for a pane, which never touches the URL. */
+  route?: RouteStore;
   openWs: (url: string) => WsLike;
   api: SessionApi;
   /** Names the daemon in the notices of errors it reports over the socket. */
@@ -99,9 +103,10 @@ export class SessionLink<S extends LinkState> {
 
   // ------------------------------------------------------------------ route
 
-  /** Opens (or closes) what the URL's route names. */
+  /** Opens (or closes) what the page's route names (nothing without a route store). */
   async followRoute(): Promise<void> {
-    const route = parseRoute(this.host.location.hash);
+    if (this.host.route === undefined) return;
+    const route = this.host.route.read();
     const s = this.state;
     const open = s.feed?.sessionId ?? null;
     if (route.sessionId === null) {
@@ -119,9 +124,7 @@ export class SessionLink<S extends LinkState> {
 
   writeRoute(): void {
     const s = this.state;
-    const hash = formatRoute({ sessionId: s.feed?.sessionId ?? null, chatId: s.chatId });
-    const current = this.host.location.hash;
-    if (current !== hash && !(hash === "#/" && current === "")) history.replaceState(null, "", hash);
+    this.host.route?.write({ sessionId: s.feed?.sessionId ?? null, chatId: s.chatId });
   }
 
   // ------------------------------------------------------------------ the open session
