@@ -8,8 +8,9 @@
 #   boo_build               cargo build --workspace --bins (debug; BOO_PROFILE=release opts in;
 #                           skipped when BOO_BIN_DIR points at prebuilt binaries)
 #   daemons_start <rundir>  start `<bin> serve` for the three, wait for /healthz = 200
-#   daemons_stop <rundir>   SIGTERM, up to 15s, then SIGKILL; idempotent
-#   daemons_status <rundir> one line per daemon
+#   daemons_stop <rundir>   SIGTERM, up to 15s, then SIGKILL; idempotent (also stops the
+#                           fake LLM and the Caddy of <rundir>)
+#   daemons_status <rundir> one line per daemon (plus fake-llm and caddy when present)
 #   boo_free_ports <n>      n distinct free TCP ports on 127.0.0.1
 #   boo_tmux_kill <rundir>  kill the stack's own tmux server (TMUX_TMPDIR per rundir)
 #
@@ -44,6 +45,9 @@ _BOO_DAEMONS_SH=1
 
 # shellcheck source=deploy/lib/pg.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+# The dev/test Caddy in front of the daemons (caddy_config, caddy_start, caddy_stop).
+# shellcheck source=deploy/lib/caddy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/caddy.sh"
 
 BOO_ROOT=${BOO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}
 # Shared by deploy/dev, deploy/test and CI, so each reuses the others' builds.
@@ -449,6 +453,7 @@ daemons_stop() {
 		sleep 0.2
 	done
 	fake_llm_stop "$rundir"
+	caddy_stop "$rundir"
 	return 0
 }
 
@@ -573,5 +578,6 @@ daemons_status() {
 		if _boo_alive "$pid" "$BOO_FAKE_LLM_BIN"; then state="running pid $pid"; else state="stopped"; fi
 		printf '  %-9s %-40s %s\n' fake-llm "$state" "$(cat "$rundir/fake-llm.addr" 2>/dev/null || true)"
 	fi
+	caddy_status "$rundir" || rc=1
 	return "$rc"
 }
