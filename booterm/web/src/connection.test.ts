@@ -1,35 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Probe } from "./api";
-import { closeReason, parseServerMsg, stateText, TermConnection, type ConnState, type Hello, type TermSocket } from "./connection";
-import { terminal } from "./testing/fixtures";
-
-class FakeTermSocket implements TermSocket {
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onerror: (() => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  closedWith: [number | undefined, string | undefined] | undefined;
-  sent: (string | number[])[] = [];
-  constructor(readonly url: string) {}
-  send(data: string | Uint8Array): void {
-    this.sent.push(typeof data === "string" ? data : [...data]);
-  }
-  close(code?: number, reason?: string): void {
-    this.closedWith = [code, reason];
-  }
-  text(frame: object): void {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-  binary(bytes: number[]): void {
-    this.onmessage?.({ data: new Uint8Array(bytes).buffer });
-  }
-  remoteClose(code: number, reason = ""): void {
-    this.onclose?.({ code, reason });
-  }
-  /** The JSON control messages sent, parsed. */
-  controls(): unknown[] {
-    return this.sent.filter((d): d is string => typeof d === "string").map((d) => JSON.parse(d));
-  }
-}
+import { closeReason, parseServerMsg, stateText, TermConnection, type ConnState, type Hello } from "./connection";
+import { FakeTermSocket, terminal } from "./testing/fixtures";
 
 const hello = (readonly = false): Hello => ({
   type: "hello",

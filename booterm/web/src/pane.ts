@@ -1,22 +1,39 @@
 // <boo-term-pane terminal-id="…" [readonly] [base="./term/"] [renderer="dom"]>: one
-// booterm terminal in an element. It owns one connection: opened when the element is
-// inserted, closed when it is removed (reopened when it is inserted again), switched
-// when its attributes change. Self-contained (it brings its own CSS), so the boochat
-// workspace can load it from booterm (`<base>pane.js`) next to its own panes.
+// booterm terminal in a Lit element (light DOM: xterm.js and its CSS live in the document;
+// the pane injects its `<style>` once per document, so it is self-contained and the
+// boochat workspace can load it from booterm, `<base>pane.js`, next to its own panes).
+//
+// It owns one xterm view and one connection through its lifecycle:
+// - started after the first render (the view needs its host div), and restarted when
+//   `terminal-id`, `readonly`, `base` or `renderer` change;
+// - kept when the element is MOVED: a move (a tab dragged to another pane, a split) runs
+//   disconnectedCallback then connectedCallback in the same task, so teardown waits for a
+//   microtask and happens only if the element is still out of the document then. A move
+//   only refits: same socket, same xterm, nothing repainted (xterm's canvas moves with its
+//   host; a WebGL context lost on the way falls back to the DOM renderer in the view);
+// - torn down (socket closed, xterm disposed, timers and observers freed) when it is
+//   really gone; inserted again later, it connects afresh.
+// A ResizeObserver on the element refits when it gets a size again: the workspace keeps
+// inactive tabs in the DOM with `hidden`, and a terminal fitted while hidden kept its
+// old size. The pane never reads or writes `location`/`history`.
 //
 // `base` is booterm's URL: `./` (default: the page itself) when booterm serves the page,
 // `./term/` or `/term/` when another daemon's page hosts the pane.
 //
 // Events (bubbling, composed): `boo-term-state` {state, text} on every connection
-// change, `boo-term-title` {title} when the program sets its title.
+// change, `boo-term-title` {title} when the title is set (hello, or the program's OSC
+// title), `boo-tab-title` {title} when that title changed (the workspace's tab label).
 
 import xtermCss from "@xterm/xterm/css/xterm.css?inline";
+import { html, LitElement, type TemplateResult } from "lit";
+import { createRef, ref } from "lit/directives/ref.js";
 import { TermApi, termSocketUrl } from "./api";
-import { browserTermSocket, stateText, TermConnection, type ConnState } from "./connection";
-import { FindBar } from "./find-bar";
+import { browserTermSocket, stateText, TermConnection, type ConnState, type TermSocket } from "./connection";
+import { FindBar, type Finder } from "./find-bar";
 import { binaryBytes, textBytes } from "./input";
 import paneCss from "./pane.css?inline";
-import { XtermView, type Renderer } from "./xterm-view";
+import { terminalLabel } from "./route";
+import { XtermView, type Renderer, type XtermViewOptions } from "./xterm-view";
 
 export const TAG = "boo-term-pane";
 const STYLE_ID = "boo-term-pane-style";
@@ -24,6 +41,28 @@ const STYLE_ID = "boo-term-pane-style";
 const LAST_SCREEN_LINES = 1000;
 
 export type TermStateDetail = { state: ConnState; text: string };
+export type TabTitleDetail = { title: string };
+
+/** What the pane uses of its terminal view ({@link XtermView}; a fake in unit tests). */
+export type TermView = Finder & {
+  readonly size: { cols: number; rows: number } | undefined;
+  fitNow(): void;
+  write(bytes: Uint8Array, done: () => void): void;
+  reset(): void;
+  bufferText(): string;
+  dispose(): void;
+};
+
+/** The pane's way out to xterm.js and the network: a seam, so unit tests run in jsdom. */
+export type PaneDeps = {
+  view: (host: HTMLElement, opts: XtermViewOptions) => TermView;
+  socket: (url: string) => TermSocket;
+};
+
+export const browserDeps: PaneDeps = {
+  view: (host, opts) => new XtermView(host, opts),
+  socket: browserTermSocket,
+};
 
 /** Adds the pane's and xterm's CSS to `doc` once. */
 function injectStyles(doc: Document): void {
@@ -34,43 +73,81 @@ function injectStyles(doc: Document): void {
   doc.head.append(style);
 }
 
-function span(doc: Document, cls: string, testid?: string): HTMLSpanElement {
-  const el = doc.createElement("span");
-  el.className = cls;
-  if (testid !== undefined) el.dataset["testid"] = testid;
-  return el;
+function dispatch<T>(el: HTMLElement, type: string, detail: T): void {
+  el.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
 }
 
-export class BooTermPane extends HTMLElement {
-  static readonly observedAttributes = ["terminal-id", "readonly", "base", "renderer"];
+export class BooTermPane extends LitElement {
+  static override properties = {
+    terminalId: { attribute: "terminal-id", reflect: true },
+    readOnly: { attribute: "readonly", type: Boolean, reflect: true },
+    base: {},
+    renderer: {},
+    current: { state: true },
+    termTitle: { state: true },
+    serverReadonly: { state: true },
+  };
 
-  private view: XtermView | undefined;
+  declare terminalId: string | null;
+  declare readOnly: boolean;
+  /** booterm's URL, resolved against `document.baseURI` (default `./`). */
+  declare base: string | null;
+  /** `dom` skips WebGL. */
+  declare renderer: string | null;
+  private declare current: ConnState;
+  private declare termTitle: string;
+  /** The hello said read-only (another client holds the terminal, or the server decided). */
+  private declare serverReadonly: boolean;
+
+  /** Where xterm and the socket come from; set before the element is inserted. */
+  deps: PaneDeps = browserDeps;
+
+  private readonly hostRef = createRef<HTMLDivElement>();
+  private readonly find = new FindBar(this.ownerDocument);
+  private view: TermView | undefined;
   private conn: TermConnection | undefined;
-  private restartQueued = false;
+  /** The attributes the running view and connection were started for. */
+  private started: string | undefined;
+  private observer: ResizeObserver | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
-  private parts:
-    | { title: HTMLElement; badge: HTMLElement; conn: HTMLElement; connText: HTMLElement; retry: HTMLButtonElement; find: FindBar; host: HTMLElement }
-    | undefined;
-  private current: ConnState = { kind: "idle" };
-  private termTitle = "";
+  /** The last title sent as `boo-tab-title` for this connection. */
+  private tabTitle: string | undefined;
   private focusPending = false;
 
-  connectedCallback(): void {
+  constructor() {
+    super();
+    this.terminalId = null;
+    this.readOnly = false;
+    this.base = null;
+    this.renderer = null;
+    this.current = { kind: "idle" };
+    this.termTitle = "";
+    this.serverReadonly = false;
+  }
+
+  /** Light DOM: xterm measures and styles its elements with the document's CSS. */
+  protected override createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
     injectStyles(this.ownerDocument);
-    this.build();
-    this.queueRestart();
+    if (this.started !== undefined) {
+      // Moved: the terminal and its connection stay; the new place may have another size.
+      this.view?.fitNow();
+    } else if (this.hasUpdated) {
+      // Inserted again after a real removal: updated() starts afresh.
+      this.requestUpdate();
+    }
   }
 
-  disconnectedCallback(): void {
-    this.stop();
-  }
-
-  attributeChangedCallback(_name: string, old: string | null, value: string | null): void {
-    if (old !== value && this.isConnected) this.queueRestart();
-  }
-
-  get terminalId(): string | null {
-    return this.getAttribute("terminal-id");
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // A move inserts the element again before this runs.
+    queueMicrotask(() => {
+      if (!this.isConnected) this.stop();
+    });
   }
 
   /** The connection's state now. */
@@ -83,10 +160,10 @@ export class BooTermPane extends HTMLElement {
     return this.view?.bufferText() ?? "";
   }
 
-  /** Focus the terminal (once it exists, when called before). */
+  /** Focus the terminal: now, or once the pending update (a new terminal-id…) started it. */
   override focus(): void {
-    if (this.view === undefined) this.focusPending = true;
-    else this.view.focus();
+    this.focusPending = true;
+    if (!this.isUpdatePending) this.focusView();
   }
 
   /** Connect again now instead of waiting for the next retry. */
@@ -94,91 +171,75 @@ export class BooTermPane extends HTMLElement {
     this.conn?.reconnectNow();
   }
 
-  private build(): void {
-    if (this.parts !== undefined) return;
-    const doc = this.ownerDocument;
-    const bar = doc.createElement("div");
-    bar.className = "bt-bar";
-    const title = span(doc, "bt-title", "term-title");
-    const badge = span(doc, "bt-badge", "readonly-badge");
-    badge.textContent = "read-only";
-    badge.hidden = true;
-    const conn = span(doc, "bt-conn", "term-state");
-    conn.append(span(doc, "bt-dot"));
-    const connText = span(doc, "bt-conn-text");
-    conn.append(connText);
-    const retry = doc.createElement("button");
-    retry.type = "button";
-    retry.className = "bt-retry";
-    retry.dataset["testid"] = "reconnect-now";
-    retry.textContent = "Retry now";
-    retry.hidden = true;
-    retry.addEventListener("click", () => this.reconnect());
-    bar.append(title, badge, conn, retry);
-    const find = new FindBar(doc);
-    const host = doc.createElement("div");
-    host.className = "bt-host";
-    const body = doc.createElement("div");
-    body.className = "bt-body";
-    body.append(host, find.el);
-    this.replaceChildren(bar, body);
-    this.parts = { title, badge, conn, connText, retry, find, host };
+  protected override render(): TemplateResult {
+    const state = this.current;
+    const why = state.kind === "reconnecting" || state.kind === "gone" ? state.reason : "";
+    // No whitespace inside the spans: tests read their text.
+    return html`<div class="bt-bar">
+        <span class="bt-title" data-testid="term-title">${this.termTitle}</span>
+        <span class="bt-badge" data-testid="readonly-badge" ?hidden=${!(this.readOnly || this.serverReadonly)}>read-only</span>
+        <span class="bt-conn" data-testid="term-state" data-state=${state.kind} title=${why}
+          ><span class="bt-dot"></span><span class="bt-conn-text">${stateText(state, Date.now())}</span></span
+        >
+        <button type="button" class="bt-retry" data-testid="reconnect-now" ?hidden=${state.kind !== "reconnecting"} @click=${() => this.reconnect()}>Retry now</button>
+      </div>
+      <div class="bt-body"><div class="bt-host" ${ref(this.hostRef)}></div>${this.find.el}</div>`;
   }
 
-  /** Attribute changes and insertion coalesce into one restart after the current task. */
-  private queueRestart(): void {
-    if (this.restartQueued) return;
-    this.restartQueued = true;
-    queueMicrotask(() => {
-      this.restartQueued = false;
-      if (!this.isConnected) return;
+  /** After every render: (re)start when the attributes differ from the running ones. */
+  protected override updated(): void {
+    if (!this.isConnected) return;
+    const key = JSON.stringify([this.terminalId, this.readOnly, this.base, this.renderer]);
+    if (key !== this.started) {
       this.stop();
-      this.start();
-    });
+      this.start(key);
+    }
+    this.focusView();
   }
 
-  private start(): void {
-    const parts = this.parts;
+  private start(key: string): void {
+    const host = this.hostRef.value;
+    if (host === undefined) return;
+    this.started = key;
+    this.termTitle = "";
+    this.tabTitle = undefined;
+    this.serverReadonly = false;
     const id = this.terminalId;
-    if (parts === undefined) return;
     if (id === null || id === "") {
       this.showState({ kind: "gone", reason: "no terminal-id" });
       return;
     }
-    const readonly = this.hasAttribute("readonly");
-    const baseUrl = new URL(this.getAttribute("base") ?? "./", this.ownerDocument.baseURI).toString();
-    const base = { href: baseUrl };
+    const readonly = this.readOnly;
+    const base = { href: new URL(this.base ?? "./", this.ownerDocument.baseURI).toString() };
     const api = new TermApi(base);
-    this.termTitle = "";
-    parts.badge.hidden = !readonly;
-    parts.title.textContent = "";
+    const find = this.find;
 
     let conn: TermConnection | undefined;
     // Set by the first `hello`: until then the view shows nothing of this terminal.
     let greeted = false;
-    const view = new XtermView(parts.host, {
+    const view = this.deps.view(host, {
       readonly,
-      renderer: this.getAttribute("renderer") === "dom" ? "dom" : "webgl",
+      renderer: this.renderer === "dom" ? "dom" : "webgl",
       onData: (d) => void conn?.input(textBytes(d)),
       onBinary: (d) => void conn?.input(binaryBytes(d)),
       onResize: (cols, rows) => conn?.resize(cols, rows),
       onTitle: (t) => this.setTitle(t),
       onRenderer: (r: Renderer) => (this.dataset["renderer"] = r),
-      onFind: () => parts.find.open(),
-      onSearchResults: (index, count) => parts.find.results(index, count),
+      onFind: () => find.open(),
+      onSearchResults: (index, count) => find.results(index, count),
     });
-    parts.find.attach(view);
+    find.attach(view);
     conn = new TermConnection({
       url: () => termSocketUrl(base, id, { readonly, size: view.size ?? null }),
-      open: browserTermSocket,
+      open: this.deps.socket,
       probe: () => api.probe(id),
       readonly,
       onHello: (hello) => {
         greeted = true;
         view.reset();
         view.fitNow();
-        parts.badge.hidden = !(readonly || hello.readonly);
-        if (this.termTitle === "") this.setTitle(hello.terminal.title ?? hello.terminal.current_command ?? "");
+        this.serverReadonly = hello.readonly;
+        if (this.termTitle === "") this.setTitle(terminalLabel(hello.terminal));
       },
       onOutput: (bytes, done) => view.write(bytes, done),
       // A connection being replaced or torn down has nothing more to show.
@@ -193,27 +254,39 @@ export class BooTermPane extends HTMLElement {
     if (size !== undefined) conn.resize(size.cols, size.rows);
     this.view = view;
     this.conn = conn;
+    this.observer = new ResizeObserver((entries) => {
+      const box = entries.at(-1)?.contentRect;
+      // Shown again (or resized): fit now rather than a frame later at the old size.
+      if (box !== undefined && box.width > 0 && box.height > 0) this.view?.fitNow();
+    });
+    this.observer.observe(this);
     conn.start();
-    if (this.focusPending) {
-      this.focusPending = false;
-      view.focus();
-    }
   }
 
+  private focusView(): void {
+    if (!this.focusPending || this.view === undefined) return;
+    this.focusPending = false;
+    this.view.focus();
+  }
+
+  /** Close the connection and free the view, timers and observer (idempotent). */
   private stop(): void {
+    this.started = undefined;
     const conn = this.conn;
     this.conn = undefined;
     conn?.close();
     if (conn !== undefined) this.current = { kind: "closed" };
-    this.parts?.find.attach(undefined);
+    this.observer?.disconnect();
+    this.observer = undefined;
+    this.find.attach(undefined);
     this.view?.dispose();
     this.view = undefined;
-    this.parts?.host.replaceChildren();
+    this.hostRef.value?.replaceChildren();
     this.setTicker(false);
   }
 
   /** An exited terminal's kept text, when booterm kept it (none: the view stays empty). */
-  private async showLastScreen(api: TermApi, id: string, view: XtermView): Promise<void> {
+  private async showLastScreen(api: TermApi, id: string, view: TermView): Promise<void> {
     let text: string;
     try {
       text = (await api.snapshot(id, LAST_SCREEN_LINES)).text;
@@ -226,23 +299,18 @@ export class BooTermPane extends HTMLElement {
 
   private setTitle(title: string): void {
     this.termTitle = title;
-    if (this.parts !== undefined) this.parts.title.textContent = title;
-    this.dispatchEvent(new CustomEvent("boo-term-title", { detail: { title }, bubbles: true, composed: true }));
+    dispatch(this, "boo-term-title", { title });
+    if (title === this.tabTitle) return;
+    this.tabTitle = title;
+    dispatch<TabTitleDetail>(this, "boo-tab-title", { title });
   }
 
   private showState(state: ConnState): void {
     this.current = state;
-    const parts = this.parts;
-    const text = stateText(state, Date.now());
+    // On the element at once (tests and the page wait on it); the bar follows on render.
     this.dataset["state"] = state.kind;
-    if (parts !== undefined) {
-      parts.conn.dataset["state"] = state.kind;
-      parts.connText.textContent = text;
-      parts.conn.title = state.kind === "reconnecting" || state.kind === "gone" ? state.reason : "";
-      parts.retry.hidden = state.kind !== "reconnecting";
-    }
     this.setTicker(state.kind === "reconnecting");
-    this.dispatchEvent(new CustomEvent<TermStateDetail>("boo-term-state", { detail: { state, text }, bubbles: true, composed: true }));
+    dispatch<TermStateDetail>(this, "boo-term-state", { state, text: stateText(state, Date.now()) });
   }
 
   /** While reconnecting, the countdown is refreshed every second. */
@@ -253,11 +321,13 @@ export class BooTermPane extends HTMLElement {
       return;
     }
     if (this.ticker !== undefined) return;
-    this.ticker = setInterval(() => {
-      if (this.parts !== undefined) this.parts.connText.textContent = stateText(this.current, Date.now());
-    }, 1000);
+    this.ticker = setInterval(() => this.requestUpdate(), 1000);
   }
 }
+
+// Starting the terminal is a side effect of the first render (xterm needs its host div),
+// and it sets the state shown: the update that follows is wanted.
+BooTermPane.disableWarning?.("change-in-update");
 
 /** Registers the element (once per registry). */
 export function defineTermPane(registry: CustomElementRegistry = customElements): void {
