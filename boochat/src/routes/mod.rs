@@ -5,6 +5,7 @@ mod messages;
 mod meta;
 mod projects;
 mod sessions;
+mod workspace;
 
 use std::sync::Arc;
 
@@ -25,6 +26,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/sessions/{id}",
             get(sessions::get).patch(sessions::update),
+        )
+        .route(
+            "/api/sessions/{id}/workspace",
+            get(workspace::get).patch(workspace::update),
         )
         .route(
             "/api/sessions/{id}/chats",

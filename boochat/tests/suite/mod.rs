@@ -8,6 +8,7 @@ mod fixture;
 mod grpc;
 mod health;
 mod web;
+mod workspace;
 
 use boo_shared::config::Settings;
 use boo_testkit::{RunningDaemon, TestDb};

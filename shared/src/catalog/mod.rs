@@ -1,10 +1,12 @@
-//! Typed queries over the catalog tables boochat owns (projects, sessions, chats).
-//! Rows come back as [`crate::chat`] DTOs; boocoder reads them too.
+//! Typed queries over the catalog tables boochat owns (projects, sessions, chats,
+//! and a session's workspace layout). Rows come back as [`crate::chat`] and
+//! [`crate::workspace`] DTOs; boocoder reads them too.
 
 pub mod chats;
 pub mod cursor;
 pub mod projects;
 pub mod sessions;
+pub mod workspace;
 
 use crate::chat::Status;
 use crate::error::ApiError;
