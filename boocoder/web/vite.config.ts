@@ -19,6 +19,15 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2022",
+    rollupOptions: {
+      // The page, and <boo-coder-pane> on its own at a stable URL (`pane.js`, not hashed)
+      // for the boochat workspace to import from boocoder (`./coder/pane.js`).
+      input: { index: here("index.html"), pane: here("src/pane.ts") },
+      preserveEntrySignatures: "exports-only",
+      output: {
+        entryFileNames: (chunk) => (chunk.name === "pane" ? "pane.js" : "assets/[name]-[hash].js"),
+      },
+    },
   },
   test: {
     include: ["src/**/*.test.ts"],

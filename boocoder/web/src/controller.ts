@@ -1,84 +1,54 @@
-// Everything the page does: loads over REST and keeps the open session (its WebSocket,
-// chats and transcripts: @boocode/common/session-link), applying its frames to the tasks, cards
-// and pending changes too (state/session). The views call these actions and render the
-// store.
+// The /coder/ page: a shell around ONE <boo-coder-pane>. The page owns the URL (the hash
+// route `#/s/<session>/c/<chat>`, @boocode/common/route), lists the open sessions and the
+// chosen session's chats to pick from, and shows the agents (providers) overview. The
+// chat itself (its socket, transcript, composer, cards, pending changes) is the pane's
+// (pane-controller.ts). While no session is open the page keeps a socket of its own that
+// only shows the daemon is there.
 
-import type { Chat, ElicitAction, Envelope, ProvidersSnapshot, Session } from "@boocode/types";
+import type { Chat, ProvidersSnapshot, Session } from "@boocode/types";
 import { ApiError, errorText } from "@boocode/common/api";
-import { hashRoute, parseRoute } from "@boocode/common/route";
-import { SessionLink } from "@boocode/common/session-link";
-import { browserWs, type WsLike } from "@boocode/common/session-socket";
+import { hashRoute, type RouteStore } from "@boocode/common/route";
+import { browserWs, openSessionSocket, type SessionSocket, type WsLike } from "@boocode/common/session-socket";
 import { Store } from "@boocode/common/store";
-import { streamingMessage } from "@boocode/common/transcript";
-import { CoderApi, type PendingAction } from "./api/client";
-import { chooseProvider, findProvider, isReady, keepChoice, modelOptions, modeOptions, needsPoll, PROBE_POLL_MS, withEntry } from "./state/providers";
-import {
-  acceptedTask,
-  activeTasks,
-  applyCoderFrame,
-  emptyCoderSession,
-  isActive,
-  setTasks,
-  stoppableTask,
-  upsertChange,
-  upsertTask,
-  withoutRequest,
-  type CoderSession,
-} from "./state/session";
-import { initialState, without, type CoderState, type View } from "./state/store";
-
-/** localStorage key of the provider picked last. */
-export const PROVIDER_KEY = "boocoder.provider";
+import { wsUrl, type LocationLike } from "@boocode/common/url";
+import { CoderApi } from "./api/client";
+import { ProvidersPoll } from "./api/providers-poll";
+import { withEntry } from "./state/providers";
+import { initialPageState, without, type PageState, type View } from "./state/store";
 
 export type ControllerDeps = {
-  location: Location;
+  location: LocationLike & { readonly hash: string };
+  history: Pick<History, "replaceState">;
   api?: CoderApi;
   openWs?: (url: string) => WsLike;
-  storage?: Pick<Storage, "getItem" | "setItem"> | null;
 };
 
 export class Controller {
-  readonly store = new Store<CoderState>(initialState());
+  readonly store = new Store<PageState>(initialPageState());
   readonly api: CoderApi;
-  /** The open session's socket, chats, transcripts and route. */
-  readonly link: SessionLink<CoderState>;
-  private providersPoll: ReturnType<typeof setTimeout> | undefined;
+  private readonly route: RouteStore;
+  private readonly providers: ProvidersPoll;
+  /** The page's own socket (only while no session is open) and the token of its callbacks. */
+  private socket: SessionSocket | undefined;
+  private socketToken: object | undefined;
+  private readonly onHashChange = (): void => void this.followRoute();
 
   constructor(private readonly deps: ControllerDeps) {
     this.api = deps.api ?? new CoderApi(deps.location);
-    this.link = new SessionLink(this.store, {
-      location: deps.location,
-      route: hashRoute(deps.location, window.history),
-      openWs: deps.openWs ?? browserWs,
+    this.route = hashRoute(deps.location, deps.history);
+    this.providers = new ProvidersPoll({
       api: this.api,
-      daemon: "boocoder",
-      notify: (text) => this.notify(text),
-      openSession: (sessionId, chatId) => this.openSession(sessionId, chatId),
-      closeSession: () => this.closeSession(),
-      onConnected: () => {
-        if (this.state.providersError !== null) void this.loadProviders();
-      },
-      onFrame: (env, fresh) => this.onFrame(env, fresh),
-      onSync: (sessionId) => void this.loadCoderState(sessionId),
-      chatsFailed: (err) =>
-        err instanceof ApiError && err.status === 404 ? "That session no longer exists." : `Cannot list the chats: ${errorText(err)}`,
+      apply: (providers) => this.set({ providers, providersError: null }),
+      failed: (providersError) => this.set({ providersError }),
     });
   }
 
-  get state(): CoderState {
+  get state(): PageState {
     return this.store.get();
   }
 
-  private set(patch: Partial<CoderState> | ((s: CoderState) => Partial<CoderState>)): void {
+  private set(patch: Partial<PageState> | ((s: PageState) => Partial<PageState>)): void {
     this.store.update((s) => ({ ...s, ...(typeof patch === "function" ? patch(s) : patch) }));
-  }
-
-  private setCoder(change: (coder: CoderSession) => CoderSession): void {
-    this.store.update((s) => {
-      if (s.coder === null) return s;
-      const coder = change(s.coder);
-      return coder === s.coder ? s : { ...s, coder };
-    });
   }
 
   notify(text: string, tone: "error" | "info" = "error"): void {
@@ -97,48 +67,155 @@ export class Controller {
   // ------------------------------------------------------------------ start-up, route
 
   async start(): Promise<void> {
-    window.addEventListener("hashchange", () => void this.link.followRoute());
-    // Without a session the socket only shows the daemon is there (hello).
-    if (parseRoute(this.deps.location.hash).sessionId === null) this.link.connect(null);
+    window.addEventListener("hashchange", this.onHashChange);
     void this.loadProviders();
     void this.loadSessions();
-    await this.link.followRoute();
+    await this.followRoute();
   }
 
-  // ------------------------------------------------------------------ providers
+  /** Stops listening, closes the page's socket and drops the timers. */
+  stop(): void {
+    window.removeEventListener("hashchange", this.onHashChange);
+    this.closeSocket();
+    this.providers.stop();
+  }
 
-  async loadProviders(): Promise<void> {
+  /** Opens (or closes) what the route names. */
+  async followRoute(): Promise<void> {
+    const route = this.route.read();
+    const s = this.state;
+    if (route.sessionId === null) {
+      if (s.sessionId !== null) this.closeSession();
+      else this.keepSocket();
+      return;
+    }
+    if (route.sessionId !== s.sessionId) await this.openSession(route.sessionId, route.chatId);
+    else if (route.chatId !== null && route.chatId !== s.chatId) this.selectChat(route.chatId);
+    else this.writeRoute();
+  }
+
+  private writeRoute(): void {
+    const s = this.state;
+    this.route.write({ sessionId: s.sessionId, chatId: s.sessionId === null ? null : s.chatId });
+  }
+
+  // ------------------------------------------------------------------ sessions, chats
+
+  async loadSessions(): Promise<void> {
     try {
-      this.applySnapshot(await this.api.snapshot());
+      this.set({ sessions: await this.api.sessions(), sessionsError: null });
     } catch (err) {
-      this.set({ providersError: `Cannot read the providers: ${errorText(err)}` });
-      this.scheduleProvidersPoll(PROBE_POLL_MS * 5);
+      this.set({ sessionsError: errorText(err) });
     }
   }
 
-  private applySnapshot(snapshot: ProvidersSnapshot): void {
-    this.set((s) => {
-      const provider = chooseProvider(snapshot, s.choice.provider, this.remembered());
-      const entry = findProvider(snapshot, provider);
-      return {
-        providers: snapshot,
-        providersError: null,
-        choice: {
-          provider,
-          mode: keepChoice(s.choice.mode, modeOptions(entry)),
-          model: keepChoice(s.choice.model, modelOptions(entry)),
-        },
-      };
-    });
-    if (needsPoll(snapshot)) this.scheduleProvidersPoll(PROBE_POLL_MS);
+  currentSession(): Session | undefined {
+    const s = this.state;
+    return s.sessions?.find((x) => x.id === s.sessionId);
   }
 
-  private scheduleProvidersPoll(ms: number): void {
-    if (this.providersPoll !== undefined) return;
-    this.providersPoll = setTimeout(() => {
-      this.providersPoll = undefined;
-      void this.loadProviders();
-    }, ms);
+  currentChat(): Chat | undefined {
+    const s = this.state;
+    return s.chats?.find((c) => c.id === s.chatId);
+  }
+
+  selectSession(sessionId: string): void {
+    if (sessionId === this.state.sessionId) return;
+    void this.openSession(sessionId, null);
+  }
+
+  closeSession(): void {
+    this.set({ sessionId: null, chatId: null, chats: null, chatsError: null, title: null });
+    this.writeRoute();
+    this.keepSocket();
+    void this.loadSessions();
+  }
+
+  async openSession(sessionId: string, chatId: string | null): Promise<void> {
+    this.set({ sessionId, chatId, chats: null, chatsError: null, title: null });
+    this.writeRoute();
+    this.keepSocket();
+    await this.loadChats(sessionId);
+  }
+
+  /** The session's chats; the route's chat is kept while the session has it, else its newest open one. */
+  async loadChats(sessionId: string): Promise<void> {
+    let chats: Chat[];
+    try {
+      chats = await this.api.chats(sessionId);
+    } catch (err) {
+      if (this.state.sessionId !== sessionId) return;
+      const text = err instanceof ApiError && err.status === 404 ? "That session no longer exists." : `Cannot list the chats: ${errorText(err)}`;
+      this.set({ chatsError: text });
+      return;
+    }
+    if (this.state.sessionId !== sessionId) return;
+    const open = chats.filter((c) => c.status === "open");
+    this.set((s) => ({
+      chats,
+      chatsError: null,
+      chatId: s.chatId !== null && chats.some((c) => c.id === s.chatId) ? s.chatId : (open[open.length - 1]?.id ?? null),
+    }));
+    this.writeRoute();
+  }
+
+  selectChat(chatId: string): void {
+    if (this.state.sessionId === null || chatId === this.state.chatId) return;
+    this.set({ chatId, title: null });
+    this.writeRoute();
+    // A chat made since the list was read (in boochat): read it again.
+    if (this.state.chats !== null && !this.state.chats.some((c) => c.id === chatId)) void this.loadChats(this.state.sessionId);
+  }
+
+  /** The pane says what its chat is called. */
+  paneTitle(title: string): void {
+    this.set({ title });
+  }
+
+  /** The pane's turn started or ended; titles are made after a turn, so the list is read again. */
+  paneBusy(busy: boolean): void {
+    const sessionId = this.state.sessionId;
+    if (!busy && sessionId !== null) void this.loadChats(sessionId);
+  }
+
+  // ------------------------------------------------------------------ the page's socket
+
+  /** A socket of the page's own while no session is open; the pane has the session's. */
+  private keepSocket(): void {
+    if (this.state.sessionId !== null) {
+      this.closeSocket();
+      return;
+    }
+    if (this.socket !== undefined) return;
+    const token = {};
+    this.socketToken = token;
+    this.socket = openSessionSocket({
+      url: () => wsUrl(this.deps.location),
+      open: this.deps.openWs ?? browserWs,
+      onEnvelope: () => undefined,
+      onState: (state, detail) => {
+        if (this.socketToken !== token) return;
+        this.set({ conn: { state, detail: detail ?? null } });
+        if (state === "connected" && this.state.providersError !== null) void this.loadProviders();
+      },
+    });
+  }
+
+  private closeSocket(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    this.socketToken = undefined;
+    socket?.close();
+  }
+
+  // ------------------------------------------------------------------ providers (the agents view)
+
+  loadProviders(): Promise<void> {
+    return this.providers.load();
+  }
+
+  private applySnapshot(snapshot: ProvidersSnapshot): void {
+    this.providers.applied(snapshot);
   }
 
   async refreshProviders(): Promise<void> {
@@ -178,249 +255,5 @@ export class Controller {
 
   closeDiagnostic(): void {
     this.set({ diagnostic: null });
-  }
-
-  private remembered(): string | null {
-    try {
-      return this.deps.storage?.getItem(PROVIDER_KEY) ?? null;
-    } catch {
-      return null;
-    }
-  }
-
-  chooseProvider(provider: string): void {
-    const entry = findProvider(this.state.providers, provider);
-    this.set((s) => ({
-      choice: { provider, mode: keepChoice(s.choice.mode, modeOptions(entry)), model: keepChoice(s.choice.model, modelOptions(entry)) },
-    }));
-    try {
-      this.deps.storage?.setItem(PROVIDER_KEY, provider);
-    } catch {
-      // Private mode: the choice lasts for this page only.
-    }
-  }
-
-  chooseMode(mode: string): void {
-    this.set((s) => ({ choice: { ...s.choice, mode } }));
-  }
-
-  chooseModel(model: string): void {
-    this.set((s) => ({ choice: { ...s.choice, model } }));
-  }
-
-  // ------------------------------------------------------------------ sessions, chats
-
-  async loadSessions(): Promise<void> {
-    try {
-      this.set({ sessions: await this.api.sessions(), sessionsError: null });
-    } catch (err) {
-      this.set({ sessionsError: errorText(err) });
-    }
-  }
-
-  currentSession(): Session | undefined {
-    const s = this.state;
-    return s.sessions?.find((x) => x.id === s.sessionId);
-  }
-
-  currentChat(): Chat | undefined {
-    const s = this.state;
-    return s.feed?.chats.find((c) => c.id === s.chatId);
-  }
-
-  selectSession(sessionId: string): void {
-    if (sessionId === this.state.sessionId) return;
-    this.openSession(sessionId, null);
-  }
-
-  closeSession(): void {
-    this.link.close({ sessionId: null, coder: null });
-    void this.loadSessions();
-  }
-
-  openSession(sessionId: string, chatId: string | null): void {
-    this.link.open(sessionId, chatId, () => ({ sessionId, coder: emptyCoderSession(), changeOps: {}, changeErrors: {}, answering: {}, requestErrors: {} }));
-  }
-
-  /** Tasks, agent sessions and pending changes of the session. */
-  private async loadCoderState(sessionId: string): Promise<void> {
-    const still = (): boolean => this.state.sessionId === sessionId;
-    const [tasks, agentSessions, pending, requests] = await Promise.allSettled([
-      this.api.tasks(sessionId),
-      this.api.agentSessions(sessionId),
-      this.api.pending(sessionId),
-      this.api.openRequests(sessionId),
-    ]);
-    if (!still()) return;
-    if (tasks.status === "fulfilled") this.setCoder((c) => setTasks(c, tasks.value));
-    if (agentSessions.status === "fulfilled") this.setCoder((c) => ({ ...c, agentSessions: agentSessions.value }));
-    if (pending.status === "fulfilled") this.setCoder((c) => ({ ...c, pending: pending.value }));
-    // Cards announced before this page connected (reload, second device, resync).
-    if (requests.status === "fulfilled") {
-      for (const frame of requests.value) {
-        this.setCoder((c) => applyCoderFrame(c, { ...frame, seq: 0, session_id: sessionId } as Envelope));
-      }
-    }
-    const failed = [tasks, agentSessions, pending].find((r) => r.status === "rejected");
-    if (failed !== undefined && failed.status === "rejected") this.notify(`Cannot load the session's state: ${errorText(failed.reason)}`);
-  }
-
-  private async refreshAgentSessions(): Promise<void> {
-    const sessionId = this.state.sessionId;
-    if (sessionId === null) return;
-    try {
-      const rows = await this.api.agentSessions(sessionId);
-      if (this.state.sessionId === sessionId) this.setCoder((c) => ({ ...c, agentSessions: rows }));
-    } catch {
-      // The chip keeps what it showed; the next turn asks again.
-    }
-  }
-
-  /** A frame the feed received: tasks, cards and pending changes apply only when it is news. */
-  private onFrame(env: Envelope, fresh: boolean): void {
-    if (!fresh) return;
-    this.setCoder((c) => applyCoderFrame(c, env));
-    if (env.type === "request_resolved") this.set((s) => ({ answering: without(s.answering, env.request_id), requestErrors: without(s.requestErrors, env.request_id) }));
-    if (env.type === "task_updated" && (!isActive(env.task) || env.task.status === "running")) void this.refreshAgentSessions();
-  }
-
-  // ------------------------------------------------------------------ composer
-
-  /** The open chat runs (or waits to run) a turn. */
-  busy(): boolean {
-    const s = this.state;
-    if (s.chatId === null || s.feed === null || s.coder === null) return false;
-    if (activeTasks(s.coder, s.chatId).length > 0) return true;
-    return streamingMessage(s.feed.transcripts[s.chatId]) !== undefined;
-  }
-
-  /** Why Send cannot go now, or `null` when it can. */
-  sendBlocker(): string | null {
-    const s = this.state;
-    if (s.sessionId === null) return "Open a session first.";
-    if (s.chatId === null) return "Open a chat first (chats are created in boochat).";
-    const entry = findProvider(s.providers, s.choice.provider);
-    if (entry === undefined) return s.providers === null ? "Loading the agents…" : "Choose an agent.";
-    if (!isReady(entry)) return `${entry.display_name} is ${entry.enabled ? entry.state : "disabled"}.`;
-    return null;
-  }
-
-  setDraft(text: string): void {
-    const key = this.state.chatId ?? "";
-    if ((this.state.drafts[key] ?? "") === text) return;
-    this.set((s) => ({ drafts: { ...s.drafts, [key]: text } }));
-  }
-
-  async send(text: string): Promise<boolean> {
-    const content = text.trim();
-    const s = this.state;
-    const { sessionId, chatId } = s;
-    const provider = s.choice.provider;
-    if (content === "" || sessionId === null || chatId === null || provider === null || s.submitting) return false;
-    const blocker = this.sendBlocker();
-    if (blocker !== null) {
-      this.notify(blocker);
-      return false;
-    }
-    const mode = s.choice.mode === "" ? null : s.choice.mode;
-    const model = s.choice.model === "" ? null : s.choice.model;
-    this.set((st) => ({ submitting: true, drafts: { ...st.drafts, [chatId]: "" } }));
-    try {
-      const accepted = await this.api.submit(sessionId, chatId, {
-        content: text,
-        provider,
-        ...(mode === null ? {} : { mode }),
-        ...(model === null ? {} : { model }),
-      });
-      if (this.state.sessionId === sessionId) {
-        this.setCoder((c) =>
-          c.tasks.some((t) => t.id === accepted.task_id)
-            ? c
-            : upsertTask(c, acceptedTask(accepted.task_id, sessionId, chatId, provider, mode, model, new Date().toISOString())),
-        );
-      }
-      return true;
-    } catch (err) {
-      this.set((st) => ({ drafts: { ...st.drafts, [chatId]: text } }));
-      this.notify(`Not sent: ${errorText(err)}`);
-      return false;
-    } finally {
-      this.set({ submitting: false });
-    }
-  }
-
-  async stop(): Promise<void> {
-    const s = this.state;
-    if (s.chatId === null || s.coder === null || s.stopping) return;
-    const task = stoppableTask(s.coder, s.chatId);
-    if (task === undefined) {
-      this.notify("Nothing to stop: no turn of this chat is running.", "info");
-      return;
-    }
-    this.set({ stopping: true });
-    try {
-      const { cancelled } = await this.api.cancelTask(task.id);
-      if (!cancelled) this.notify("The turn had already ended.", "info");
-    } catch (err) {
-      this.notify(`Cannot stop: ${errorText(err)}`);
-    } finally {
-      this.set({ stopping: false });
-    }
-  }
-
-  // ------------------------------------------------------------------ cards
-
-  async answerPermission(requestId: string, optionId: string | null): Promise<void> {
-    if (this.state.answering[requestId] !== undefined) return;
-    this.set((s) => ({ answering: { ...s.answering, [requestId]: optionId ?? "cancel" }, requestErrors: without(s.requestErrors, requestId) }));
-    try {
-      await this.api.answerPermission(requestId, { option_id: optionId });
-      this.resolved(requestId);
-    } catch (err) {
-      this.requestFailed(requestId, err);
-    }
-  }
-
-  async answerElicitation(requestId: string, action: ElicitAction, content?: Record<string, unknown>): Promise<void> {
-    if (this.state.answering[requestId] !== undefined) return;
-    this.set((s) => ({ answering: { ...s.answering, [requestId]: action }, requestErrors: without(s.requestErrors, requestId) }));
-    try {
-      await this.api.answerElicitation(requestId, content === undefined ? { action } : { action, content });
-      this.resolved(requestId);
-    } catch (err) {
-      this.requestFailed(requestId, err);
-    }
-  }
-
-  private resolved(requestId: string): void {
-    this.setCoder((c) => withoutRequest(c, requestId));
-    this.set((s) => ({ answering: without(s.answering, requestId) }));
-  }
-
-  /** A 409 `no_open_request` (or 404): the agent stopped waiting; the card goes. */
-  private requestFailed(requestId: string, err: unknown): void {
-    if (err instanceof ApiError && (err.code === "no_open_request" || err.status === 404)) {
-      this.resolved(requestId);
-      this.notify("That request is no longer open (the turn ended or it was answered elsewhere).", "info");
-      return;
-    }
-    this.set((s) => ({ answering: without(s.answering, requestId), requestErrors: { ...s.requestErrors, [requestId]: errorText(err) } }));
-  }
-
-  // ------------------------------------------------------------------ pending changes
-
-  async changeAction(changeId: string, action: PendingAction): Promise<void> {
-    if (this.state.changeOps[changeId] !== undefined) return;
-    this.set((s) => ({ changeOps: { ...s.changeOps, [changeId]: action }, changeErrors: without(s.changeErrors, changeId) }));
-    try {
-      const change = await this.api.pendingAction(changeId, action);
-      this.setCoder((c) => upsertChange(c, change));
-      if (change.error !== null && change.error !== "") this.set((s) => ({ changeErrors: { ...s.changeErrors, [changeId]: change.error ?? "" } }));
-    } catch (err) {
-      const code = err instanceof ApiError ? ` (${err.code})` : "";
-      this.set((s) => ({ changeErrors: { ...s.changeErrors, [changeId]: `${errorText(err)}${code}` } }));
-    } finally {
-      this.set((s) => ({ changeOps: without(s.changeOps, changeId) }));
-    }
   }
 }

@@ -163,4 +163,16 @@ describe("SessionLink", () => {
     expect(t.sockets.map((s) => s.url)).toEqual(["ws://localhost:3000/api/ws", `ws://localhost:3000/api/ws?session_id=${SESSION}`, "ws://localhost:3000/api/ws"]);
     expect(window.location.hash).toBe("#/");
   });
+
+  it("disposes: the socket closed, no other opened, no sync left to run", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const t = setup();
+    t.link.open(SESSION, CHAT, () => ({}));
+    t.link.dispose();
+    expect(t.sockets.map((s) => [s.url, s.closedWith])).toEqual([[`ws://localhost:3000/api/ws?session_id=${SESSION}`, { code: 1000, reason: "page closed" }]]);
+    expect(vi.getTimerCount()).toBe(0);
+    // Open again: a new socket of the session.
+    t.link.open(SESSION, CHAT, () => ({}));
+    expect(t.sockets).toHaveLength(2);
+  });
 });

@@ -40,6 +40,8 @@ export type SessionLinkHost = {
   location: LocationLike;
   /** The page's route (a shell's URL); absent for a pane, which never touches the URL. */
   route?: RouteStore;
+  /** A pane shows the chat it was told: a sync never moves it to another (default: to the newest open one). */
+  fixedChat?: boolean;
   openWs: (url: string) => WsLike;
   api: SessionApi;
   /** Names the daemon in the notices of errors it reports over the socket. */
@@ -165,7 +167,7 @@ export class SessionLink<S extends LinkState> {
     this.setFeed((f) => keepOnly(setChats(f, chats), this.state.chatId));
     const open = chats.filter((c) => c.status === "open");
     let chatId = this.state.chatId;
-    if (chatId === null || !chats.some((c) => c.id === chatId)) chatId = open[open.length - 1]?.id ?? null;
+    if (!this.host.fixedChat && (chatId === null || !chats.some((c) => c.id === chatId))) chatId = open[open.length - 1]?.id ?? null;
     if (chatId !== this.state.chatId) this.set({ chatId });
     this.writeRoute();
     if (chatId !== null) await this.loadChat(chatId);
@@ -187,6 +189,20 @@ export class SessionLink<S extends LinkState> {
   loadOlder(): Promise<void> {
     const chatId = this.state.chatId;
     return chatId === null ? Promise.resolve() : this.loader.older(chatId);
+  }
+
+  /**
+   * Closes the socket and stops the link's timers without opening another (a pane that
+   * was removed). The state keeps what it showed; `open` starts again.
+   */
+  dispose(): void {
+    clearTimeout(this.syncFallback);
+    this.syncFallback = undefined;
+    this.loader.reset();
+    const socket = this.socket;
+    this.socket = undefined;
+    this.socketSession = null;
+    socket?.close();
   }
 
   // ------------------------------------------------------------------ the socket

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FAKE, provider, snapshot } from "../testing/fixtures";
-import { chooseProvider, keepChoice, modelOptions, modeOptions, needsPoll, providerOptions, withEntry } from "./providers";
+import { chooseProvider, keepChoice, modelOptions, modeOptions, needsPoll, providerOptions, sameSnapshot, withEntry } from "./providers";
 
 describe("providers", () => {
   const snap = snapshot(
@@ -59,5 +59,10 @@ describe("providers", () => {
     const off = { ...FAKE, enabled: false, state: "disabled" as const };
     expect(withEntry(snap, off).providers[3]).toBe(off);
     expect(withEntry(snap, provider("nope"))).toBe(snap);
+  });
+
+  it("tells a snapshot that says nothing new from one that does", () => {
+    expect(sameSnapshot(snap, { ...snap, generated_at: "2026-01-02T00:00:00Z" })).toBe(true);
+    expect(sameSnapshot(snap, withEntry(snap, { ...FAKE, enabled: false, state: "disabled" }))).toBe(false);
   });
 });

@@ -87,3 +87,8 @@ export function withEntry(snapshot: ProvidersSnapshot, entry: ProviderEntry): Pr
   providers[i] = entry;
   return { ...snapshot, providers };
 }
+
+/** Two snapshots say the same of every provider and the config (when they were made aside). */
+export function sameSnapshot(a: ProvidersSnapshot, b: ProvidersSnapshot): boolean {
+  return JSON.stringify([a.providers, a.config]) === JSON.stringify([b.providers, b.config]);
+}

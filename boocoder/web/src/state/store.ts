@@ -1,6 +1,7 @@
-// The whole client state in one immutable value (kept in a @boocode/common/store Store).
+// The client state in immutable values (each kept in a @boocode/common/store Store): the
+// page's (route, session and chat lists, the agents view) and a pane's (one agent chat).
 
-import type { ProviderDiagnostic, ProvidersSnapshot, Session } from "@boocode/types";
+import type { Chat, ProviderDiagnostic, ProvidersSnapshot, Session } from "@boocode/types";
 import type { Feed } from "@boocode/common/feed";
 import type { Notice } from "@boocode/common/notice";
 import type { ConnState } from "@boocode/common/session-socket";
@@ -14,23 +15,45 @@ export type Choice = { provider: string | null; mode: string; model: string };
 
 export type DiagnosticView = { id: string; data: ProviderDiagnostic | null; error: string | null };
 
-export type CoderState = {
+export type Conn = { state: ConnState; detail: string | null };
+
+/** The /coder/ page: which chat its one pane shows, and the agents overview. */
+export type PageState = {
   view: View;
-  conn: { state: ConnState; detail: string | null };
-  /** Open sessions, for picking one when the page was opened without a route. */
+  /** The page's own socket, kept while no session is open (it shows the daemon is there). */
+  conn: Conn;
+  /** Open sessions, for picking one. */
   sessions: readonly Session[] | null;
   sessionsError: string | null;
-  /** The open session (its id; the row when the list knows it), its chats and transcripts. */
+  /** The route's session and chat. */
   sessionId: string | null;
   chatId: string | null;
-  feed: Feed | null;
-  coder: CoderSession | null;
+  /** The open session's chats; `null` while they load. */
+  chats: readonly Chat[] | null;
+  chatsError: string | null;
+  /** What the pane calls its chat (`boo-tab-title`). */
+  title: string | null;
   providers: ProvidersSnapshot | null;
   providersError: string | null;
   refreshing: boolean;
   /** Enable toggles in flight, by provider id. */
   toggling: Readonly<Record<string, boolean>>;
   diagnostic: DiagnosticView | null;
+  notice: Notice | null;
+};
+
+/** One agent chat (`<boo-coder-pane>`). The link keeps `feed`, `chatId`, `conn`, `loadingOlder`. */
+export type PaneState = {
+  conn: Conn;
+  /** The open session and chat (the chat the link shows: see `wantedChat`). */
+  sessionId: string | null;
+  chatId: string | null;
+  /** The chat the pane was told to show; the link shows another when the session has no such chat. */
+  wantedChat: string | null;
+  feed: Feed | null;
+  coder: CoderSession | null;
+  providers: ProvidersSnapshot | null;
+  providersError: string | null;
   choice: Choice;
   /** Unsent composer text per chat. */
   drafts: Readonly<Record<string, string>>;
@@ -46,7 +69,7 @@ export type CoderState = {
   notice: Notice | null;
 };
 
-export function initialState(): CoderState {
+export function initialPageState(): PageState {
   return {
     view: "timeline",
     conn: { state: "connecting", detail: null },
@@ -54,13 +77,28 @@ export function initialState(): CoderState {
     sessionsError: null,
     sessionId: null,
     chatId: null,
-    feed: null,
-    coder: null,
+    chats: null,
+    chatsError: null,
+    title: null,
     providers: null,
     providersError: null,
     refreshing: false,
     toggling: {},
     diagnostic: null,
+    notice: null,
+  };
+}
+
+export function initialPaneState(): PaneState {
+  return {
+    conn: { state: "connecting", detail: null },
+    sessionId: null,
+    chatId: null,
+    wantedChat: null,
+    feed: null,
+    coder: null,
+    providers: null,
+    providersError: null,
     choice: { provider: null, mode: "", model: "" },
     drafts: {},
     submitting: false,

@@ -1,10 +1,11 @@
-// The bar on top: brand, the session and chat being worked on (pickers when the page
-// runs standalone), the Timeline / Agents switch and the connection state.
+// The page's bar on top: brand, the session and chat its pane shows (pickers), the
+// Timeline / Agents switch and, while no session is open, the page's connection state
+// (the pane shows its own).
 
 import type { Chat, Session } from "@boocode/types";
 import { h, icon, renderOnce } from "@boocode/common/dom";
 import type { Controller } from "../controller";
-import type { CoderState } from "../state/store";
+import type { PageState } from "../state/store";
 
 const CONN_TEXT = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" } as const;
 
@@ -23,13 +24,12 @@ export class Header {
     this.el = h("header", { class: "coder-header", "data-testid": "coder-header" });
   }
 
-  update(s: CoderState): void {
-    const pendingOpen = s.coder?.pending?.filter((c) => c.status === "pending").length ?? 0;
-    renderOnce(this.el, [s.sessions, s.sessionId, s.chatId, s.feed?.chats, s.view, s.conn.state, s.conn.detail, pendingOpen], () => this.build(s));
+  update(s: PageState): void {
+    renderOnce(this.el, [s.sessions, s.sessionId, s.chatId, s.chats, s.view, s.conn.state, s.conn.detail], () => this.build(s));
   }
 
-  private build(s: CoderState): HTMLElement[] {
-    const chats = (s.feed?.chats ?? []).filter((c) => c.status === "open" || c.id === s.chatId);
+  private build(s: PageState): HTMLElement[] {
+    const chats = (s.chats ?? []).filter((c) => c.status === "open" || c.id === s.chatId);
     const sessions = s.sessions ?? [];
     const sessionSelect = h(
       "select",
@@ -53,14 +53,14 @@ export class Header {
         "data-testid": "chat-picker",
         "aria-label": "Chat",
         disabled: s.sessionId === null,
-        on: { change: () => chatSelect.value !== "" && this.app.link.openChat(chatSelect.value) },
+        on: { change: () => chatSelect.value !== "" && this.app.selectChat(chatSelect.value) },
       },
       h("option", { value: "" }, chats.length === 0 ? "No chat" : "Choose a chat…"),
       ...chats.map((c, i) => h("option", { value: c.id }, chatLabel(c, i))),
     );
+    if (s.chatId !== null && !chats.some((c) => c.id === s.chatId)) chatSelect.append(h("option", { value: s.chatId }, `Chat ${s.chatId.slice(0, 8)}`));
     chatSelect.value = s.chatId ?? "";
-    const pendingOpen = s.coder?.pending?.filter((c) => c.status === "pending").length ?? 0;
-    const tab = (view: CoderState["view"], label: string, testid: string, extra?: HTMLElement | null) =>
+    const tab = (view: PageState["view"], label: string, testid: string) =>
       h(
         "button",
         {
@@ -71,7 +71,6 @@ export class Header {
           on: { click: () => this.app.setView(view) },
         },
         label,
-        extra ?? null,
       );
     return [
       h("div", { class: "brand" }, h("span", { class: "brand-mark" }, "C"), h("span", {}, "boocoder")),
@@ -82,22 +81,24 @@ export class Header {
         h(
           "div",
           { class: "segmented", role: "group", "aria-label": "View" },
-          tab("timeline", "Timeline", "timeline-tab", pendingOpen > 0 ? h("span", { class: "count", "data-testid": "pending-count" }, String(pendingOpen)) : null),
+          tab("timeline", "Timeline", "timeline-tab"),
           tab("providers", "Agents", "providers-tab"),
         ),
-        h(
-          "div",
-          { class: `conn conn-${s.conn.state}`, "data-testid": "ws-status", "data-state": s.conn.state, title: s.conn.detail ?? `WebSocket ${CONN_TEXT[s.conn.state]}` },
-          h("span", { class: "dot" }),
-          CONN_TEXT[s.conn.state],
-        ),
+        s.sessionId !== null
+          ? null
+          : h(
+              "div",
+              { class: `conn conn-${s.conn.state}`, "data-testid": "ws-status", "data-state": s.conn.state, title: s.conn.detail ?? `WebSocket ${CONN_TEXT[s.conn.state]}` },
+              h("span", { class: "dot" }),
+              CONN_TEXT[s.conn.state],
+            ),
       ),
     ];
   }
 }
 
-/** Shown instead of the timeline while no session is open. */
-export function sessionChooser(s: CoderState, app: Controller): HTMLElement {
+/** Shown instead of the pane while no session is open. */
+export function sessionChooser(s: PageState, app: Controller): HTMLElement {
   const list = s.sessions ?? [];
   return h(
     "div",

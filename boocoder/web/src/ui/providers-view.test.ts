@@ -41,7 +41,7 @@ function setup() {
           : snapshot(QWEN, FAKE);
     return { status: 200, text: async () => JSON.stringify(body) };
   };
-  const app = new Controller({ location: window.location, api: new CoderApi(window.location, fetchFn), openWs: () => ({ onmessage: null, onerror: null, onclose: null, close() {} }), storage: null });
+  const app = new Controller({ location: window.location, history: window.history, api: new CoderApi(window.location, fetchFn), openWs: () => ({ onmessage: null, onerror: null, onclose: null, close() {} }) });
   const view = new ProvidersView(app);
   return { app, view, calls };
 }

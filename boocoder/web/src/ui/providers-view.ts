@@ -7,7 +7,7 @@ import { h, icon, relativeTime, renderOnce } from "@boocode/common/dom";
 import { formatMs } from "@boocode/common/message-view";
 import type { Controller } from "../controller";
 import { STATE_LABEL } from "../state/providers";
-import type { CoderState, DiagnosticView } from "../state/store";
+import type { DiagnosticView, PageState } from "../state/store";
 
 function stateOf(p: ProviderEntry): string {
   return p.enabled ? p.state : "disabled";
@@ -125,12 +125,12 @@ export class ProvidersView {
     this.el = h("section", { class: "providers-view", "data-testid": "providers-view" }, this.list, this.drawer);
   }
 
-  update(s: CoderState): void {
+  update(s: PageState): void {
     renderOnce(this.list, [s.providers, s.providersError, s.refreshing, s.toggling], () => this.build(s));
     renderOnce(this.drawer, [s.diagnostic, s.providers], () => (s.diagnostic === null ? [] : [diagnosticDrawer(s.diagnostic, s.providers, this.app)]));
   }
 
-  private build(s: CoderState): HTMLElement[] {
+  private build(s: PageState): HTMLElement[] {
     const snap = s.providers;
     const head = h(
       "div",
