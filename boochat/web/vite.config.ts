@@ -18,6 +18,15 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2022",
+    rollupOptions: {
+      // The page (the workspace shell), and <boo-chat-pane> on its own at a stable URL
+      // (`pane.js`, not hashed) for pages that host a boochat chat without the shell.
+      input: { index: here("index.html"), pane: here("src/pane/chat-pane.ts") },
+      preserveEntrySignatures: "exports-only",
+      output: {
+        entryFileNames: (chunk) => (chunk.name === "pane" ? "pane.js" : "assets/[name]-[hash].js"),
+      },
+    },
   },
   test: {
     include: ["src/**/*.test.ts"],

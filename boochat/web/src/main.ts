@@ -1,11 +1,9 @@
+// boochat's page: the BooCode workspace (<boo-workspace>, src/workspace/shell.ts).
+
 import "@boocode/common/theme.css";
 import "./ui/app.css";
-import { Controller } from "./controller";
-import { AppView } from "./ui/app-view";
+import "./workspace/shell.css";
+import { TAG } from "./workspace/shell";
 
 const root = document.getElementById("app");
-if (root !== null) {
-  const app = new Controller({ location: window.location });
-  new AppView(root, app);
-  void app.start();
-}
+if (root !== null) root.replaceChildren(document.createElement(TAG));

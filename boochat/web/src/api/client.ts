@@ -15,11 +15,16 @@ import type {
   StopResult,
   UpdateChat,
   UpdateSession,
+  WorkspaceState,
+  WorkspaceWrite,
 } from "@boocode/types";
-import { ApiClient } from "@boocode/common/api";
+import { ApiClient, ApiError } from "@boocode/common/api";
 import { paths } from "./urls";
 
 export { ApiError } from "@boocode/common/api";
+
+/** A save's outcome: the stored layout, or (409) the layout to rebase on (the conflict's `current`). */
+export type WorkspaceSaved = { ok: true; state: WorkspaceState } | { ok: false; conflict: WorkspaceState };
 
 export class Api extends ApiClient {
   projects = (): Promise<Project[]> => this.all<Project>(paths.projects());
@@ -45,6 +50,25 @@ export class Api extends ApiClient {
   stop = (chatId: string): Promise<StopResult> => this.request("POST", paths.stop(chatId));
   answer = (chatId: string, callId: string, answer: string): Promise<void> =>
     this.request("POST", paths.answers(chatId), { body: { call_id: callId, answer } });
+
+  /** `GET …/sessions/{id}/workspace`: the stored layout (version 0 = never saved). */
+  workspace = (sessionId: string): Promise<WorkspaceState> => this.request("GET", `${paths.session(sessionId)}/workspace`);
+
+  /**
+   * `PATCH …/sessions/{id}/workspace`: the stored layout, or on a 409 (the change was
+   * based on an old version) the layout to rebase on.
+   */
+  async saveWorkspace(sessionId: string, body: WorkspaceWrite): Promise<WorkspaceSaved> {
+    try {
+      const state = await this.request<WorkspaceState>("PATCH", `${paths.session(sessionId)}/workspace`, { body });
+      return { ok: true, state };
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 409) throw err;
+      // ApiError keeps only the message: read the layout to rebase on afresh (it is at
+      // least as new as the one the 409 carried).
+      return { ok: false, conflict: await this.workspace(sessionId) };
+    }
+  }
 
   models = (): Promise<ModelsInfo> => this.request("GET", paths.models());
   agents = (): Promise<AgentsInfo> => this.request("GET", paths.agents());

@@ -50,7 +50,7 @@ export function askCardEl(call: Part, result: Part | undefined, m: UiMessage, an
   return card;
 }
 
-/** The renderer to pass to the transcript: `extra` is the answers given from this page. */
+/** The renderer to pass to the transcript: `extra` is the answers given from this pane. */
 export function askCards(answer: (callId: string, text: string) => void): CallRenderer {
   return (call, result, m, extra) =>
     call.tool_name === "ask_user_input" ? askCardEl(call, result, m, (extra ?? {}) as Answered, answer) : undefined;

@@ -1,0 +1,316 @@
+// One boochat chat as a pane shows it: the session's socket and REST sync through
+// @boocode/common/session-link (with no route: the pane is told its session and chat and
+// never touches the URL), that chat's transcript, the model server's state (polled while
+// it does not answer), the AGENTS.md agents, and the chat's actions (send or queue, stop,
+// answer, fork, rename, change agent, archive). What concerns the page (other tabs) goes
+// out through PaneHost. The view calls these actions and renders the store.
+
+import type { Chat } from "@boocode/types";
+import { Api, ApiError } from "../api/client";
+import { setChats, upsertChat } from "@boocode/common/feed";
+import { SessionLink } from "@boocode/common/session-link";
+import { browserWs, type WsLike } from "@boocode/common/session-socket";
+import { streamingMessage } from "@boocode/common/transcript";
+import type { LocationLike } from "@boocode/common/url";
+import { chatMissing, initialPaneState, paneChat, Store, type PaneState } from "./state";
+
+export const MODELS_POLL_MS = 10_000;
+
+/** The tab title of a chat without one. */
+export const UNTITLED = "New chat";
+
+export type ChatTab = { kind: "chat"; id: string };
+
+/** What the pane asks of the page that hosts it. */
+export type PaneHost = {
+  /** Open another chat in a tab (a fork); `beside`: in a new pane next to this one. */
+  openTab(tab: ChatTab, beside: boolean): void;
+  /** The pane's chat was archived (here or elsewhere): its tab should go. */
+  archived(chatId: string): void;
+};
+
+export type PaneDeps = {
+  /** boochat's URL: the pane's `base` resolved against the page. */
+  base: LocationLike;
+  sessionId: string;
+  chatId: string;
+  host: PaneHost;
+  api?: Api;
+  openWs?: (url: string) => WsLike;
+};
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class PaneController {
+  readonly store = new Store<PaneState>(initialPaneState());
+  readonly api: Api;
+  /** The session's socket, chat list and this chat's transcript. */
+  readonly link: SessionLink<PaneState>;
+  readonly sessionId: string;
+  private readonly firstChat: string;
+  private readonly host: PaneHost;
+  private modelsTimer: ReturnType<typeof setInterval> | undefined;
+  private disposed = false;
+  private readonly announcedArchived = new Set<string>();
+
+  constructor(deps: PaneDeps) {
+    this.api = deps.api ?? new Api(deps.base);
+    this.sessionId = deps.sessionId;
+    this.firstChat = deps.chatId;
+    this.host = deps.host;
+    this.link = new SessionLink(this.store, {
+      location: deps.base,
+      fixedChat: true,
+      openWs: deps.openWs ?? browserWs,
+      api: {
+        chats: (sessionId) => this.listChats(sessionId),
+        // A chat the session does not have has nothing to fetch (the view says it is missing).
+        messages: (chatId, before) =>
+          chatId === this.state.chatId && chatMissing(this.state) ? Promise.resolve({ items: [], has_more: false }) : this.api.messages(chatId, before),
+      },
+      daemon: "boochat",
+      notify: (text) => this.notify(text),
+      // Without a route the link never asks to open or close a session.
+      openSession: () => undefined,
+      closeSession: () => undefined,
+      onConnected: () => {
+        if (this.state.models?.reachable === false) void this.refreshModels();
+        if (this.state.session === null) void this.loadSession();
+      },
+      onFrame: (env) => {
+        if (env.type === "chat_updated") this.chatUpdated(env.chat);
+      },
+    });
+  }
+
+  get state(): PaneState {
+    return this.store.get();
+  }
+
+  private set(patch: Partial<PaneState> | ((s: PaneState) => Partial<PaneState>)): void {
+    this.store.update((s) => ({ ...s, ...(typeof patch === "function" ? patch(s) : patch) }));
+  }
+
+  notify(text: string, tone: "error" | "info" = "error"): void {
+    this.set({ notice: { text, tone, at: Date.now() } });
+  }
+
+  dismissNotice(): void {
+    this.set({ notice: null });
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Opens the session's socket at the chat and reads the session, models and agents. */
+  start(): void {
+    this.link.open(this.sessionId, this.firstChat, () => ({ chatsListed: false }));
+    void this.loadSession();
+    void this.refreshModels();
+    void this.refreshAgents();
+  }
+
+  /** Shows another chat of the same session on the same socket. */
+  showChat(chatId: string): void {
+    if (chatId !== this.state.chatId) this.link.openChat(chatId);
+  }
+
+  /** Closes the socket and stops every timer; the controller is done. */
+  dispose(): void {
+    this.disposed = true;
+    this.stopModelsPoll();
+    this.link.dispose();
+  }
+
+  private async loadSession(): Promise<void> {
+    try {
+      const session = await this.api.session(this.sessionId);
+      this.set({ session, sessionError: null });
+    } catch (err) {
+      this.set({
+        sessionError: err instanceof ApiError && err.status === 404 ? "That session no longer exists." : `Cannot open the session: ${message(err)}`,
+      });
+    }
+  }
+
+  private async listChats(sessionId: string): Promise<Chat[]> {
+    const chats = await this.api.chats(sessionId);
+    // The list and the flag in one update, so the chat never looks missing in between.
+    this.set((s) => ({ chatsListed: true, feed: s.feed?.sessionId === sessionId ? setChats(s.feed, chats) : s.feed }));
+    return chats;
+  }
+
+  // ------------------------------------------------------------------ models, agents
+
+  async refreshModels(): Promise<void> {
+    try {
+      const models = await this.api.models();
+      if (this.disposed) return;
+      this.set({ models });
+      if (models.reachable) this.stopModelsPoll();
+      else this.startModelsPoll();
+    } catch {
+      // boochat itself did not answer (the connection indicator says so): ask again later.
+      if (!this.disposed) this.startModelsPoll();
+    }
+  }
+
+  private startModelsPoll(): void {
+    if (this.modelsTimer !== undefined) return;
+    this.modelsTimer = setInterval(() => void this.refreshModels(), MODELS_POLL_MS);
+  }
+
+  private stopModelsPoll(): void {
+    if (this.modelsTimer !== undefined) clearInterval(this.modelsTimer);
+    this.modelsTimer = undefined;
+  }
+
+  async refreshAgents(): Promise<void> {
+    try {
+      this.set({ agents: await this.api.agents() });
+    } catch (err) {
+      this.set({ agents: { agents: [], error: `cannot list agents: ${message(err)}` } });
+    }
+  }
+
+  // ------------------------------------------------------------------ the chat
+
+  currentChat(): Chat | undefined {
+    return paneChat(this.state);
+  }
+
+  /** The tab's title: the chat's, once the session's chat list names it. */
+  title(): string | undefined {
+    const s = this.state;
+    if (chatMissing(s)) return "Missing chat";
+    const chat = paneChat(s);
+    return chat === undefined ? undefined : (chat.title ?? UNTITLED);
+  }
+
+  /** The chat is running a turn. */
+  busy(): boolean {
+    const s = this.state;
+    if (s.chatId === null || s.feed === null) return false;
+    const t = s.feed.transcripts[s.chatId];
+    if (t !== undefined) return streamingMessage(t) !== undefined;
+    return this.currentChat()?.busy ?? false;
+  }
+
+  /** The composer can send: the session is open and the chat is in it. */
+  writable(): boolean {
+    const s = this.state;
+    return s.session !== null && s.session.status === "open" && !chatMissing(s);
+  }
+
+  private chatUpdated(chat: Chat): void {
+    if (chat.id === this.state.chatId && chat.status === "archived") this.announceArchived(chat.id);
+  }
+
+  private announceArchived(chatId: string): void {
+    if (this.announcedArchived.has(chatId)) return;
+    this.announcedArchived.add(chatId);
+    this.host.archived(chatId);
+  }
+
+  private async updateChat(body: Parameters<Api["updateChat"]>[1], what: string): Promise<Chat | undefined> {
+    const chat = this.currentChat();
+    if (chat === undefined) return undefined;
+    try {
+      const updated = await this.api.updateChat(chat.id, body);
+      this.link.setFeed((f) => upsertChat(f, updated));
+      return updated;
+    } catch (err) {
+      this.notify(`Cannot ${what}: ${message(err)}`);
+      return undefined;
+    }
+  }
+
+  async archive(): Promise<void> {
+    const updated = await this.updateChat({ status: "archived" }, "archive the chat");
+    if (updated !== undefined) this.announceArchived(updated.id);
+  }
+
+  async rename(title: string): Promise<void> {
+    const next = title.trim();
+    const chat = this.currentChat();
+    if (next === "" || chat === undefined || next === chat.title) return;
+    await this.updateChat({ title: next }, "rename the chat");
+  }
+
+  async setAgent(agent: string | null): Promise<void> {
+    await this.updateChat({ agent }, "change the agent");
+  }
+
+  /** Forks the chat at `messageId` and asks the page to open the fork beside this pane. */
+  async fork(messageId: string): Promise<void> {
+    const chat = this.currentChat();
+    if (chat === undefined) return;
+    try {
+      const forked = await this.api.forkChat(chat.id, messageId);
+      this.link.setFeed((f) => upsertChat(f, forked));
+      this.host.openTab({ kind: "chat", id: forked.id }, true);
+    } catch (err) {
+      this.notify(`Cannot fork: ${message(err)}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ composer
+
+  draftKey(): string {
+    return this.state.chatId ?? "";
+  }
+
+  setDraft(text: string): void {
+    const key = this.draftKey();
+    if ((this.state.drafts[key] ?? "") === text) return;
+    this.set((s) => ({ drafts: { ...s.drafts, [key]: text } }));
+  }
+
+  async send(text: string): Promise<boolean> {
+    const content = text.trim();
+    const chatId = this.state.chatId;
+    if (content === "" || chatId === null || !this.writable() || this.state.submitting) return false;
+    this.set((s) => ({ submitting: true, drafts: { ...s.drafts, [chatId]: "" } }));
+    try {
+      await this.api.send(chatId, text);
+      return true;
+    } catch (err) {
+      this.set((s) => ({ drafts: { ...s.drafts, [chatId]: text } }));
+      this.notify(`Not sent: ${message(err)}`);
+      return false;
+    } finally {
+      this.set({ submitting: false });
+    }
+  }
+
+  async stop(): Promise<void> {
+    const chatId = this.state.chatId;
+    if (chatId === null) return;
+    try {
+      await this.api.stop(chatId);
+    } catch (err) {
+      this.notify(`Cannot stop: ${message(err)}`);
+    }
+  }
+
+  async answer(callId: string, text: string): Promise<void> {
+    const chatId = this.state.chatId;
+    if (chatId === null || text.trim() === "") return;
+    this.set((s) => ({ answered: { ...s.answered, [callId]: text } }));
+    try {
+      await this.api.answer(chatId, callId, text);
+    } catch (err) {
+      this.set((s) => {
+        const answered = { ...s.answered };
+        delete answered[callId];
+        return { answered };
+      });
+      this.notify(
+        err instanceof ApiError && err.code === "no_open_question"
+          ? "That question is no longer open (the turn ended)."
+          : `Cannot answer: ${message(err)}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// The bar above the transcript: the chat's title (click to rename), the connection when it
+// is not live, the agent picker, the model and the archive button. The session's title and
+// the tabs belong to the page hosting the pane.
+
+import type { AgentsInfo, Chat } from "@boocode/types";
+import type { ConnState } from "@boocode/common/session-socket";
+import { h, icon, renderOnce } from "@boocode/common/dom";
+import type { PaneController } from "./controller";
+import { UNTITLED } from "./controller";
+import { chatMissing, paneChat, type PaneState } from "./state";
+
+const CONN_TEXT: Record<ConnState, string> = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" };
+
+export class Header {
+  readonly el: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly conn: HTMLElement;
+  private readonly right: HTMLElement;
+  private editing = false;
+  /** Bumped when a rename ends, so the title is drawn again. */
+  private edits = 0;
+
+  constructor(private readonly app: PaneController) {
+    this.title = h("div", { class: "title" });
+    this.conn = h("div", { class: "conn", "data-testid": "ws-status" });
+    this.right = h("div", { class: "top-right" });
+    this.el = h("header", { class: "pane-bar" }, this.title, this.conn, this.right);
+  }
+
+  update(s: PaneState): void {
+    const chat = paneChat(s);
+    const missing = chatMissing(s);
+    if (!this.editing) renderOnce(this.title, [chat?.title, chat?.forked_from_chat_id, chat?.id, missing, s.session?.status, this.edits], () => this.titleNodes(s, chat, missing));
+    renderOnce(this.conn, [s.conn.state, s.conn.detail], () => [h("span", { class: "dot" }), CONN_TEXT[s.conn.state]]);
+    this.conn.className = `conn conn-${s.conn.state}`;
+    this.conn.dataset["state"] = s.conn.state;
+    this.conn.title = s.conn.detail ?? `WebSocket ${CONN_TEXT[s.conn.state]}`;
+    renderOnce(this.right, [chat?.agent, chat?.id, chat?.status, s.agents, s.models], () => this.rightNodes(s, chat));
+  }
+
+  private titleNodes(s: PaneState, chat: Chat | undefined, missing: boolean): HTMLElement[] {
+    if (missing) return [h("h1", { "data-testid": "chat-title" }, "Missing chat")];
+    if (chat === undefined) return [h("h1", { class: "title-pending", "data-testid": "chat-title" }, "…")];
+    return [
+      chat.forked_from_chat_id !== null ? h("span", { class: "title-fork", title: "Forked" }, icon("fork")) : null,
+      h(
+        "button",
+        { class: "title-button", type: "button", title: "Rename the chat", "data-testid": "chat-title", on: { click: () => this.startRename(chat) } },
+        chat.title ?? UNTITLED,
+      ),
+      s.session?.status === "archived" ? h("span", { class: "badge", title: "The session is archived" }, "archived") : null,
+    ].filter((n): n is HTMLElement => n !== null);
+  }
+
+  private startRename(chat: Chat): void {
+    this.editing = true;
+    const input = h("input", { class: "title-input", value: chat.title ?? "", placeholder: UNTITLED, "aria-label": "Chat title", "data-testid": "chat-title-input", maxlength: 200 });
+    let done = false;
+    const finish = (save: boolean): void => {
+      if (done) return;
+      done = true;
+      this.editing = false;
+      this.edits += 1;
+      if (save) void this.app.rename(input.value);
+      this.update(this.app.state);
+    };
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        finish(true);
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        finish(false);
+      }
+    });
+    input.addEventListener("blur", () => finish(true));
+    this.title.replaceChildren(input);
+    input.focus();
+    input.select();
+  }
+
+  private rightNodes(s: PaneState, chat: Chat | undefined): HTMLElement[] {
+    const model = s.models?.reachable === true ? (s.models.models[0]?.id ?? null) : null;
+    const nodes: HTMLElement[] = [];
+    if (chat !== undefined) nodes.push(this.agentPicker(s.agents, chat));
+    if (model !== null) {
+      nodes.push(h("span", { class: "chip", title: `Model server ${s.models?.base_url ?? ""}`, "data-testid": "model-chip" }, h("span", { class: "dot dot-ok" }), model));
+    }
+    if (chat !== undefined && chat.status === "open") {
+      nodes.push(
+        h(
+          "button",
+          { class: "icon-btn", type: "button", title: "Archive chat", "aria-label": "Archive chat", "data-testid": "archive-chat", on: { click: () => void this.app.archive() } },
+          icon("archive"),
+        ),
+      );
+    }
+    return nodes;
+  }
+
+  private agentPicker(info: AgentsInfo | null, chat: Chat): HTMLElement {
+    const agents = info?.agents ?? [];
+    const select = h(
+      "select",
+      {
+        class: "select",
+        "data-testid": "agent-picker",
+        "aria-label": "Agent",
+        title: "Agent for this chat (from AGENTS.md)",
+        on: { change: () => void this.app.setAgent(select.value === "" ? null : select.value) },
+      },
+      h("option", { value: "" }, "Plain model"),
+      ...agents.map((a) => h("option", { value: a.name, title: a.description ?? "" }, a.description ? `${a.name} — ${a.description}` : a.name)),
+    );
+    if (chat.agent !== null && !agents.some((a) => a.name === chat.agent)) {
+      select.append(h("option", { value: chat.agent }, `${chat.agent} (not defined)`));
+    }
+    select.value = chat.agent ?? "";
+    return h(
+      "label",
+      { class: "agent" },
+      h("span", { class: "agent-label" }, "Agent"),
+      select,
+      info?.error ? h("span", { class: "agent-warn", title: `AGENTS.md: ${info.error}`, "data-testid": "agents-error" }, icon("warn")) : null,
+    );
+  }
+}

@@ -1,0 +1,53 @@
+// One chat pane's state in one immutable value (kept in a @boocode/common/store Store):
+// the fields the session link keeps, and what the pane adds around its one chat.
+
+import type { AgentsInfo, Chat, ModelsInfo, Session } from "@boocode/types";
+import type { Notice } from "@boocode/common/notice";
+import type { LinkState } from "@boocode/common/session-link";
+
+export { Store } from "@boocode/common/store";
+
+export type PaneState = LinkState & {
+  /** The chat's session (read once it opens); an archived one cannot be written to. */
+  session: Session | null;
+  /** Why the session could not be read (`null` while it is fine or still loading). */
+  sessionError: string | null;
+  /** The session's chat list was read (so a chat not in the feed's list is not in the session). */
+  chatsListed: boolean;
+  models: ModelsInfo | null;
+  agents: AgentsInfo | null;
+  /** Unsent composer text per chat (the pane keeps it across a chat-id switch). */
+  drafts: Readonly<Record<string, string>>;
+  submitting: boolean;
+  /** `ask_user_input` calls answered from this pane (until their result arrives). */
+  answered: Readonly<Record<string, string>>;
+  notice: Notice | null;
+};
+
+export function initialPaneState(): PaneState {
+  return {
+    feed: null,
+    chatId: null,
+    conn: { state: "connecting", detail: null },
+    loadingOlder: false,
+    session: null,
+    sessionError: null,
+    chatsListed: false,
+    models: null,
+    agents: null,
+    drafts: {},
+    submitting: false,
+    answered: {},
+    notice: null,
+  };
+}
+
+/** The pane's chat, once the session's chat list names it. */
+export function paneChat(s: PaneState): Chat | undefined {
+  return s.chatId === null ? undefined : s.feed?.chats.find((c) => c.id === s.chatId);
+}
+
+/** The session's chat list was read and does not name the pane's chat. */
+export function chatMissing(s: PaneState): boolean {
+  return s.chatsListed && s.chatId !== null && paneChat(s) === undefined;
+}
