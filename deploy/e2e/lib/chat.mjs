@@ -28,16 +28,19 @@ export async function newChat(base, label) {
   return { dir, project, session, chat };
 }
 
-/** The page URL that opens `chat` of `session`. */
+/**
+ * The workspace URL that opens `chat` of `session` (the old chat link: the workspace
+ * shows the chat in a pane, then keeps only the session in the URL).
+ */
 export function chatPageUrl(base, session, chat) {
   const url = new URL(base);
   url.hash = `#/s/${session.id}/c/${chat.id}`;
   return url.toString();
 }
 
-/** Role, status and text of every message element, in display order. */
+/** Role, status and text of every message element of the chat panes, in display order. */
 export async function transcript(page) {
-  return page.locator('[data-testid="message"]').evaluateAll((els) =>
+  return page.locator('boo-chat-pane [data-testid="message"]').evaluateAll((els) =>
     els.map((el) => ({
       role: el.getAttribute("data-role"),
       status: el.getAttribute("data-status"),
@@ -52,7 +55,8 @@ export async function waitForSettled(page, count, timeoutMs = TIMEOUT_MS) {
   try {
     await page.waitForFunction(
       (n) => {
-        const els = document.querySelectorAll('[data-testid="message"]');
+        // The chat pane keeps its transcript in its shadow root.
+        const els = [...document.querySelectorAll("boo-chat-pane")].flatMap((p) => [...(p.shadowRoot?.querySelectorAll('[data-testid="message"]') ?? [])]);
         const last = els[els.length - 1];
         return els.length === n && last !== undefined && !["streaming", "queued"].includes(last.getAttribute("data-status") ?? "");
       },

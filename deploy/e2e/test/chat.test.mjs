@@ -1,6 +1,7 @@
-// A conversation in boochat's page, in a real headless Chromium, against boochat and the
-// scripted model server (boo-fake-llm: reasoning "Thinking about: <msg>", answer "Echo: <msg>").
-// Run: BOO_E2E_CHAT_URL=… npm test
+// A conversation in a chat pane of boochat's workspace, in a real headless Chromium,
+// against boochat and the scripted model server (boo-fake-llm: reasoning "Thinking
+// about: <msg>", answer "Echo: <msg>"). Through the stack's Caddy when BOO_E2E_URL is set.
+// Run: BOO_E2E_URL=… BOO_E2E_CHAT_URL=… npm test
 
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
@@ -9,7 +10,8 @@ import { launchBrowser, withPage } from "../lib/browser.mjs";
 import { api, chatPageUrl, newChat, transcript, waitForSettled } from "../lib/chat.mjs";
 import { daemonTargets } from "../lib/config.mjs";
 
-const target = daemonTargets().find((t) => t.name === "boochat");
+const direct = daemonTargets().find((t) => t.name === "boochat");
+const target = process.env.BOO_E2E_URL ? { name: "boochat", url: process.env.BOO_E2E_URL } : direct;
 
 describe("boochat chat", { skip: target === undefined ? "BOO_E2E_CHAT_URL is not set" : false }, () => {
   let browser;
@@ -29,16 +31,17 @@ describe("boochat chat", { skip: target === undefined ? "BOO_E2E_CHAT_URL is not
       const pageErrors = [];
       page.on("pageerror", (err) => pageErrors.push(err.message));
       await page.goto(chatPageUrl(target.url, session, chat), { waitUntil: "load" });
-      await page.locator('[data-testid="ws-status"][data-state="connected"]').waitFor();
       await page.locator(`[data-testid="chat-tab"][data-id="${chat.id}"]`).waitFor();
+      const pane = page.locator(`boo-chat-pane[chat-id="${chat.id}"]`);
+      await pane.locator('[data-testid="ws-status"][data-state="connected"]').waitFor({ state: "attached" });
 
-      const composer = page.locator('[data-testid="composer"]');
+      const composer = pane.locator('[data-testid="composer"]');
       await composer.fill("hello");
-      assert.equal(await page.locator('[data-testid="send"]').getAttribute("data-action"), "send");
+      assert.equal(await pane.locator('[data-testid="send"]').getAttribute("data-action"), "send");
       await composer.press("Enter");
 
-      await page.locator('[data-testid="message"][data-role="user"]', { hasText: "hello" }).waitFor();
-      await page.locator('[data-testid="message"][data-role="assistant"] [data-testid="message-text"]', { hasText: "Echo: hello" }).waitFor();
+      await pane.locator('[data-testid="message"][data-role="user"]', { hasText: "hello" }).waitFor();
+      await pane.locator('[data-testid="message"][data-role="assistant"] [data-testid="message-text"]', { hasText: "Echo: hello" }).waitFor();
       await waitForSettled(page, 2);
       const expected = [
         { role: "user", status: "complete", text: "hello", thinking: null },
@@ -46,12 +49,13 @@ describe("boochat chat", { skip: target === undefined ? "BOO_E2E_CHAT_URL is not
       ];
       assert.deepEqual(await transcript(page), expected);
       assert.equal(await composer.inputValue(), "", "the composer is cleared after sending");
-      assert.equal(await page.locator('[data-testid="model-banner"]').isVisible(), false, "model banner shown");
+      assert.equal(await pane.locator('[data-testid="model-banner"]').isVisible(), false, "model banner shown");
       // The answer's usage footer is there once it completed.
-      await page.locator('[data-testid="message"][data-role="assistant"] [data-testid="usage"]').waitFor();
+      await pane.locator('[data-testid="message"][data-role="assistant"] [data-testid="usage"]').waitFor();
 
-      // The URL remembers the chat: a reload shows the same transcript, from the database.
-      assert.ok(page.url().endsWith(`#/s/${session.id}/c/${chat.id}`), `URL ${page.url()}`);
+      // The URL names the session and the saved layout the chat's tab: a reload shows the
+      // same transcript, from the database.
+      assert.ok(page.url().endsWith(`#/s/${session.id}`), `URL ${page.url()}`);
       await page.reload({ waitUntil: "load" });
       await waitForSettled(page, 2);
       assert.deepEqual(await transcript(page), expected);
@@ -79,11 +83,12 @@ describe("boochat chat", { skip: target === undefined ? "BOO_E2E_CHAT_URL is not
       if ((await project.locator(".project-row").getAttribute("aria-expanded")) !== "true") await project.locator(".project-row").click();
       await page.locator(`[data-testid="session"][data-id="${session.id}"] a`).click();
       await page.locator('[data-testid="session-title"]', { hasText: "e2e sidebar" }).waitFor();
-
-      const composer = page.locator('[data-testid="composer"]');
+      // A session that never saved a layout opens its newest chat in the first pane.
+      const pane = page.locator("boo-chat-pane");
+      const composer = pane.locator('[data-testid="composer"]');
       for (const [i, text] of ["first", "second"].entries()) {
         await composer.fill(text);
-        await page.locator('[data-testid="send"]').click();
+        await pane.locator('[data-testid="send"]').click();
         await waitForSettled(page, 2 * (i + 1));
       }
       const shown = await transcript(page);
@@ -96,7 +101,7 @@ describe("boochat chat", { skip: target === undefined ? "BOO_E2E_CHAT_URL is not
           ["assistant", "Echo: second"],
         ],
       );
-      assert.match(page.url(), new RegExp(`#/s/${session.id}/c/[0-9a-f-]+$`));
+      assert.match(page.url(), new RegExp(`#/s/${session.id}$`));
     });
   });
 });

@@ -66,6 +66,16 @@ export class ComposerBox {
       if (intent === "submit") void this.submit();
     });
     this.button.addEventListener("click", () => void this.submit());
+    // A box laid out later (a pane inserted or shown after it was built) or made narrower
+    // (a split) wraps its text, or its placeholder, differently: measure it again.
+    if (typeof ResizeObserver !== "undefined") {
+      let width = -1;
+      new ResizeObserver(() => {
+        if (this.box.clientWidth === width) return;
+        width = this.box.clientWidth;
+        this.autosize();
+      }).observe(this.box);
+    }
   }
 
   /** Shows the draft of `key` (`null`: none, an empty box) if the key changed; returns the box's text. */
@@ -107,6 +117,7 @@ export class ComposerBox {
   private autosize(): void {
     const max = this.options.maxHeightPx;
     this.box.style.height = "auto";
+    // An empty box is as tall as its placeholder (which may wrap onto more lines).
     const height = this.box.scrollHeight;
     // Hidden (no layout): leave it to the next update.
     if (height === 0) return;
