@@ -39,6 +39,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole error body, for errors that carry more than `{error, code}` (a 409's `current`). */
+    readonly body?: unknown,
   ) {
     super(message);
     this.name = "ApiError";
@@ -57,7 +59,8 @@ export const REQUEST_TIMEOUT_MS = 15_000;
 /** Most items fetched for one list (pages are followed up to this). */
 export const LIST_CAP = 1000;
 
-export type RequestOptions = { query?: Query; body?: unknown; timeoutMs?: number };
+/** `keepalive`: the request may outlive the page (a save on `pagehide`). */
+export type RequestOptions = { query?: Query; body?: unknown; timeoutMs?: number; keepalive?: boolean };
 
 export class ApiClient {
   constructor(
@@ -75,6 +78,7 @@ export class ApiClient {
       signal: AbortSignal.timeout(timeoutMs),
     };
     if (options.body !== undefined) init.body = JSON.stringify(options.body);
+    if (options.keepalive === true) init.keepalive = true;
     let response: { status: number; text(): Promise<string> };
     try {
       response = await this.fetchFn(url, init);
@@ -95,7 +99,7 @@ export class ApiClient {
     const error = body as { error?: unknown; code?: unknown } | undefined;
     const message = typeof error?.error === "string" ? error.error : `HTTP ${response.status}`;
     const code = typeof error?.code === "string" ? error.code : `http_${response.status}`;
-    throw new ApiError(response.status, code, message);
+    throw new ApiError(response.status, code, message, body);
   }
 
   /** Every item of a cursor-paginated list, up to {@link LIST_CAP}. */

@@ -15,6 +15,7 @@ import type {
   StopResult,
   UpdateChat,
   UpdateSession,
+  WorkspaceConflict,
   WorkspaceState,
   WorkspaceWrite,
 } from "@boocode/types";
@@ -55,18 +56,22 @@ export class Api extends ApiClient {
   workspace = (sessionId: string): Promise<WorkspaceState> => this.request("GET", `${paths.session(sessionId)}/workspace`);
 
   /**
-   * `PATCH …/sessions/{id}/workspace`: the stored layout, or on a 409 (the change was
-   * based on an old version) the layout to rebase on.
+   * `PATCH …/sessions/{id}/workspace`: the stored layout, or the layout to rebase on: on a
+   * 409 (the change was based on an old version), and on a 400 (the layout names a tab
+   * that is gone, e.g. a chat deleted meanwhile: the stored layout comes back pruned, and
+   * the sync re-applies its changes to it, giving up after a few rounds).
    */
   async saveWorkspace(sessionId: string, body: WorkspaceWrite): Promise<WorkspaceSaved> {
+    // A save may be the last thing a closing page does (pagehide): let it outlive the page.
+    // Browsers cap keepalive bodies at 64 KiB; a layout is far smaller, but never risk it.
+    const keepalive = JSON.stringify(body).length < 60_000;
     try {
-      const state = await this.request<WorkspaceState>("PATCH", `${paths.session(sessionId)}/workspace`, { body });
+      const state = await this.request<WorkspaceState>("PATCH", `${paths.session(sessionId)}/workspace`, { body, keepalive });
       return { ok: true, state };
     } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 409) throw err;
-      // ApiError keeps only the message: read the layout to rebase on afresh (it is at
-      // least as new as the one the 409 carried).
-      return { ok: false, conflict: await this.workspace(sessionId) };
+      if (!(err instanceof ApiError) || (err.status !== 409 && err.status !== 400)) throw err;
+      const conflict = err.status === 409 ? (err.body as Partial<WorkspaceConflict> | undefined)?.current : undefined;
+      return { ok: false, conflict: conflict ?? (await this.workspace(sessionId)) };
     }
   }
 
