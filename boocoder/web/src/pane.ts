@@ -8,11 +8,11 @@
 // boocoder serves the page; `./coder/` on boochat's). Every REST and WebSocket URL of the
 // pane comes from it; the pane never reads or writes `location` or `history`.
 //
-// Lifecycle: the session's socket opens once the element is in a document with both ids
-// set, and switches when they change. Moving the element (another pane of the workspace,
-// a split) disconnects and reconnects it in the same task: the teardown waits a microtask
-// and is skipped when the element is connected again, so the socket stays. Removed for
-// good, it closes the socket and drops every timer and subscription.
+// Lifecycle (a PaneLifecycle, @boocode/common/pane-lifecycle): the session's socket opens
+// once the element is in a document with both ids set, and switches when they change.
+// Moving the element (another pane of the workspace, a split) is a sync that finds the
+// same ids, so the socket stays. Removed for good, it closes the socket and drops every
+// timer and subscription.
 //
 // Events out (bubbling, composed): `boo-tab-title` {title} (the chat's title, else
 // "Agent · <provider>"), `boo-tab-busy` {busy} while a turn runs, `boo-open-tab`
@@ -21,6 +21,7 @@
 
 import themeCss from "@boocode/common/theme.css?inline";
 import type { FetchFn } from "@boocode/common/api";
+import { PaneLifecycle } from "@boocode/common/pane-lifecycle";
 import type { WsLike } from "@boocode/common/session-socket";
 import { LitElement, nothing, unsafeCSS, type PropertyValues } from "lit";
 import { CoderApi } from "./api/client";
@@ -79,7 +80,7 @@ export class BooCoderPane extends LitElement {
   /** The absolute `base` the controller was built for. */
   private ctlBase = "";
   private unsubscribe: (() => void) | undefined;
-  private syncQueued = false;
+  private readonly lifecycle = new PaneLifecycle(this, { sync: () => this.sync(), teardown: () => this.teardown() });
   private frame: { raf: number | undefined; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
   private sentTitle: string | null = null;
   private sentBusy = false;
@@ -97,19 +98,8 @@ export class BooCoderPane extends LitElement {
     return this.ctl;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.queueSync();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    // Perhaps a move: decide once the current task has put the element back (or not).
-    this.queueSync();
-  }
-
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("sessionId") || changed.has("chatId") || changed.has("base")) this.queueSync();
+    if (changed.has("sessionId") || changed.has("chatId") || changed.has("base")) this.lifecycle.request();
   }
 
   protected override render(): unknown {
@@ -124,21 +114,8 @@ export class BooCoderPane extends LitElement {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Insertion, removal and id changes coalesce into one sync after the current task's microtasks. */
-  private queueSync(): void {
-    if (this.syncQueued) return;
-    this.syncQueued = true;
-    queueMicrotask(() => {
-      this.syncQueued = false;
-      this.sync();
-    });
-  }
-
+  /** In a document: the controller for this base, showing these ids (a move changes nothing). */
   private sync(): void {
-    if (!this.isConnected) {
-      this.teardown();
-      return;
-    }
     const base = new URL(this.base ?? "./", this.ownerDocument.baseURI).href;
     if (this.ctl !== undefined && this.ctlBase !== base) {
       this.teardown();

@@ -3,14 +3,14 @@
 // the pane injects its `<style>` once per document, so it is self-contained and the
 // boochat workspace can load it from booterm, `<base>pane.js`, next to its own panes).
 //
-// It owns one xterm view and one connection through its lifecycle:
-// - started after the first render (the view needs its host div), and restarted when
-//   `terminal-id`, `readonly`, `base` or `renderer` change;
-// - kept when the element is MOVED: a move (a tab dragged to another pane, a split) runs
-//   disconnectedCallback then connectedCallback in the same task, so teardown waits for a
-//   microtask and happens only if the element is still out of the document then. A move
-//   only refits: same socket, same xterm, nothing repainted (xterm's canvas moves with its
-//   host; a WebGL context lost on the way falls back to the DOM renderer in the view);
+// It owns one xterm view and one connection through its lifecycle (a PaneLifecycle,
+// @boocode/common/pane-lifecycle, decides when to sync and when to tear down):
+// - started by the first sync after the first render (the view needs its host div), and
+//   restarted by a sync when `terminal-id`, `readonly`, `base` or `renderer` changed;
+// - kept when the element is MOVED: a move (a tab dragged to another pane, a split) is a
+//   sync that finds the same attributes, and only refits: same socket, same xterm,
+//   nothing repainted (xterm's canvas moves with its host; a WebGL context lost on the
+//   way falls back to the DOM renderer in the view);
 // - torn down (socket closed, xterm disposed, timers and observers freed) when it is
 //   really gone; inserted again later, it connects afresh.
 // A ResizeObserver on the element refits when it gets a size again: the workspace keeps
@@ -25,6 +25,7 @@
 // title), `boo-tab-title` {title} when that title changed (the workspace's tab label).
 
 import xtermCss from "@xterm/xterm/css/xterm.css?inline";
+import { PaneLifecycle } from "@boocode/common/pane-lifecycle";
 import { html, LitElement, type TemplateResult } from "lit";
 import { createRef, ref } from "lit/directives/ref.js";
 import { TermApi, termSocketUrl } from "./api";
@@ -113,6 +114,7 @@ export class BooTermPane extends LitElement {
   /** The last title sent as `boo-tab-title` for this connection. */
   private tabTitle: string | undefined;
   private focusPending = false;
+  private readonly lifecycle = new PaneLifecycle(this, { sync: () => this.sync(), teardown: () => this.stop() });
 
   constructor() {
     super();
@@ -133,21 +135,6 @@ export class BooTermPane extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     injectStyles(this.ownerDocument);
-    if (this.started !== undefined) {
-      // Moved: the terminal and its connection stay; the new place may have another size.
-      this.view?.fitNow();
-    } else if (this.hasUpdated) {
-      // Inserted again after a real removal: updated() starts afresh.
-      this.requestUpdate();
-    }
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    // A move inserts the element again before this runs.
-    queueMicrotask(() => {
-      if (!this.isConnected) this.stop();
-    });
   }
 
   /** The connection's state now. */
@@ -186,17 +173,31 @@ export class BooTermPane extends LitElement {
       <div class="bt-body"><div class="bt-host" ${ref(this.hostRef)}></div>${this.find.el}</div>`;
   }
 
-  /** After every render: (re)start when the attributes differ from the running ones. */
+  /** After every render: a sync when the attributes differ from the running ones (or none runs). */
   protected override updated(): void {
-    if (!this.isConnected) return;
-    const key = JSON.stringify([this.terminalId, this.readOnly, this.base, this.renderer]);
-    if (key !== this.started) {
+    if (this.key() !== this.started) this.lifecycle.request();
+    this.focusView();
+  }
+
+  /** The attributes a view and connection are started for. */
+  private key(): string {
+    return JSON.stringify([this.terminalId, this.readOnly, this.base, this.renderer]);
+  }
+
+  /** In a document: (re)start when the attributes differ from the running ones, else (a move) refit. */
+  private sync(): void {
+    const key = this.key();
+    if (key === this.started) {
+      // The terminal and its connection stay; the new place may have another size.
+      this.view?.fitNow();
+    } else {
       this.stop();
       this.start(key);
     }
     this.focusView();
   }
 
+  /** A view and connection for `key`; none before the first render (its updated() asks for a sync again). */
   private start(key: string): void {
     const host = this.hostRef.value;
     if (host === undefined) return;
@@ -263,8 +264,9 @@ export class BooTermPane extends LitElement {
     conn.start();
   }
 
+  /** Focus the view asked for: the one for the current attributes, once started. */
   private focusView(): void {
-    if (!this.focusPending || this.view === undefined) return;
+    if (!this.focusPending || this.view === undefined || this.started !== this.key()) return;
     this.focusPending = false;
     this.view.focus();
   }
@@ -324,10 +326,6 @@ export class BooTermPane extends LitElement {
     this.ticker = setInterval(() => this.requestUpdate(), 1000);
   }
 }
-
-// Starting the terminal is a side effect of the first render (xterm needs its host div),
-// and it sets the state shown: the update that follows is wanted.
-BooTermPane.disableWarning?.("change-in-update");
 
 /** Registers the element (once per registry). */
 export function defineTermPane(registry: CustomElementRegistry = customElements): void {

@@ -2,6 +2,7 @@
 // tests drive it. Pane elements keep their insides in shadow roots, which Playwright's
 // CSS locators pierce.
 
+import { api } from "./chat.mjs";
 import { TIMEOUT_MS } from "./config.mjs";
 
 /** The workspace URL of a session. */
@@ -9,6 +10,26 @@ export function workspaceUrl(base, session) {
   const url = new URL(base);
   url.hash = `#/s/${session.id}`;
   return url.toString();
+}
+
+/**
+ * Makes two chats of `session`, titled `[first, second]`, and stores (by PATCH, version 0)
+ * a layout of two panes with one of them each, numbered 1 and 2. Returns the two chats.
+ */
+export async function twoChatPanes(base, session, [first, second]) {
+  const a = await api(base, "POST", `sessions/${session.id}/chats`, { title: first });
+  const b = await api(base, "POST", `sessions/${session.id}/chats`, { title: second });
+  await api(base, "PATCH", `sessions/${session.id}/workspace`, {
+    panes: [
+      { id: "p1", tabs: [{ kind: "chat", id: a.id }], activeTab: a.id },
+      { id: "p2", tabs: [{ kind: "chat", id: b.id }], activeTab: b.id },
+    ],
+    tabNumbers: { [a.id]: 1, [b.id]: 2 },
+    nextTabNumber: 3,
+    closedPaneStack: [],
+    version: 0,
+  });
+  return [a, b];
 }
 
 /** The i-th pane (0-based) of the workspace. */

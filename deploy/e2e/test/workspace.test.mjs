@@ -12,7 +12,7 @@ import { launchBrowser, withPage } from "../lib/browser.mjs";
 import { api } from "../lib/chat.mjs";
 import { gitProject } from "../lib/coder.mjs";
 import { TIMEOUT_MS } from "../lib/config.mjs";
-import { dragTo, eventually, layout, newTab, pane, tab, tabIds, waitForTermLine, workspaceUrl } from "../lib/workspace.mjs";
+import { dragTo, eventually, layout, newTab, pane, tab, tabIds, twoChatPanes, waitForTermLine, workspaceUrl } from "../lib/workspace.mjs";
 
 const BASE = process.env.BOO_E2E_URL;
 
@@ -132,18 +132,7 @@ describe("workspace", { skip: BASE ? false : "BOO_E2E_URL (the stack's Caddy) is
   it("shows a layout change on a second device within a second, and reopens a closed pane", async () => {
     const { dir, session } = await newSession("e2e two devices");
     dirs.push(dir);
-    const a = await api(BASE, "POST", `sessions/${session.id}/chats`, { title: "left" });
-    const b = await api(BASE, "POST", `sessions/${session.id}/chats`, { title: "right" });
-    await api(BASE, "PATCH", `sessions/${session.id}/workspace`, {
-      panes: [
-        { id: "p1", tabs: [{ kind: "chat", id: a.id }], activeTab: a.id },
-        { id: "p2", tabs: [{ kind: "chat", id: b.id }], activeTab: b.id },
-      ],
-      tabNumbers: { [a.id]: 1, [b.id]: 2 },
-      nextTabNumber: 3,
-      closedPaneStack: [],
-      version: 0,
-    });
+    await twoChatPanes(BASE, session, ["left", "right"]);
     const second = await launchBrowser();
     try {
       await withPage(browser.context, "workspace device one", async (one) => {
@@ -176,18 +165,7 @@ describe("workspace", { skip: BASE ? false : "BOO_E2E_URL (the stack's Caddy) is
   it("shows one pane at a time with a switcher on a 400 px wide screen", async () => {
     const { dir, session } = await newSession("e2e narrow");
     dirs.push(dir);
-    const a = await api(BASE, "POST", `sessions/${session.id}/chats`, { title: "first" });
-    const b = await api(BASE, "POST", `sessions/${session.id}/chats`, { title: "second" });
-    await api(BASE, "PATCH", `sessions/${session.id}/workspace`, {
-      panes: [
-        { id: "p1", tabs: [{ kind: "chat", id: a.id }], activeTab: a.id },
-        { id: "p2", tabs: [{ kind: "chat", id: b.id }], activeTab: b.id },
-      ],
-      tabNumbers: { [a.id]: 1, [b.id]: 2 },
-      nextTabNumber: 3,
-      closedPaneStack: [],
-      version: 0,
-    });
+    const [, b] = await twoChatPanes(BASE, session, ["first", "second"]);
     await withPage(browser.context, "workspace narrow", async (page) => {
       await page.setViewportSize({ width: 400, height: 800 });
       await page.goto(workspaceUrl(BASE, session), { waitUntil: "load" });

@@ -2,9 +2,9 @@
 // one tab of the workspace. It owns one PaneController (the session's socket, the chat's
 // transcript, the models poll): made when the element is in the document with both ids,
 // kept when only the chat changes (same session: same socket), made again when the
-// session or base changes, and disposed only when the element is really gone. Moving the
-// element (a tab dragged to another pane) disconnects and reconnects it in the same task,
-// so teardown waits a microtask and checks `isConnected` first.
+// session or base changes, and disposed only when the element is really gone. A
+// PaneLifecycle (@boocode/common/pane-lifecycle) decides when: moving the element (a tab
+// dragged to another pane) is a sync that finds the same session, so the socket stays.
 //
 // `base` is boochat's URL, resolved against `document.baseURI`: `./` (default) on
 // boochat's own page. The pane never reads or writes `location` or `history`.
@@ -18,6 +18,7 @@
 import { html, LitElement, unsafeCSS, type PropertyValues } from "lit";
 import themeCss from "@boocode/common/theme.css?inline";
 import type { FetchFn } from "@boocode/common/api";
+import { PaneLifecycle } from "@boocode/common/pane-lifecycle";
 import { browserWs, type WsLike } from "@boocode/common/session-socket";
 import { Api } from "../api/client";
 import paneCss from "./chat-pane.css?inline";
@@ -59,7 +60,7 @@ export class BooChatPane extends LitElement {
   private controllerBase = "";
   private view: PaneView | undefined;
   private unsubscribe: (() => void) | undefined;
-  private reconcileQueued = false;
+  private readonly lifecycle = new PaneLifecycle(this, { sync: () => this.reconcile(), teardown: () => this.teardown() });
   private focusPending = false;
   private lastTitle: string | undefined;
   private lastBusy = false;
@@ -78,21 +79,8 @@ export class BooChatPane extends LitElement {
     return this.ctrl;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.queueReconcile();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    // A move reconnects the element before this runs: keep everything then.
-    queueMicrotask(() => {
-      if (!this.isConnected) this.teardown();
-    });
-  }
-
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has("sessionId") || changed.has("chatId") || changed.has("base")) this.queueReconcile();
+    if (changed.has("sessionId") || changed.has("chatId") || changed.has("base")) this.lifecycle.request();
   }
 
   protected override render(): unknown {
@@ -109,18 +97,8 @@ export class BooChatPane extends LitElement {
     void this.updateComplete.then(() => view.focus());
   }
 
-  /** Insertion and attribute changes coalesce into one reconcile, in a microtask. */
-  private queueReconcile(): void {
-    if (this.reconcileQueued) return;
-    this.reconcileQueued = true;
-    queueMicrotask(() => {
-      this.reconcileQueued = false;
-      this.reconcile();
-    });
-  }
-
+  /** In a document: the controller for this session and base, showing this chat (a move changes nothing). */
   private reconcile(): void {
-    if (!this.isConnected) return;
     const sessionId = this.sessionId ?? "";
     const chatId = this.chatId ?? "";
     if (sessionId === "" || chatId === "") {

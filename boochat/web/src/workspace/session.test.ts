@@ -1,44 +1,11 @@
-import type { Chat, Session, Terminal, WorkspaceState } from "@boocode/types";
+import type { Chat, Terminal, WorkspaceState } from "@boocode/types";
 import type { WsLike } from "@boocode/common/session-socket";
 import { describe, expect, it, vi } from "vitest";
 import type { WorkspaceSaved } from "../api/client";
 import { WorkspaceSession, type SessionDeps } from "./session";
 import { TermClient } from "./term-client";
+import { at, chat, session, terminal } from "./testing";
 
-const at = (n: number): string => `2026-01-0${n}T00:00:00Z`;
-const session: Session = { id: "s1", project_id: "p1", title: "S", status: "open", tags: [], created_at: at(1), updated_at: at(1) };
-const chat = (id: string, over: Partial<Chat> = {}): Chat => ({
-  id,
-  session_id: "s1",
-  title: null,
-  status: "open",
-  agent: null,
-  forked_from_chat_id: null,
-  forked_from_message_id: null,
-  busy: false,
-  created_at: at(1),
-  updated_at: at(1),
-  ...over,
-});
-const terminal = (id: string): Terminal => ({
-  id,
-  session_id: "s1",
-  tmux_name: `bc-${id}`,
-  title: null,
-  cwd: "/src",
-  target: null,
-  command: null,
-  current_command: "bash",
-  cols: 120,
-  rows: 32,
-  status: "live",
-  exit_code: null,
-  attached_clients: 0,
-  created_at: at(1),
-  updated_at: at(1),
-  last_attached_at: null,
-  exited_at: null,
-});
 const empty = (version = 0): WorkspaceState => ({ panes: [{ id: "p1", tabs: [] }], tabNumbers: {}, nextTabNumber: 1, closedPaneStack: [], version });
 
 type Setup = { ws: WorkspaceSession; saved: WorkspaceState[]; sockets: WsLike[]; loads: number; deps: SessionDeps };
@@ -78,7 +45,7 @@ function setup(layout: WorkspaceState, chats: Chat[], terminals: Terminal[], opt
     changed: () => {},
     notify: () => {},
   };
-  s.ws = new WorkspaceSession(session, s.deps);
+  s.ws = new WorkspaceSession(session(), s.deps);
   return s;
 }
 

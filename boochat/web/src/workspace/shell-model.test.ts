@@ -1,4 +1,4 @@
-import type { Chat, Terminal, WorkspaceState } from "@boocode/types";
+import type { WorkspaceState } from "@boocode/types";
 import { describe, expect, it } from "vitest";
 import {
   chatKind,
@@ -11,41 +11,7 @@ import {
   tabTitle,
   type KeyLike,
 } from "./shell-model";
-
-const chat = (id: string, over: Partial<Chat> = {}): Chat => ({
-  id,
-  session_id: "s1",
-  title: null,
-  status: "open",
-  agent: null,
-  forked_from_chat_id: null,
-  forked_from_message_id: null,
-  busy: false,
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z",
-  ...over,
-});
-
-const terminal = (id: string, over: Partial<Terminal> = {}): Terminal => ({
-  id,
-  session_id: "s1",
-  tmux_name: `bc-${id}`,
-  title: null,
-  cwd: "/src/app",
-  target: null,
-  command: null,
-  current_command: "bash",
-  cols: 120,
-  rows: 32,
-  status: "live",
-  exit_code: null,
-  attached_clients: 0,
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z",
-  last_attached_at: null,
-  exited_at: null,
-  ...over,
-});
+import { chat, terminal } from "./testing";
 
 const layout: WorkspaceState = {
   panes: [

@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
-import type { Chat, Session, Terminal, WorkspaceState } from "@boocode/types";
+import type { WorkspaceState } from "@boocode/types";
 import type { WsLike } from "@boocode/common/session-socket";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Api, WorkspaceSaved } from "../api/client";
 import { BooWorkspace, paneOfPath, typingTarget } from "./shell";
 import type { TermClient } from "./term-client";
+import { at, chat, session, terminal } from "./testing";
 
 // Stand-ins for the coder and terminal panes (their daemons serve the real ones).
 class FakePane extends HTMLElement {
@@ -15,42 +16,6 @@ class FakePane extends HTMLElement {
 }
 if (customElements.get("boo-term-pane") === undefined) customElements.define("boo-term-pane", class extends FakePane {});
 if (customElements.get("boo-coder-pane") === undefined) customElements.define("boo-coder-pane", class extends FakePane {});
-
-const at = "2026-01-01T00:00:00Z";
-const session: Session = { id: "s1", project_id: "p1", title: "Shell", status: "open", tags: [], created_at: at, updated_at: at };
-const chat = (id: string, over: Partial<Chat> = {}): Chat => ({
-  id,
-  session_id: "s1",
-  title: null,
-  status: "open",
-  agent: null,
-  forked_from_chat_id: null,
-  forked_from_message_id: null,
-  busy: false,
-  created_at: at,
-  updated_at: at,
-  ...over,
-});
-const terminal = (id: string, over: Partial<Terminal> = {}): Terminal => ({
-  id,
-  session_id: "s1",
-  tmux_name: `bc-${id}`,
-  title: null,
-  cwd: "/src/app",
-  target: null,
-  command: null,
-  current_command: "bash",
-  cols: 120,
-  rows: 32,
-  status: "live",
-  exit_code: null,
-  attached_clients: 0,
-  created_at: at,
-  updated_at: at,
-  last_attached_at: null,
-  exited_at: null,
-  ...over,
-});
 
 const stored = (): WorkspaceState => ({
   panes: [
@@ -85,9 +50,9 @@ function mount(narrow = false): { shell: BooWorkspace; fakes: Fakes } {
     removeEventListener: () => {},
   })) as unknown as typeof window.matchMedia;
   const api = {
-    projects: async () => [{ id: "p1", name: "app", path: "/src/app", status: "open", created_at: at, updated_at: at }],
-    sessions: async (_p: string, status: string) => (status === "open" ? [session] : []),
-    session: async () => session,
+    projects: async () => [{ id: "p1", name: "app", path: "/src/app", status: "open", created_at: at(), updated_at: at() }],
+    sessions: async (_p: string, status: string) => (status === "open" ? [session()] : []),
+    session: async () => session(),
     chats: async () => [chat("c2", { title: "Agent work" }), chat("c3", { title: "Idle chat" }), chat("c4", { title: "Old", status: "archived" })],
     workspace: async () => layout,
     saveWorkspace: async (_s: string, state: WorkspaceState): Promise<WorkspaceSaved> => {
@@ -99,7 +64,7 @@ function mount(narrow = false): { shell: BooWorkspace; fakes: Fakes } {
     createChat: async () => chat("c9"),
   };
   const term = {
-    list: async () => [terminal("t1", { title: "htop" }), terminal("t2", { status: "exited", exit_code: 0, exited_at: at })],
+    list: async () => [terminal("t1", { title: "htop" }), terminal("t2", { status: "exited", exit_code: 0, exited_at: at() })],
     exists: async () => false,
     create: fakes.createTerminal,
   };

@@ -1,0 +1,42 @@
+// Wire values for the workspace's unit tests: session "s1", its chats and its terminals.
+// The chat is @boocode/common's builder, moved into this session.
+
+import type { Chat, Session, Terminal } from "@boocode/types";
+import { chat as wireChat } from "@boocode/common/fixtures";
+
+export const SESSION_ID = "s1";
+
+/** Midnight UTC of the given day of January 2026 (the 1st: when every value was made). */
+export const at = (day = 1): string => `2026-01-0${day}T00:00:00Z`;
+
+export function session(fields: Partial<Session> = {}): Session {
+  return { id: SESSION_ID, project_id: "p1", title: "Shell", status: "open", tags: [], created_at: at(), updated_at: at(), ...fields };
+}
+
+export function chat(id: string, fields: Partial<Chat> = {}): Chat {
+  return wireChat(id, { session_id: SESSION_ID, ...fields });
+}
+
+/** A live terminal of the session, in the project's folder `/src/app`. */
+export function terminal(id: string, fields: Partial<Terminal> = {}): Terminal {
+  return {
+    id,
+    session_id: SESSION_ID,
+    tmux_name: `bc-${id}`,
+    title: null,
+    cwd: "/src/app",
+    target: null,
+    command: null,
+    current_command: "bash",
+    cols: 120,
+    rows: 32,
+    status: "live",
+    exit_code: null,
+    attached_clients: 0,
+    created_at: at(),
+    updated_at: at(),
+    last_attached_at: null,
+    exited_at: null,
+    ...fields,
+  };
+}
