@@ -12,6 +12,7 @@ use std::time::Duration;
 use boo_proto::chat::v1::{SERVICE_NAME, chat_service_server::ChatServiceServer};
 use boo_shared::config::{DaemonKind, Settings};
 use boo_shared::daemon::{self, DaemonError, Listeners, Service};
+use boo_shared::metrics::Metrics;
 
 pub mod agents;
 pub mod engine;
@@ -63,6 +64,8 @@ pub async fn run(
     let grpc = tonic::service::Routes::new(ChatServiceServer::new(grpc::ChatServiceImpl::new(
         pool.clone(),
     )));
+    let metrics = Metrics::new(KIND);
+    engine.register_metrics(&metrics);
     let service = Service {
         kind: KIND,
         api: routes::router(routes::AppState {
@@ -71,6 +74,7 @@ pub async fn run(
         grpc,
         grpc_service_name: SERVICE_NAME,
         own_ws: true,
+        metrics,
     };
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     let shutdown = async move {

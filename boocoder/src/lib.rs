@@ -11,6 +11,7 @@ use std::time::Duration;
 use boo_proto::coder::v1::{SERVICE_NAME, coder_service_server::CoderServiceServer};
 use boo_shared::config::{DaemonKind, Settings};
 use boo_shared::daemon::{self, DaemonError, Listeners, Service};
+use boo_shared::metrics::Metrics;
 use tokio_util::sync::CancellationToken;
 
 pub mod acp;
@@ -102,12 +103,34 @@ pub async fn run(
         providers,
         closing: closing.clone(),
     };
+    let metrics = Metrics::new(KIND);
+    metrics.register(
+        "boo_coder_tasks",
+        "Finished tasks by outcome (completed, failed, cancelled)",
+        dispatcher.outcomes.clone(),
+    );
+    let warm = runner.clone();
+    metrics.sampled_gauge(
+        "boo_coder_warm_agents",
+        "Warm ACP agent children running now",
+        move || {
+            let runner = warm.clone();
+            async move {
+                // The map is locked while an agent spawns; keep the last value then.
+                tokio::time::timeout(Duration::from_secs(1), runner.warm_count())
+                    .await
+                    .ok()
+                    .and_then(|n| i64::try_from(n).ok())
+            }
+        },
+    );
     let service = Service {
         kind: KIND,
         api: routes::router(state),
         grpc,
         grpc_service_name: SERVICE_NAME,
         own_ws: true,
+        metrics,
     };
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     let shutdown = async move {

@@ -11,6 +11,7 @@ use std::time::Duration;
 use boo_proto::term::v1::{SERVICE_NAME, term_service_server::TermServiceServer};
 use boo_shared::config::{DaemonKind, Settings};
 use boo_shared::daemon::{self, DaemonError, Listeners, Service};
+use boo_shared::metrics::Metrics;
 use tokio_util::sync::CancellationToken;
 
 pub mod attach;
@@ -68,12 +69,28 @@ pub async fn run(
     let grpc = tonic::service::Routes::new(TermServiceServer::new(grpc::TermServiceImpl::new(
         stream.clone(),
     )));
+    let metrics = Metrics::new(KIND);
+    let counted = pool.clone();
+    metrics.sampled_gauge(
+        "boo_term_live_terminals",
+        "Terminals whose shell is running (sampled from the store at scrape time)",
+        move || {
+            let pool = counted.clone();
+            async move {
+                store::count_live(&pool)
+                    .await
+                    .inspect_err(|e| tracing::warn!(error = %e, "cannot count live terminals"))
+                    .ok()
+            }
+        },
+    );
     let service = Service {
         kind: KIND,
         api: routes::router(stream),
         grpc,
         grpc_service_name: SERVICE_NAME,
         own_ws: false,
+        metrics,
     };
     let shutdown = async move {
         shutdown.await;

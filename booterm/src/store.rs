@@ -123,6 +123,13 @@ pub async fn list_live(pool: &PgPool) -> Result<Vec<TerminalRow>, sqlx::Error> {
     .await
 }
 
+/// How many terminals are live (the `boo_term_live_terminals` gauge).
+pub async fn count_live(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM terminal_sessions WHERE status = 'live'")
+        .fetch_one(pool)
+        .await
+}
+
 /// Set (or clear) the title; `None` when there is no such row.
 pub async fn set_title(
     pool: &PgPool,

@@ -10,11 +10,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
 use boo_shared::error::{ApiError, Path, Query};
+use boo_shared::metrics::Metrics;
 use boo_shared::term::{FlowWindow, TermClientMsg, TermServerMsg, Terminal, TerminalStatus};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -152,6 +153,7 @@ pub struct WsQuery {
 /// any upgrade.
 pub async fn upgrade(
     State(st): State<StreamState>,
+    metrics: Option<Extension<Arc<Metrics>>>,
     Path(id): Path<Uuid>,
     Query(q): Query<WsQuery>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -184,7 +186,10 @@ pub async fn upgrade(
             return ApiError::new(e.status(), "not_a_websocket", e.body_text()).into_response();
         }
     };
-    ws.on_upgrade(move |socket| connection(socket, st, id, readonly, size))
+    ws.on_upgrade(move |socket| async move {
+        let _counted = metrics.map(|Extension(m)| m.ws_client());
+        connection(socket, st, id, readonly, size).await;
+    })
 }
 
 fn msg(m: &TermServerMsg) -> Message {

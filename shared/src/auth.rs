@@ -6,6 +6,9 @@
 //! WebSocket upgrades must also come from `auth.public_origin` (or, when unset,
 //! from the same origin as the request's Host) — a browser on a foreign site
 //! can open a WS with the owner's cookies, so the Origin is the guard.
+//! `/metrics` needs no identity but is served only to a loopback peer whose
+//! request carries no forwarding header (a local scraper, not Caddy); all else
+//! gets 403 `metrics_local_only`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -28,6 +31,17 @@ pub const REMOTE_NAME: &str = "remote-name";
 
 /// Paths answered without authentication.
 const EXEMPT: &[&str] = &["/healthz"];
+
+/// Headers a reverse proxy adds: a request carrying one came through Caddy (or
+/// another proxy), even though its TCP peer is loopback.
+const FORWARDING: &[&str] = &[
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    REMOTE_USER,
+];
 
 /// The authenticated caller, available to handlers as an extension.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
@@ -60,12 +74,15 @@ pub enum AuthError {
     BadHeader(&'static str),
     #[error("WebSocket origin {0:?} is not allowed")]
     BadOrigin(String),
+    #[error("/metrics is served only to a scraper on this host, not through a proxy")]
+    MetricsNotLocal,
 }
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::BadOrigin(_) => ApiError::forbidden("bad_origin", e.to_string()),
+            AuthError::MetricsNotLocal => ApiError::forbidden("metrics_local_only", e.to_string()),
             AuthError::MissingUser | AuthError::UntrustedPeer(_) | AuthError::BadHeader(_) => {
                 ApiError::unauthorized(e.to_string())
             }
@@ -188,6 +205,18 @@ pub fn check_ws_origin(cfg: &AuthConfig, headers: &HeaderMap) -> Result<(), Auth
     if allowed { Ok(()) } else { Err(bad()) }
 }
 
+/// May this request read `/metrics`? Only from a loopback peer, and only when it
+/// carries no forwarding header: Caddy is a loopback peer too, and what comes
+/// through it comes from the network. Everything else is 403, whoever it is.
+pub fn check_metrics_peer(peer: IpAddr, headers: &HeaderMap) -> Result<(), AuthError> {
+    let proxied = FORWARDING.iter().any(|h| headers.contains_key(*h));
+    if canonical(peer).is_loopback() && !proxied {
+        Ok(())
+    } else {
+        Err(AuthError::MetricsNotLocal)
+    }
+}
+
 fn is_ws_upgrade(headers: &HeaderMap) -> bool {
     headers
         .get(UPGRADE)
@@ -205,13 +234,6 @@ pub async fn middleware(
     if EXEMPT.contains(&req.uri().path()) {
         return next.run(req).await;
     }
-    let headers = req.headers();
-    if is_ws_upgrade(headers)
-        && let Err(e) = check_ws_origin(&cfg, headers)
-    {
-        tracing::warn!(error = %e, "refused WebSocket upgrade");
-        return ApiError::from(e).into_response();
-    }
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -220,6 +242,22 @@ pub async fn middleware(
         // Every listener is served with connect info; a missing one is a wiring bug.
         return ApiError::internal("peer address unavailable").into_response();
     };
+    if req.uri().path() == crate::metrics::PATH {
+        return match check_metrics_peer(peer, req.headers()) {
+            Ok(()) => next.run(req).await,
+            Err(e) => {
+                tracing::info!(error = %e, %peer, "refused a metrics scrape");
+                ApiError::from(e).into_response()
+            }
+        };
+    }
+    let headers = req.headers();
+    if is_ws_upgrade(headers)
+        && let Err(e) = check_ws_origin(&cfg, headers)
+    {
+        tracing::warn!(error = %e, "refused WebSocket upgrade");
+        return ApiError::from(e).into_response();
+    }
     match authenticate(&cfg, peer, req.headers()) {
         Ok(identity) => {
             req.extensions_mut().insert(identity);
@@ -339,6 +377,26 @@ mod tests {
         c.mode = AuthMode::None;
         let h = headers(&[("remote-user", "mallory")]);
         assert_eq!(authenticate(&c, STRANGER, &h), Ok(Identity::local_owner()));
+    }
+
+    #[test]
+    fn metrics_only_for_loopback_without_forwarding_headers() {
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let v6: IpAddr = "::1".parse().unwrap();
+        for peer in [LOCAL, mapped, v6] {
+            assert_eq!(check_metrics_peer(peer, &HeaderMap::new()), Ok(()));
+        }
+        assert_eq!(
+            check_metrics_peer(STRANGER, &HeaderMap::new()),
+            Err(AuthError::MetricsNotLocal)
+        );
+        for h in FORWARDING {
+            assert_eq!(
+                check_metrics_peer(LOCAL, &headers(&[(*h, "203.0.113.9")])),
+                Err(AuthError::MetricsNotLocal),
+                "{h}"
+            );
+        }
     }
 
     #[test]

@@ -101,6 +101,8 @@ pub struct Service {
     /// The daemon serves its own `/api/ws` (session streams) instead of the
     /// connection-only one here.
     pub own_ws: bool,
+    /// The daemon's metrics, served on `/metrics` (its own series already registered).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 #[derive(Clone)]
@@ -122,7 +124,24 @@ pub async fn serve<E: RustEmbed + 'static>(
     let stopping = CancellationToken::new();
     let base = BaseState { kind, pool };
     let auth = Arc::new(settings.auth.clone());
+    let metrics = service.metrics.clone();
+    let sampled = base.pool.clone();
+    metrics.sampled_gauge(
+        "boo_db_pool_connections",
+        "Connections the database pool holds (idle and in use)",
+        move || std::future::ready(Some(i64::from(sampled.size()))),
+    );
+    let sampled = base.pool.clone();
+    metrics.sampled_gauge(
+        "boo_db_pool_idle_connections",
+        "Idle connections in the database pool",
+        move || std::future::ready(i64::try_from(sampled.num_idle()).ok()),
+    );
     let mut app = Router::new()
+        .route(
+            crate::metrics::PATH,
+            get(crate::metrics::scrape).with_state(metrics.clone()),
+        )
         .route("/healthz", get(healthz))
         .route("/api/whoami", get(whoami))
         .with_state(base.clone());
@@ -143,6 +162,7 @@ pub async fn serve<E: RustEmbed + 'static>(
         .merge(service.api)
         .fallback(crate::web::fallback::<E>)
         .layer(from_fn_with_state(auth, crate::auth::middleware))
+        .layer(from_fn_with_state(metrics, crate::metrics::track_http))
         .layer(TraceLayer::new_for_http());
 
     let (http_addr, grpc_addr) = listeners.local_addrs().map_err(DaemonError::Http)?;

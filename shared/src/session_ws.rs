@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -19,6 +19,7 @@ use crate::config::DaemonKind;
 use crate::error::{ApiError, Query};
 use crate::frames::{ClientFrame, Envelope, ServerFrame};
 use crate::hub::{Frame, Hub, Start};
+use crate::metrics::Metrics;
 
 /// What a session socket needs from its daemon.
 #[derive(Clone)]
@@ -53,6 +54,7 @@ pub struct WsQuery {
 /// The axum handler: `.route("/api/ws", get(session_ws::upgrade)).with_state(SessionWs{…})`.
 pub async fn upgrade(
     State(s): State<SessionWs>,
+    metrics: Option<Extension<Arc<Metrics>>>,
     Query(q): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -64,7 +66,10 @@ pub async fn upgrade(
     if q.last_seq.is_some() && q.session_id.is_none() {
         return ApiError::bad_request("invalid_query", "last_seq needs session_id").into_response();
     }
-    ws.on_upgrade(move |socket| connection(socket, s, q))
+    ws.on_upgrade(move |socket| async move {
+        let _counted = metrics.map(|Extension(m)| m.ws_client());
+        connection(socket, s, q).await;
+    })
 }
 
 fn text(env: &Envelope) -> Message {

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use boo_shared::config::Settings;
+use boo_shared::metrics::{Counter, Metrics, Outcomes};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
@@ -58,6 +59,10 @@ pub struct Engine {
     /// Cancelled after the turns are finalised: WebSockets close on it, so clients
     /// get the last frames first.
     closing: CancellationToken,
+    /// Finished turns by outcome (`boo_chat_turns_total`).
+    pub turns: Outcomes,
+    /// Completion tokens the model reported (`boo_chat_tokens_generated_total`).
+    pub tokens: Counter,
 }
 
 /// Full tool outputs live in `message_parts.result`.
@@ -103,7 +108,41 @@ impl Engine {
             tasks: TaskTracker::new(),
             stopping: CancellationToken::new(),
             closing: CancellationToken::new(),
+            turns: Outcomes::default(),
+            tokens: Counter::default(),
         }))
+    }
+
+    /// Register the engine's series with the daemon's metrics.
+    pub fn register_metrics(&self, metrics: &Metrics) {
+        metrics.register(
+            "boo_chat_turns",
+            "Finished turns by outcome (complete, cancelled, failed)",
+            self.turns.clone(),
+        );
+        metrics.register(
+            "boo_chat_tokens_generated",
+            "Completion tokens the model reported; rate() of it is the throughput",
+            self.tokens.clone(),
+        );
+    }
+
+    /// Count a finished turn.
+    pub fn count_turn(
+        &self,
+        status: boo_shared::chat::MessageStatus,
+        completion_tokens: Option<i32>,
+    ) {
+        use boo_shared::chat::MessageStatus;
+        self.turns.inc(match status {
+            MessageStatus::Complete => "complete",
+            MessageStatus::Cancelled => "cancelled",
+            MessageStatus::Failed => "failed",
+            MessageStatus::Queued | MessageStatus::Streaming => "other",
+        });
+        if let Some(n) = completion_tokens.and_then(|n| u64::try_from(n).ok()) {
+            self.tokens.inc_by(n);
+        }
     }
 
     /// OpenAI `tools` for a turn: the registry's (whitelisted by the agent) plus

@@ -323,6 +323,7 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
             {
                 tracing::error!(error = %e, "cannot finalise a failed turn");
             }
+            engine.count_turn(MessageStatus::Failed, None);
             return;
         }
     };

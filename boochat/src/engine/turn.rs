@@ -76,6 +76,7 @@ pub async fn run(
             spec.message_id,
         );
         let (status, usage, error) = drive(&engine, &spec, &mut w, &cancel, &reason).await;
+        engine.count_turn(status, usage.completion_tokens);
         if let Err(e) = w.finish(status, &usage, error.as_deref()).await {
             tracing::error!(error = %e, "cannot finalise the turn");
         }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use boo_shared::metrics::Outcomes;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
@@ -56,6 +57,8 @@ pub struct Dispatcher {
     running: Mutex<HashMap<Uuid, CancellationToken>>,
     wake: Notify,
     tasks: TaskTracker,
+    /// Finished tasks by outcome (`boo_coder_tasks_total`).
+    pub outcomes: Outcomes,
 }
 
 fn hostname() -> String {
@@ -81,6 +84,7 @@ impl Dispatcher {
             running: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             tasks: TaskTracker::new(),
+            outcomes: Outcomes::default(),
         })
     }
 
@@ -200,6 +204,11 @@ impl Dispatcher {
                     o = this.executor.run(task, cancel) => o,
                     () = beat => unreachable_outcome(),
                 };
+                this.outcomes.inc(match &outcome {
+                    Outcome::Completed { .. } => "completed",
+                    Outcome::Failed { .. } => "failed",
+                    Outcome::Cancelled { .. } => "cancelled",
+                });
                 if let Err(e) = store::finish(&this.pool, id, &outcome).await {
                     tracing::error!(error = %e, task_id = %id, "cannot record the task outcome");
                 }
@@ -227,7 +236,13 @@ impl Dispatcher {
                 t.cancel();
                 Ok(true)
             }
-            None => store::cancel_queued(&self.pool, id).await,
+            None => {
+                let cancelled = store::cancel_queued(&self.pool, id).await?;
+                if cancelled {
+                    self.outcomes.inc("cancelled");
+                }
+                Ok(cancelled)
+            }
         }
     }
 
