@@ -7,6 +7,7 @@ mod chat_tools;
 mod fixture;
 mod grpc;
 mod health;
+mod metrics;
 mod web;
 mod workspace;
 
