@@ -1,5 +1,6 @@
 mod basics;
 mod dispatcher;
 mod kill;
+mod metrics;
 mod qwen;
 mod turns;

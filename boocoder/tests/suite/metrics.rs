@@ -1,0 +1,78 @@
+//! `/metrics` of boocoder: tasks by outcome and warm agents after scripted turns
+//! with the fake ACP agent, the session socket gauge.
+
+use std::time::Duration;
+
+use boo_testkit::{samples, scrape, wait_for, wait_for_samples};
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+use super::turns::fx;
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn tasks_by_outcome_warm_agents_and_ws_clients() {
+    let f = fx().await;
+    let base = f.url("");
+    let ws = f.ws().await;
+    wait_for_samples(
+        &base,
+        "boo_websocket_clients",
+        &[],
+        &[r#"boo_websocket_clients{daemon="boocoder"} 1"#],
+    )
+    .await;
+
+    let (status, _) = f.turn("say hello").await;
+    assert_eq!(status, "completed");
+    let (_, _, body) = scrape(&base, &[]).await;
+    assert_eq!(
+        samples(&body, "boo_coder_warm_agents", &[]),
+        vec![r#"boo_coder_warm_agents{daemon="boocoder"} 1"#]
+    );
+
+    let acc = f.send("slow 20000").await;
+    wait_for("the slow turn to run", LIMIT, || async {
+        (f.task_status(acc.task_id).await.0 == "running").then_some(())
+    })
+    .await;
+    // As in `turns`: let the prompt reach the agent (a cancel before that fails the task).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let resp: Value = f
+        .post_ok(&format!("/api/tasks/{}/cancel", acc.task_id))
+        .await;
+    assert_eq!(resp, json!({"cancelled": true}));
+    assert_eq!(f.wait_task(acc.task_id).await.0, "cancelled");
+
+    let (status, _) = f.turn("say going down\ncrash").await;
+    assert_eq!(status, "failed");
+    drop(ws);
+
+    wait_for_samples(
+        &base,
+        "boo_websocket_clients",
+        &[],
+        &[r#"boo_websocket_clients{daemon="boocoder"} 0"#],
+    )
+    .await;
+    let (_, _, body) = scrape(&base, &[]).await;
+    assert_eq!(
+        samples(&body, "boo_coder_tasks_total", &[]),
+        vec![
+            r#"boo_coder_tasks_total{daemon="boocoder",outcome="cancelled"} 1"#,
+            r#"boo_coder_tasks_total{daemon="boocoder",outcome="completed"} 1"#,
+            r#"boo_coder_tasks_total{daemon="boocoder",outcome="failed"} 1"#,
+        ]
+    );
+    assert_eq!(
+        samples(
+            &body,
+            "boo_http_requests_total",
+            &[r#"route="/api/tasks/{id}/cancel""#]
+        ),
+        vec![
+            r#"boo_http_requests_total{daemon="boocoder",method="POST",route="/api/tasks/{id}/cancel",status="200"} 1"#
+        ]
+    );
+}
