@@ -99,6 +99,7 @@ caddy_config() {
 # No forward_auth (the daemons run with auth.mode=none), plain HTTP, no admin endpoint (dev
 # and test stacks may run side by side), no access log. WebSockets pass through
 # reverse_proxy as they are; flush_interval -1 keeps streamed responses unbuffered.
+# /metrics is not proxied (404): scrape the daemons' own ports.
 # listen: $listen
 {
 	admin off
@@ -111,6 +112,10 @@ http://:$port {
 
 	# One route so the directives run in the order written.
 	route {
+		# Metrics are for a scraper on this host, at the daemons' own ports.
+		@metrics path /metrics /coder/metrics /term/metrics
+		error @metrics 404
+
 		# The clients use relative URLs, so the prefixes need their trailing slash.
 		redir /coder /coder/ 308
 		redir /term /term/ 308

@@ -54,6 +54,15 @@ type Sampler = Box<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
 pub struct Outcomes(Family<Vec<(&'static str, &'static str)>, Counter>);
 
 impl Outcomes {
+    /// Start these outcomes at 0, so they are exported before the first one happens.
+    pub fn with(outcomes: &[&'static str]) -> Self {
+        let this = Self::default();
+        for o in outcomes {
+            drop(this.0.get_or_create(&vec![("outcome", *o)]));
+        }
+        this
+    }
+
     pub fn inc(&self, outcome: &'static str) {
         self.0.get_or_create(&vec![("outcome", outcome)]).inc();
     }
@@ -250,5 +259,114 @@ pub async fn scrape(State(m): State<Arc<Metrics>>) -> Response {
     match m.render().await {
         Ok(body) => ([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], body).into_response(),
         Err(_) => ApiError::internal("cannot encode metrics").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::get;
+    use pretty_assertions::assert_eq;
+    use tower::ServiceExt;
+
+    fn lines(text: &str, name: &str) -> Vec<String> {
+        let mut l: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+            .map(String::from)
+            .collect();
+        l.sort();
+        l
+    }
+
+    #[tokio::test]
+    async fn a_fresh_registry_renders_the_shared_series() {
+        let m = Metrics::new(DaemonKind::Term);
+        m.sampled_gauge("boo_example", "An example", || async { Some(7) });
+        let text = m.render().await.unwrap();
+        assert_eq!(
+            text,
+            // Families without a series yet print nothing; HELP gets a full stop.
+            "# HELP boo_websocket_clients WebSocket clients connected now.\n\
+             # TYPE boo_websocket_clients gauge\n\
+             boo_websocket_clients{daemon=\"booterm\"} 0\n\
+             # HELP boo_example An example.\n\
+             # TYPE boo_example gauge\n\
+             boo_example{daemon=\"booterm\"} 7\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_layer_labels_route_templates_and_the_ws_guard_counts() {
+        let m = Metrics::new(DaemonKind::Chat);
+        let app = Router::new()
+            .route("/api/chats/{id}", get(|| async { "ok" }))
+            .fallback(|| async { StatusCode::NOT_FOUND })
+            .layer(from_fn_with_state(m.clone(), track_http));
+        for uri in ["/api/chats/1", "/api/chats/2", "/nowhere"] {
+            let req = Request::builder().uri(uri).body(Body::empty()).unwrap();
+            app.clone().oneshot(req).await.unwrap();
+        }
+        let req = Request::builder()
+            .method("BREW")
+            .uri("/api/chats/3")
+            .body(Body::empty())
+            .unwrap();
+        app.clone().oneshot(req).await.unwrap();
+        let guard = m.ws_client();
+        let during = m.render().await.unwrap();
+        drop(guard);
+        let after = m.render().await.unwrap();
+        assert_eq!(
+            lines(&after, "boo_http_requests_total"),
+            vec![
+                r#"boo_http_requests_total{daemon="boochat",method="GET",route="/api/chats/{id}",status="200"} 2"#,
+                r#"boo_http_requests_total{daemon="boochat",method="GET",route="unmatched",status="404"} 1"#,
+                r#"boo_http_requests_total{daemon="boochat",method="other",route="/api/chats/{id}",status="405"} 1"#,
+            ]
+        );
+        assert_eq!(
+            lines(&after, "boo_http_request_duration_seconds_count"),
+            vec![
+                r#"boo_http_request_duration_seconds_count{daemon="boochat",method="GET",route="/api/chats/{id}"} 2"#,
+                r#"boo_http_request_duration_seconds_count{daemon="boochat",method="GET",route="unmatched"} 1"#,
+                r#"boo_http_request_duration_seconds_count{daemon="boochat",method="other",route="/api/chats/{id}"} 1"#,
+            ]
+        );
+        assert_eq!(
+            (
+                lines(&during, "boo_websocket_clients"),
+                lines(&after, "boo_websocket_clients")
+            ),
+            (
+                vec![r#"boo_websocket_clients{daemon="boochat"} 1"#.to_owned()],
+                vec![r#"boo_websocket_clients{daemon="boochat"} 0"#.to_owned()]
+            )
+        );
+    }
+
+    #[test]
+    fn outcomes_count_per_label() {
+        let o = Outcomes::with(&["complete", "failed"]);
+        o.inc("failed");
+        o.inc("failed");
+        assert_eq!(
+            (o.get("failed"), o.get("complete"), o.get("other")),
+            (2, 0, 0)
+        );
+        let mut text = String::new();
+        let mut r = Registry::default();
+        r.register("boo_t", "Turns", o);
+        prometheus_client::encoding::prometheus_text::encode(&mut text, &r).unwrap();
+        assert_eq!(
+            lines(&text, "boo_t_total"),
+            vec![
+                r#"boo_t_total{outcome="complete"} 0"#,
+                r#"boo_t_total{outcome="failed"} 2"#
+            ]
+        );
     }
 }

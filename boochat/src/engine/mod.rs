@@ -108,7 +108,7 @@ impl Engine {
             tasks: TaskTracker::new(),
             stopping: CancellationToken::new(),
             closing: CancellationToken::new(),
-            turns: Outcomes::default(),
+            turns: Outcomes::with(&["complete", "cancelled", "failed"]),
             tokens: Counter::default(),
         }))
     }

@@ -94,6 +94,7 @@ async fn requests_by_route_template_ws_clients_and_turns_by_outcome() {
     assert_eq!(
         samples(&body, "boo_chat_turns_total", &[]),
         vec![
+            r#"boo_chat_turns_total{daemon="boochat",outcome="cancelled"} 0"#,
             r#"boo_chat_turns_total{daemon="boochat",outcome="complete"} 1"#,
             r#"boo_chat_turns_total{daemon="boochat",outcome="failed"} 1"#,
         ]
@@ -132,7 +133,11 @@ async fn a_stopped_turn_counts_as_cancelled() {
         &fx.url(""),
         "boo_chat_turns_total",
         &[],
-        &[r#"boo_chat_turns_total{daemon="boochat",outcome="cancelled"} 1"#],
+        &[
+            r#"boo_chat_turns_total{daemon="boochat",outcome="cancelled"} 1"#,
+            r#"boo_chat_turns_total{daemon="boochat",outcome="complete"} 0"#,
+            r#"boo_chat_turns_total{daemon="boochat",outcome="failed"} 0"#,
+        ],
     )
     .await;
 }

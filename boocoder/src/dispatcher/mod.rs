@@ -84,7 +84,7 @@ impl Dispatcher {
             running: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             tasks: TaskTracker::new(),
-            outcomes: Outcomes::default(),
+            outcomes: Outcomes::with(&["completed", "failed", "cancelled"]),
         })
     }
 
