@@ -439,6 +439,50 @@ pub async fn assert_daemon_basics(daemon: &RunningDaemon, daemon_name: &str, ser
     assert_eq!(health_status(&url, "").await, ServingStatus::Serving);
 }
 
+/// `GET {base}/metrics` with extra headers: `(status, content type, body)`.
+pub async fn scrape(base: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+    let mut req = reqwest::Client::new().get(format!("{base}/metrics"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.expect("scrape /metrics");
+    let status = resp.status().as_u16();
+    let ctype = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, ctype, resp.text().await.expect("metrics body"))
+}
+
+/// The sample lines of one series name (`name{…} value` or `name value`) whose
+/// text contains every one of `having` (e.g. `route="/api/x"`), sorted (a
+/// family's series come out in hash order).
+pub fn samples(body: &str, name: &str, having: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = body
+        .lines()
+        .filter(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
+        })
+        .filter(|l| having.iter().all(|h| l.contains(h)))
+        .map(String::from)
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Scrape until `name`'s samples (filtered by `having`) are exactly `want`.
+pub async fn wait_for_samples(base: &str, name: &str, having: &[&str], want: &[&str]) {
+    let what = format!("{name} samples {want:?}");
+    wait_for(&what, Duration::from_secs(20), || async {
+        let (_, _, body) = scrape(base, &[]).await;
+        (samples(&body, name, having) == want).then_some(())
+    })
+    .await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::{TestDb, admin_url, created_at, unix_now};
@@ -489,48 +533,4 @@ mod tests {
         assert_eq!(created_at("boochat"), None);
         assert_eq!(created_at("boo_test_x_0f3a"), None);
     }
-}
-
-/// `GET {base}/metrics` with extra headers: `(status, content type, body)`.
-pub async fn scrape(base: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
-    let mut req = reqwest::Client::new().get(format!("{base}/metrics"));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = req.send().await.expect("scrape /metrics");
-    let status = resp.status().as_u16();
-    let ctype = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, ctype, resp.text().await.expect("metrics body"))
-}
-
-/// The sample lines of one series name (`name{…} value` or `name value`) whose
-/// text contains every one of `having` (e.g. `route="/api/x"`), sorted (a
-/// family's series come out in hash order).
-pub fn samples(body: &str, name: &str, having: &[&str]) -> Vec<String> {
-    let mut lines: Vec<String> = body
-        .lines()
-        .filter(|l| {
-            l.strip_prefix(name)
-                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
-        })
-        .filter(|l| having.iter().all(|h| l.contains(h)))
-        .map(String::from)
-        .collect();
-    lines.sort();
-    lines
-}
-
-/// Scrape until `name`'s samples (filtered by `having`) are exactly `want`.
-pub async fn wait_for_samples(base: &str, name: &str, having: &[&str], want: &[&str]) {
-    let what = format!("{name} samples {want:?}");
-    wait_for(&what, Duration::from_secs(20), || async {
-        let (_, _, body) = scrape(base, &[]).await;
-        (samples(&body, name, having) == want).then_some(())
-    })
-    .await;
 }
