@@ -1,5 +1,5 @@
 //! The serving loop the three daemons share: bind, migrate, serve HTTP (with auth,
-//! `/healthz`, `/api/whoami`, `/api/ws`, the embedded web client) and gRPC side by
+//! `/healthz`, `/api/whoami`, `/api/ws`, `/metrics`, the embedded web client) and gRPC side by
 //! side, tell systemd we are ready, and drain within `shutdown_grace_secs` when
 //! the shutdown future resolves.
 
