@@ -462,6 +462,28 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             ),
         ),
     ];
+    // A `%00` in the path parameter of every route that has one.
+    let mut cases = cases;
+    for (method, path) in [
+        ("GET", format!("/api/sessions/{s}%00")),
+        ("GET", "/api/sessions/%00/workspace".to_owned()),
+        ("PATCH", "/api/sessions/%00/workspace".to_owned()),
+        ("GET", "/api/sessions/%00/chats".to_owned()),
+        ("POST", "/api/sessions/%00/chats".to_owned()),
+        ("GET", "/api/chats/%00".to_owned()),
+        ("PATCH", "/api/chats/%00".to_owned()),
+        ("POST", "/api/chats/%00/fork".to_owned()),
+        ("GET", "/api/chats/%00/messages".to_owned()),
+        ("POST", "/api/chats/%00/stop".to_owned()),
+        ("POST", "/api/chats/%00/answers".to_owned()),
+    ] {
+        let body = if method == "GET" {
+            Body::None
+        } else {
+            j(json!({}))
+        };
+        cases.push(case(method, path, body, nul_in("a path parameter")));
+    }
     probe.assert_cases(&cases).await;
     assert_eq!(
         probe

@@ -435,6 +435,28 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             ),
         ),
     ];
+    // A `%00` in the path parameter of every route that has one.
+    let mut cases = cases;
+    for (method, path) in [
+        ("GET", "/api/sessions/%00/chats".to_owned()),
+        ("GET", "/api/chats/%00/messages".to_owned()),
+        ("POST", format!("/api/sessions/%00/chats/{c}/messages")),
+        ("GET", "/api/sessions/%00/tasks".to_owned()),
+        ("GET", "/api/sessions/%00/agent-sessions".to_owned()),
+        ("GET", "/api/sessions/%00/pending".to_owned()),
+        ("POST", "/api/pending/%00/reject".to_owned()),
+        ("POST", "/api/pending/%00/revert".to_owned()),
+        ("GET", "/api/sessions/%00/requests".to_owned()),
+        ("POST", "/api/permissions/%00".to_owned()),
+        ("POST", "/api/elicitations/%00".to_owned()),
+    ] {
+        let body = if method == "GET" {
+            Body::None
+        } else {
+            j(json!({}))
+        };
+        cases.push(case(method, path, body, nul_in("a path parameter")));
+    }
     probe.assert_cases(&cases).await;
     assert_eq!(
         state(&f).await,

@@ -11,7 +11,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::support::{Env, call, create, start};
+use super::support::{Env, call, create, spawn_with, start};
 
 #[tokio::test]
 async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
@@ -64,6 +64,35 @@ async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
             "Host {host}"
         );
     }
+    // A configured name is let through; others still are not.
+    env.daemon.stop().await.unwrap();
+    let mut settings = env.sandbox.settings(&env._db);
+    settings.auth.allowed_hosts = vec!["boo.lan".into()];
+    let daemon = spawn_with(settings).await;
+    let probe = Probe::new(daemon.http);
+    let port = probe.addr.port();
+    let lan = format!("boo.lan:{port}");
+    let (status, _) = probe
+        .send("GET", "/api/terminals", Some(&lan), &Body::None)
+        .await;
+    assert_eq!(
+        (
+            status,
+            probe
+                .ws(&term_ws, Some(&lan), Some(&format!("http://{lan}")))
+                .await,
+            probe
+                .send(
+                    "GET",
+                    "/api/terminals",
+                    Some("boo.lan.evil.example"),
+                    &Body::None
+                )
+                .await,
+        ),
+        (200, (101, Value::Null), bad_host("boo.lan.evil.example"))
+    );
+
     let host = format!("127.0.0.1:{port}");
     for origin in [
         format!("https://127.0.0.1:{port}"),
@@ -77,7 +106,7 @@ async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
             "{origin}"
         );
     }
-    env.daemon.stop().await.unwrap();
+    daemon.stop().await.unwrap();
 }
 
 /// What the requests below could have changed: the rows and the tmux sessions.
