@@ -158,7 +158,11 @@ pub struct AuthConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// The origin browsers load BooCode from (`https://boo.example.com`); WebSocket
     /// upgrades from any other origin are refused. Unset: the request's own Host.
+    /// When set, its host is also an allowed `Host` (see [`crate::auth::check_host`]).
     pub public_origin: Option<String>,
+    /// `Host` values answered besides loopback names (`host` = any port, or
+    /// `host:port`): with `mode = "none"` everything else is 403 (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for AuthConfig {
@@ -170,6 +174,7 @@ impl Default for AuthConfig {
                 IpNet::from(std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
             ],
             public_origin: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -419,6 +424,13 @@ impl Settings {
                 ConfigError::Rejected(format!("auth.public_origin {origin:?} is invalid: {why}"))
             })?;
         }
+        for host in &self.auth.allowed_hosts {
+            crate::auth::HostPattern::parse(host).map_err(|why| {
+                ConfigError::Rejected(format!(
+                    "auth.allowed_hosts entry {host:?} is invalid: {why}"
+                ))
+            })?;
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Rejected(
                 "database.max_connections must be at least 1".into(),
@@ -574,6 +586,28 @@ mod tests {
             assert_eq!(settings, want);
             Ok(())
         });
+    }
+
+    #[test]
+    fn allowed_hosts_must_be_host_or_host_port() {
+        let mut s = Settings::default();
+        s.auth.allowed_hosts = vec!["boo.lan".into(), "boo.lan:9480".into(), "[::1]:80".into()];
+        assert!(s.validate_for(DaemonKind::Chat).is_ok());
+        for (bad, why) in [
+            ("http://boo.lan", "give a host or host:port, not a URL"),
+            ("boo.lan/x", "give a host or host:port, not a URL"),
+            ("user@boo.lan", "give a host or host:port, not a URL"),
+            ("", "empty"),
+            ("boo.lan:http", "not a host or host:port"),
+        ] {
+            s.auth.allowed_hosts = vec![bad.into()];
+            assert_eq!(
+                s.validate_for(DaemonKind::Chat).map_err(|e| e.to_string()),
+                Err(format!(
+                    "auth.allowed_hosts entry {bad:?} is invalid: {why}"
+                ))
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::config::DaemonKind;
-use crate::error::{ApiError, Query};
+use crate::error::{ApiError, Query, WsUpgrade};
 use crate::frames::{ClientFrame, Envelope, ServerFrame};
 use crate::hub::{Frame, Hub, Start};
 
@@ -54,7 +54,7 @@ pub struct WsQuery {
 pub async fn upgrade(
     State(s): State<SessionWs>,
     Query(q): Query<WsQuery>,
-    ws: WebSocketUpgrade,
+    WsUpgrade(ws): WsUpgrade,
 ) -> Response {
     if let Some(id) = q.session_id
         && let Err(e) = session_exists(&s.pool, id).await

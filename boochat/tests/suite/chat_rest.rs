@@ -26,7 +26,7 @@ async fn projects_validate_paths_and_names() {
             "invalid_path",
         ),
         (json!({"name": " ", "path": "/tmp"}), 400, "invalid_name"),
-        (json!({"name": "x"}), 422, "invalid_body"),
+        (json!({"name": "x"}), 400, "invalid_body"),
         (
             json!({"name": "dup", "path": fx.project.path}),
             409,
@@ -44,7 +44,7 @@ async fn projects_validate_paths_and_names() {
     let (status, resp) = call(&fx.http, Method::POST, &url, None).await;
     assert_eq!(
         (status, resp["code"].as_str()),
-        (415, Some("unsupported_media_type"))
+        (400, Some("unsupported_media_type"))
     );
     let (status, resp) = call(
         &fx.http,
@@ -195,7 +195,7 @@ async fn sessions_and_chats_archive_and_restore() {
         Some(json!({"colour": "red"})),
     )
     .await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_body")));
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_body")));
     let (status, body) = call(
         &fx.http,
         Method::POST,

@@ -4,6 +4,7 @@ mod chat_rest;
 mod chat_restart;
 mod chat_stream;
 mod chat_tools;
+mod edge;
 mod fixture;
 mod grpc;
 mod health;

@@ -1,5 +1,6 @@
 mod basics;
 mod dispatcher;
+mod edge;
 mod kill;
 mod qwen;
 mod turns;

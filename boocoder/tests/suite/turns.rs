@@ -420,7 +420,7 @@ async fn bad_submissions_are_refused_clearly() {
             400,
             "empty_message",
         ),
-        (json!({"content": "x"}), 422, "invalid_body"),
+        (json!({"content": "x"}), 400, "invalid_body"),
     ] {
         let resp = f.http.post(&url).json(&body).send().await.unwrap();
         let got = resp.status().as_u16();

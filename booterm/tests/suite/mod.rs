@@ -1,4 +1,5 @@
 mod basics;
+mod edge;
 mod grpc;
 mod restart;
 mod stream;
