@@ -162,7 +162,7 @@ fn describe(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{MemoryStore, context, error, text};
-    use super::super::web_fetch::tests::serve;
+    use super::super::testing::serve;
     use axum::Router;
     use axum::extract::Query;
     use axum::routing::get;
