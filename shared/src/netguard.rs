@@ -335,9 +335,10 @@ impl fmt::Display for Refusal {
             (RefusalReason::OwnListener, true) => {
                 write!(f, "{addr} is where a BooCode daemon listens")?
             }
-            (RefusalReason::OwnListener, false) => {
-                write!(f, "{host} resolves to {addr}, where a BooCode daemon listens")?
-            }
+            (RefusalReason::OwnListener, false) => write!(
+                f,
+                "{host} resolves to {addr}, where a BooCode daemon listens"
+            )?,
         }
         match self.why {
             RefusalReason::Class(_) => f.write_str(
@@ -439,14 +440,15 @@ impl NetGuard {
     pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
         let addrs = match HostName::parse(host) {
             HostName::Literal(ip) => vec![SocketAddr::new(ip, port)],
-            HostName::Name(name) => self
-                .lookup
-                .lookup(&name, port)
-                .await
-                .map_err(|source| NetError::Lookup {
-                    host: host.to_owned(),
-                    source,
-                })?,
+            HostName::Name(name) => {
+                self.lookup
+                    .lookup(&name, port)
+                    .await
+                    .map_err(|source| NetError::Lookup {
+                        host: host.to_owned(),
+                        source,
+                    })?
+            }
         };
         if addrs.is_empty() {
             return Err(NetError::NoAddresses {
@@ -621,17 +623,21 @@ mod tests {
             (
                 "127.0.0.1",
                 "127.0.0.1:9500",
-                Err("127.0.0.1:9500 is where a BooCode daemon listens; the daemons themselves \
+                Err(
+                    "127.0.0.1:9500 is where a BooCode daemon listens; the daemons themselves \
                      are never fetched"
-                    .to_owned()),
+                        .to_owned(),
+                ),
             ),
             // Listening on every address: the port is refused everywhere.
             (
                 "boo.example.com",
                 "203.0.113.7:9502",
-                Err("boo.example.com resolves to 203.0.113.7:9502, where a BooCode daemon \
+                Err(
+                    "boo.example.com resolves to 203.0.113.7:9502, where a BooCode daemon \
                      listens; the daemons themselves are never fetched"
-                    .to_owned()),
+                        .to_owned(),
+                ),
             ),
             ("example.com", "203.0.113.7:9500", Ok(())),
         ];
@@ -681,11 +687,7 @@ mod tests {
     struct Table(HashMap<&'static str, Vec<IpAddr>>);
 
     impl Lookup for Table {
-        fn lookup(
-            &self,
-            host: &str,
-            port: u16,
-        ) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
+        fn lookup(&self, host: &str, port: u16) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
             let found = self.0.get(host).map(|ips| {
                 ips.iter()
                     .map(|ip| SocketAddr::new(*ip, port))
@@ -717,7 +719,10 @@ mod tests {
         let e = guard.resolve("empty.example", 80).await.unwrap_err();
         assert_eq!(e.to_string(), "empty.example has no addresses");
         let e = guard.resolve("nowhere.example", 80).await.unwrap_err();
-        assert_eq!(e.to_string(), "cannot resolve nowhere.example: no such host");
+        assert_eq!(
+            e.to_string(),
+            "cannot resolve nowhere.example: no such host"
+        );
         assert_eq!(
             guard.resolve("[2606:4700::1111]", 443).await.unwrap(),
             vec!["[2606:4700::1111]:443".parse::<SocketAddr>().unwrap()]

@@ -140,9 +140,7 @@ mod tests {
                 refusal(&s(path.clone()), &roots),
                 (
                     "path_outside_roots".to_owned(),
-                    format!(
-                        "{path:?} resolves to {target:?}, which is outside chat.project_roots"
-                    )
+                    format!("{path:?} resolves to {target:?}, which is outside chat.project_roots")
                 )
             );
         }

@@ -169,6 +169,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn stops_early_on_a_huge_tree_and_says_so() {
+        let (_dir, mut ctx) = context(MemoryStore::default());
+        for i in 0..30 {
+            write_files(&ctx.root, &[(&format!("d/f{i:02}.rs"), "")]);
+        }
+        ctx.limits.walk_max_files = 10;
+        let hits: String = (0..10).map(|i| format!("d/f{i:02}.rs\n")).collect();
+        assert_eq!(
+            text(&ctx, "glob", json!({"pattern": "**/*.rs"})).await,
+            format!("{hits}[stopped after 10 files checked; narrow the path or pattern]")
+        );
+        ctx.limits.walk_max_files = 1000;
+        ctx.limits.walk_timeout = std::time::Duration::ZERO;
+        assert_eq!(
+            text(&ctx, "glob", json!({"pattern": "**/*.rs"})).await,
+            "No files match \"**/*.rs\" among those checked.\n[stopped after 0 ms: 0 files \
+             checked; narrow the path or pattern]"
+        );
+    }
+
+    #[tokio::test]
     async fn bad_patterns_and_paths() {
         let (_dir, ctx) = context(MemoryStore::default());
         project(&ctx.root);

@@ -16,8 +16,7 @@ use serde_json::{Value, json};
 
 use super::walk::{Budget, walker};
 use super::{
-    Tool, ToolContext, ToolError, ToolOutput, blocking, bounded, parse_args, relative,
-    resolve_path,
+    Tool, ToolContext, ToolError, ToolOutput, blocking, bounded, parse_args, relative, resolve_path,
 };
 
 /// Longer lines are cut to this many chars.
@@ -153,10 +152,13 @@ impl Search {
             .map_err(|_| ToolError::Failed(format!("path {requested:?} does not exist")))?;
         if meta.is_file() {
             // An explicitly named file is searched even if ignored or unmatched by glob.
+            self.budget.count_file();
             self.search_file(root, base, &mut found)
                 .map_err(|e| match e {
                     OpenError::Path(e) => ToolError::Path(e),
-                    OpenError::Io(e) => ToolError::Failed(format!("cannot read {requested:?}: {e}")),
+                    OpenError::Io(e) => {
+                        ToolError::Failed(format!("cannot read {requested:?}: {e}"))
+                    }
                 })?;
             found.stopped = self.budget.note("searched");
             return Ok(found);
@@ -192,7 +194,12 @@ impl Search {
 
     /// Search one file (opened confined to `root`) into `found`. Errors opening it
     /// are returned; errors while reading end its search quietly.
-    fn search_file(&mut self, root: &Path, path: &Path, found: &mut Found) -> Result<(), OpenError> {
+    fn search_file(
+        &mut self,
+        root: &Path,
+        path: &Path,
+        found: &mut Found,
+    ) -> Result<(), OpenError> {
         let shown = relative(root, path);
         let file = open_confined(root, path, &shown)?;
         let separate = self.searcher.before_context() > 0 || self.searcher.after_context() > 0;
@@ -361,6 +368,39 @@ mod tests {
         // Exactly max matches: no note.
         let out = text(&ctx, "grep", json!({"pattern": "x", "max_results": 4})).await;
         assert_eq!(out, "a.txt:1:x1\na.txt:2:x2\na.txt:3:x3\nb.txt:1:x4");
+    }
+
+    #[tokio::test]
+    async fn stops_early_on_a_huge_tree_and_says_so() {
+        let (_dir, mut ctx) = context(MemoryStore::default());
+        for i in 0..30 {
+            write_files(&ctx.root, &[(&format!("f{i:02}.txt"), "hit\n")]);
+        }
+        ctx.limits.walk_max_files = 10;
+        let hits: String = (0..10).map(|i| format!("f{i:02}.txt:1:hit\n")).collect();
+        assert_eq!(
+            text(&ctx, "grep", json!({"pattern": "hit"})).await,
+            format!("{hits}[stopped after 10 files searched; narrow the path or pattern]")
+        );
+        // Files the glob filters out are not counted as searched.
+        write_files(&ctx.root, &[("z.md", "hit\n")]);
+        assert_eq!(
+            text(&ctx, "grep", json!({"pattern": "hit", "glob": "*.md"})).await,
+            "z.md:1:hit"
+        );
+        ctx.limits.walk_max_files = 1000;
+        ctx.limits.walk_timeout = std::time::Duration::ZERO;
+        assert_eq!(
+            text(&ctx, "grep", json!({"pattern": "hit"})).await,
+            "No matches for \"hit\" in the files searched.\n[stopped after 0 ms: 0 files \
+             searched; narrow the path or pattern]"
+        );
+        // A named file is searched, but the time bound still stops it at its first match.
+        assert_eq!(
+            text(&ctx, "grep", json!({"pattern": "hit", "path": "f00.txt"})).await,
+            "No matches for \"hit\" in the files searched.\n[stopped after 0 ms: 1 file \
+             searched; narrow the path or pattern]"
+        );
     }
 
     #[tokio::test]

@@ -7,8 +7,7 @@ use serde_json::{Value, json};
 
 use super::walk::walker;
 use super::{
-    Tool, ToolContext, ToolError, ToolOutput, blocking, bounded, parse_args, relative,
-    resolve_path,
+    Tool, ToolContext, ToolError, ToolOutput, blocking, bounded, parse_args, relative, resolve_path,
 };
 
 /// Most entries listed; the rest are counted.

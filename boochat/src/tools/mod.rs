@@ -292,11 +292,7 @@ pub(crate) fn resolve_path(
     requested: &str,
 ) -> Result<(PathBuf, PathBuf), ToolError> {
     let root = project_root(ctx)?;
-    let abs = pathguard::resolve_with(
-        &ctx.root,
-        requested,
-        ResolveOptions { deny_git_dir: true },
-    )?;
+    let abs = pathguard::resolve_with(&ctx.root, requested, ResolveOptions { deny_git_dir: true })?;
     // The root was swapped between the two checks.
     if !abs.starts_with(&root) {
         return Err(PathError::SymlinkEscape {
@@ -342,6 +338,9 @@ pub(crate) fn bounded(
 
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod confinement_tests;
 
 #[cfg(test)]
 mod tests {

@@ -71,6 +71,11 @@ impl Budget {
         true
     }
 
+    /// Count a file searched outside the walk (one the model named).
+    pub(crate) fn count_file(&mut self) {
+        self.files += 1;
+    }
+
     /// Has the time run out (also checked inside one long file)?
     pub(crate) fn out_of_time(&mut self) -> bool {
         if self.stop.is_none() && self.started.elapsed() >= self.timeout {
@@ -106,7 +111,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -143,7 +143,11 @@ async fn fetch(ctx: &ToolContext, url: Url, cap: usize) -> Result<Fetched, ToolE
         })
         .unwrap_or_default();
     let kind = kind_of(&content_type).ok_or_else(|| {
-        let shown = if content_type.is_empty() { "(no content type)" } else { &content_type };
+        let shown = if content_type.is_empty() {
+            "(no content type)"
+        } else {
+            &content_type
+        };
         ToolError::Failed(format!(
             "{url} has content type {shown}, which web_fetch cannot show; it reads HTML and text"
         ))
@@ -252,12 +256,16 @@ struct Pinned {
 
 impl reqwest::dns::Resolve for Pinned {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let result: Result<reqwest::dns::Addrs, _> = if name.as_str().eq_ignore_ascii_case(&self.host)
-        {
-            Ok(Box::new(self.addrs.clone().into_iter()))
-        } else {
-            Err(format!("{} was not checked by web_fetch's address guard", name.as_str()).into())
-        };
+        let result: Result<reqwest::dns::Addrs, _> =
+            if name.as_str().eq_ignore_ascii_case(&self.host) {
+                Ok(Box::new(self.addrs.clone().into_iter()))
+            } else {
+                Err(format!(
+                    "{} was not checked by web_fetch's address guard",
+                    name.as_str()
+                )
+                .into())
+            };
         Box::pin(std::future::ready(result))
     }
 }

@@ -216,7 +216,11 @@ async fn refuses_loopback_private_and_local_addresses_before_connecting() {
         ),
     ];
     for (url, want) in cases {
-        assert_eq!(error(&ctx, "web_fetch", json!({"url": url})).await, want, "{url}");
+        assert_eq!(
+            error(&ctx, "web_fetch", json!({"url": url})).await,
+            want,
+            "{url}"
+        );
     }
     // `localhost` through the system resolver: whichever loopback address comes first.
     let got = error(
@@ -300,7 +304,9 @@ async fn a_public_looking_name_that_resolves_locally_is_refused_unless_allowed()
     let url = format!("http://docs.example.com:{port}/plain");
     assert_eq!(
         error(&ctx, "web_fetch", json!({"url": url})).await,
-        format!("web_fetch: docs.example.com resolves to 127.0.0.1, a loopback address{ONLY_PUBLIC}")
+        format!(
+            "web_fetch: docs.example.com resolves to 127.0.0.1, a loopback address{ONLY_PUBLIC}"
+        )
     );
     assert_eq!(
         error(
@@ -324,7 +330,9 @@ async fn a_public_looking_name_that_resolves_locally_is_refused_unless_allowed()
     guard(&mut ctx, &["docs.example.com:1"], &[], &dns);
     assert_eq!(
         error(&ctx, "web_fetch", json!({"url": url})).await,
-        format!("web_fetch: docs.example.com resolves to 127.0.0.1, a loopback address{ONLY_PUBLIC}")
+        format!(
+            "web_fetch: docs.example.com resolves to 127.0.0.1, a loopback address{ONLY_PUBLIC}"
+        )
     );
 }
 
@@ -336,7 +344,10 @@ async fn every_redirect_hop_is_checked() {
     let base = serve(
         app()
             .route("/to-b", get(to(format!("http://127.0.0.1:{b}/secret"))))
-            .route("/to-name", get(to(format!("http://rebind.example:{b}/secret"))))
+            .route(
+                "/to-name",
+                get(to(format!("http://rebind.example:{b}/secret"))),
+            )
             .route("/to-file", get(to("file:///etc/passwd".to_owned())))
             .route("/to-plain", get(to("/plain".to_owned())))
             .route("/loop", get(to("/loop".to_owned()))),

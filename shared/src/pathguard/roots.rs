@@ -143,7 +143,7 @@ mod tests {
     fn missing_paths_are_unresolvable() {
         let f = fixture();
         let missing = f.root.join("nope");
-        let e = within_roots(&missing, &[f.root.clone()]).unwrap_err();
+        let e = within_roots(&missing, std::slice::from_ref(&f.root)).unwrap_err();
         assert!(
             matches!(&e, RootsError::Unresolvable { path, .. } if *path == missing),
             "{e:?}"
