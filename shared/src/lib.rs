@@ -22,6 +22,7 @@ pub mod error;
 pub mod frames;
 pub mod grpc;
 pub mod hub;
+pub mod netguard;
 pub mod pathguard;
 pub mod providers;
 pub mod session_ws;
