@@ -5,6 +5,7 @@
 
 pub mod fake_acp;
 pub mod fake_llm;
+pub mod odd_paths;
 pub mod workspace;
 
 use std::future::Future;
