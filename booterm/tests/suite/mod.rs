@@ -1,5 +1,6 @@
 mod basics;
 mod grpc;
+mod prune;
 mod restart;
 mod stream;
 mod support;
