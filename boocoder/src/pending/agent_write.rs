@@ -14,8 +14,12 @@
 //!    the worktree, and no symlink as the file itself → [`Refused::Unstageable`];
 //! 3. where the write really lands (after in-worktree symlinked directories) passes
 //!    the policy too, is not inside a nested git repository (the diff reports those
-//!    as one opaque entry), and is not ignored by git unless the base, HEAD or index
-//!    tracks it (the diff leaves ignored files out) → [`Refused::Unstageable`].
+//!    as one opaque entry), and is not ignored by git unless the base tree has it
+//!    (the diff leaves ignored files out) → [`Refused::Unstageable`].
+//!
+//! After the write, [`write`] asks the same libgit2 diff, limited to that one path,
+//! whether it shows the change; when it does not (git attributes such as `text=auto`
+//! hide a line-ending-only change), the file is put back and the write refused.
 //!
 //! The converse — whatever lands in the worktree by other means (a command the agent
 //! ran) shows up after the turn, or is reported as unstageable — is the diff's job
@@ -24,7 +28,7 @@
 use std::path::{Path, PathBuf};
 
 use boo_shared::pathguard::{PathError, ResolveOptions, resolve_with};
-use git2::Repository;
+use git2::{DiffOptions, Repository};
 
 use super::PendingError;
 use super::tree::{self, check_path};
@@ -105,25 +109,123 @@ pub fn check(root: &Path, requested: &str) -> Result<Landing, Refused> {
     Ok(Landing { path: landed, full })
 }
 
-/// [`check`], then create the directories and write `content`.
+/// [`check`], then create the directories and write `content`; then make sure the
+/// worktree diff shows the change (git attributes such as `text=auto` can make a
+/// line-ending-only change invisible to it), else put everything back and refuse.
 pub fn write(root: &Path, requested: &str, content: &[u8]) -> Result<Landing, Refused> {
     let landing = check(root, requested)?;
     let io = |source| Refused::Io {
         path: requested.to_owned(),
         source,
     };
+    let previous =
+        tree::read_current(&landing.full, &landing.path).map_err(|e| policy(requested, e))?;
+    let created = first_missing_dir(&landing.full);
+    let undo = |written: bool| {
+        if written {
+            let _ = match &previous {
+                Some(bytes) => std::fs::write(&landing.full, bytes),
+                None => std::fs::remove_file(&landing.full),
+            };
+        }
+        if let Some(dir) = &created {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    };
     if let Some(dir) = landing.full.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
     // Re-check now that the directories exist (narrows a swap-in-a-symlink race).
-    if check(root, requested)? != landing {
-        return Err(Refused::unstageable(
-            requested,
-            "it resolved differently after its directories were created",
-        ));
+    match check(root, requested) {
+        Ok(again) if again == landing => {}
+        Ok(_) => {
+            undo(false);
+            return Err(Refused::unstageable(
+                requested,
+                "it resolved differently after its directories were created",
+            ));
+        }
+        Err(e) => {
+            undo(false);
+            return Err(e);
+        }
     }
     std::fs::write(&landing.full, content).map_err(io)?;
+    if let Err(reason) = shown_by_the_diff(root, &landing.path, content) {
+        undo(true);
+        return Err(Refused::unstageable(requested, reason));
+    }
     Ok(landing)
+}
+
+/// The outermost directory on the way to `full` that does not exist yet (what a
+/// refused write must remove again).
+fn first_missing_dir(full: &Path) -> Option<PathBuf> {
+    let mut missing = None;
+    let mut dir = full.parent();
+    while let Some(d) = dir {
+        if d.symlink_metadata().is_ok() {
+            break;
+        }
+        missing = Some(d.to_path_buf());
+        dir = d.parent();
+    }
+    missing
+}
+
+/// `Ok` when the worktree's diff against its base lists `path` (or `content` is what
+/// the base holds, so there is nothing to list). Uses the same libgit2 diff, limited
+/// to the one path, as the post-turn staging.
+fn shown_by_the_diff(root: &Path, path: &str, content: &[u8]) -> Result<(), String> {
+    let Ok(repo) = Repository::open(root) else {
+        return Ok(()); // not a git worktree: nothing stages it anyway
+    };
+    let Some(base) = base_tree(&repo) else {
+        return Ok(());
+    };
+    let unchanged = base
+        .get_path(Path::new(path))
+        .ok()
+        .and_then(|e| repo.find_blob(e.id()).ok())
+        .is_some_and(|b| b.content() == content);
+    if unchanged {
+        return Ok(());
+    }
+    let mut opts = DiffOptions::new();
+    opts.pathspec(path)
+        .disable_pathspec_match(true)
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_typechange(true)
+        .ignore_submodules(true);
+    let listed = repo
+        .diff_tree_to_workdir(Some(&base), Some(&mut opts))
+        .map(|d| {
+            d.deltas()
+                .any(|delta| delta.new_file().path() == Some(Path::new(path)))
+        })
+        .unwrap_or(true); // cannot tell: the post-turn diff reports what it cannot stage
+    if listed {
+        Ok(())
+    } else {
+        Err(
+            "git would not show this change (its attributes, e.g. .gitattributes \
+             `text=auto`, make it no change: only line endings differ?)"
+                .into(),
+        )
+    }
+}
+
+/// The worktree's base tree: the private base ref of its `boo/<session>` branch, or
+/// its HEAD for a worktree boocoder did not make.
+fn base_tree(repo: &Repository) -> Option<git2::Tree<'_>> {
+    let head = repo.head().ok();
+    let base = head
+        .as_ref()
+        .and_then(|h| h.shorthand().ok().map(base_ref))
+        .and_then(|r| repo.refname_to_id(&r).ok())
+        .or_else(|| head.and_then(|h| h.target()))?;
+    repo.find_commit(base).and_then(|c| c.tree()).ok()
 }
 
 /// A policy refusal from [`tree`] as a [`Refused`].
@@ -187,20 +289,9 @@ fn git_checks(repo: &Repository, root: &Path, landed: &str) -> Result<(), String
     Ok(())
 }
 
-/// Whether the worktree's base, its HEAD or its index has `path`.
+/// Whether the worktree's base tree has `path`. Only the base counts: the diff
+/// compares the base tree with the directory, so an ignored file the branch's HEAD or
+/// the index knows (but the base does not) is still left out of it.
 fn tracked(repo: &Repository, path: &str) -> bool {
-    let p = Path::new(path);
-    let in_tree = |oid: git2::Oid| {
-        repo.find_commit(oid)
-            .and_then(|c| c.tree())
-            .is_ok_and(|t| t.get_path(p).is_ok())
-    };
-    let head = repo.head().ok();
-    let base = head
-        .as_ref()
-        .and_then(|h| h.shorthand().ok().map(base_ref))
-        .and_then(|r| repo.refname_to_id(&r).ok());
-    base.is_some_and(in_tree)
-        || head.and_then(|h| h.target()).is_some_and(in_tree)
-        || repo.index().is_ok_and(|i| i.get_path(p, 0).is_some())
+    base_tree(repo).is_some_and(|t| t.get_path(Path::new(path)).is_ok())
 }

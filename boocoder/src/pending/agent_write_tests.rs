@@ -17,8 +17,9 @@ use super::*;
 use crate::worktree::Worktree;
 use crate::worktree::tests::{Fixture, git};
 
-/// A session worktree with `code -> src`, `src/alias.rs -> main.rs`, `out -> <tmp>/outside`
-/// and a nested repository `vendor/lib`.
+/// A session worktree with `code -> src`, `src/alias.rs -> main.rs`, `out -> <tmp>/outside`,
+/// a nested repository `vendor/lib`, ignored files git knows, and `README.md` (in the
+/// base) ignored too.
 async fn setup(f: &Fixture) -> (Uuid, Worktree) {
     let s = f.session().await;
     let wt = f.ensure(s).await.unwrap();
@@ -31,6 +32,15 @@ async fn setup(f: &Fixture) -> (Uuid, Worktree) {
     std::fs::create_dir_all(dir.join("vendor/lib")).unwrap();
     git(&dir.join("vendor/lib"), &["init", "-q"]);
     std::fs::write(dir.join("vendor/lib/lib.rs"), "pub fn lib() {}\n").unwrap();
+    // Ignored names git knows anyway: one committed on the session branch (in HEAD,
+    // not in the base), one only in the index.
+    std::fs::write(dir.join("committed.log"), "c\n").unwrap();
+    git(dir, &["add", "-f", "committed.log"]);
+    git(dir, &["commit", "-q", "-m", "a log"]);
+    std::fs::write(dir.join("staged.log"), "s\n").unwrap();
+    git(dir, &["add", "-f", "staged.log"]);
+    // Ignored by a rule, but in the base: the diff shows its changes.
+    std::fs::write(dir.join(".gitignore"), "target/\n*.log\nREADME.md\n").unwrap();
     (s, wt)
 }
 
@@ -54,6 +64,10 @@ fn corpus(dir: &Path) -> Vec<String> {
         .collect();
     let root = dir.display().to_string();
     paths.extend([
+        "target/out.o".to_owned(),
+        "committed.log".to_owned(),
+        "staged.log".to_owned(),
+        "README.md".to_owned(),
         "src/alias.rs".to_owned(),
         "out/x.txt".to_owned(),
         format!("{root}/abs.txt"),
@@ -182,6 +196,10 @@ async fn every_odd_path_is_refused_or_staged_exactly() {
             r#"".git/config" -> path ".git/config" is inside a .git directory, which is off limits"#,
             r#"".GIT/config" -> path ".GIT/config" cannot be staged as a pending change: inside .git"#,
             r#""/etc/passwd" -> path "/etc/passwd" is outside the project root"#,
+            r#""target/out.o" -> path "target/out.o" cannot be staged as a pending change: git ignores it (.gitignore), and ignored files are not staged as pending changes"#,
+            r#""committed.log" -> path "committed.log" cannot be staged as a pending change: git ignores it (.gitignore), and ignored files are not staged as pending changes"#,
+            r#""staged.log" -> path "staged.log" cannot be staged as a pending change: git ignores it (.gitignore), and ignored files are not staged as pending changes"#,
+            r#""README.md" -> landed as "README.md""#,
             r#""src/alias.rs" -> path "src/alias.rs" cannot be staged as a pending change: is a symlink; refusing to write through it"#,
             r#""out/x.txt" -> path "out/x.txt" goes through a symlink that points outside the project root"#,
             r#""<wt>/abs.txt" -> landed as "abs.txt""#,
@@ -232,4 +250,49 @@ async fn a_file_written_behind_the_agents_back_is_staged_or_reported() {
             },
         ]
     );
+}
+
+#[tokio::test]
+async fn a_change_git_would_not_show_is_put_back_and_refused() {
+    let f = Fixture::new().await;
+    let s = f.session().await;
+    let wt = f.ensure(s).await.unwrap();
+    let dir = wt.dir();
+    std::fs::write(dir.join(".gitattributes"), "* text=auto\n").unwrap();
+    let before = snapshot(dir);
+    // README.md is "hello\n" in the base: with CRLF only the line ending differs,
+    // which text=auto normalises away.
+    let refused = agent_write::write(dir, "README.md", b"hello\r\n").unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "path \"README.md\" cannot be staged as a pending change: git would not show this \
+         change (its attributes, e.g. .gitattributes `text=auto`, make it no change: only \
+         line endings differ?)"
+    );
+    assert_eq!(snapshot(dir), before);
+    // A new file with CRLF, and a real edit, are shown: they land.
+    agent_write::write(dir, "new/dir/crlf.txt", b"a\r\nb\r\n").unwrap();
+    agent_write::write(dir, "README.md", b"hello\r\nworld\r\n").unwrap();
+    let (rows, skipped) = staged(&f, &wt).await;
+    assert_eq!(
+        rows,
+        BTreeMap::from([
+            (
+                ".gitattributes".to_owned(),
+                Some("* text=auto\n".to_owned())
+            ),
+            (
+                "README.md".to_owned(),
+                Some("hello\r\nworld\r\n".to_owned())
+            ),
+            ("new/dir/crlf.txt".to_owned(), Some("a\r\nb\r\n".to_owned())),
+        ])
+    );
+    assert_eq!(skipped, vec![]);
+    // A refused create (an ignored name) leaves no directory behind.
+    std::fs::write(dir.join(".gitattributes"), "* text=auto\n*.bin -text\n").unwrap();
+    let before = snapshot(dir);
+    let err = agent_write::write(dir, "fresh/deeper/x.log", b"x").unwrap_err();
+    assert!(matches!(err, Refused::Unstageable { .. }), "{err}");
+    assert_eq!(snapshot(dir), before);
 }
