@@ -212,6 +212,17 @@ async fn write_text_file(
     .map_err(|e| match e {
         Refused::Outside(e) => refused(&e),
         Refused::Unstageable { .. } => Error::new(ErrorCode::INVALID_PARAMS, e.to_string()),
+        // A parent that is a file, a target that is a directory: the agent's mistake.
+        Refused::Io { ref source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::NotADirectory
+                    | std::io::ErrorKind::IsADirectory
+                    | std::io::ErrorKind::AlreadyExists
+            ) =>
+        {
+            Error::new(ErrorCode::INVALID_PARAMS, e.to_string())
+        }
         Refused::Io { .. } => Error::new(ErrorCode::INTERNAL_ERROR, e.to_string()),
     })?;
     shared.hooks.on_file_written(&landed.full);

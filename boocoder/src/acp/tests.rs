@@ -287,7 +287,8 @@ async fn fs_is_confined_to_the_worktree() {
     let script = format!(
         "write src/deep/a.txt one\\ntwo\\nthree\\n\nread src/deep/a.txt 2 1\nread {}/src/deep/a.txt\n\
          write ../escape.txt no\nwrite {} no\nwrite .git/config no\nwrite ~/.bashrc no\n\
-         write \"a\\\\b.txt\" no\nwrite \"tab\\there.txt\" no\nread missing.txt\nterminal",
+         write \"a\\\\b.txt\" no\nwrite \"tab\\there.txt\" no\nwrite src/deep/a.txt/x no\n\
+         read missing.txt\nterminal",
         hooks.root.display(),
         outside.display()
     );
@@ -307,6 +308,7 @@ async fn fs_is_confined_to_the_worktree() {
             "error: path \"~/.bashrc\" cannot be staged as a pending change: home-relative path".to_owned(),
             "error: path \"a\\\\b.txt\" cannot be staged as a pending change: contains a backslash".to_owned(),
             "error: path \"tab\\there.txt\" cannot be staged as a pending change: contains a control character".to_owned(),
+            "error: cannot write \"src/deep/a.txt/x\": Not a directory (os error 20)".to_owned(),
             "error: Resource not found".to_owned(),
             "error: boocoder does not provide terminals (clientCapabilities.terminal is false)".to_owned(),
         ]
