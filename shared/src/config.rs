@@ -305,6 +305,9 @@ pub struct TermConfig {
     pub ssh_target: Option<String>,
     /// Extra `ssh` arguments placed before the target (`["-p", "2222"]`).
     pub ssh_options: Vec<String>,
+    /// Days an exited terminal (its row and kept last screen) is kept before the
+    /// periodic reconcile deletes it; 0 keeps them forever.
+    pub exited_retention_days: u32,
 }
 
 impl Default for TermConfig {
@@ -319,6 +322,7 @@ impl Default for TermConfig {
             attach_scrollback_lines: 1000,
             ssh_target: None,
             ssh_options: Vec::new(),
+            exited_retention_days: 30,
         }
     }
 }

@@ -75,7 +75,7 @@ pub enum ServerFrame {
         error: Option<String>,
         usage: Usage,
     },
-    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop`).
+    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop` | `unstaged_files`).
     Sentinel { chat_id: Uuid, message: Message },
     /// Title, status, agent or busy flag of a chat changed.
     ChatUpdated { chat: Chat },

@@ -1,3 +1,4 @@
+mod agent_writes;
 mod basics;
 mod dispatcher;
 mod edge;

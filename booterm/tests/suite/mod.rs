@@ -1,6 +1,7 @@
 mod basics;
 mod edge;
 mod grpc;
+mod prune;
 mod restart;
 mod stream;
 mod support;

@@ -6,6 +6,7 @@
 pub mod edge;
 pub mod fake_acp;
 pub mod fake_llm;
+pub mod odd_paths;
 pub mod workspace;
 
 use std::future::Future;

@@ -130,6 +130,15 @@ describe("renderMessage", () => {
     expect(q(el, "sentinel")?.textContent).toContain("Stopped after 100 tool calls.");
   });
 
+  it("titles the notice of files that cannot be staged", () => {
+    const text = '1 changed file(s) in the worktree cannot be staged as pending changes:\n"a\\\\b.txt": contains a backslash';
+    const files = [{ path: "a\\b.txt", reason: "contains a backslash" }];
+    const el = renderMessage(undefined, ui(message("s2", 4, { role: "system", content: text, metadata: { kind: "unstaged_files", files } })), ctx());
+    expect(q(el, "sentinel")?.getAttribute("data-kind")).toBe("unstaged_files");
+    expect(q(el, "sentinel")?.querySelector("strong")?.textContent).toBe("Files not staged");
+    expect(q(el, "sentinel")?.querySelector(".sentinel-text")?.textContent).toBe(text);
+  });
+
   it("shows why a message failed", () => {
     const el = renderMessage(undefined, ui(message("a1", 2, { role: "assistant", status: "failed", error: "connection refused" })), ctx());
     expect(q(el, "message-error")?.textContent).toBe("Failed: connection refused");
