@@ -7,6 +7,7 @@ mod chat_tools;
 mod fixture;
 mod grpc;
 mod health;
+mod session_frames;
 mod web;
 mod workspace;
 

@@ -375,7 +375,11 @@ async fn a_legacy_pane_array_becomes_the_envelope() {
     assert_eq!(
         again,
         WorkspaceState {
-            panes: vec![pane("p1", vec![tab(TabKind::Chat, with_agent)], Some(with_agent))],
+            panes: vec![pane(
+                "p1",
+                vec![tab(TabKind::Chat, with_agent)],
+                Some(with_agent)
+            )],
             tab_numbers: BTreeMap::from([(with_agent, 2)]),
             next_tab_number: 3,
             closed_pane_stack: vec![],
