@@ -8,6 +8,7 @@ mod edge;
 mod fixture;
 mod grpc;
 mod health;
+mod session_frames;
 mod web;
 mod workspace;
 

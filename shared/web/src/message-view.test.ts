@@ -1,14 +1,14 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
 import { agentCallPart, message, part } from "./fixtures";
-import type { UiMessage } from "./transcript";
+import { uiMessage, type UiMessage } from "./transcript";
 import { liveText, renderMessage, usageText, type MessageContext } from "./message-view";
 
 function ctx(over: Partial<MessageContext> = {}): MessageContext {
   return { live: undefined, actions: { fork: vi.fn(), copy: vi.fn() }, ...over };
 }
 
-const ui = (m: ReturnType<typeof message>): UiMessage => ({ ...m, order: m.seq });
+const ui = (m: ReturnType<typeof message>): UiMessage => uiMessage(m);
 const q = (el: Element, testid: string) => el.querySelector(`[data-testid="${testid}"]`);
 
 describe("renderMessage", () => {
