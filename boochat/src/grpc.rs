@@ -6,6 +6,7 @@ use boo_proto::chat::v1::{
     GetTranscriptRequest, GetTranscriptResponse, ToolExchange, TranscriptMessage,
 };
 use boo_shared::chat::{Message, MessageStatus, PartKind, Role};
+use boo_shared::grpc::reject_nul;
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
@@ -83,6 +84,10 @@ impl ChatService for ChatServiceImpl {
         req: Request<GetTranscriptRequest>,
     ) -> Result<Response<GetTranscriptResponse>, Status> {
         let req = req.into_inner();
+        reject_nul([
+            ("chat_id", req.chat_id.as_str()),
+            ("before_message_id", &req.before_message_id),
+        ])?;
         let chat_id = uuid("chat_id", &req.chat_id)?;
         let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1)")
             .bind(chat_id)

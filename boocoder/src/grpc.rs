@@ -11,6 +11,7 @@ use boo_proto::coder::v1::{
     WatchSessionRequest, WorktreeRiskRequest, WorktreeRiskResponse,
 };
 use boo_shared::config::Settings;
+use boo_shared::grpc::reject_nul;
 use boo_shared::hub::{Hub, Start};
 use futures::{Stream, StreamExt};
 use sqlx::PgPool;
@@ -56,6 +57,7 @@ impl CoderService for CoderServiceImpl {
         &self,
         req: Request<WorktreeRiskRequest>,
     ) -> Result<Response<WorktreeRiskResponse>, Status> {
+        reject_nul([("session_id", req.get_ref().session_id.as_str())])?;
         let sid = uuid("session_id", &req.get_ref().session_id)?;
         let risks = crate::worktree::risk(&self.pool, sid)
             .await
@@ -73,6 +75,7 @@ impl CoderService for CoderServiceImpl {
         req: Request<CloseChatRequest>,
     ) -> Result<Response<CloseChatResponse>, Status> {
         let req = req.into_inner();
+        reject_nul([("chat_id", req.chat_id.as_str())])?;
         let chat_id = uuid("chat_id", &req.chat_id)?;
         let closed = self.runner.close_chat(chat_id).await.map_err(db)?;
         let mut worktree_removed = false;
@@ -107,6 +110,12 @@ impl CoderService for CoderServiceImpl {
         req: Request<SubmitTaskRequest>,
     ) -> Result<Response<SubmitTaskResponse>, Status> {
         let req = req.into_inner();
+        reject_nul([
+            ("session_id", req.session_id.as_str()),
+            ("chat_id", &req.chat_id),
+            ("agent", &req.agent),
+            ("prompt", &req.prompt),
+        ])?;
         let sid = uuid("session_id", &req.session_id)?;
         let chat = if req.chat_id.is_empty() {
             None
@@ -157,6 +166,7 @@ impl CoderService for CoderServiceImpl {
         req: Request<WatchSessionRequest>,
     ) -> Result<Response<EventStream>, Status> {
         let req = req.into_inner();
+        reject_nul([("session_id", req.session_id.as_str())])?;
         let sid = uuid("session_id", &req.session_id)?;
         let last = (req.after_seq > 0).then_some(req.after_seq);
         let (start, rx) = self.hub.subscribe(sid, last);

@@ -13,6 +13,7 @@ use boo_proto::term::v1::{
     KillSessionResponse, ListSessionsRequest, ListSessionsResponse, SnapshotRequest,
     SnapshotResponse, TerminalSession,
 };
+use boo_shared::grpc::reject_nul;
 use boo_shared::term::{CommandSpec, CreateTerminal, Terminal, TerminalStatus};
 use futures::StreamExt;
 use tokio::sync::mpsc;
@@ -102,6 +103,15 @@ impl TermService for TermServiceImpl {
         req: Request<CreateSessionRequest>,
     ) -> Result<Response<CreateSessionResponse>, Status> {
         let req = req.into_inner();
+        reject_nul(
+            [
+                ("session_id", req.session_id.as_str()),
+                ("title", &req.title),
+                ("cwd", &req.cwd),
+            ]
+            .into_iter()
+            .chain(req.command.iter().map(|arg| ("command", arg.as_str()))),
+        )?;
         let session_id = given(&req.session_id)
             .map(|s| uuid("session_id", s))
             .transpose()?;
@@ -135,6 +145,7 @@ impl TermService for TermServiceImpl {
         &self,
         req: Request<ListSessionsRequest>,
     ) -> Result<Response<ListSessionsResponse>, Status> {
+        reject_nul([("session_id", req.get_ref().session_id.as_str())])?;
         let session_id = given(&req.get_ref().session_id)
             .map(|s| uuid("session_id", s))
             .transpose()?;
@@ -152,6 +163,7 @@ impl TermService for TermServiceImpl {
         &self,
         req: Request<KillSessionRequest>,
     ) -> Result<Response<KillSessionResponse>, Status> {
+        reject_nul([("id", req.get_ref().id.as_str())])?;
         let id = uuid("id", &req.get_ref().id)?;
         let killed = self.sessions.kill(id).await?;
         Ok(Response::new(KillSessionResponse { killed }))
@@ -162,6 +174,7 @@ impl TermService for TermServiceImpl {
         req: Request<SnapshotRequest>,
     ) -> Result<Response<SnapshotResponse>, Status> {
         let req = req.into_inner();
+        reject_nul([("id", req.id.as_str())])?;
         let id = uuid("id", &req.id)?;
         let snap = self.sessions.snapshot(id, req.scrollback_lines).await?;
         Ok(Response::new(SnapshotResponse {
@@ -180,7 +193,10 @@ impl TermService for TermServiceImpl {
         let id = match input.message().await? {
             Some(AttachInput {
                 msg: Some(Msg::Id(id)),
-            }) => uuid("id", &id)?,
+            }) => {
+                reject_nul([("id", id.as_str())])?;
+                uuid("id", &id)?
+            }
             _ => {
                 return Err(Status::invalid_argument(
                     "the first Attach message must carry the terminal id",

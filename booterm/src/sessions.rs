@@ -37,6 +37,9 @@ const SETTLE_PAUSES: [Duration; 5] = [
     Duration::from_millis(800),
 ];
 
+/// Most exited rows one reconcile pass deletes (the rest go on the next passes).
+pub const PRUNE_BATCH: i64 = 500;
+
 /// What [`Sessions`] needs from `[term]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionsConfig {
@@ -45,6 +48,9 @@ pub struct SessionsConfig {
     pub ssh_target: Option<String>,
     pub ssh_options: Vec<String>,
     pub history_lines: u32,
+    /// `term.exited_retention_days`: exited rows older than this are deleted by
+    /// [`Sessions::reconcile`]; 0 keeps them.
+    pub exited_retention_days: u32,
 }
 
 impl SessionsConfig {
@@ -55,6 +61,7 @@ impl SessionsConfig {
             ssh_target: term.ssh_target.clone(),
             ssh_options: term.ssh_options.clone(),
             history_lines: term.history_lines,
+            exited_retention_days: term.exited_retention_days,
         }
     }
 }
@@ -102,6 +109,9 @@ pub struct Reconciled {
     pub ended: Vec<Uuid>,
     /// Exited rows whose session is alive after all: live again.
     pub revived: Vec<Uuid>,
+    /// Exited rows older than `term.exited_retention_days`: deleted (at most
+    /// [`PRUNE_BATCH`] a pass).
+    pub pruned: Vec<Uuid>,
 }
 
 pub struct Sessions {
@@ -322,7 +332,8 @@ impl Sessions {
 
     /// Make the table agree with tmux: rows whose session vanished or whose program
     /// exited end (with its exit code); live `bc-<uuid>` sessions without a row are
-    /// adopted; dead ones without a live row are killed.
+    /// adopted; dead ones without a live row are killed. Then exited rows older than
+    /// `term.exited_retention_days` are deleted, [`PRUNE_BATCH`] at most.
     #[tracing::instrument(skip_all, err)]
     pub async fn reconcile(&self) -> Result<Reconciled, SessionError> {
         let _live = self.liveness.lock().await;
@@ -361,11 +372,22 @@ impl Sessions {
             }
             self.watch(*id, s);
         }
-        for ids in [&mut done.adopted, &mut done.ended, &mut done.revived] {
+        // A workspace tab of a deleted terminal is pruned when the layout loads.
+        if self.cfg.exited_retention_days > 0 {
+            done.pruned =
+                store::prune_exited(&self.pool, self.cfg.exited_retention_days, PRUNE_BATCH)
+                    .await?;
+        }
+        for ids in [
+            &mut done.adopted,
+            &mut done.ended,
+            &mut done.revived,
+            &mut done.pruned,
+        ] {
             ids.sort();
         }
         if done != Reconciled::default() {
-            tracing::info!(adopted = ?done.adopted, ended = ?done.ended, revived = ?done.revived, "reconciled terminals with tmux");
+            tracing::info!(adopted = ?done.adopted, ended = ?done.ended, revived = ?done.revived, pruned = done.pruned.len(), "reconciled terminals with tmux");
         }
         Ok(done)
     }

@@ -23,6 +23,7 @@ fn cfg() -> SessionsConfig {
         ssh_target: None,
         ssh_options: Vec::new(),
         history_lines: 1000,
+        exited_retention_days: 30,
     }
 }
 

@@ -211,6 +211,23 @@ pub async fn touch_attached(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error
     Ok(done.rows_affected() == 1)
 }
 
+/// Delete up to `limit` exited rows (with their kept screens) that ended more than
+/// `days` days ago, oldest first; their ids. Live rows are never touched.
+pub async fn prune_exited(pool: &PgPool, days: u32, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
+    let days = i32::try_from(days).unwrap_or(i32::MAX);
+    sqlx::query_scalar(
+        "DELETE FROM terminal_sessions WHERE id IN ( \
+           SELECT id FROM terminal_sessions \
+            WHERE status = 'exited' AND exited_at < clock_timestamp() - make_interval(days => $1) \
+            ORDER BY exited_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         RETURNING id",
+    )
+    .bind(days)
+    .bind(limit.max(0))
+    .fetch_all(pool)
+    .await
+}
+
 /// Remove a row whose tmux session could not be started.
 pub async fn delete(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM terminal_sessions WHERE id = $1")

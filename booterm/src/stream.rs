@@ -10,11 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
-use boo_shared::error::{ApiError, Path, Query};
+use boo_shared::error::{ApiError, Path, Query, WsUpgrade};
 use boo_shared::metrics::Metrics;
 use boo_shared::term::{FlowWindow, TermClientMsg, TermServerMsg, Terminal, TerminalStatus};
 use futures::{SinkExt, StreamExt};
@@ -156,7 +155,8 @@ pub async fn upgrade(
     metrics: Option<Extension<Arc<Metrics>>>,
     Path(id): Path<Uuid>,
     Query(q): Query<WsQuery>,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    // Judged after the terminal is looked up: a plain GET on an unknown one is 404.
+    ws: Result<WsUpgrade, ApiError>,
 ) -> Response {
     let readonly = match q.readonly.as_deref() {
         None | Some("0" | "false") => false,
@@ -181,10 +181,8 @@ pub async fn upgrade(
         Err(e) => return ApiError::from(e).into_response(),
     }
     let ws = match ws {
-        Ok(ws) => ws,
-        Err(e) => {
-            return ApiError::new(e.status(), "not_a_websocket", e.body_text()).into_response();
-        }
+        Ok(WsUpgrade(ws)) => ws,
+        Err(e) => return e.into_response(),
     };
     ws.on_upgrade(move |socket| async move {
         let _counted = metrics.map(|Extension(m)| m.ws_client());

@@ -4,13 +4,20 @@
 //! `Remote-*` headers onto the proxied request. Those headers are believed only
 //! when the TCP peer is one of `auth.trusted_proxies`; anything else is 401.
 //! WebSocket upgrades must also come from `auth.public_origin` (or, when unset,
-//! from the same origin as the request's Host) — a browser on a foreign site
-//! can open a WS with the owner's cookies, so the Origin is the guard.
+//! from the same origin as the request: scheme, Host and port) — a browser on a
+//! foreign site can open a WS with the owner's cookies, so the Origin is the guard.
+//!
+//! Before any of that, the `Host` is checked ([`check_host`]): a page on a name the
+//! attacker controls can make that name resolve to 127.0.0.1 (DNS rebinding) and
+//! then talk to a loopback daemon as a same-origin page — with `mode = "none"` that
+//! is full access. Such requests carry the attacker's name as their Host, so only
+//! loopback names, `auth.allowed_hosts` and `auth.public_origin`'s host are answered.
+//!
 //! `/metrics` needs no identity but is served only to a loopback peer whose
 //! request carries no forwarding header (a local scraper, not Caddy); all else
 //! gets 403 `metrics_local_only`.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -76,6 +83,11 @@ pub enum AuthError {
     BadOrigin(String),
     #[error("/metrics is served only to a scraper on this host, not through a proxy")]
     MetricsNotLocal,
+    #[error(
+        "Host {0:?} is not served here: only loopback names (localhost, 127.0.0.1, [::1]), \
+         auth.allowed_hosts and auth.public_origin's host are"
+    )]
+    BadHost(String),
 }
 
 impl From<AuthError> for ApiError {
@@ -83,6 +95,7 @@ impl From<AuthError> for ApiError {
         match e {
             AuthError::BadOrigin(_) => ApiError::forbidden("bad_origin", e.to_string()),
             AuthError::MetricsNotLocal => ApiError::forbidden("metrics_local_only", e.to_string()),
+            AuthError::BadHost(_) => ApiError::forbidden("bad_host", e.to_string()),
             AuthError::MissingUser | AuthError::UntrustedPeer(_) | AuthError::BadHeader(_) => {
                 ApiError::unauthorized(e.to_string())
             }
@@ -117,8 +130,7 @@ pub fn authenticate(
         return Ok(Identity::local_owner());
     }
     let peer = canonical(peer);
-    let trusted = cfg.trusted_proxies.iter().any(|net| net.contains(&peer));
-    if !trusted {
+    if !is_trusted(cfg, peer) {
         return if headers.contains_key(REMOTE_USER) {
             Err(AuthError::UntrustedPeer(peer))
         } else {
@@ -176,9 +188,125 @@ pub fn parse_origin(origin: &str) -> Result<String, &'static str> {
     })
 }
 
-/// Is this WebSocket upgrade allowed to proceed? A missing Origin means a
-/// non-browser client (no ambient cookies to abuse), which is allowed.
-pub fn check_ws_origin(cfg: &AuthConfig, headers: &HeaderMap) -> Result<(), AuthError> {
+/// A `Host` value or an `auth.allowed_hosts` entry: the lower-cased name (an IPv6
+/// address in brackets, a trailing dot dropped) and the port if one is given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostPattern {
+    name: String,
+    port: Option<u16>,
+}
+
+impl HostPattern {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        if raw.is_empty() {
+            return Err("empty");
+        }
+        if raw.contains(['/', '@', '?', '#']) {
+            return Err("give a host or host:port, not a URL");
+        }
+        let bad = "not a host or host:port";
+        let authority: http::uri::Authority = raw.parse().map_err(|_| bad)?;
+        let name = authority.host();
+        // `Authority` lets `host:word` through with no port; only digits are one.
+        let port = match &authority.as_str()[name.len()..] {
+            "" => None,
+            rest => Some(
+                rest.strip_prefix(':')
+                    .and_then(|p| p.parse::<u16>().ok())
+                    .ok_or(bad)?,
+            ),
+        };
+        let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+        if name.is_empty() {
+            return Err(bad);
+        }
+        Ok(Self { name, port })
+    }
+
+    /// `localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]` (and `[::ffff:127.x.y.z]`).
+    pub fn is_loopback(&self) -> bool {
+        let name = self.name.as_str();
+        if name == "localhost" || name.ends_with(".localhost") {
+            return true;
+        }
+        match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+            Some(v6) => v6
+                .parse::<Ipv6Addr>()
+                .is_ok_and(|ip| canonical(IpAddr::V6(ip)).is_loopback()),
+            None => name.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()),
+        }
+    }
+
+    /// Same name, and same port unless this pattern names none.
+    fn allows(&self, host: &HostPattern) -> bool {
+        self.name == host.name && (self.port.is_none() || self.port == host.port)
+    }
+}
+
+/// May a request with this `Host` be answered? With `mode = "none"` always checked;
+/// with `authelia` (Caddy in front, the Host is the public name) only when
+/// `public_origin` or `allowed_hosts` says what the name is. Allowed: loopback
+/// names and addresses with any port, `allowed_hosts`, and `public_origin`'s host
+/// with any port.
+pub fn check_host(cfg: &AuthConfig, host: Option<&str>) -> Result<(), AuthError> {
+    if cfg.mode == AuthMode::Authelia && cfg.public_origin.is_none() && cfg.allowed_hosts.is_empty()
+    {
+        return Ok(());
+    }
+    let raw = host.unwrap_or_default();
+    let bad = || AuthError::BadHost(raw.to_owned());
+    let got = HostPattern::parse(raw).map_err(|_| bad())?;
+    if got.is_loopback() {
+        return Ok(());
+    }
+    let public = cfg
+        .public_origin
+        .as_deref()
+        .and_then(|o| parse_origin(o).ok())
+        .and_then(|o| {
+            let authority = o.split_once("://").map(|(_, a)| a)?;
+            HostPattern::parse(authority).ok()
+        })
+        .map(|p| HostPattern { port: None, ..p });
+    let allowed = cfg
+        .allowed_hosts
+        .iter()
+        .filter_map(|h| HostPattern::parse(h).ok())
+        .chain(public)
+        .any(|p| p.allows(&got));
+    if allowed { Ok(()) } else { Err(bad()) }
+}
+
+/// Is `peer` one of `auth.trusted_proxies`?
+fn is_trusted(cfg: &AuthConfig, peer: IpAddr) -> bool {
+    let peer = canonical(peer);
+    cfg.trusted_proxies.iter().any(|net| net.contains(&peer))
+}
+
+/// The scheme the client used: `X-Forwarded-Proto` when a trusted proxy sent it,
+/// else `http` (the daemons themselves never serve TLS).
+fn request_scheme(cfg: &AuthConfig, peer: IpAddr, headers: &HeaderMap) -> &'static str {
+    let forwarded = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim);
+    match forwarded {
+        Some(p) if p.eq_ignore_ascii_case("https") && is_trusted(cfg, peer) => "https",
+        _ => "http",
+    }
+}
+
+/// Is this WebSocket upgrade allowed to proceed? The Origin must equal
+/// `public_origin`, or, when that is unset, the request's own origin: its scheme
+/// (see [`request_scheme`]), Host and port. A missing Origin means a non-browser
+/// client (no ambient cookies to abuse), which is allowed.
+pub fn check_ws_origin(
+    cfg: &AuthConfig,
+    peer: IpAddr,
+    host: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(), AuthError> {
     let Some(origin) = headers.get(ORIGIN) else {
         return Ok(());
     };
@@ -187,22 +315,15 @@ pub fn check_ws_origin(cfg: &AuthConfig, headers: &HeaderMap) -> Result<(), Auth
         .map_err(|_| AuthError::BadHeader("origin"))?;
     let bad = || AuthError::BadOrigin(raw.to_owned());
     let got = parse_origin(raw).map_err(|_| bad())?;
-    let allowed = match &cfg.public_origin {
-        Some(public) => parse_origin(public).map_err(|_| bad())? == got,
+    let want = match &cfg.public_origin {
+        Some(public) => parse_origin(public).map_err(|_| bad())?,
         None => {
-            // Same-origin: the Origin's host[:port] must be the Host the request was sent to.
-            let host = headers
-                .get(HOST)
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(bad)?
-                .to_ascii_lowercase();
-            let authority = got.split_once("://").map(|(_, a)| a).unwrap_or_default();
-            authority == host
-                || (got.starts_with("http://") && format!("{authority}:80") == host)
-                || (got.starts_with("https://") && format!("{authority}:443") == host)
+            let host = host.ok_or_else(bad)?;
+            let scheme = request_scheme(cfg, peer, headers);
+            parse_origin(&format!("{scheme}://{host}")).map_err(|_| bad())?
         }
     };
-    if allowed { Ok(()) } else { Err(bad()) }
+    if got == want { Ok(()) } else { Err(bad()) }
 }
 
 /// May this request read `/metrics`? Only from a loopback peer, and only when it
@@ -224,16 +345,14 @@ fn is_ws_upgrade(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
-/// Axum middleware: Origin check on WS upgrades, then authentication; the
-/// [`Identity`] lands in the request extensions.
+/// Axum middleware: the Host check (every path), then — except on `/healthz` —
+/// the Origin check on WS upgrades and authentication; the [`Identity`] lands in
+/// the request extensions.
 pub async fn middleware(
     State(cfg): State<Arc<AuthConfig>>,
     mut req: Request,
     next: Next,
 ) -> Response {
-    if EXEMPT.contains(&req.uri().path()) {
-        return next.run(req).await;
-    }
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -242,6 +361,16 @@ pub async fn middleware(
         // Every listener is served with connect info; a missing one is a wiring bug.
         return ApiError::internal("peer address unavailable").into_response();
     };
+    // HTTP/1 sends `Host`; HTTP/2 the `:authority`, which lands in the URI.
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    if let Err(e) = check_host(&cfg, host) {
+        tracing::warn!(error = %e, %peer, path = %req.uri().path(), "refused a request for a foreign Host");
+        return ApiError::from(e).into_response();
+    }
     if req.uri().path() == crate::metrics::PATH {
         return match check_metrics_peer(peer, req.headers()) {
             Ok(()) => next.run(req).await,
@@ -251,9 +380,12 @@ pub async fn middleware(
             }
         };
     }
+    if EXEMPT.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
     let headers = req.headers();
     if is_ws_upgrade(headers)
-        && let Err(e) = check_ws_origin(&cfg, headers)
+        && let Err(e) = check_ws_origin(&cfg, peer, host, headers)
     {
         tracing::warn!(error = %e, "refused WebSocket upgrade");
         return ApiError::from(e).into_response();
@@ -417,6 +549,12 @@ mod tests {
         assert_eq!(parse_origin("null"), Err("missing scheme"));
     }
 
+    /// `check_ws_origin` with the Host taken from the headers, as the middleware does.
+    fn ws(c: &AuthConfig, peer: IpAddr, h: &HeaderMap) -> Result<(), AuthError> {
+        let host = h.get("host").map(|v| v.to_str().unwrap());
+        check_ws_origin(c, peer, host, h)
+    }
+
     #[test]
     fn ws_origin_against_public_origin() {
         let mut c = cfg();
@@ -425,38 +563,185 @@ mod tests {
             ("origin", "https://boo.example.com"),
             ("host", "127.0.0.1:9500"),
         ]);
-        assert_eq!(check_ws_origin(&c, &ok), Ok(()));
+        assert_eq!(ws(&c, LOCAL, &ok), Ok(()));
         let foreign = headers(&[
             ("origin", "https://evil.example"),
             ("host", "boo.example.com"),
         ]);
         assert_eq!(
-            check_ws_origin(&c, &foreign),
+            ws(&c, LOCAL, &foreign),
             Err(AuthError::BadOrigin("https://evil.example".into()))
         );
+        for other in ["http://boo.example.com", "https://boo.example.com:8443"] {
+            let h = headers(&[("origin", other), ("host", "boo.example.com")]);
+            assert_eq!(
+                ws(&c, LOCAL, &h),
+                Err(AuthError::BadOrigin(other.into())),
+                "{other}"
+            );
+        }
         let opaque = headers(&[("origin", "null")]);
         assert_eq!(
-            check_ws_origin(&c, &opaque),
+            ws(&c, LOCAL, &opaque),
             Err(AuthError::BadOrigin("null".into()))
         );
     }
 
     #[test]
-    fn ws_origin_same_host_when_no_public_origin() {
+    fn ws_origin_is_the_requests_own_scheme_host_and_port_when_no_public_origin() {
         let c = cfg();
-        let same = headers(&[
-            ("origin", "http://127.0.0.1:9500"),
-            ("host", "127.0.0.1:9500"),
-        ]);
-        assert_eq!(check_ws_origin(&c, &same), Ok(()));
-        let other_port = headers(&[
-            ("origin", "http://127.0.0.1:9999"),
-            ("host", "127.0.0.1:9500"),
-        ]);
-        assert!(check_ws_origin(&c, &other_port).is_err());
-        let default_port = headers(&[("origin", "http://boo.lan"), ("host", "boo.lan:80")]);
-        assert_eq!(check_ws_origin(&c, &default_port), Ok(()));
+        let with = |origin: &str, host: &str| headers(&[("origin", origin), ("host", host)]);
+        assert_eq!(
+            ws(&c, LOCAL, &with("http://127.0.0.1:9500", "127.0.0.1:9500")),
+            Ok(())
+        );
+        assert_eq!(ws(&c, LOCAL, &with("http://boo.lan", "boo.lan:80")), Ok(()));
+        assert_eq!(
+            ws(&c, LOCAL, &with("http://[::1]:9500", "[::1]:9500")),
+            Ok(())
+        );
+        for (origin, host) in [
+            // Right host, wrong port.
+            ("http://127.0.0.1:9999", "127.0.0.1:9500"),
+            // Right host and port, wrong scheme (nothing says the request was https).
+            ("https://127.0.0.1:9500", "127.0.0.1:9500"),
+            ("https://boo.lan", "boo.lan:443"),
+            // Right name, another host.
+            ("http://localhost:9500", "127.0.0.1:9500"),
+        ] {
+            assert_eq!(
+                ws(&c, LOCAL, &with(origin, host)),
+                Err(AuthError::BadOrigin(origin.into())),
+                "{origin} vs Host {host}"
+            );
+        }
         // No Origin: not a browser, allowed.
-        assert_eq!(check_ws_origin(&c, &headers(&[("host", "x")])), Ok(()));
+        assert_eq!(ws(&c, LOCAL, &headers(&[("host", "x")])), Ok(()));
+        // An Origin but no Host to compare it with.
+        assert_eq!(
+            ws(&c, LOCAL, &headers(&[("origin", "http://x")])),
+            Err(AuthError::BadOrigin("http://x".into()))
+        );
+    }
+
+    #[test]
+    fn x_forwarded_proto_counts_only_from_a_trusted_proxy() {
+        let c = cfg();
+        let h = headers(&[
+            ("origin", "https://boo.lan"),
+            ("host", "boo.lan"),
+            ("x-forwarded-proto", "https"),
+        ]);
+        assert_eq!(ws(&c, LOCAL, &h), Ok(()));
+        assert_eq!(
+            ws(&c, STRANGER, &h),
+            Err(AuthError::BadOrigin("https://boo.lan".into()))
+        );
+        // The proxy says http: an https Origin is someone else.
+        let plain = headers(&[
+            ("origin", "https://boo.lan"),
+            ("host", "boo.lan"),
+            ("x-forwarded-proto", "http"),
+        ]);
+        assert_eq!(
+            ws(&c, LOCAL, &plain),
+            Err(AuthError::BadOrigin("https://boo.lan".into()))
+        );
+    }
+
+    fn none_mode() -> AuthConfig {
+        AuthConfig {
+            mode: AuthMode::None,
+            ..cfg()
+        }
+    }
+
+    #[test]
+    fn mode_none_answers_loopback_hosts_only() {
+        let c = none_mode();
+        for host in [
+            "localhost",
+            "localhost:9500",
+            "LOCALHOST.:9500",
+            "app.localhost:9480",
+            "127.0.0.1",
+            "127.0.0.1:9500",
+            "127.8.9.10:1",
+            "[::1]",
+            "[::1]:9500",
+            "[::ffff:127.0.0.1]:9500",
+        ] {
+            assert_eq!(check_host(&c, Some(host)), Ok(()), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:9500",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "128.0.0.1",
+            "0.0.0.0:9500",
+            "[::2]:9500",
+            "192.168.1.5:9500",
+            "a@localhost",
+            "",
+        ] {
+            assert_eq!(
+                check_host(&c, Some(host)),
+                Err(AuthError::BadHost(host.into())),
+                "{host}"
+            );
+        }
+        assert_eq!(check_host(&c, None), Err(AuthError::BadHost(String::new())));
+    }
+
+    #[test]
+    fn allowed_hosts_and_public_origin_let_a_name_through() {
+        let mut c = none_mode();
+        c.allowed_hosts = vec!["Boo.LAN".into(), "tunnel.example:9480".into()];
+        c.public_origin = Some("https://boo.example.com".into());
+        for host in [
+            "boo.lan",
+            "boo.lan:9500",
+            "tunnel.example:9480",
+            "boo.example.com",
+            "boo.example.com:443",
+        ] {
+            assert_eq!(check_host(&c, Some(host)), Ok(()), "{host}");
+        }
+        for host in ["tunnel.example", "tunnel.example:9500", "evil.example"] {
+            assert_eq!(
+                check_host(&c, Some(host)),
+                Err(AuthError::BadHost(host.into())),
+                "{host}"
+            );
+        }
+    }
+
+    #[test]
+    fn authelia_mode_checks_the_host_only_when_told_the_public_name() {
+        let mut c = cfg();
+        assert_eq!(check_host(&c, Some("anything.example")), Ok(()));
+        assert_eq!(check_host(&c, None), Ok(()));
+        c.public_origin = Some("https://boo.example.com".into());
+        assert_eq!(check_host(&c, Some("boo.example.com")), Ok(()));
+        assert_eq!(check_host(&c, Some("127.0.0.1:9500")), Ok(()));
+        assert_eq!(
+            check_host(&c, Some("evil.example")),
+            Err(AuthError::BadHost("evil.example".into()))
+        );
+    }
+
+    #[test]
+    fn bad_host_is_403_with_its_code() {
+        let e = ApiError::from(AuthError::BadHost("evil.example".into()));
+        assert_eq!(
+            (e.status, e.code, e.message.as_str()),
+            (
+                http::StatusCode::FORBIDDEN,
+                "bad_host",
+                "Host \"evil.example\" is not served here: only loopback names (localhost, \
+                 127.0.0.1, [::1]), auth.allowed_hosts and auth.public_origin's host are"
+            )
+        );
     }
 }

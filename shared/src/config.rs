@@ -13,6 +13,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use crate::netguard::AllowRule;
+
 /// Env var naming the TOML config file.
 pub const CONFIG_ENV: &str = "BOO_CONFIG";
 
@@ -158,7 +160,11 @@ pub struct AuthConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// The origin browsers load BooCode from (`https://boo.example.com`); WebSocket
     /// upgrades from any other origin are refused. Unset: the request's own Host.
+    /// When set, its host is also an allowed `Host` (see [`crate::auth::check_host`]).
     pub public_origin: Option<String>,
+    /// `Host` values answered besides loopback names (`host` = any port, or
+    /// `host:port`): with `mode = "none"` everything else is 403 (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for AuthConfig {
@@ -170,6 +176,7 @@ impl Default for AuthConfig {
                 IpNet::from(std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
             ],
             public_origin: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -223,6 +230,11 @@ pub struct ChatConfig {
     pub max_tool_calls: u32,
     /// Tool output the model sees per call; the rest is paged with view_truncated_output.
     pub tool_output_bytes: usize,
+    /// Hosts `web_fetch` may reach although their addresses are not public (LAN
+    /// docs): addresses, CIDRs, `addr:port`, host names, `*.domain`, optionally `:port`.
+    pub web_fetch_allow: Vec<AllowRule>,
+    /// Longest a `glob` or `grep` walk runs before it stops and says so.
+    pub tool_walk_timeout_secs: u64,
 }
 
 impl Default for ChatConfig {
@@ -235,6 +247,8 @@ impl Default for ChatConfig {
             web_search_url: None,
             max_tool_calls: 100,
             tool_output_bytes: 16 * 1024,
+            web_fetch_allow: Vec::new(),
+            tool_walk_timeout_secs: 10,
         }
     }
 }
@@ -291,6 +305,9 @@ pub struct TermConfig {
     pub ssh_target: Option<String>,
     /// Extra `ssh` arguments placed before the target (`["-p", "2222"]`).
     pub ssh_options: Vec<String>,
+    /// Days an exited terminal (its row and kept last screen) is kept before the
+    /// periodic reconcile deletes it; 0 keeps them forever.
+    pub exited_retention_days: u32,
 }
 
 impl Default for TermConfig {
@@ -305,6 +322,7 @@ impl Default for TermConfig {
             attach_scrollback_lines: 1000,
             ssh_target: None,
             ssh_options: Vec::new(),
+            exited_retention_days: 30,
         }
     }
 }
@@ -399,6 +417,17 @@ impl Settings {
         }
     }
 
+    /// Every daemon's HTTP and gRPC listen addresses (what `web_fetch` never reaches).
+    pub fn listen_addrs(&self) -> Vec<SocketAddr> {
+        [DaemonKind::Chat, DaemonKind::Term, DaemonKind::Coder]
+            .into_iter()
+            .flat_map(|kind| {
+                let (http, grpc) = self.listeners(kind);
+                [http, grpc]
+            })
+            .collect()
+    }
+
     /// Checks that only make sense for the daemon about to start.
     pub fn validate_for(&self, kind: DaemonKind) -> Result<(), ConfigError> {
         if self.auth.mode == AuthMode::None {
@@ -417,6 +446,13 @@ impl Settings {
         if let Some(origin) = &self.auth.public_origin {
             crate::auth::parse_origin(origin).map_err(|why| {
                 ConfigError::Rejected(format!("auth.public_origin {origin:?} is invalid: {why}"))
+            })?;
+        }
+        for host in &self.auth.allowed_hosts {
+            crate::auth::HostPattern::parse(host).map_err(|why| {
+                ConfigError::Rejected(format!(
+                    "auth.allowed_hosts entry {host:?} is invalid: {why}"
+                ))
             })?;
         }
         if self.database.max_connections == 0 {
@@ -467,12 +503,14 @@ mod tests {
                 [chat]
                 http_addr = "127.0.0.1:19500"
                 project_roots = ["/srv/a"]
+                web_fetch_allow = ["docs.lan", "192.168.1.0/24"]
                 "#,
             )?;
             jail.set_env("BOO_DATABASE__MAX_CONNECTIONS", "7");
             jail.set_env("BOO_CHAT__GRPC_ADDR", "127.0.0.1:19510");
             jail.set_env("BOO_AUTH__TRUSTED_PROXIES", "[\"10.1.0.0/16\"]");
             jail.set_env("BOO_GRPC__TOKEN", "s3cret");
+            jail.set_env("BOO_CHAT__TOOL_WALK_TIMEOUT_SECS", "3");
             // Not a config key: must be ignored, not rejected.
             jail.set_env("BOO_E2E_CHAT_URL", "http://x");
             let got = load_in(jail, Some("boo.toml")).unwrap();
@@ -485,6 +523,11 @@ mod tests {
             want.chat.http_addr = "127.0.0.1:19500".parse().unwrap();
             want.chat.grpc_addr = "127.0.0.1:19510".parse().unwrap();
             want.chat.project_roots = vec![PathBuf::from("/srv/a")];
+            want.chat.web_fetch_allow = vec![
+                "docs.lan".parse().unwrap(),
+                "192.168.1.0/24".parse().unwrap(),
+            ];
+            want.chat.tool_walk_timeout_secs = 3;
             want.grpc.token = Some(Secret::new("s3cret"));
             assert_eq!(got, want);
             Ok(())
@@ -511,6 +554,31 @@ mod tests {
             assert!(err.to_lowercase().contains("term.http_addr"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_bad_web_fetch_allow_entry_is_an_error_naming_it() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file("boo.toml", "[chat]\nweb_fetch_allow = [\"docs:0\"]\n")?;
+            let err = load_in(jail, Some("boo.toml")).unwrap_err().to_string();
+            assert!(
+                err.contains(r#""docs:0" is not an allowed host: the port must be 1-65535"#)
+                    && err.contains("chat.web_fetch_allow"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn listen_addrs_are_every_daemons_listeners() {
+        let s = Settings::default();
+        let want: Vec<SocketAddr> = [9500, 9510, 9501, 9511, 9502, 9512]
+            .into_iter()
+            .map(loopback)
+            .collect();
+        assert_eq!(s.listen_addrs(), want);
     }
 
     #[test]
@@ -574,6 +642,28 @@ mod tests {
             assert_eq!(settings, want);
             Ok(())
         });
+    }
+
+    #[test]
+    fn allowed_hosts_must_be_host_or_host_port() {
+        let mut s = Settings::default();
+        s.auth.allowed_hosts = vec!["boo.lan".into(), "boo.lan:9480".into(), "[::1]:80".into()];
+        assert!(s.validate_for(DaemonKind::Chat).is_ok());
+        for (bad, why) in [
+            ("http://boo.lan", "give a host or host:port, not a URL"),
+            ("boo.lan/x", "give a host or host:port, not a URL"),
+            ("user@boo.lan", "give a host or host:port, not a URL"),
+            ("", "empty"),
+            ("boo.lan:http", "not a host or host:port"),
+        ] {
+            s.auth.allowed_hosts = vec![bad.into()];
+            assert_eq!(
+                s.validate_for(DaemonKind::Chat).map_err(|e| e.to_string()),
+                Err(format!(
+                    "auth.allowed_hosts entry {bad:?} is invalid: {why}"
+                ))
+            );
+        }
     }
 
     #[test]

@@ -160,6 +160,8 @@ pub async fn serve<E: RustEmbed + 'static>(
     }
     let app = app
         .merge(service.api)
+        // After every route is in: a known path with the wrong method is JSON too.
+        .method_not_allowed_fallback(crate::web::method_not_allowed)
         .fallback(crate::web::fallback::<E>)
         .layer(from_fn_with_state(auth, crate::auth::middleware))
         .layer(from_fn_with_state(metrics, crate::metrics::track_http))

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::chat::{Chat, Message, MessageStatus, Usage};
+use crate::chat::{Chat, Message, MessageStatus, Session, Usage};
 use crate::coder::{AgentToolCall, PendingChange, PermissionChoice, TaskInfo};
 use crate::workspace::WorkspaceState;
 
@@ -29,17 +29,30 @@ pub enum ServerFrame {
         chat_id: Uuid,
         message_id: Uuid,
         status: MessageStatus,
+        /// The message's new place in the chat (its `Message::seq`) when the change
+        /// moved it: a dequeued message goes after the answer before it. (Named apart
+        /// from the envelope's `seq`, which is the frame's.)
+        message_seq: Option<i64>,
     },
     /// An assistant message began (status `streaming`, empty content).
     MessageStarted { chat_id: Uuid, message: Message },
+    /// Visible text appended to a streaming message. `offset` is the length of the
+    /// message's `content` before this text, in Unicode scalar values (code points, not
+    /// bytes or UTF-16 units), so a client holding a copy loaded over REST places it
+    /// exactly: skip what it has, append the rest, refetch on a gap.
     Delta {
         chat_id: Uuid,
         message_id: Uuid,
+        offset: u32,
         text: String,
     },
+    /// Reasoning appended to a streaming message. `offset` counts, in Unicode scalar
+    /// values, the reasoning the message had before it: every `reasoning` part's
+    /// content, concatenated in order.
     ReasoningDelta {
         chat_id: Uuid,
         message_id: Uuid,
+        offset: u32,
         text: String,
     },
     ToolCall {
@@ -75,7 +88,7 @@ pub enum ServerFrame {
         error: Option<String>,
         usage: Usage,
     },
-    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop`).
+    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop` | `unstaged_files`).
     Sentinel { chat_id: Uuid, message: Message },
     /// Title, status, agent or busy flag of a chat changed.
     ChatUpdated { chat: Chat },
@@ -127,6 +140,10 @@ pub enum ServerFrame {
     PendingChanged { changes: Vec<PendingChange> },
     /// boochat: the session's workspace layout was saved (by any device).
     SessionWorkspaceUpdated { state: WorkspaceState },
+    /// boochat: a session was created, renamed, archived or restored (the whole row).
+    /// Sent on the session's own stream and, as a connection-level frame, to every
+    /// socket without a `session_id` (the catalog: sidebars follow every session).
+    SessionUpdated { session: Session },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -163,6 +180,10 @@ impl Envelope {
         }
     }
 }
+
+/// The WebSocket close code of a socket opened for a session that does not exist
+/// (reason "no such session"): final, a client does not reconnect.
+pub const CLOSE_NO_SUCH_SESSION: u16 = 4404;
 
 /// What a browser sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]

@@ -78,6 +78,21 @@ pub async fn serve(
 /// Paths that never need the token, so probes and load balancers work unchanged.
 const OPEN_PREFIXES: &[&str] = &["/grpc.health.v1.Health/"];
 
+/// A NUL (U+0000) in any string field of a request is INVALID_ARGUMENT, as it is a
+/// 400 `nul_in_string` over HTTP: Postgres cannot store one and no id, prompt,
+/// path or title needs one. Each handler calls this first with its request's
+/// string fields (`("title", &req.title)`; repeated fields once per item).
+pub fn reject_nul<'a>(
+    fields: impl IntoIterator<Item = (&'static str, &'a str)>,
+) -> Result<(), tonic::Status> {
+    match fields.into_iter().find(|(_, v)| v.contains('\0')) {
+        Some((name, _)) => Err(tonic::Status::invalid_argument(format!(
+            "{name} contains a NUL character (U+0000), which no string may hold"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Constant-time comparison, so the token cannot be guessed byte by byte.
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -187,5 +202,18 @@ mod tests {
             None
         ));
         assert!(authorized(Some(&t), "/grpc.health.v1.Health/Check", None));
+    }
+
+    #[test]
+    fn a_nul_in_any_string_field_is_invalid_argument() {
+        assert!(reject_nul([("id", "abc"), ("title", "")]).is_ok());
+        let err = reject_nul([("id", "abc"), ("title", "a\0b"), ("cwd", "\0")]).unwrap_err();
+        assert_eq!(
+            (err.code(), err.message()),
+            (
+                tonic::Code::InvalidArgument,
+                "title contains a NUL character (U+0000), which no string may hold"
+            )
+        );
     }
 }

@@ -24,6 +24,7 @@ pub mod frames;
 pub mod grpc;
 pub mod hub;
 pub mod metrics;
+pub mod netguard;
 pub mod pathguard;
 pub mod providers;
 pub mod session_ws;

@@ -16,9 +16,19 @@
 //!
 //! The file itself need not exist (a writer may create it later); only its existing
 //! ancestors are checked on disk. The returned path is built on the canonical root.
+//!
+//! Two companions: [`within_roots`] checks a project directory against the configured
+//! roots the same way (canonically), and [`open_confined`] opens a resolved path so
+//! that a symlink swapped in after the check is refused instead of followed.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
+
+mod open;
+mod roots;
+
+pub use open::{OpenError, open_confined};
+pub use roots::{RootsError, within_roots};
 
 /// Why a requested path was refused.
 #[derive(Debug, thiserror::Error)]

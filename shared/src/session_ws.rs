@@ -2,10 +2,16 @@
 //! what a reconnecting client missed. One writer task per socket, fed by a
 //! bounded channel; the reader loop never touches the sink. Shared by every
 //! daemon that streams session frames from a [`Hub`].
+//!
+//! A socket opened for a session that does not exist is accepted and closed at once
+//! with code [`CLOSE_NO_SUCH_SESSION`] (4404, "no such session"): a plain 404 before
+//! the upgrade looks like a network failure to a browser, which would retry forever.
+//! A socket without `session_id` follows the hub's catalog (`session_updated` of
+//! every session, as connection-level frames) until it resumes a session.
 
 use std::sync::Arc;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
@@ -16,8 +22,8 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::config::DaemonKind;
-use crate::error::{ApiError, Query};
-use crate::frames::{ClientFrame, Envelope, ServerFrame};
+use crate::error::{ApiError, Query, WsUpgrade};
+use crate::frames::{CLOSE_NO_SUCH_SESSION, ClientFrame, Envelope, ServerFrame};
 use crate::hub::{Frame, Hub, Start};
 use crate::metrics::Metrics;
 
@@ -32,16 +38,13 @@ pub struct SessionWs {
     pub closing: CancellationToken,
 }
 
-async fn session_exists(pool: &PgPool, id: Uuid) -> Result<(), ApiError> {
-    let found: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)")
-        .bind(id)
-        .fetch_one(pool)
-        .await?;
-    if found {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!("no session {id}")))
-    }
+async fn session_exists(pool: &PgPool, id: Uuid) -> Result<bool, ApiError> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)")
+            .bind(id)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -56,20 +59,35 @@ pub async fn upgrade(
     State(s): State<SessionWs>,
     metrics: Option<Extension<Arc<Metrics>>>,
     Query(q): Query<WsQuery>,
-    ws: WebSocketUpgrade,
+    WsUpgrade(ws): WsUpgrade,
 ) -> Response {
-    if let Some(id) = q.session_id
-        && let Err(e) = session_exists(&s.pool, id).await
-    {
-        return e.into_response();
-    }
     if q.last_seq.is_some() && q.session_id.is_none() {
         return ApiError::bad_request("invalid_query", "last_seq needs session_id").into_response();
+    }
+    if let Some(id) = q.session_id {
+        match session_exists(&s.pool, id).await {
+            Ok(true) => {}
+            Ok(false) => return ws.on_upgrade(no_such_session),
+            // The database is unreachable: a plain error the client retries.
+            Err(e) => return e.into_response(),
+        }
     }
     ws.on_upgrade(move |socket| async move {
         let _counted = metrics.map(|Extension(m)| m.ws_client());
         connection(socket, s, q).await;
     })
+}
+
+/// The session is unknown: say so with a close code the client does not retry.
+async fn no_such_session(mut socket: WebSocket) {
+    let close = Message::Close(Some(CloseFrame {
+        code: CLOSE_NO_SUCH_SESSION,
+        reason: "no such session".into(),
+    }));
+    if socket.send(close).await.is_ok() {
+        // Wait (briefly) for the client's answering close, so the frame is read.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next()).await;
+    }
 }
 
 fn text(env: &Envelope) -> Message {
@@ -127,6 +145,15 @@ async fn next_frame(
     }
 }
 
+async fn next_catalog(
+    catalog: &mut Option<broadcast::Receiver<Arc<str>>>,
+) -> Result<Arc<str>, broadcast::error::RecvError> {
+    match catalog {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn connection(socket: WebSocket, s: SessionWs, q: WsQuery) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut outbox) = mpsc::channel::<Message>(256);
@@ -149,6 +176,7 @@ async fn connection(socket: WebSocket, s: SessionWs, q: WsQuery) {
         Some(id) => subscribe(&s, &out, id, q.last_seq).await,
         None => None,
     };
+    let mut catalog = q.session_id.is_none().then(|| s.hub.subscribe_catalog());
     let closing = s.closing.clone();
     loop {
         tokio::select! {
@@ -169,6 +197,20 @@ async fn connection(socket: WebSocket, s: SessionWs, q: WsQuery) {
                 }
                 Some(Err(broadcast::error::RecvError::Closed)) | None => break,
             },
+            frame = next_catalog(&mut catalog) => match frame {
+                Ok(f) => {
+                    if out.send(Message::Text(f.to_string().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    let reason = format!("this connection fell {n} catalog frames behind");
+                    if out.send(connection_frame(ServerFrame::Resync { reason })).await.is_err() {
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => catalog = None,
+            },
             () = closing.cancelled() => {
                 let _ = out.send(Message::Close(Some(CloseFrame {
                     code: close_code::AWAY,
@@ -185,7 +227,7 @@ async fn connection(socket: WebSocket, s: SessionWs, q: WsQuery) {
                 match serde_json::from_str::<ClientFrame>(&text) {
                     Ok(ClientFrame::Ping) => {}
                     Ok(ClientFrame::Resume { session_id, last_seq }) => {
-                        if session_exists(&s.pool, session_id).await.is_err() {
+                        if !session_exists(&s.pool, session_id).await.unwrap_or(false) {
                             let _ = out.send(connection_frame(ServerFrame::Error {
                                 code: "not_found".into(),
                                 message: format!("no session {session_id}"),

@@ -101,6 +101,10 @@ pub fn render() -> String {
     decl::<crate::frames::ServerFrame>(&cfg, &mut out);
     decl::<crate::frames::Envelope>(&cfg, &mut out);
     decl::<crate::frames::ClientFrame>(&cfg, &mut out);
+    out.push_str(&format!(
+        "/**\n * The WebSocket close code of a socket opened for a session that does not exist: final, do not reconnect.\n */\nexport const CLOSE_NO_SUCH_SESSION = {};\n",
+        crate::frames::CLOSE_NO_SUCH_SESSION
+    ));
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

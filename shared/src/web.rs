@@ -1,5 +1,7 @@
 //! Serving a daemon's embedded web build: hashed assets cached forever, the
-//! SPA's `index.html` for every other page path, JSON 404 for unknown API paths.
+//! SPA's `index.html` for every other page path, JSON 404 for unknown API paths
+//! (and for any method but GET/HEAD off the routes), JSON 405 on a route that
+//! exists for other methods.
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -7,6 +9,16 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use rust_embed::RustEmbed;
 
 use crate::error::ApiError;
+
+/// `Router::method_not_allowed_fallback`: 405 `method_not_allowed` (axum still
+/// adds the `Allow` header listing the route's methods).
+pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
 
 /// Axum fallback handler over the embedded folder `E`.
 pub async fn fallback<E: RustEmbed>(method: Method, uri: Uri, headers: HeaderMap) -> Response {

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use boo_shared::config::Settings;
 use boo_shared::metrics::{Counter, Metrics, Outcomes};
+use boo_shared::netguard::{NetGuard, NetPolicy};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
@@ -48,6 +49,8 @@ pub struct Engine {
     pub agents: Arc<Registry>,
     pub settings: Arc<Settings>,
     http: reqwest::Client,
+    /// What `web_fetch` may connect to (`chat.web_fetch_allow`, the daemons' listeners).
+    net: Arc<NetGuard>,
     /// Serialises "is a turn running? then queue, else start" per daemon.
     gate: tokio::sync::Mutex<()>,
     running: Mutex<HashMap<Uuid, Running>>,
@@ -99,6 +102,10 @@ impl Engine {
             llm,
             tools: ToolRegistry::read_only(),
             agents,
+            net: Arc::new(NetGuard::system(NetPolicy {
+                allow: settings.chat.web_fetch_allow.clone(),
+                own_listeners: settings.listen_addrs(),
+            })),
             settings,
             http,
             gate: tokio::sync::Mutex::new(()),
@@ -190,7 +197,9 @@ impl Engine {
         };
         let ctx = ToolContext {
             root,
+            roots: self.settings.chat.project_roots.clone(),
             http: self.http.clone(),
+            net: Arc::clone(&self.net),
             web_search_url: self.settings.chat.web_search_url.clone(),
             outputs: Arc::new(DbOutputs {
                 pool: self.pool.clone(),
@@ -198,6 +207,7 @@ impl Engine {
             }),
             limits: Limits {
                 max_output_bytes: self.settings.chat.tool_output_bytes,
+                walk_timeout: Duration::from_secs(self.settings.chat.tool_walk_timeout_secs),
                 ..Limits::default()
             },
         };

@@ -202,21 +202,25 @@ async fn chat_loop(engine: Arc<Engine>, chat_id: Uuid, session_id: Uuid, mut rep
         };
         match next {
             Some((user_id, reply)) => {
-                if let Err(e) = messages::dequeue(&engine.pool, user_id).await {
-                    tracing::error!(error = %e, %chat_id, "cannot dequeue");
-                    engine
-                        .running
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .remove(&chat_id);
-                    break;
-                }
+                let message_seq = match messages::dequeue(&engine.pool, user_id).await {
+                    Ok(seq) => seq,
+                    Err(e) => {
+                        tracing::error!(error = %e, %chat_id, "cannot dequeue");
+                        engine
+                            .running
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&chat_id);
+                        break;
+                    }
+                };
                 engine.hub.publish(
                     session_id,
                     ServerFrame::MessageStatus {
                         chat_id,
                         message_id: user_id,
                         status: MessageStatus::Complete,
+                        message_seq,
                     },
                 );
                 engine
@@ -353,7 +357,16 @@ pub async fn resume_queued(engine: &Arc<Engine>) -> Result<usize, sqlx::Error> {
         let Ok(session_id) = chats::session_of(&engine.pool, chat_id).await else {
             continue;
         };
-        messages::dequeue(&engine.pool, user_id).await?;
+        let message_seq = messages::dequeue(&engine.pool, user_id).await?;
+        engine.hub.publish(
+            session_id,
+            ServerFrame::MessageStatus {
+                chat_id,
+                message_id: user_id,
+                status: MessageStatus::Complete,
+                message_seq,
+            },
+        );
         start(engine, chat_id, session_id, reply);
         resumed += 1;
     }

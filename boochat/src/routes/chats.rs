@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use boo_shared::chat::{Chat, CreateChat, ForkChat, Page, Status, UpdateChat};
-use boo_shared::error::{ApiError, Json, Path, Query};
+use boo_shared::error::{ApiError, Json, OptionalJson, Path, Query};
 use boo_shared::frames::ServerFrame;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -89,16 +89,10 @@ pub async fn update(
 pub async fn fork(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
-    body: axum::body::Bytes,
+    OptionalJson(body): OptionalJson<ForkChat>,
 ) -> Result<(StatusCode, Json<Chat>), ApiError> {
     // The body is optional: empty = fork everything.
-    let upto = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        serde_json::from_slice::<ForkChat>(&body)
-            .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?
-            .message_id
-    };
+    let upto = body.and_then(|b| b.message_id);
     let chat = chats::fork(&s.engine.pool, id, upto).await?;
     announce(&s, &chat);
     Ok((StatusCode::CREATED, Json(chat)))

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use boo_shared::chat::{CreateProject, Page, Project};
 use boo_shared::error::{ApiError, Json, Path, Query};
+use boo_shared::pathguard::{self, RootsError};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -18,7 +19,9 @@ pub struct ListQuery {
 }
 
 /// The path must be absolute, normalised, an existing directory, and inside
-/// `chat.project_roots` when that is set.
+/// `chat.project_roots` when that is set — where it leads, with symlinks and `..`
+/// resolved (400 `path_outside_roots`), not how it is spelled. The tools check the
+/// same again at every use, so a link swapped in later gains nothing either.
 fn check_path(path: &str, roots: &[std::path::PathBuf]) -> Result<(), ApiError> {
     let p = FsPath::new(path);
     let bad = |why: &str| ApiError::bad_request("invalid_path", format!("{path:?}: {why}"));
@@ -39,10 +42,14 @@ fn check_path(path: &str, roots: &[std::path::PathBuf]) -> Result<(), ApiError> 
         Ok(_) => return Err(bad("is not a directory")),
         Err(_) => return Err(bad("does not exist")),
     }
-    if !roots.is_empty() && !roots.iter().any(|r| p.starts_with(r)) {
-        return Err(bad("is outside chat.project_roots"));
+    match pathguard::within_roots(p, roots) {
+        Ok(_) => Ok(()),
+        Err(RootsError::Unresolvable { .. }) => Err(bad("cannot be resolved")),
+        Err(outside) => Err(ApiError::bad_request(
+            "path_outside_roots",
+            outside.to_string(),
+        )),
     }
-    Ok(())
 }
 
 pub async fn create(
@@ -81,6 +88,15 @@ pub async fn list(
 mod tests {
     use super::*;
 
+    use pretty_assertions::assert_eq;
+    use std::os::unix::fs::symlink;
+    use std::path::PathBuf;
+
+    fn refusal(path: &str, roots: &[PathBuf]) -> (String, String) {
+        let e = check_path(path, roots).unwrap_err();
+        (e.code.to_string(), e.message)
+    }
+
     #[test]
     fn path_rules() {
         let dir = std::env::temp_dir();
@@ -93,11 +109,47 @@ mod tests {
         ] {
             assert_eq!(check_path(p, &[]).unwrap_err().code, code, "{p}");
         }
-        let err = check_path(d, &[std::path::PathBuf::from("/srv/elsewhere")]).unwrap_err();
-        assert!(
-            err.message.ends_with("is outside chat.project_roots"),
-            "{}",
-            err.message
+    }
+
+    /// `<tmp>/root` is the one root; `<tmp>/outside` is not.
+    #[test]
+    fn symlinks_cannot_widen_the_roots() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().canonicalize().unwrap();
+        let root = base.join("root");
+        std::fs::create_dir_all(root.join("real")).unwrap();
+        std::fs::create_dir_all(base.join("outside")).unwrap();
+        symlink("/etc", root.join("etc")).unwrap();
+        symlink(root.join("hop"), root.join("chain")).unwrap();
+        symlink(base.join("outside"), root.join("hop")).unwrap();
+        symlink("../outside", root.join("up")).unwrap();
+        symlink("real", root.join("alias")).unwrap();
+        let roots = [root.clone()];
+        let s = |p: PathBuf| p.to_str().unwrap().to_owned();
+        assert!(check_path(&s(root.join("real")), &roots).is_ok());
+        // A link that stays inside the root is fine.
+        assert!(check_path(&s(root.join("alias")), &roots).is_ok());
+        let outside = base.join("outside");
+        for (link, target) in [
+            ("etc", PathBuf::from("/etc")),
+            ("chain", outside.clone()),
+            ("up", outside.clone()),
+        ] {
+            let path = root.join(link);
+            assert_eq!(
+                refusal(&s(path.clone()), &roots),
+                (
+                    "path_outside_roots".to_owned(),
+                    format!("{path:?} resolves to {target:?}, which is outside chat.project_roots")
+                )
+            );
+        }
+        assert_eq!(
+            refusal(&s(outside.clone()), &roots),
+            (
+                "path_outside_roots".to_owned(),
+                format!("{outside:?} is outside chat.project_roots")
+            )
         );
     }
 }

@@ -28,6 +28,7 @@ pub async fn create(
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let session = sessions::create(&s.engine.pool, body.project_id, title).await?;
+    s.engine.hub.session_updated(&session);
     Ok((StatusCode::CREATED, Json(session)))
 }
 
@@ -54,5 +55,8 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Json(body): Json<UpdateSession>,
 ) -> Result<Json<Session>, ApiError> {
-    Ok(Json(sessions::update(&s.engine.pool, id, &body).await?))
+    let session = sessions::update(&s.engine.pool, id, &body).await?;
+    // Every device's sidebar (the catalog) and the session's own viewers follow.
+    s.engine.hub.session_updated(&session);
+    Ok(Json(session))
 }

@@ -12,7 +12,7 @@ use git2::{BranchType, ErrorCode, Repository, RepositoryOpenFlags, Status, Statu
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Tool, ToolContext, ToolError, ToolOutput, blocking, canonical_root, parse_args};
+use super::{Tool, ToolContext, ToolError, ToolOutput, blocking, parse_args, project_root};
 
 /// Most entries listed per section; the rest are counted.
 const MAX_PER_SECTION: usize = 200;
@@ -41,7 +41,7 @@ impl Tool for GitStatus {
 
     async fn call(&self, ctx: &ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
         let Args {} = parse_args(self.name(), args)?;
-        let root = canonical_root(&ctx.root)?;
+        let root = project_root(ctx)?;
         blocking(move || status(&root).map(ToolOutput::text)).await
     }
 }

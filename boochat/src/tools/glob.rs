@@ -1,4 +1,5 @@
-//! `glob`: project files whose path matches a glob, gitignore-aware.
+//! `glob`: project files whose path matches a glob, gitignore-aware, bounded in
+//! time and files looked at ([`Budget`]).
 
 use std::path::Path;
 
@@ -6,9 +7,9 @@ use globset::GlobBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::walk::{Budget, walker};
 use super::{
-    Tool, ToolContext, ToolError, ToolOutput, blocking, canonical_root, parse_args, relative,
-    resolve_path, walker,
+    Tool, ToolContext, ToolError, ToolOutput, blocking, parse_args, relative, resolve_path,
 };
 
 /// Most paths listed; the rest are counted.
@@ -33,8 +34,9 @@ impl Tool for Glob {
         "Find project files by glob pattern, e.g. `**/*.rs` or `src/**/mod.rs`. The pattern \
          is matched against paths relative to `path` (default: the project root); `*` stays \
          within one directory, `**` crosses directories, and a pattern without `/` matches \
-         file names at any depth. Files ignored by .gitignore are skipped. Returns matching \
-         file paths relative to the project root, sorted."
+         file names at any depth. Files ignored by .gitignore are skipped and symlinks are \
+         not followed. Returns matching file paths relative to the project root, sorted. On a \
+         huge tree it stops early and says so; narrow `path` or the pattern then."
     }
 
     fn parameters(&self) -> Value {
@@ -50,6 +52,7 @@ impl Tool for Glob {
     }
 
     async fn call(&self, ctx: &ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
+        let mut budget = Budget::new(&ctx.limits);
         let args: Args = parse_args(self.name(), args)?;
         let pattern = args.pattern.trim_start_matches("./").to_owned();
         let matcher = GlobBuilder::new(&pattern)
@@ -60,8 +63,7 @@ impl Tool for Glob {
             .compile_matcher();
         let by_name = !pattern.contains('/');
         let requested = args.path.unwrap_or_else(|| ".".to_owned());
-        let base = resolve_path(&ctx.root, &requested)?;
-        let root = canonical_root(&ctx.root)?;
+        let (root, base) = resolve_path(ctx, &requested)?;
         blocking(move || {
             if !base.is_dir() {
                 return Err(ToolError::Failed(format!(
@@ -71,7 +73,11 @@ impl Tool for Glob {
             let mut hits = Vec::new();
             let mut more = 0usize;
             for entry in walker(&base, None).flatten() {
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                if !budget.admit(is_file) {
+                    break;
+                }
+                if !is_file {
                     continue;
                 }
                 let path = entry.path();
@@ -90,15 +96,19 @@ impl Tool for Glob {
                 }
             }
             hits.sort();
-            let mut out = if hits.is_empty() {
-                format!("No files match {pattern:?}.")
-            } else {
-                hits.join("\n")
+            let mut out = match (hits.is_empty(), budget.stopped()) {
+                (false, _) => hits.join("\n"),
+                (true, false) => format!("No files match {pattern:?}."),
+                (true, true) => format!("No files match {pattern:?} among those checked."),
             };
             if more > 0 {
                 out.push_str(&format!(
                     "\n[{more} more matches not listed; use a narrower pattern or path]"
                 ));
+            }
+            if let Some(note) = budget.note("checked") {
+                out.push('\n');
+                out.push_str(&note);
             }
             Ok(ToolOutput::text(out))
         })
@@ -156,6 +166,27 @@ mod tests {
         for (args, want) in cases {
             assert_eq!(text(&ctx, "glob", args.clone()).await, want, "{args}");
         }
+    }
+
+    #[tokio::test]
+    async fn stops_early_on_a_huge_tree_and_says_so() {
+        let (_dir, mut ctx) = context(MemoryStore::default());
+        for i in 0..30 {
+            write_files(&ctx.root, &[(&format!("d/f{i:02}.rs"), "")]);
+        }
+        ctx.limits.walk_max_files = 10;
+        let hits: String = (0..10).map(|i| format!("d/f{i:02}.rs\n")).collect();
+        assert_eq!(
+            text(&ctx, "glob", json!({"pattern": "**/*.rs"})).await,
+            format!("{hits}[stopped after 10 files checked; narrow the path or pattern]")
+        );
+        ctx.limits.walk_max_files = 1000;
+        ctx.limits.walk_timeout = std::time::Duration::ZERO;
+        assert_eq!(
+            text(&ctx, "glob", json!({"pattern": "**/*.rs"})).await,
+            "No files match \"**/*.rs\" among those checked.\n[stopped after 0 ms: 0 files \
+             checked; narrow the path or pattern]"
+        );
     }
 
     #[tokio::test]

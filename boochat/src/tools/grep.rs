@@ -1,18 +1,22 @@
 //! `grep`: regex search over project files with ripgrep's own crates
 //! (`grep-regex` + `grep-searcher`, `ignore` for the gitignore-aware walk).
+//! Each file is opened with `pathguard::open_confined`, so one swapped for a
+//! symlink mid-walk is skipped, and the walk is bounded in time and files
+//! ([`Budget`]).
 
 use std::io;
 use std::path::Path;
 
+use boo_shared::pathguard::{OpenError, open_confined};
 use globset::{GlobBuilder, GlobMatcher};
 use grep_regex::{RegexMatcher, RegexMatcherBuilder};
 use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder, Sink, SinkContext, SinkMatch};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::walk::{Budget, walker};
 use super::{
-    Tool, ToolContext, ToolError, ToolOutput, blocking, bounded, canonical_root, parse_args,
-    relative, resolve_path, walker,
+    Tool, ToolContext, ToolError, ToolOutput, blocking, bounded, parse_args, relative, resolve_path,
 };
 
 /// Longer lines are cut to this many chars.
@@ -42,7 +46,8 @@ impl Tool for Grep {
          Prints `path:line:text` per matching line (context lines as `path-line-text`, groups \
          separated by `--`). Skips binary files and files ignored by .gitignore. Narrow with \
          `path` (a directory or file) and `glob` (e.g. `*.rs`; without `/` it matches file \
-         names). Stops after `max_results` matching lines (default 100)."
+         names). Stops after `max_results` matching lines (default 100). Symlinks are not \
+         followed. On a huge tree it stops early and says so; narrow `path` or `glob` then."
     }
 
     fn parameters(&self) -> Value {
@@ -62,6 +67,7 @@ impl Tool for Grep {
     }
 
     async fn call(&self, ctx: &ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
+        let budget = Budget::new(&ctx.limits);
         let args: Args = parse_args(self.name(), args)?;
         let context = bounded("context", args.context, 0, 0, 10)?;
         let max_results = bounded("max_results", args.max_results, 100, 1, 1000)?;
@@ -83,8 +89,7 @@ impl Tool for Grep {
             })
             .transpose()?;
         let requested = args.path.unwrap_or_else(|| ".".to_owned());
-        let base = resolve_path(&ctx.root, &requested)?;
-        let root = canonical_root(&ctx.root)?;
+        let (root, base) = resolve_path(ctx, &requested)?;
         let search = Search {
             matcher,
             searcher: SearcherBuilder::new()
@@ -95,20 +100,25 @@ impl Tool for Grep {
                 .build(),
             filter,
             max_results,
+            budget,
         };
         let pattern = args.pattern;
         blocking(move || {
             let found = search.run(&root, &base, &requested)?;
-            let mut out = if found.lines.is_empty() {
-                format!("No matches for {pattern:?}.")
-            } else {
-                found.lines.join("\n")
+            let mut out = match (found.lines.is_empty(), found.stopped.is_some()) {
+                (false, _) => found.lines.join("\n"),
+                (true, false) => format!("No matches for {pattern:?}."),
+                (true, true) => format!("No matches for {pattern:?} in the files searched."),
             };
             if found.capped {
                 out.push_str(&format!(
                     "\n[stopped at {max_results} matching lines; narrow the pattern, path or \
                      glob, or raise max_results]"
                 ));
+            }
+            if let Some(note) = found.stopped {
+                out.push('\n');
+                out.push_str(&note);
             }
             Ok(ToolOutput::text(out))
         })
@@ -122,6 +132,7 @@ struct Search {
     /// The `glob` filter and whether it matches file names (no `/` in it).
     filter: Option<(GlobMatcher, bool)>,
     max_results: usize,
+    budget: Budget,
 }
 
 #[derive(Default)]
@@ -129,6 +140,8 @@ struct Found {
     lines: Vec<String>,
     matches: usize,
     capped: bool,
+    /// The budget's note when the walk stopped early.
+    stopped: Option<String>,
 }
 
 impl Search {
@@ -139,11 +152,19 @@ impl Search {
             .map_err(|_| ToolError::Failed(format!("path {requested:?} does not exist")))?;
         if meta.is_file() {
             // An explicitly named file is searched even if ignored or unmatched by glob.
-            self.search_file(root, base, &mut found);
+            self.budget.count_file();
+            self.search_file(root, base, &mut found)
+                .map_err(|e| match e {
+                    OpenError::Path(e) => ToolError::Path(e),
+                    OpenError::Io(e) => {
+                        ToolError::Failed(format!("cannot read {requested:?}: {e}"))
+                    }
+                })?;
+            found.stopped = self.budget.note("searched");
             return Ok(found);
         }
         for entry in walker(base, None).flatten() {
-            if found.capped {
+            if found.capped || !self.budget.admit(false) {
                 break;
             }
             if !entry.file_type().is_some_and(|t| t.is_file()) {
@@ -160,13 +181,27 @@ impl Search {
                     continue;
                 }
             }
-            self.search_file(root, path, &mut found);
+            if !self.budget.admit(true) {
+                break;
+            }
+            if let Err(e) = self.search_file(root, path, &mut found) {
+                tracing::debug!(path = %path.display(), error = %e, "grep skipped a file");
+            }
         }
+        found.stopped = self.budget.note("searched");
         Ok(found)
     }
 
-    fn search_file(&mut self, root: &Path, path: &Path, found: &mut Found) {
+    /// Search one file (opened confined to `root`) into `found`. Errors opening it
+    /// are returned; errors while reading end its search quietly.
+    fn search_file(
+        &mut self,
+        root: &Path,
+        path: &Path,
+        found: &mut Found,
+    ) -> Result<(), OpenError> {
         let shown = relative(root, path);
+        let file = open_confined(root, path, &shown)?;
         let separate = self.searcher.before_context() > 0 || self.searcher.after_context() > 0;
         let before = found.lines.len();
         if separate && !found.lines.is_empty() {
@@ -176,14 +211,16 @@ impl Search {
             display: &shown,
             found: &mut *found,
             max: self.max_results,
+            budget: &mut self.budget,
         };
-        if let Err(e) = self.searcher.search_path(&self.matcher, path, sink) {
+        if let Err(e) = self.searcher.search_file(&self.matcher, &file, sink) {
             tracing::debug!(path = %shown, error = %e, "grep skipped a file");
         }
         if separate && found.lines.len() == before + 1 {
             // Nothing found in this file: drop the separator again.
             found.lines.pop();
         }
+        Ok(())
     }
 }
 
@@ -191,6 +228,8 @@ struct Collector<'a> {
     display: &'a str,
     found: &'a mut Found,
     max: usize,
+    /// Checked per match, so one huge file cannot outlast the time bound.
+    budget: &'a mut Budget,
 }
 
 impl Collector<'_> {
@@ -212,6 +251,9 @@ impl Sink for Collector<'_> {
     type Error = io::Error;
 
     fn matched(&mut self, _: &Searcher, mat: &SinkMatch<'_>) -> Result<bool, io::Error> {
+        if self.budget.out_of_time() {
+            return Ok(false);
+        }
         if self.found.matches == self.max {
             self.found.capped = true;
             return Ok(false);
@@ -326,6 +368,39 @@ mod tests {
         // Exactly max matches: no note.
         let out = text(&ctx, "grep", json!({"pattern": "x", "max_results": 4})).await;
         assert_eq!(out, "a.txt:1:x1\na.txt:2:x2\na.txt:3:x3\nb.txt:1:x4");
+    }
+
+    #[tokio::test]
+    async fn stops_early_on_a_huge_tree_and_says_so() {
+        let (_dir, mut ctx) = context(MemoryStore::default());
+        for i in 0..30 {
+            write_files(&ctx.root, &[(&format!("f{i:02}.txt"), "hit\n")]);
+        }
+        ctx.limits.walk_max_files = 10;
+        let hits: String = (0..10).map(|i| format!("f{i:02}.txt:1:hit\n")).collect();
+        assert_eq!(
+            text(&ctx, "grep", json!({"pattern": "hit"})).await,
+            format!("{hits}[stopped after 10 files searched; narrow the path or pattern]")
+        );
+        // Files the glob filters out are not counted as searched.
+        write_files(&ctx.root, &[("z.md", "hit\n")]);
+        assert_eq!(
+            text(&ctx, "grep", json!({"pattern": "hit", "glob": "*.md"})).await,
+            "z.md:1:hit"
+        );
+        ctx.limits.walk_max_files = 1000;
+        ctx.limits.walk_timeout = std::time::Duration::ZERO;
+        assert_eq!(
+            text(&ctx, "grep", json!({"pattern": "hit"})).await,
+            "No matches for \"hit\" in the files searched.\n[stopped after 0 ms: 0 files \
+             searched; narrow the path or pattern]"
+        );
+        // A named file is searched, but the time bound still stops it at its first match.
+        assert_eq!(
+            text(&ctx, "grep", json!({"pattern": "hit", "path": "f00.txt"})).await,
+            "No matches for \"hit\" in the files searched.\n[stopped after 0 ms: 1 file \
+             searched; narrow the path or pattern]"
+        );
     }
 
     #[tokio::test]

@@ -5,9 +5,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::walk::walker;
 use super::{
-    Tool, ToolContext, ToolError, ToolOutput, blocking, bounded, canonical_root, parse_args,
-    relative, resolve_path, walker,
+    Tool, ToolContext, ToolError, ToolOutput, blocking, bounded, parse_args, relative, resolve_path,
 };
 
 /// Most entries listed; the rest are counted.
@@ -49,8 +49,7 @@ impl Tool for ListDir {
         let args: Args = parse_args(self.name(), args)?;
         let depth = bounded("depth", args.depth, 1, 1, 3)?;
         let requested = args.path.unwrap_or_else(|| ".".to_owned());
-        let abs = resolve_path(&ctx.root, &requested)?;
-        let root = canonical_root(&ctx.root)?;
+        let (root, abs) = resolve_path(ctx, &requested)?;
         blocking(move || list(&root, &abs, &requested, depth))
             .await
             .map(ToolOutput::text)

@@ -2,10 +2,18 @@
 //! and the truncation that keeps one result under [`Limits::max_output_bytes`].
 //!
 //! Every filesystem tool confines its paths with [`boo_shared::pathguard`] (and
-//! refuses `.git/`); blocking work (file reads, walks, libgit2) runs on
-//! `spawn_blocking`. A result longer than the cap is cut on a line (or char)
-//! boundary; the full text goes back to the engine in [`ToolOutput::full`] and the
-//! model pages through it with `view_truncated_output`.
+//! refuses `.git/`), at every call: the project directory must still resolve inside
+//! `chat.project_roots` ([`project_root`]), the requested path must resolve inside
+//! the project ([`resolve_path`]), and files are opened with
+//! [`pathguard::open_confined`], so a symlink that appeared after the project was
+//! created — or between the check and the read — is refused, never followed.
+//! Walks never follow symlinks and are bounded in time and files ([`walk`]).
+//! `web_fetch` connects only to addresses [`NetGuard`] checked.
+//!
+//! Blocking work (file reads, walks, libgit2) runs on `spawn_blocking`. A result
+//! longer than the cap is cut on a line (or char) boundary; the full text goes back
+//! to the engine in [`ToolOutput::full`] and the model pages through it with
+//! `view_truncated_output`.
 
 mod git_status;
 mod glob;
@@ -13,6 +21,7 @@ mod grep;
 mod list_dir;
 mod read_file;
 mod view_truncated;
+mod walk;
 mod web_fetch;
 mod web_search;
 
@@ -21,7 +30,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use boo_shared::pathguard::{self, PathError, ResolveOptions};
+use boo_shared::netguard::NetGuard;
+use boo_shared::pathguard::{self, PathError, ResolveOptions, RootsError};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -29,8 +39,14 @@ use serde_json::{Value, json};
 pub struct ToolContext {
     /// The project's root (absolute); every fs tool is confined to it.
     pub root: PathBuf,
-    /// For the web tools (timeouts are set per request).
+    /// `chat.project_roots`: `root` must still resolve inside one of them at every
+    /// call (empty: no restriction).
+    pub roots: Vec<PathBuf>,
+    /// For `web_search` (timeouts are set per request); `web_fetch` builds its own
+    /// client per hop, pinned to the addresses `net` checked.
     pub http: reqwest::Client,
+    /// What `web_fetch` may connect to.
+    pub net: Arc<NetGuard>,
     /// SearXNG-compatible endpoint base (`GET {url}/search?q=..&format=json`).
     pub web_search_url: Option<String>,
     /// Full outputs of earlier truncated results.
@@ -48,6 +64,10 @@ pub struct Limits {
     pub fetch_timeout: Duration,
     /// Most body bytes `web_fetch` downloads.
     pub max_fetch_bytes: usize,
+    /// Longest a `glob`/`grep` walk runs (`chat.tool_walk_timeout_secs`).
+    pub walk_timeout: Duration,
+    /// Most files one `glob`/`grep` walk looks at.
+    pub walk_max_files: usize,
 }
 
 impl Default for Limits {
@@ -57,6 +77,8 @@ impl Default for Limits {
             max_file_bytes: 2 * 1024 * 1024,
             fetch_timeout: Duration::from_secs(20),
             max_fetch_bytes: 5 * 1024 * 1024,
+            walk_timeout: Duration::from_secs(10),
+            walk_max_files: 200_000,
         }
     }
 }
@@ -249,18 +271,36 @@ pub(crate) fn parse_args<T: DeserializeOwned>(tool: &str, args: Value) -> Result
     })
 }
 
-/// Resolve a model-supplied path under the project root (`.git/` refused).
-pub(crate) fn resolve_path(root: &Path, requested: &str) -> Result<PathBuf, ToolError> {
-    Ok(pathguard::resolve_with(
-        root,
-        requested,
-        ResolveOptions { deny_git_dir: true },
-    )?)
+/// The project root, canonical, checked against `chat.project_roots` now — a
+/// project directory replaced by a symlink to elsewhere after it was created is
+/// caught here, at use.
+pub(crate) fn project_root(ctx: &ToolContext) -> Result<PathBuf, ToolError> {
+    pathguard::within_roots(&ctx.root, &ctx.roots).map_err(|e| match e {
+        RootsError::Unresolvable { path, source } => {
+            ToolError::Path(PathError::Root { root: path, source })
+        }
+        outside => ToolError::Failed(format!(
+            "the project directory {outside}; no tool reads it until it is back inside"
+        )),
+    })
 }
 
-/// The project root as the guard sees it (canonical).
-pub(crate) fn canonical_root(root: &Path) -> Result<PathBuf, ToolError> {
-    resolve_path(root, "")
+/// Resolve a model-supplied path under the project root (`.git/` refused):
+/// `(canonical root, resolved path)`.
+pub(crate) fn resolve_path(
+    ctx: &ToolContext,
+    requested: &str,
+) -> Result<(PathBuf, PathBuf), ToolError> {
+    let root = project_root(ctx)?;
+    let abs = pathguard::resolve_with(&ctx.root, requested, ResolveOptions { deny_git_dir: true })?;
+    // The root was swapped between the two checks.
+    if !abs.starts_with(&root) {
+        return Err(PathError::SymlinkEscape {
+            requested: requested.to_owned(),
+        }
+        .into());
+    }
+    Ok((root, abs))
 }
 
 /// `abs` relative to the canonical root, `/`-separated.
@@ -277,18 +317,6 @@ where
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ToolError::Failed(format!("tool task failed: {e}")))?
-}
-
-/// A gitignore-aware walk under `base` (dotfiles shown, `.git` hidden, symlinks not
-/// followed, sorted by name so results are stable).
-pub(crate) fn walker(base: &Path, max_depth: Option<usize>) -> ignore::Walk {
-    ignore::WalkBuilder::new(base)
-        .hidden(false)
-        .follow_links(false)
-        .max_depth(max_depth)
-        .filter_entry(|e| e.file_name() != ".git")
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build()
 }
 
 /// Pull an optional non-negative integer argument into `min..=max`, or complain.
@@ -310,6 +338,9 @@ pub(crate) fn bounded(
 
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod confinement_tests;
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,9 @@
 //! `read_file`: a text file with line numbers, whole or a line range.
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
+use boo_shared::pathguard::{OpenError, open_confined};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -64,17 +64,23 @@ impl Tool for ReadFile {
                 "limit: must be at least 1".to_owned(),
             ));
         }
-        let abs = resolve_path(&ctx.root, &args.path)?;
+        let (root, abs) = resolve_path(ctx, &args.path)?;
         let max_file_bytes = ctx.limits.max_file_bytes;
-        blocking(move || read(&abs, &args, max_file_bytes))
+        blocking(move || read(&root, &abs, &args, max_file_bytes))
             .await
             .map(ToolOutput::text)
     }
 }
 
-fn read(abs: &Path, args: &Args, max_file_bytes: u64) -> Result<String, ToolError> {
+fn read(root: &Path, abs: &Path, args: &Args, max_file_bytes: u64) -> Result<String, ToolError> {
     let shown = &args.path;
-    let meta = std::fs::metadata(abs).map_err(|e| io_failure(shown, &e))?;
+    // Opened before anything is looked at, so every check below is about the file
+    // actually read (a FIFO opens without blocking and is refused as not regular).
+    let mut file = open_confined(root, abs, shown).map_err(|e| match e {
+        OpenError::Path(e) => ToolError::Path(e),
+        OpenError::Io(e) => io_failure(shown, &e),
+    })?;
+    let meta = file.metadata().map_err(|e| io_failure(shown, &e))?;
     if meta.is_dir() {
         return Err(ToolError::Failed(format!(
             "{shown:?} is a directory; use list_dir to see what is in it"
@@ -86,7 +92,6 @@ fn read(abs: &Path, args: &Args, max_file_bytes: u64) -> Result<String, ToolErro
         )));
     }
     let size = meta.len();
-    let mut file = File::open(abs).map_err(|e| io_failure(shown, &e))?;
     let mut head = Vec::new();
     (&mut file)
         .take(SNIFF_BYTES)

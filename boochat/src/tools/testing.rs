@@ -1,10 +1,15 @@
 //! Test support shared by the tool tests: an in-memory [`OutputStore`], a context
-//! over a temp dir, and a one-line way to run a tool through the registry.
+//! over a temp dir, a one-line way to run a tool through the registry, a local
+//! HTTP server and a fake DNS for the web tools.
 
 use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use boo_shared::netguard::{Lookup, NetGuard, NetPolicy};
+use futures::future::BoxFuture;
 use serde_json::Value;
 
 use super::{Limits, OutputStore, ToolContext, ToolError, ToolOutput, ToolRegistry};
@@ -35,8 +40,10 @@ pub(crate) fn context(store: MemoryStore) -> (tempfile::TempDir, ToolContext) {
     std::fs::create_dir(&root).unwrap();
     let ctx = ToolContext {
         root,
+        roots: Vec::new(),
         // Tests only talk to 127.0.0.1; never route them through an env proxy.
         http: reqwest::Client::builder().no_proxy().build().unwrap(),
+        net: Arc::new(NetGuard::system(NetPolicy::default())),
         web_search_url: None,
         outputs: Arc::new(store),
         limits: Limits::default(),
@@ -77,5 +84,47 @@ pub(crate) async fn error(ctx: &ToolContext, name: &str, args: Value) -> String 
     match run(ctx, name, args).await {
         Ok(out) => panic!("{name} unexpectedly succeeded: {}", out.content),
         Err(e) => e.to_string(),
+    }
+}
+
+/// Serve `app` on 127.0.0.1:0 and return its base URL; the server stops with the runtime.
+pub(crate) async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// Let `web_fetch` reach what `allow` lists (`chat.web_fetch_allow` syntax), with
+/// `own` as the daemons' listeners and `dns` answering for the names in it.
+pub(crate) fn guard(
+    ctx: &mut ToolContext,
+    allow: &[&str],
+    own: &[SocketAddr],
+    dns: &[(&str, &str)],
+) {
+    let policy = NetPolicy {
+        allow: allow.iter().map(|r| r.parse().unwrap()).collect(),
+        own_listeners: own.to_vec(),
+    };
+    let table = dns
+        .iter()
+        .map(|(name, ip)| ((*name).to_owned(), ip.parse().unwrap()))
+        .collect();
+    ctx.net = Arc::new(NetGuard::new(policy, Arc::new(FakeDns(table))));
+}
+
+/// DNS from a table; unknown names go to the system resolver (so `localhost` is real).
+pub(crate) struct FakeDns(HashMap<String, IpAddr>);
+
+impl Lookup for FakeDns {
+    fn lookup(&self, host: &str, port: u16) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
+        match self.0.get(host) {
+            Some(ip) => {
+                let addr = SocketAddr::new(*ip, port);
+                Box::pin(async move { Ok(vec![addr]) })
+            }
+            None => boo_shared::netguard::SystemLookup.lookup(host, port),
+        }
     }
 }

@@ -1,11 +1,33 @@
 //! `web_fetch`: download a web page (http/https only, time- and size-capped) and
 //! show it as Markdown (HTML via `htmd`) or as plain text.
+//!
+//! The model picks the URL, and boochat runs next to the owner's own services, so
+//! every hop goes through [`NetGuard`] before a byte is sent: the host is resolved
+//! here, every address is checked (no loopback, private, link-local, CGNAT,
+//! multicast… unless `chat.web_fetch_allow` lists it, and never a BooCode daemon's
+//! own listener), and the request goes out on a client whose resolver knows only
+//! those checked addresses — so a second, different DNS answer (rebinding) is never
+//! used. Redirects are followed here, not by reqwest, each hop checked the same way,
+//! at most [`MAX_REDIRECTS`]. No proxy is used: a proxy would resolve and connect on
+//! its own, past the check. One timeout covers all hops and the body.
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use boo_shared::netguard::NetError;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use reqwest::{Response, Url};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Tool, ToolContext, ToolError, ToolOutput, blocking, parse_args};
+
+/// Redirects followed before giving up.
+const MAX_REDIRECTS: usize = 10;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const USER_AGENT: &str = concat!("boochat/", env!("CARGO_PKG_VERSION"));
+const ACCEPTED: &str = "text/html, application/xhtml+xml, text/markdown, text/plain;q=0.9, \
+                        application/json;q=0.8, */*;q=0.1";
 
 pub(crate) struct WebFetch;
 
@@ -32,7 +54,9 @@ impl Tool for WebFetch {
     fn description(&self) -> &'static str {
         "Fetch a web page by http(s) URL and return it as Markdown (HTML pages are converted; \
          plain text, Markdown and JSON are returned as they are). Other content types are \
-         refused. Downloads at most `max_bytes` (default and upper limit set by the server)."
+         refused, and so are local and private addresses (localhost, 10.x, 192.168.x, …) \
+         unless the owner allowed them. Downloads at most `max_bytes` (default and upper \
+         limit set by the server)."
     }
 
     fn parameters(&self) -> Value {
@@ -49,9 +73,9 @@ impl Tool for WebFetch {
 
     async fn call(&self, ctx: &ToolContext, args: Value) -> Result<ToolOutput, ToolError> {
         let args: Args = parse_args(self.name(), args)?;
-        let url = reqwest::Url::parse(args.url.trim())
+        let url = Url::parse(args.url.trim())
             .map_err(|e| ToolError::InvalidArguments(format!("url: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
+        if !is_http(&url) {
             return Err(ToolError::InvalidArguments(format!(
                 "url: only http and https URLs can be fetched, not {}:",
                 url.scheme()
@@ -66,59 +90,16 @@ impl Tool for WebFetch {
             Some(n) => n.min(ctx.limits.max_fetch_bytes),
             None => ctx.limits.max_fetch_bytes,
         };
-
-        let mut response = ctx
-            .http
-            .get(url.clone())
-            .timeout(ctx.limits.fetch_timeout)
-            .header(
-                ACCEPT,
-                "text/html, application/xhtml+xml, text/markdown, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1",
-            )
-            .send()
+        let fetched = tokio::time::timeout(ctx.limits.fetch_timeout, fetch(ctx, url.clone(), cap))
             .await
-            .map_err(|e| fetch_failure(&url, &e))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(ToolError::Failed(format!(
-                "fetching {url} returned HTTP {status}"
-            )));
-        }
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .unwrap_or_default();
-        let kind = kind_of(&content_type).ok_or_else(|| {
-            let shown = if content_type.is_empty() { "(no content type)" } else { &content_type };
-            ToolError::Failed(format!(
-                "{url} has content type {shown}, which web_fetch cannot show; it reads HTML and text"
-            ))
-        })?;
-        let final_url = response.url().clone();
-
-        let mut body = Vec::new();
-        let mut cut_off = false;
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| fetch_failure(&url, &e))?
-        {
-            let room = cap - body.len();
-            if chunk.len() > room {
-                body.extend_from_slice(&chunk[..room]);
-                cut_off = true;
-                break;
-            }
-            body.extend_from_slice(&chunk);
-        }
+            .map_err(|_| ToolError::Failed(format!("fetching {url} timed out")))??;
+        let Fetched {
+            url: final_url,
+            content_type,
+            kind,
+            body,
+            cut_off,
+        } = fetched;
         let text = String::from_utf8_lossy(&body).into_owned();
         let text = match kind {
             Kind::Text => text,
@@ -130,6 +111,167 @@ impl Tool for WebFetch {
         }
         Ok(ToolOutput::text(out))
     }
+}
+
+struct Fetched {
+    url: Url,
+    content_type: String,
+    kind: Kind,
+    body: Vec<u8>,
+    cut_off: bool,
+}
+
+/// Follow `url` to a final response and read up to `cap` bytes of its body.
+async fn fetch(ctx: &ToolContext, url: Url, cap: usize) -> Result<Fetched, ToolError> {
+    let (url, mut response) = follow(ctx, url).await?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(ToolError::Failed(format!(
+            "fetching {url} returned HTTP {status}"
+        )));
+    }
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let kind = kind_of(&content_type).ok_or_else(|| {
+        let shown = if content_type.is_empty() {
+            "(no content type)"
+        } else {
+            &content_type
+        };
+        ToolError::Failed(format!(
+            "{url} has content type {shown}, which web_fetch cannot show; it reads HTML and text"
+        ))
+    })?;
+
+    let mut body = Vec::new();
+    let mut cut_off = false;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| fetch_failure(&url, &e))?
+    {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            cut_off = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Fetched {
+        url,
+        content_type,
+        kind,
+        body,
+        cut_off,
+    })
+}
+
+/// Send `url`, following redirects hop by hop, each through the guard: the final
+/// URL and its response.
+async fn follow(ctx: &ToolContext, mut url: Url) -> Result<(Url, Response), ToolError> {
+    let first = url.clone();
+    let mut from: Option<Url> = None;
+    let mut redirects = 0;
+    loop {
+        let response = send_checked(ctx, &url).await.map_err(|e| match e {
+            Hop::Refused(e) => ToolError::Failed(match &from {
+                None => format!("web_fetch: {e}"),
+                Some(from) => format!("web_fetch: {from} redirected to {url}, but {e}"),
+            }),
+            Hop::Failed(e) => e,
+        })?;
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok());
+        let Some(location) = location.filter(|_| response.status().is_redirection()) else {
+            return Ok((url, response));
+        };
+        if redirects == MAX_REDIRECTS {
+            return Err(ToolError::Failed(format!(
+                "web_fetch: {first} redirected more than {MAX_REDIRECTS} times"
+            )));
+        }
+        redirects += 1;
+        let next = url.join(location).map_err(|e| {
+            ToolError::Failed(format!(
+                "web_fetch: {url} redirected to {location:?}, which is not a URL: {e}"
+            ))
+        })?;
+        if !is_http(&next) {
+            return Err(ToolError::Failed(format!(
+                "web_fetch: {url} redirected to {next}, which is not an http(s) URL"
+            )));
+        }
+        from = Some(std::mem::replace(&mut url, next));
+    }
+}
+
+enum Hop {
+    Refused(NetError),
+    Failed(ToolError),
+}
+
+/// One request to `url`, on a client that can reach only the addresses the guard
+/// checked for its host.
+async fn send_checked(ctx: &ToolContext, url: &Url) -> Result<Response, Hop> {
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addrs = ctx.net.resolve(host, port).await.map_err(Hop::Refused)?;
+    let client = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Pinned {
+            host: host.to_owned(),
+            addrs,
+        })
+        .build()
+        .map_err(|e| Hop::Failed(ToolError::Failed(format!("web_fetch: no HTTP client: {e}"))))?;
+    client
+        .get(url.clone())
+        .header(ACCEPT, ACCEPTED)
+        .send()
+        .await
+        .map_err(|e| Hop::Failed(fetch_failure(url, &e)))
+}
+
+/// A resolver that knows one host: the addresses the guard checked for it.
+struct Pinned {
+    host: String,
+    addrs: Vec<SocketAddr>,
+}
+
+impl reqwest::dns::Resolve for Pinned {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let result: Result<reqwest::dns::Addrs, _> =
+            if name.as_str().eq_ignore_ascii_case(&self.host) {
+                Ok(Box::new(self.addrs.clone().into_iter()))
+            } else {
+                Err(format!(
+                    "{} was not checked by web_fetch's address guard",
+                    name.as_str()
+                )
+                .into())
+            };
+        Box::pin(std::future::ready(result))
+    }
+}
+
+fn is_http(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
 }
 
 fn kind_of(content_type: &str) -> Option<Kind> {
@@ -152,7 +294,7 @@ fn html_to_markdown(html: &str) -> Result<String, ToolError> {
 }
 
 /// reqwest's own message is terse ("error sending request"); add its causes.
-fn fetch_failure(url: &reqwest::Url, e: &reqwest::Error) -> ToolError {
+fn fetch_failure(url: &Url, e: &reqwest::Error) -> ToolError {
     if e.is_timeout() {
         return ToolError::Failed(format!("fetching {url} timed out"));
     }
@@ -166,130 +308,5 @@ fn fetch_failure(url: &reqwest::Url, e: &reqwest::Error) -> ToolError {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::super::testing::{MemoryStore, context, error, text};
-    use axum::Router;
-    use axum::http::header::CONTENT_TYPE;
-    use axum::routing::get;
-    use pretty_assertions::assert_eq;
-    use serde_json::json;
-    use std::time::Duration;
-
-    /// Serve `app` on 127.0.0.1:0 and return its base URL; the server stops with the runtime.
-    pub(crate) async fn serve(app: Router) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        format!("http://{addr}")
-    }
-
-    const PAGE: &str = "<!doctype html><html><head><title>Boo</title><style>p{color:red}</style>\
-        <script>alert(1)</script></head><body><h1>Hello</h1><p>Some <b>bold</b> and a \
-        <a href=\"https://example.invalid/x\">link</a>.</p><ul><li>one</li><li>two</li></ul></body></html>";
-
-    fn app() -> Router {
-        Router::new()
-            .route(
-                "/page",
-                get(|| async { ([(CONTENT_TYPE, "text/html; charset=utf-8")], PAGE) }),
-            )
-            .route(
-                "/plain",
-                get(|| async { ([(CONTENT_TYPE, "text/plain")], "just *text*\n") }),
-            )
-            .route(
-                "/zip",
-                get(|| async { ([(CONTENT_TYPE, "application/zip")], "PK\x03\x04") }),
-            )
-            .route(
-                "/missing",
-                get(|| async { (axum::http::StatusCode::NOT_FOUND, "no") }),
-            )
-            .route(
-                "/big",
-                get(|| async { ([(CONTENT_TYPE, "text/plain")], "0123456789".repeat(100)) }),
-            )
-            .route(
-                "/slow",
-                get(|| async {
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    "late"
-                }),
-            )
-    }
-
-    #[tokio::test]
-    async fn converts_html_to_markdown() {
-        let (_dir, ctx) = context(MemoryStore::default());
-        let base = serve(app()).await;
-        let out = text(&ctx, "web_fetch", json!({"url": format!("{base}/page")})).await;
-        assert_eq!(
-            out,
-            format!(
-                "URL: {base}/page\nContent-Type: text/html\n\n# Hello\n\nSome **bold** and a \
-                 [link](https://example.invalid/x).\n\n*   one\n*   two"
-            )
-        );
-    }
-
-    #[tokio::test]
-    async fn passes_plain_text_through_and_caps_the_body() {
-        let (_dir, ctx) = context(MemoryStore::default());
-        let base = serve(app()).await;
-        let out = text(&ctx, "web_fetch", json!({"url": format!("{base}/plain")})).await;
-        assert_eq!(
-            out,
-            format!("URL: {base}/plain\nContent-Type: text/plain\n\njust *text*\n")
-        );
-        let out = text(
-            &ctx,
-            "web_fetch",
-            json!({"url": format!("{base}/big"), "max_bytes": 15}),
-        )
-        .await;
-        assert_eq!(
-            out,
-            format!(
-                "URL: {base}/big\nContent-Type: text/plain\n\n012345678901234\n\n[download stopped at 15 bytes]"
-            )
-        );
-    }
-
-    #[tokio::test]
-    async fn refuses_other_types_schemes_and_errors() {
-        let (_dir, mut ctx) = context(MemoryStore::default());
-        ctx.limits.fetch_timeout = Duration::from_millis(300);
-        let base = serve(app()).await;
-        let cases = [
-            (
-                json!({"url": format!("{base}/zip")}),
-                format!(
-                    "{base}/zip has content type application/zip, which web_fetch cannot show; it reads HTML and text"
-                ),
-            ),
-            (
-                json!({"url": format!("{base}/missing")}),
-                format!("fetching {base}/missing returned HTTP 404 Not Found"),
-            ),
-            (
-                json!({"url": format!("{base}/slow")}),
-                format!("fetching {base}/slow timed out"),
-            ),
-            (
-                json!({"url": "file:///etc/passwd"}),
-                "url: only http and https URLs can be fetched, not file:".to_owned(),
-            ),
-            (
-                json!({"url": "not a url"}),
-                "url: relative URL without a base".to_owned(),
-            ),
-            (
-                json!({"url": format!("{base}/plain"), "max_bytes": 0}),
-                "max_bytes: must be at least 1".to_owned(),
-            ),
-        ];
-        for (args, want) in cases {
-            assert_eq!(error(&ctx, "web_fetch", args).await, want);
-        }
-    }
-}
+#[path = "web_fetch_tests.rs"]
+mod tests;

@@ -161,8 +161,8 @@ fn describe(e: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::serve;
     use super::super::testing::{MemoryStore, context, error, text};
-    use super::super::web_fetch::tests::serve;
     use axum::Router;
     use axum::extract::Query;
     use axum::routing::get;

@@ -26,7 +26,7 @@ async fn projects_validate_paths_and_names() {
             "invalid_path",
         ),
         (json!({"name": " ", "path": "/tmp"}), 400, "invalid_name"),
-        (json!({"name": "x"}), 422, "invalid_body"),
+        (json!({"name": "x"}), 400, "invalid_body"),
         (
             json!({"name": "dup", "path": fx.project.path}),
             409,
@@ -44,7 +44,7 @@ async fn projects_validate_paths_and_names() {
     let (status, resp) = call(&fx.http, Method::POST, &url, None).await;
     assert_eq!(
         (status, resp["code"].as_str()),
-        (415, Some("unsupported_media_type"))
+        (400, Some("unsupported_media_type"))
     );
     let (status, resp) = call(
         &fx.http,
@@ -79,6 +79,71 @@ async fn projects_validate_paths_and_names() {
         (status, resp["code"].as_str()),
         (400, Some("invalid_cursor"))
     );
+}
+
+/// A path inside `chat.project_roots` that leads outside it — a link to `/etc`, a
+/// chain, a relative link up — is refused where it leads, with its own code.
+#[tokio::test]
+async fn project_paths_are_checked_where_they_lead() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().canonicalize().unwrap();
+    let root = base.join("root");
+    std::fs::create_dir_all(root.join("real")).unwrap();
+    std::fs::create_dir_all(base.join("outside")).unwrap();
+    symlink("/etc", root.join("etc")).unwrap();
+    symlink("hop", root.join("chain")).unwrap();
+    symlink(base.join("outside"), root.join("hop")).unwrap();
+    symlink("../outside", root.join("up")).unwrap();
+    let roots = vec![root.clone()];
+    let (daemon, _db) = super::start(|s| {
+        s.auth.mode = boo_shared::config::AuthMode::None;
+        s.chat.project_roots = roots;
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let url = daemon.url("/api/projects");
+    let outside = base.join("outside");
+    for (link, target) in [
+        ("etc", std::path::PathBuf::from("/etc")),
+        ("chain", outside.clone()),
+        ("up", outside.clone()),
+    ] {
+        let path = root.join(link);
+        let body = json!({"name": link, "path": path.to_str().unwrap()});
+        assert_eq!(
+            call(&http, Method::POST, &url, Some(body)).await,
+            (
+                400,
+                json!({
+                    "error": format!(
+                        "{path:?} resolves to {target:?}, which is outside chat.project_roots"
+                    ),
+                    "code": "path_outside_roots",
+                })
+            )
+        );
+    }
+    let body = json!({"name": "out", "path": outside.to_str().unwrap()});
+    assert_eq!(
+        call(&http, Method::POST, &url, Some(body)).await,
+        (
+            400,
+            json!({
+                "error": format!("{outside:?} is outside chat.project_roots"),
+                "code": "path_outside_roots",
+            })
+        )
+    );
+    let real = root.join("real");
+    let project: Project = post(
+        &http,
+        &url,
+        json!({"name": "real", "path": real.to_str().unwrap()}),
+        201,
+    )
+    .await;
+    assert_eq!(project.path, real.to_str().unwrap());
 }
 
 #[tokio::test]
@@ -195,7 +260,7 @@ async fn sessions_and_chats_archive_and_restore() {
         Some(json!({"colour": "red"})),
     )
     .await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_body")));
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_body")));
     let (status, body) = call(
         &fx.http,
         Method::POST,

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use boo_shared::chat::Message;
 use boo_shared::chat::{MessageStatus, PartKind, Role};
 use boo_testkit::fake_llm::{Event, Reply};
 use pretty_assertions::assert_eq;
+use serde_json::Value;
 
 use super::fixture::{Fx, LIMIT, joined};
 
@@ -220,10 +222,22 @@ async fn a_message_sent_during_a_turn_is_queued_and_runs_next() {
     assert_eq!((a.queued, b.queued), (false, true));
     ws.until_complete(a.assistant_message_id).await;
     let frames = ws.until_complete(b.assistant_message_id).await;
-    assert!(frames.iter().any(|f| f["type"] == "message_status"
-        && f["message_id"] == b.user_message_id.to_string()
-        && f["status"] == "complete"));
     let all = fx.wait_final(b.assistant_message_id).await;
+    // The dequeued message moved after the first answer; the frame says where.
+    let moved = all.iter().find(|m| m.id == b.user_message_id).unwrap();
+    assert!(moved.seq > all[1].seq, "{all:?}");
+    let status = frames
+        .iter()
+        .find(|f| f["type"] == "message_status")
+        .unwrap();
+    assert_eq!(
+        status,
+        &serde_json::json!({
+            "type": "message_status", "seq": status["seq"], "session_id": fx.session.id,
+            "chat_id": fx.chat.id, "message_id": b.user_message_id,
+            "status": "complete", "message_seq": moved.seq,
+        })
+    );
     let order: Vec<(Role, &str)> = all.iter().map(|m| (m.role, m.content.as_str())).collect();
     assert_eq!(
         order,
@@ -332,4 +346,118 @@ async fn a_graceful_stop_finalises_the_running_turn() {
             .await
             .unwrap();
     assert_eq!((status.as_str(), content.as_str()), ("cancelled", "half"));
+}
+
+/// A client's copy of a streaming message: the REST snapshot, then each delta placed
+/// by its offset (Unicode scalar values).
+fn place(have: &mut String, offset: u64, text: &str) {
+    let len = have.chars().count() as u64;
+    assert!(offset <= len, "gap: offset {offset} after {len} chars");
+    have.extend(text.chars().skip((len - offset) as usize));
+}
+
+fn placed(snapshot: &Message, frames: &[Value]) -> (String, String) {
+    let mut content = snapshot.content.clone();
+    let mut reasoning: String = snapshot
+        .parts
+        .iter()
+        .filter(|p| p.kind == PartKind::Reasoning)
+        .filter_map(|p| p.content.as_deref())
+        .collect();
+    let id = snapshot.id.to_string();
+    for f in frames.iter().filter(|f| f["message_id"] == id.as_str()) {
+        let (offset, text) = (
+            f["offset"].as_u64().unwrap_or(0),
+            f["text"].as_str().unwrap_or(""),
+        );
+        match f["type"].as_str() {
+            Some("delta") => place(&mut content, offset, text),
+            Some("reasoning_delta") => place(&mut reasoning, offset, text),
+            _ => {}
+        }
+    }
+    (content, reasoning)
+}
+
+#[tokio::test]
+async fn delta_offsets_place_a_mid_stream_snapshot_exactly() {
+    let fx = Fx::start().await;
+    let mut events = vec![
+        Event::Reasoning("考え".into()),
+        Event::Reasoning("中 🤔".into()),
+    ];
+    let pieces = [
+        "Hé",
+        "llo 👋🏽",
+        " 世界",
+        "、こん",
+        "にちは",
+        " 🇫🇷",
+        " après",
+        " la",
+        " fin 𝄞",
+        ".",
+    ];
+    events.extend(pieces.iter().map(|p| Event::Content((*p).into())));
+    // ~50 ms a chunk: the stream spans several 200 ms flushes.
+    fx.llm
+        .push(Reply::chunks(events).delay_each(Duration::from_millis(50)));
+    let mut ws = fx.ws(None).await;
+    let acc = fx.send("greet").await;
+    let id = acc.assistant_message_id;
+    let mut deltas = 0;
+    let mut frames = ws
+        .until(|f| {
+            deltas += usize::from(f["type"] == "delta");
+            deltas == 6
+        })
+        .await;
+    // Loaded over REST mid-stream: whatever the database had by then.
+    let snapshot = fx
+        .messages()
+        .await
+        .into_iter()
+        .find(|m| m.id == id)
+        .unwrap();
+    frames.extend(ws.until_complete(id).await);
+    let offsets: Vec<(&str, u64, &str)> = frames
+        .iter()
+        .filter(|f| f["type"] == "delta" || f["type"] == "reasoning_delta")
+        .map(|f| {
+            (
+                f["type"].as_str().unwrap(),
+                f["offset"].as_u64().unwrap(),
+                f["text"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        offsets,
+        vec![
+            ("reasoning_delta", 0, "考え"),
+            ("reasoning_delta", 2, "中 🤔"),
+            ("delta", 0, "Hé"),
+            ("delta", 2, "llo 👋🏽"),
+            ("delta", 8, " 世界"),
+            ("delta", 11, "、こん"),
+            ("delta", 14, "にちは"),
+            ("delta", 17, " 🇫🇷"),
+            ("delta", 20, " après"),
+            ("delta", 26, " la"),
+            ("delta", 29, " fin 𝄞"),
+            ("delta", 35, "."),
+        ]
+    );
+    let all = fx.wait_final(id).await;
+    let done = &all[1];
+    assert_eq!(
+        (done.content.as_str(), placed(&snapshot, &frames)),
+        (
+            "Héllo 👋🏽 世界、こんにちは 🇫🇷 après la fin 𝄞.",
+            (
+                "Héllo 👋🏽 世界、こんにちは 🇫🇷 après la fin 𝄞.".to_owned(),
+                "考え中 🤔".to_owned()
+            )
+        )
+    );
 }

@@ -280,3 +280,92 @@ async fn tools_refuse_paths_outside_the_project() {
         result.result
     );
 }
+
+/// `(tool, is_error, result)` of every tool result in `m`.
+fn results(m: &boo_shared::chat::Message) -> Vec<(String, bool, String)> {
+    m.parts
+        .iter()
+        .filter(|p| p.kind == PartKind::ToolResult)
+        .map(|p| {
+            (
+                p.tool_name.clone().unwrap_or_default(),
+                p.is_error,
+                p.result.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+const ONLY_PUBLIC: &str =
+    "; only public addresses are fetched, unless chat.web_fetch_allow lists the host";
+
+/// Through the whole daemon: a link made inside an existing project, the daemon's
+/// own port, and then the project directory swapped for a link to `/etc`.
+#[tokio::test]
+async fn links_and_local_addresses_are_refused_at_use() {
+    let tmp = std::env::temp_dir().canonicalize().unwrap();
+    let roots = vec![tmp.clone()];
+    let fx = Fx::start_with(|s| s.chat.project_roots = roots).await;
+    let project = std::path::PathBuf::from(&fx.project.path);
+    std::os::unix::fs::symlink("/etc", project.join("etc")).unwrap();
+    let own = fx.url("/api/projects");
+    fx.llm.push(
+        Reply::tool_call("t1", "read_file", json!({"path": "etc/passwd"}))
+            .with_tool_call("t2", "grep", json!({"pattern": "root"}))
+            .with_tool_call("t3", "list_dir", json!({"path": "etc"}))
+            .with_tool_call("t4", "web_fetch", json!({"url": own})),
+    );
+    fx.llm.push(Reply::text("Refused."));
+    let acc = fx.send("read /etc through the link").await;
+    let all = fx.wait_final(acc.assistant_message_id).await;
+    let escape = |p: &str| {
+        format!("error: path {p:?} goes through a symlink that points outside the project root")
+    };
+    assert_eq!(
+        results(&all[1]),
+        vec![
+            ("read_file".to_owned(), true, escape("etc/passwd")),
+            (
+                "grep".to_owned(),
+                false,
+                r#"No matches for "root"."#.to_owned()
+            ),
+            ("list_dir".to_owned(), true, escape("etc")),
+            (
+                "web_fetch".to_owned(),
+                true,
+                format!("error: web_fetch: 127.0.0.1 is a loopback address{ONLY_PUBLIC}")
+            ),
+        ]
+    );
+
+    // The project row stays; its directory now leads to /etc.
+    let real = tmp.join(format!(
+        "{}.real",
+        project.file_name().unwrap().to_str().unwrap()
+    ));
+    std::fs::rename(&project, &real).unwrap();
+    std::os::unix::fs::symlink("/etc", &project).unwrap();
+    fx.llm.push(Reply::tool_call(
+        "t5",
+        "read_file",
+        json!({"path": "passwd"}),
+    ));
+    fx.llm.push(Reply::text("Still refused."));
+    let acc = fx.send("and now?").await;
+    let all = fx.wait_final(acc.assistant_message_id).await;
+    let got = results(&all[3]);
+    std::fs::remove_file(&project).unwrap();
+    std::fs::rename(&real, &project).unwrap();
+    assert_eq!(
+        got,
+        vec![(
+            "read_file".to_owned(),
+            true,
+            format!(
+                "error: the project directory {project:?} resolves to \"/etc\", which is outside \
+                 chat.project_roots; no tool reads it until it is back inside"
+            )
+        )]
+    );
+}

@@ -4,10 +4,12 @@ mod chat_rest;
 mod chat_restart;
 mod chat_stream;
 mod chat_tools;
+mod edge;
 mod fixture;
 mod grpc;
 mod health;
 mod metrics;
+mod session_frames;
 mod web;
 mod workspace;
 

@@ -375,7 +375,11 @@ async fn a_legacy_pane_array_becomes_the_envelope() {
     assert_eq!(
         again,
         WorkspaceState {
-            panes: vec![pane("p1", vec![tab(TabKind::Chat, with_agent)], Some(with_agent))],
+            panes: vec![pane(
+                "p1",
+                vec![tab(TabKind::Chat, with_agent)],
+                Some(with_agent)
+            )],
             tab_numbers: BTreeMap::from([(with_agent, 2)]),
             next_tab_number: 3,
             closed_pane_stack: vec![],
@@ -496,7 +500,7 @@ async fn malformed_bodies_are_json_errors() {
         let (status, resp) = patch(&fx, &body).await;
         assert_eq!(
             (status, resp["code"].as_str()),
-            (422, Some("invalid_body")),
+            (400, Some("invalid_body")),
             "{body}: {resp}"
         );
     }
@@ -512,7 +516,7 @@ async fn malformed_bodies_are_json_errors() {
             raw("application/json", "{\"panes\": ["),
             (400, "malformed_json"),
         ),
-        (raw("text/plain", "[]"), (415, "unsupported_media_type")),
+        (raw("text/plain", "[]"), (400, "unsupported_media_type")),
     ] {
         let resp = request.await.unwrap();
         let status = resp.status().as_u16();

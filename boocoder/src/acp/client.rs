@@ -11,11 +11,12 @@ use std::sync::Arc;
 use agent_client_protocol::v1::schema as acp;
 use agent_client_protocol::v1::{ConnectionTo, Responder};
 use agent_client_protocol::{Agent, Client, ConnectTo, Error, ErrorCode, RequestCancellation};
-use boo_shared::pathguard::{PathError, ResolveOptions, resolve, resolve_with};
+use boo_shared::pathguard::{PathError, resolve};
 use tokio::sync::oneshot;
 
 use super::state::{Shared, cancelled};
 use super::types::{ElicitOutcome, ElicitRequest, PermissionOutcome, PermissionRequest};
+use crate::pending::agent_write::{self, Refused};
 
 /// The capabilities boocoder advertises in `initialize`: text-file access,
 /// form elicitation, boolean config options; no terminals.
@@ -201,22 +202,30 @@ async fn write_text_file(
     req: acp::WriteTextFileRequest,
 ) -> Result<acp::WriteTextFileResponse, Error> {
     let root = shared.hooks.worktree();
-    // `.git` is off limits: in a worktree it is the file that links it to the repo.
-    let path = resolve_with(
-        &root,
-        requested(&req.path)?,
-        ResolveOptions { deny_git_dir: true },
-    )
-    .map_err(|e| refused(&e))?;
-    if let Some(parent) = path.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| io_failed("create the directory of", &req.path, &e))?;
-    }
-    tokio::fs::write(&path, req.content.as_bytes())
-        .await
-        .map_err(|e| io_failed("write", &req.path, &e))?;
-    shared.hooks.on_file_written(&path);
+    let requested = requested(&req.path)?.to_owned();
+    // Only what the worktree diff can stage lands (see `pending::agent_write`).
+    let landed = tokio::task::spawn_blocking(move || {
+        agent_write::write(&root, &requested, req.content.as_bytes())
+    })
+    .await
+    .map_err(|e| Error::new(ErrorCode::INTERNAL_ERROR, format!("write task failed: {e}")))?
+    .map_err(|e| match e {
+        Refused::Outside(e) => refused(&e),
+        Refused::Unstageable { .. } => Error::new(ErrorCode::INVALID_PARAMS, e.to_string()),
+        // A parent that is a file, a target that is a directory: the agent's mistake.
+        Refused::Io { ref source, .. }
+            if matches!(
+                source.kind(),
+                std::io::ErrorKind::NotADirectory
+                    | std::io::ErrorKind::IsADirectory
+                    | std::io::ErrorKind::AlreadyExists
+            ) =>
+        {
+            Error::new(ErrorCode::INVALID_PARAMS, e.to_string())
+        }
+        Refused::Io { .. } => Error::new(ErrorCode::INTERNAL_ERROR, e.to_string()),
+    })?;
+    shared.hooks.on_file_written(&landed.full);
     Ok(acp::WriteTextFileResponse::new())
 }
 

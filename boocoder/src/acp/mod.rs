@@ -11,7 +11,9 @@
 //!   `session/prompt` has a timeout; a prompt runs until the agent answers, is
 //!   cancelled, or the child dies.
 //! - the agent's requests are served by the client side in `client.rs`: `fs/*`
-//!   confined to [`ClientHooks::worktree`] by `boo_shared::pathguard`,
+//!   confined to [`ClientHooks::worktree`] by `boo_shared::pathguard`, and a write
+//!   lands only when it can be staged as a pending change under the same name
+//!   (`crate::pending::agent_write`; otherwise `invalid_params` says why),
 //!   `session/request_permission` and `elicitation/create` routed to the hooks
 //!   (answered `cancelled` when the turn is cancelled), terminals refused.
 //! - `session/update` notifications become [`AgentEvent`]s on the sender the

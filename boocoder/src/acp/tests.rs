@@ -286,7 +286,9 @@ async fn fs_is_confined_to_the_worktree() {
     ));
     let script = format!(
         "write src/deep/a.txt one\\ntwo\\nthree\\n\nread src/deep/a.txt 2 1\nread {}/src/deep/a.txt\n\
-         write ../escape.txt no\nwrite {} no\nwrite .git/config no\nread missing.txt\nterminal",
+         write ../escape.txt no\nwrite {} no\nwrite .git/config no\nwrite ~/.bashrc no\n\
+         write \"a\\\\b.txt\" no\nwrite \"tab\\there.txt\" no\nwrite src/deep/a.txt/x no\n\
+         read missing.txt\nterminal",
         hooks.root.display(),
         outside.display()
     );
@@ -303,6 +305,10 @@ async fn fs_is_confined_to_the_worktree() {
             format!("error: refused: path \"../escape.txt\" escapes the project root{refused}"),
             format!("error: refused: path \"{}\" is outside the project root{refused}", outside.display()),
             format!("error: refused: path \".git/config\" is inside a .git directory, which is off limits{refused}"),
+            "error: path \"~/.bashrc\" cannot be staged as a pending change: home-relative path".to_owned(),
+            "error: path \"a\\\\b.txt\" cannot be staged as a pending change: contains a backslash".to_owned(),
+            "error: path \"tab\\there.txt\" cannot be staged as a pending change: contains a control character".to_owned(),
+            "error: cannot write \"src/deep/a.txt/x\": Not a directory (os error 20)".to_owned(),
             "error: Resource not found".to_owned(),
             "error: boocoder does not provide terminals (clientCapabilities.terminal is false)".to_owned(),
         ]
@@ -318,6 +324,9 @@ async fn fs_is_confined_to_the_worktree() {
     );
     assert!(!hooks.root.parent().unwrap().join("escape.txt").exists());
     assert!(!outside.exists());
+    for refused in ["~", "a\\b.txt", "tab\there.txt"] {
+        assert!(!hooks.root.join(refused).exists(), "{refused:?} landed");
+    }
 }
 
 #[test]

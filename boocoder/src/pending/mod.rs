@@ -11,12 +11,17 @@
 //! - [`edit::apply_edit`] is the fuzzy `old_string` → `new_string` ladder.
 //! - [`tree`] holds the one write path: path policy + `boo_shared::pathguard` +
 //!   atomic writes; every project or worktree write goes through it.
+//! - [`agent_write`] is an ACP agent's `fs/write_text_file`: a write lands only when
+//!   the next diff can stage it under the same name, else the agent is told why.
 
+pub mod agent_write;
 mod apply;
 pub mod edit;
 mod store;
 pub mod tree;
 
+#[cfg(test)]
+mod agent_write_tests;
 #[cfg(test)]
 mod paths_tests;
 #[cfg(test)]

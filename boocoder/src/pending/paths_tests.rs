@@ -58,7 +58,7 @@ fn corpus_fixture() -> Corpus {
 }
 
 /// Every file and symlink under `dir` with its content or link target.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
+pub(super) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

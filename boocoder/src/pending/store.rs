@@ -116,13 +116,10 @@ pub struct Staging<'a> {
     pub base_commit: Option<&'a str>,
 }
 
-/// A changed file that could not be staged (its path fails the path policy, e.g. an
-/// agent created `a\b.txt`); reported rather than silently dropped.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Skipped {
-    pub path: String,
-    pub reason: String,
-}
+/// A changed file that could not be staged (its path fails the path policy, e.g. a
+/// command the agent ran created `a\b.txt`; its name is not UTF-8; it is a nested
+/// repository); reported rather than silently dropped.
+pub type Skipped = crate::worktree::Unstaged;
 
 /// Result of [`supersede`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -192,7 +189,8 @@ pub async fn supersede(
 }
 
 /// After a turn: diff the session worktree against its base and [`supersede`] the
-/// session's pending rows with the result, stamped with `agent`.
+/// session's pending rows with the result, stamped with `agent`. `skipped` holds both
+/// what the path policy refused and what the diff could not represent, by path.
 pub async fn supersede_from_worktree(
     pool: &PgPool,
     worktree: &Worktree,
@@ -203,7 +201,7 @@ pub async fn supersede_from_worktree(
     let Some(session_id) = worktree.session_id else {
         return Err(PendingError::Worktree(WorktreeError::NotFound(worktree.id)));
     };
-    let changes = crate::worktree::diff(worktree).await?;
+    let scanned = crate::worktree::scan(worktree).await?;
     let st = Staging {
         session_id,
         chat_id,
@@ -211,7 +209,10 @@ pub async fn supersede_from_worktree(
         agent: Some(agent),
         base_commit: Some(&worktree.base_commit),
     };
-    supersede(pool, &st, &changes).await
+    let mut done = supersede(pool, &st, &scanned.changes).await?;
+    done.skipped.extend(scanned.unstaged);
+    done.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(done)
 }
 
 /// Stage one change without touching the session's other rows (native write tools,

@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
             post(turns::submit),
         )
         .route("/api/sessions/{sid}/tasks", get(turns::tasks))
+        .route("/api/tasks/{id}", get(turns::task))
         .route("/api/tasks/{id}/cancel", post(turns::cancel))
         .route(
             "/api/sessions/{sid}/agent-sessions",

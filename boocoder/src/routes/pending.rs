@@ -1,6 +1,6 @@
 use axum::extract::State;
 use boo_shared::coder::PendingChange;
-use boo_shared::error::{ApiError, Json, Path};
+use boo_shared::error::{ApiError, Json, OptionalJson, Path};
 use boo_shared::frames::ServerFrame;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -51,14 +51,9 @@ pub struct RejectBody {
 pub async fn reject(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
-    body: axum::body::Bytes,
+    OptionalJson(body): OptionalJson<RejectBody>,
 ) -> Result<Json<PendingChange>, ApiError> {
-    let body: RejectBody = if body.iter().all(u8::is_ascii_whitespace) {
-        RejectBody::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?
-    };
+    let body = body.unwrap_or_default();
     let row = pending::reject(&s.pool, id, body.discard).await?;
     announce(&s, row.session_id).await;
     Ok(Json(PendingChange::from(&row)))

@@ -1,4 +1,4 @@
-//! Agent turns: submit (a user message + a task), list, cancel.
+//! Agent turns: submit (a user message + a task), list, get one, cancel.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -142,21 +142,37 @@ impl From<TaskRow> for TaskInfo {
     }
 }
 
+const TASK_COLUMNS: &str = "id, session_id, chat_id, agent, mode_id, model, status, error, \
+     output_summary, created_at, started_at, finished_at";
+
 /// The session's tasks, newest first (at most 100).
 pub async fn tasks(
     State(s): State<AppState>,
     Path(sid): Path<Uuid>,
 ) -> Result<Json<Vec<TaskInfo>>, ApiError> {
     sessions::get(&s.pool, sid).await?;
-    let rows = sqlx::query_as::<_, TaskRow>(
-        "SELECT id, session_id, chat_id, agent, mode_id, model, status, error, output_summary,
-                created_at, started_at, finished_at
-         FROM tasks WHERE session_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
-    )
+    let rows = sqlx::query_as::<_, TaskRow>(&format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE session_id = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT 100"
+    ))
     .bind(sid)
     .fetch_all(&s.pool)
     .await?;
     Ok(Json(rows.into_iter().map(TaskInfo::from).collect()))
+}
+
+/// One task, in the shape the list returns; 404 `not_found` when there is none.
+pub async fn task(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<TaskInfo>, ApiError> {
+    let row =
+        sqlx::query_as::<_, TaskRow>(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&s.pool)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no task {id}")))?;
+    Ok(Json(row.into()))
 }
 
 pub async fn cancel(

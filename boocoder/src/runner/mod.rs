@@ -8,6 +8,9 @@
 pub mod agent_sessions;
 pub mod prober;
 pub mod requests;
+mod unstaged;
+
+pub use unstaged::UNSTAGED_KIND;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -459,7 +462,8 @@ impl Runner {
     }
 
     /// Latest wins: the worktree's diff against its base becomes the session's
-    /// pending changes, stamped with this turn's agent.
+    /// pending changes, stamped with this turn's agent. Files that changed but cannot
+    /// be staged are reported in the chat (see [`unstaged::report`]).
     async fn stage_changes(
         &self,
         session_id: Uuid,
@@ -467,37 +471,36 @@ impl Runner {
         task: &Task,
         worktree: &crate::worktree::Worktree,
     ) {
-        let changes = match crate::worktree::diff(worktree).await {
-            Ok(c) => c,
+        let done = match crate::pending::supersede_from_worktree(
+            &self.pool,
+            worktree,
+            chat_id,
+            Some(task.id),
+            &task.agent,
+        )
+        .await
+        {
+            Ok(done) => done,
             Err(e) => {
-                tracing::error!(error = %e, "cannot diff the worktree");
+                tracing::error!(error = %e, "cannot stage the worktree diff");
                 return;
             }
         };
-        let staging = crate::pending::Staging {
-            session_id,
-            chat_id,
-            task_id: Some(task.id),
-            agent: Some(&task.agent),
-            base_commit: Some(&worktree.base_commit),
+        let changes = match crate::pending::list(&self.pool, session_id, &[]).await {
+            Ok(rows) => rows
+                .iter()
+                .map(boo_shared::coder::PendingChange::from)
+                .collect(),
+            Err(_) => done
+                .rows
+                .iter()
+                .map(boo_shared::coder::PendingChange::from)
+                .collect(),
         };
-        match crate::pending::supersede(&self.pool, &staging, &changes).await {
-            Ok(done) => {
-                let changes = match crate::pending::list(&self.pool, session_id, &[]).await {
-                    Ok(rows) => rows
-                        .iter()
-                        .map(boo_shared::coder::PendingChange::from)
-                        .collect(),
-                    Err(_) => done
-                        .rows
-                        .iter()
-                        .map(boo_shared::coder::PendingChange::from)
-                        .collect(),
-                };
-                self.hub
-                    .publish(session_id, ServerFrame::PendingChanged { changes });
-            }
-            Err(e) => tracing::error!(error = %e, "cannot stage the worktree diff"),
+        self.hub
+            .publish(session_id, ServerFrame::PendingChanged { changes });
+        if let Some(chat_id) = chat_id {
+            unstaged::report(&self.pool, &self.hub, session_id, chat_id, &done.skipped).await;
         }
     }
 }

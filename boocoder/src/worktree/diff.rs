@@ -102,16 +102,45 @@ impl FileChange {
     }
 }
 
+/// An entry of the worktree diff that cannot become a pending change: libgit2 reported
+/// it, but its name is not UTF-8, it fails the pending path policy, or it is a nested
+/// repository. Reported (to the log and the chat), never silently dropped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unstaged {
+    /// The name as libgit2 reported it (lossy UTF-8 when it is not UTF-8).
+    pub path: String,
+    pub reason: String,
+}
+
+/// The worktree's state against its base: the changes, and what changed but cannot
+/// be staged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WorktreeDiff {
+    pub changes: Vec<FileChange>,
+    pub unstaged: Vec<Unstaged>,
+}
+
 /// [`diff_dir`] for a worktree row, off the async runtime.
 pub async fn diff(worktree: &Worktree) -> Result<Vec<FileChange>, WorktreeError> {
+    Ok(scan(worktree).await?.changes)
+}
+
+/// [`scan_dir`] for a worktree row, off the async runtime.
+pub async fn scan(worktree: &Worktree) -> Result<WorktreeDiff, WorktreeError> {
     let (dir, base) = (worktree.dir().to_path_buf(), worktree.base_commit.clone());
-    blocking(move || diff_dir(&dir, &base)).await
+    blocking(move || scan_dir(&dir, &base)).await
+}
+
+/// The changes of [`scan_dir`].
+pub fn diff_dir(dir: &Path, base_commit: &str) -> Result<Vec<FileChange>, WorktreeError> {
+    Ok(scan_dir(dir, base_commit)?.changes)
 }
 
 /// Every file of the working directory at `dir` that differs from `base_commit`'s
-/// tree, sorted by path. Blocking (libgit2 + file reads). Files over
-/// [`MAX_TEXT_BYTES`] are hashed as a stream, never loaded whole.
-pub fn diff_dir(dir: &Path, base_commit: &str) -> Result<Vec<FileChange>, WorktreeError> {
+/// tree, sorted by path, and the entries that differ but cannot be represented (see
+/// [`Unstaged`]). Blocking (libgit2 + file reads). Files over [`MAX_TEXT_BYTES`] are
+/// hashed as a stream, never loaded whole.
+pub fn scan_dir(dir: &Path, base_commit: &str) -> Result<WorktreeDiff, WorktreeError> {
     let repo = Repository::open(dir)?;
     let base = repo.find_commit(Oid::from_str(base_commit)?)?.tree()?;
     let mut opts = DiffOptions::new();
@@ -121,6 +150,7 @@ pub fn diff_dir(dir: &Path, base_commit: &str) -> Result<Vec<FileChange>, Worktr
         .ignore_submodules(true);
     let deltas = repo.diff_tree_to_workdir(Some(&base), Some(&mut opts))?;
     let mut out = Vec::new();
+    let mut unstaged = Vec::new();
     for delta in deltas.deltas() {
         let kind = match delta.status() {
             Delta::Added | Delta::Untracked => ChangeKind::Create,
@@ -136,8 +166,15 @@ pub fn diff_dir(dir: &Path, base_commit: &str) -> Result<Vec<FileChange>, Worktr
         } else {
             delta.new_file()
         };
+        // libgit2 hands over the raw bytes of the name (no quoting, no unicode
+        // normalisation); only a name that is not UTF-8 cannot be a text column.
         let Some(path) = file.path().and_then(Path::to_str).map(str::to_owned) else {
-            tracing::warn!(path = ?file.path(), "skipping a path that is not UTF-8");
+            let lossy = String::from_utf8_lossy(file.path_bytes().unwrap_or_default());
+            tracing::warn!(path = %lossy, "not staging a path that is not UTF-8");
+            unstaged.push(Unstaged {
+                path: lossy.into_owned(),
+                reason: "the name is not valid UTF-8".into(),
+            });
             continue;
         };
         let old = match kind {
@@ -163,7 +200,12 @@ pub fn diff_dir(dir: &Path, base_commit: &str) -> Result<Vec<FileChange>, Worktr
             ChangeKind::Delete => None,
             _ => {
                 let Some(m) = blob_mode(delta.new_file().mode()) else {
-                    tracing::debug!(path, "skipping a directory, submodule or nested repository");
+                    tracing::warn!(path, "not staging a nested repository or submodule");
+                    unstaged.push(Unstaged {
+                        path: path.trim_end_matches('/').to_owned(),
+                        reason: "a nested git repository (or submodule): its files are not staged"
+                            .into(),
+                    });
                     continue;
                 };
                 Some((Content::read(&dir.join(&path), m)?, m))
@@ -178,7 +220,11 @@ pub fn diff_dir(dir: &Path, base_commit: &str) -> Result<Vec<FileChange>, Worktr
         out.push(change_of(path, old.as_ref(), new.as_ref())?);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    unstaged.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(WorktreeDiff {
+        changes: out,
+        unstaged,
+    })
 }
 
 /// One side's content: held in memory, or (over [`MAX_TEXT_BYTES`]) only its id.

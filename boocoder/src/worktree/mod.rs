@@ -40,8 +40,8 @@ use uuid::Uuid;
 
 pub use baseline::{BaselineUpdate, rebaseline, rebaseline_in};
 pub use diff::{
-    ChangeKind, FileChange, FileSide, MAX_TEXT_BYTES, build_change, diff, diff_dir, mode,
-    unified_diff,
+    ChangeKind, FileChange, FileSide, MAX_TEXT_BYTES, Unstaged, WorktreeDiff, build_change, diff,
+    diff_dir, mode, scan, scan_dir, unified_diff,
 };
 pub use git::{ZERO_OID, base_ref, branch_name};
 pub use lifecycle::{ensure, remove, remove_for_session};

@@ -1,5 +1,7 @@
+mod agent_writes;
 mod basics;
 mod dispatcher;
+mod edge;
 mod kill;
 mod metrics;
 mod qwen;

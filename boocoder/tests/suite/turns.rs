@@ -420,7 +420,7 @@ async fn bad_submissions_are_refused_clearly() {
             400,
             "empty_message",
         ),
-        (json!({"content": "x"}), 422, "invalid_body"),
+        (json!({"content": "x"}), 400, "invalid_body"),
     ] {
         let resp = f.http.post(&url).json(&body).send().await.unwrap();
         let got = resp.status().as_u16();
@@ -466,4 +466,43 @@ async fn chats_of_one_session_get_their_own_agents_sharing_the_worktree() {
         rows,
         vec![(first_chat, "idle".to_owned()), (other, "idle".to_owned())]
     );
+}
+
+#[tokio::test]
+async fn one_task_reads_like_its_entry_in_the_list() {
+    let f = fx().await;
+    let (status, _) = f.turn("say hello").await;
+    assert_eq!(status, "completed");
+    let list: Vec<Value> = f.get(&format!("/api/sessions/{}/tasks", f.session)).await;
+    assert_eq!(list.len(), 1);
+    let id = list[0]["id"].as_str().unwrap();
+    let one: Value = f.get(&format!("/api/tasks/{id}")).await;
+    assert_eq!(one, list[0]);
+    assert_eq!(
+        (one["status"].as_str(), one["agent"].as_str()),
+        (Some("completed"), Some("fake"))
+    );
+
+    let unknown = Uuid::new_v4();
+    for (path, status, body) in [
+        (
+            format!("/api/tasks/{unknown}"),
+            404,
+            json!({"error": format!("no task {unknown}"), "code": "not_found"}),
+        ),
+        (
+            "/api/tasks/not-a-uuid".to_owned(),
+            400,
+            json!({"code": "invalid_path_parameter"}),
+        ),
+    ] {
+        let resp = f.http.get(f.url(&path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{path}");
+        let mut v: Value = resp.json().await.unwrap();
+        if status == 400 {
+            assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+            v.as_object_mut().unwrap().remove("error");
+        }
+        assert_eq!(v, body, "{path}");
+    }
 }

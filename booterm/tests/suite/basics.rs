@@ -45,7 +45,7 @@ async fn bad_requests_get_a_code_and_start_nothing() {
             404,
             "session_not_found",
         ),
-        (json!({"colour": "red"}), 422, "invalid_body"),
+        (json!({"colour": "red"}), 400, "invalid_body"),
     ];
     let mut got = Vec::new();
     for (body, _, _) in &cases {

@@ -1,6 +1,8 @@
 mod basics;
+mod edge;
 mod grpc;
 mod metrics;
+mod prune;
 mod restart;
 mod stream;
 mod support;

@@ -431,14 +431,14 @@ pub async fn finalize_interrupted(pool: &PgPool) -> Result<u64, sqlx::Error> {
 }
 
 /// A queued user message's turn starts: it becomes complete and moves to the end
-/// of the chat's order (after the answer to the message before it).
-pub async fn dequeue(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// of the chat's order (after the answer to the message before it). Returns its new
+/// `seq`, or `None` when it was not queued (any more).
+pub async fn dequeue(pool: &PgPool, id: Uuid) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE messages SET status = 'complete', seq = DEFAULT, finished_at = clock_timestamp()
-         WHERE id = $1 AND status = 'queued'",
+         WHERE id = $1 AND status = 'queued' RETURNING seq",
     )
     .bind(id)
-    .execute(pool)
-    .await?;
-    Ok(())
+    .fetch_optional(pool)
+    .await
 }

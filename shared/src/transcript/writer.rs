@@ -1,5 +1,13 @@
 //! What a running turn writes: parts and content to Postgres (text batched every
 //! [`FLUSH_EVERY`], tool calls and results at once) and frames to the hub.
+//!
+//! A client may load a streaming message over REST (the text written so far) and
+//! then apply the live frames; it places each delta by its `offset`, the length in
+//! Unicode scalar values of the message's text (or reasoning) before it. Two things
+//! make that exact: every flush writes whole deltas, so a snapshot always ends at a
+//! delta boundary; and a new part is only inserted after everything before it was
+//! flushed, so in any snapshot every part but the last is complete, and text a
+//! snapshot lacks always belongs at the end.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +43,9 @@ pub struct TurnWriter {
     /// Visible text: every text part concatenated.
     pub content: String,
     content_dirty: bool,
+    /// `content` and all reasoning so far, in Unicode scalar values (the delta offsets).
+    content_chars: u32,
+    reasoning_chars: u32,
     last_flush: Instant,
     /// Agent tool calls already written: call id → (tool_call part, result written).
     agent_calls: std::collections::HashMap<String, (Uuid, bool)>,
@@ -59,6 +70,8 @@ impl TurnWriter {
             next_ordinal: 0,
             content: String::new(),
             content_dirty: false,
+            content_chars: 0,
+            reasoning_chars: 0,
             last_flush: Instant::now(),
             agent_calls: std::collections::HashMap::new(),
         }
@@ -68,16 +81,16 @@ impl TurnWriter {
         self.hub.publish(self.session_id, frame);
     }
 
+    /// Inserts a part after flushing the text before it (see the module doc).
     async fn new_part(&mut self, p: NewPart<'_>) -> Result<Uuid, sqlx::Error> {
+        self.flush().await?;
         let ordinal = self.next_ordinal;
         self.next_ordinal += 1;
         messages::insert_part(&self.pool, self.message_id, ordinal, &p).await
     }
 
-    async fn append(&mut self, kind: PartKind, text: &str) -> Result<(), sqlx::Error> {
-        if text.is_empty() {
-            return Ok(());
-        }
+    /// Appends to the open part of `kind` (or a new one); returns the offset of `text`.
+    async fn append(&mut self, kind: PartKind, text: &str) -> Result<u32, sqlx::Error> {
         let idx = match self.open {
             Some((k, i)) if k == kind => i,
             _ => {
@@ -101,31 +114,45 @@ impl TurnWriter {
         let part = &mut self.parts[idx];
         part.text.push_str(text);
         part.dirty = true;
-        if kind == PartKind::Text {
+        let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
+        let counter = if kind == PartKind::Text {
             self.content.push_str(text);
             self.content_dirty = true;
-        }
+            &mut self.content_chars
+        } else {
+            &mut self.reasoning_chars
+        };
+        let offset = *counter;
+        *counter = counter.saturating_add(chars);
         if self.last_flush.elapsed() >= FLUSH_EVERY {
             self.flush().await?;
         }
-        Ok(())
+        Ok(offset)
     }
 
     pub async fn text(&mut self, text: &str) -> Result<(), sqlx::Error> {
-        self.append(PartKind::Text, text).await?;
+        if text.is_empty() {
+            return Ok(());
+        }
+        let offset = self.append(PartKind::Text, text).await?;
         self.publish(ServerFrame::Delta {
             chat_id: self.chat_id,
             message_id: self.message_id,
+            offset,
             text: text.to_owned(),
         });
         Ok(())
     }
 
     pub async fn reasoning(&mut self, text: &str) -> Result<(), sqlx::Error> {
-        self.append(PartKind::Reasoning, text).await?;
+        if text.is_empty() {
+            return Ok(());
+        }
+        let offset = self.append(PartKind::Reasoning, text).await?;
         self.publish(ServerFrame::ReasoningDelta {
             chat_id: self.chat_id,
             message_id: self.message_id,
+            offset,
             text: text.to_owned(),
         });
         Ok(())
@@ -157,7 +184,6 @@ impl TurnWriter {
         name: &str,
         args: &serde_json::Value,
     ) -> Result<(), sqlx::Error> {
-        self.flush().await?;
         self.open = None;
         self.new_part(NewPart {
             kind: Some(PartKind::ToolCall),
@@ -237,7 +263,6 @@ impl TurnWriter {
                     .await?;
             }
             None => {
-                self.flush().await?;
                 self.open = None;
                 let part = self
                     .new_part(NewPart {

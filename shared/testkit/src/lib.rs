@@ -3,8 +3,10 @@
 //! started (`DATABASE_URL`), a TCP proxy that can cut a daemon off from Postgres,
 //! and bounded waits.
 
+pub mod edge;
 pub mod fake_acp;
 pub mod fake_llm;
+pub mod odd_paths;
 pub mod workspace;
 
 use std::future::Future;

@@ -32,6 +32,22 @@ describe("ChatLoader", () => {
     expect(t.feed()?.pending).toEqual({});
   });
 
+  it("waits before a delayed refetch (a gap's), buffering the chat's frames meanwhile", async () => {
+    const fetchWindow = vi.fn(async (): Promise<MessageWindow> => windowOf([message("u1", 1)]));
+    const t = host(fetchWindow);
+    let release: () => void = () => {};
+    const waits: number[] = [];
+    const loader = new ChatLoader(t.h, Date.now, (ms) => {
+      waits.push(ms);
+      return new Promise((resolve) => (release = resolve));
+    });
+    const done = loader.load(CHAT, 300);
+    expect([waits, fetchWindow.mock.calls.length, t.feed()?.pending]).toEqual([[300], 0, { [CHAT]: [] }]);
+    release();
+    await done;
+    expect([fetchWindow.mock.calls.length, t.feed()?.pending, t.feed()?.transcripts[CHAT]?.messages.map((m) => m.id)]).toEqual([1, {}, ["u1"]]);
+  });
+
   it("says why a load failed and stops buffering", async () => {
     const t = host(async () => {
       throw new Error("HTTP 502");

@@ -31,6 +31,7 @@ export class ChatLoader {
   constructor(
     private readonly host: ChatLoaderHost,
     private readonly now: () => number = Date.now,
+    private readonly wait: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   /** Forget loads in flight (another session was opened; their answers are dropped). */
@@ -38,13 +39,18 @@ export class ChatLoader {
     this.loading.clear();
   }
 
-  /** Fetch the newest window of a chat (frames arriving meanwhile are buffered). */
-  async load(chatId: string): Promise<void> {
+  /**
+   * Fetch the newest window of a chat (frames arriving meanwhile are buffered), after
+   * `afterMs` (a gap's refetch waits for the server to write the missing text).
+   */
+  async load(chatId: string, afterMs = 0): Promise<void> {
     const sessionId = this.host.feed()?.sessionId;
     if (sessionId === undefined || this.loading.has(chatId)) return;
     this.loading.add(chatId);
     this.host.setFeed((f) => startLoad(f, chatId));
     try {
+      if (afterMs > 0) await this.wait(afterMs);
+      if (this.host.feed()?.sessionId !== sessionId) return;
       const window = await this.host.fetchWindow(chatId);
       if (this.host.feed()?.sessionId !== sessionId) return;
       let effects: Effect[] = [];

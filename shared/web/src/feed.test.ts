@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CHAT, chat, env, message, NO_USAGE, OTHER_CHAT, SESSION, windowOf } from "./fixtures";
-import { failLoad, finishLoad, isFresh, keepOnly, newFeed, receive, startLoad, type Effect, type Feed } from "./feed";
+import { CHAT, chat, env, message, NO_USAGE, OTHER_CHAT, part, SESSION, windowOf } from "./fixtures";
+import { failLoad, finishLoad, GAP_REFETCH_MS, isFresh, keepOnly, newFeed, receive, startLoad, type Effect, type Feed } from "./feed";
 
 const BIG = 1_764_000_000_000_000; // seqs start at the wall clock in µs
 
@@ -21,7 +21,12 @@ function loaded(items = [message("u1", 1, { content: "hi" })]): Feed {
 
 const started = (seq: number, id = "a1") =>
   env(seq, { type: "message_started", chat_id: CHAT, message: message(id, 10, { role: "assistant", status: "streaming" }) });
-const delta = (seq: number, text: string, id = "a1") => env(seq, { type: "delta", chat_id: CHAT, message_id: id, text });
+/** A delta at `offset` (code points of the message's text before it). */
+const delta = (seq: number, text: string, offset = 0, id = "a1") => env(seq, { type: "delta", chat_id: CHAT, message_id: id, offset, text });
+const complete = (seq: number, id = "a1") => env(seq, { type: "message_complete", chat_id: CHAT, message_id: id, status: "complete", error: null, usage: NO_USAGE });
+/** An assistant message streaming, as a REST window has it: `content` flushed so far. */
+const streaming = (content: string) =>
+  message("a1", 10, { role: "assistant", status: "streaming", content, parts: content === "" ? [] : [part("p", 0, { kind: "text", content })] });
 
 describe("receive", () => {
   it("keeps the highest seq and ignores hello (seq 0)", () => {
@@ -30,8 +35,8 @@ describe("receive", () => {
   });
 
   it("drops frames it has already applied (a replay overlapping what was seen)", () => {
-    const first = run(loaded(), started(BIG + 1), delta(BIG + 2, "Echo"), delta(BIG + 3, ": hi"));
-    const again = run(first.feed, delta(BIG + 2, "Echo"), delta(BIG + 3, ": hi"));
+    const first = run(loaded(), started(BIG + 1), delta(BIG + 2, "Echo"), delta(BIG + 3, ": hi", 4));
+    const again = run(first.feed, delta(BIG + 2, "Echo"), delta(BIG + 3, ": hi", 4));
     expect(again.feed).toBe(first.feed);
     expect(again.feed.transcripts[CHAT]?.messages[1]?.content).toBe("Echo: hi");
   });
@@ -91,36 +96,96 @@ describe("receive", () => {
 });
 
 describe("loading a chat", () => {
-  it("buffers frames while the window is fetched and applies them after it", () => {
+  it("buffers frames while the window is fetched and places them by offset after it", () => {
     let feed = startLoad(newFeed(SESSION), CHAT);
-    feed = run(feed, started(BIG + 1), delta(BIG + 2, "Echo: "), delta(BIG + 3, "hi")).feed;
+    feed = run(feed, started(BIG + 1), delta(BIG + 2, "Echo: "), delta(BIG + 3, "hi", 6)).feed;
     expect(feed.transcripts[CHAT]).toBeUndefined();
     expect(feed.pending[CHAT]).toHaveLength(3);
     // The window was read after "Echo: " was flushed.
-    const window = windowOf([message("u1", 1), message("a1", 10, { role: "assistant", status: "streaming", content: "Echo: ", parts: [{ id: "p", ordinal: 0, kind: "text", content: "Echo: ", tool_name: null, call_id: null, args: null, result: null, is_error: false, truncated: false, duration_ms: null }] })]);
-    const r = finishLoad(feed, CHAT, window);
+    const r = finishLoad(feed, CHAT, windowOf([message("u1", 1), streaming("Echo: ")]));
     expect(r.feed.pending).toEqual({});
     expect(r.feed.transcripts[CHAT]?.messages.map((m) => m.content)).toEqual(["", "Echo: hi"]);
     expect(r.effects).toEqual([]);
   });
 
-  it("refetches a message loaded mid-stream once it completes", () => {
-    const feed = loaded([message("u1", 1), message("a1", 10, { role: "assistant", status: "streaming", content: "Ec" })]);
+  it("a REST snapshot at length N plus deltas before, at and after N is exactly the full text", () => {
+    // Joined mid-stream: the frames from "Hel" on were buffered, the window holds "Hello 👋🏽" (8 code points).
+    let feed = startLoad(newFeed(SESSION), CHAT);
+    feed = run(feed, delta(BIG + 1, "lo", 3), delta(BIG + 2, " 👋🏽", 5), delta(BIG + 3, " wor", 8), delta(BIG + 4, "ld", 12), complete(BIG + 5)).feed;
+    const r = finishLoad(feed, CHAT, windowOf([streaming("Hello 👋🏽")]));
+    expect(r.effects).toEqual([]);
+    expect(r.feed.pending).toEqual({});
+    const t = r.feed.transcripts[CHAT];
+    expect(t?.messages.map((m) => [m.status, m.content, m.parts.map((p) => p.content)])).toEqual([["complete", "Hello 👋🏽 world", ["Hello 👋🏽 world"]]]);
+    expect(t?.gaps).toEqual([]);
+  });
+
+  it("asks for nothing when a message loaded mid-stream completes after a delta joined up with it", () => {
+    const feed = loaded([message("u1", 1), streaming("Ec")]);
     expect(feed.transcripts[CHAT]?.unsynced).toEqual(["a1"]);
-    const r = run(feed, delta(BIG + 1, "ho"), env(BIG + 2, { type: "message_complete", chat_id: CHAT, message_id: "a1", status: "complete", error: null, usage: NO_USAGE }));
-    expect(r.effects).toEqual([{ kind: "refetch", chatId: CHAT }]);
+    const r = run(feed, delta(BIG + 1, "ho", 2), complete(BIG + 2));
+    expect(r.effects).toEqual([]);
+    expect(r.feed.transcripts[CHAT]?.messages[1]).toMatchObject({ status: "complete", content: "Echo" });
+  });
+
+  it("refetches a message loaded mid-stream that completes with no delta since (its tail may be missing)", () => {
+    const r = run(loaded([message("u1", 1), streaming("Ec")]), complete(BIG + 1));
+    expect(r.effects).toEqual([{ kind: "refetch", chatId: CHAT, afterMs: 0 }]);
     expect(r.feed.transcripts[CHAT]?.unsynced).toEqual([]);
     // A message streamed entirely over the socket needs no refetch.
-    const live = run(r.feed, started(BIG + 3, "a2"), delta(BIG + 4, "x", "a2"), env(BIG + 5, { type: "message_complete", chat_id: CHAT, message_id: "a2", status: "complete", error: null, usage: NO_USAGE }));
+    const live = run(r.feed, started(BIG + 3, "a2"), delta(BIG + 4, "x", 0, "a2"), complete(BIG + 5, "a2"));
     expect(live.effects).toEqual([]);
   });
 
   it("refetches when the completion arrived while the window was in flight", () => {
     let feed = startLoad(newFeed(SESSION), CHAT);
-    feed = run(feed, env(BIG + 1, { type: "message_complete", chat_id: CHAT, message_id: "a1", status: "complete", error: null, usage: NO_USAGE })).feed;
-    const r = finishLoad(feed, CHAT, windowOf([message("a1", 10, { role: "assistant", status: "streaming" })]));
-    expect(r.effects).toEqual([{ kind: "refetch", chatId: CHAT }]);
+    feed = run(feed, complete(BIG + 1)).feed;
+    const r = finishLoad(feed, CHAT, windowOf([streaming("Ec")]));
+    expect(r.effects).toEqual([{ kind: "refetch", chatId: CHAT, afterMs: 0 }]);
     expect(r.feed.transcripts[CHAT]?.messages[0]?.status).toBe("complete");
+    expect(r.feed.pending).toEqual({});
+  });
+
+  it("a gap refetches the chat after the flush interval, buffering from the gap on", () => {
+    // Loaded with "Ec"; the deltas of "ho" were missed, the next one starts at 4.
+    const feed = loaded([message("u1", 1), streaming("Ec")]);
+    const gap = receive(feed, delta(BIG + 1, ": ", 4));
+    expect(gap.effects).toEqual([{ kind: "refetch", chatId: CHAT, afterMs: GAP_REFETCH_MS }]);
+    expect(GAP_REFETCH_MS).toBeGreaterThan(200);
+    expect(gap.feed.transcripts[CHAT]?.gaps).toEqual(["a1"]);
+    expect(gap.feed.transcripts[CHAT]?.messages[1]?.content).toBe("Ec");
+    // More frames while the refetch waits: buffered, no second refetch.
+    const more = run(gap.feed, delta(BIG + 2, "hi", 6));
+    expect(more.effects).toEqual([]);
+    expect(more.feed.pending[CHAT]?.map((f) => (f.type === "delta" ? f.text : f.type))).toEqual([": ", "hi"]);
+    // The refetched window has "Echo": the buffered deltas complete it.
+    const r = finishLoad(more.feed, CHAT, windowOf([message("u1", 1), streaming("Echo")]));
+    expect([r.effects, r.feed.pending, r.feed.transcripts[CHAT]?.gaps, r.feed.transcripts[CHAT]?.messages[1]?.content]).toEqual([[], {}, [], "Echo: hi"]);
+  });
+
+  it("a refetched window that still lags keeps the buffer and asks again", () => {
+    const feed = run(loaded([message("u1", 1), streaming("Ec")]), delta(BIG + 1, ": ", 4)).feed;
+    const r = finishLoad(feed, CHAT, windowOf([message("u1", 1), streaming("Ec")]));
+    expect(r.effects).toEqual([{ kind: "refetch", chatId: CHAT, afterMs: GAP_REFETCH_MS }]);
+    expect(r.feed.pending[CHAT]).toHaveLength(1);
+    const done = finishLoad(r.feed, CHAT, windowOf([message("u1", 1), streaming("Echo")]));
+    expect([done.effects, done.feed.pending, done.feed.transcripts[CHAT]?.messages[1]?.content]).toEqual([[], {}, "Echo: "]);
+  });
+
+  it("reorders a dequeued message by the seq in message_status", () => {
+    const feed = loaded([message("u1", 1), message("a1", 2, { role: "assistant", status: "streaming" }), message("u2", 3, { status: "queued" })]);
+    const { feed: next } = run(
+      feed,
+      complete(BIG + 1),
+      env(BIG + 2, { type: "message_status", chat_id: CHAT, message_id: "u2", status: "complete", message_seq: 7 }),
+      env(BIG + 3, { type: "message_started", chat_id: CHAT, message: message("a2", 8, { role: "assistant", status: "streaming" }) }),
+    );
+    expect(next.transcripts[CHAT]?.messages.map((m) => [m.id, m.seq, m.status])).toEqual([
+      ["u1", 1, "complete"],
+      ["a1", 2, "complete"],
+      ["u2", 7, "complete"],
+      ["a2", 8, "streaming"],
+    ]);
   });
 
   it("keeps the loaded transcript current while a refetch is in flight", () => {

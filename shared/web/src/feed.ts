@@ -2,11 +2,20 @@
 // kept current by the session's WebSocket frames. `receive` is the frame reducer: it
 // drops frames already seen (by `seq`), buffers frames of chats whose window is being
 // fetched, and says when the client must refetch over REST.
+//
+// A message loaded over REST while it streams holds the text the server had flushed
+// by then; each delta carries its offset in the message, so the transcript skips what
+// it has and appends the rest. A delta past the end (a gap: the copy lags the frames
+// by up to a flush) starts buffering the chat's frames and asks for a refetch after
+// GAP_REFETCH_MS, by when the server has written the missing text; the refetched
+// window plus the buffered frames then place exactly. A message loaded mid-stream that
+// completes before any delta joined up with it is refetched at once (its final text
+// is written before the completion is sent).
 
 import type { Chat, Envelope, MessageWindow } from "@boocode/types";
 import {
-  applyBuffered,
   applyChatFrame,
+  applyChatFrames,
   emptyTranscript,
   isFinal,
   prependOlder,
@@ -25,11 +34,21 @@ export type Feed = {
   pending: Readonly<Record<string, readonly ChatFrame[]>>;
 };
 
+/**
+ * How long after a gap the chat is refetched: longer than the server's 200 ms flush
+ * interval, so the window then holds the text the deltas skipped over.
+ */
+export const GAP_REFETCH_MS = 300;
+
 export type Effect =
   /** The server could not replay what was missed: refetch the chat list and open chat. */
   | { kind: "resync"; reason: string }
-  /** A message loaded mid-stream completed: refetch its chat for the exact final text. */
-  | { kind: "refetch"; chatId: string }
+  /**
+   * Refetch the chat's newest window after `afterMs` (its frames are buffered meanwhile):
+   * a streaming message has a gap (a delta past the text held), or one loaded mid-stream
+   * completed with no delta joining up with it.
+   */
+  | { kind: "refetch"; chatId: string; afterMs: number }
   | { kind: "error"; code: string; message: string };
 
 export type Received = { feed: Feed; effects: Effect[] };
@@ -55,6 +74,11 @@ export function setChats(feed: Feed, chats: readonly Chat[]): Feed {
   return { ...feed, chats: chats.filter((c) => c.session_id === feed.sessionId) };
 }
 
+/** Whether `after` has a gap `before` had not. */
+function newGap(before: Transcript, after: Transcript): boolean {
+  return after.gaps.some((id) => !before.gaps.includes(id));
+}
+
 function applyToChat(feed: Feed, frame: ChatFrame, effects: Effect[]): Feed {
   const chatId = frame.chat_id;
   let next = feed;
@@ -63,12 +87,19 @@ function applyToChat(feed: Feed, frame: ChatFrame, effects: Effect[]): Feed {
   const t = feed.transcripts[chatId];
   if (t === undefined) return next;
   let applied = applyChatFrame(t, frame);
+  if (applied === t) return next;
+  // A load in flight settles these itself (see finishLoad).
   if (frame.type === "message_complete" && applied.unsynced.includes(frame.message_id)) {
     applied = { ...applied, unsynced: applied.unsynced.filter((id) => id !== frame.message_id) };
-    // A load in flight settles this itself (see finishLoad).
-    if (buffer === undefined) effects.push({ kind: "refetch", chatId });
+    if (buffer === undefined) effects.push({ kind: "refetch", chatId, afterMs: 0 });
   }
-  return applied === t ? next : { ...next, transcripts: { ...next.transcripts, [chatId]: applied } };
+  next = { ...next, transcripts: { ...next.transcripts, [chatId]: applied } };
+  if (buffer === undefined && newGap(t, applied)) {
+    // Buffer from this frame on, and refetch once the server wrote what the copy lacks.
+    next = { ...next, pending: { ...next.pending, [chatId]: [frame] } };
+    effects.push({ kind: "refetch", chatId, afterMs: GAP_REFETCH_MS });
+  }
+  return next;
 }
 
 /**
@@ -115,21 +146,29 @@ export function failLoad(feed: Feed, chatId: string): Feed {
   return { ...feed, pending };
 }
 
-/** The newest window arrived: it replaces what it covers, then the buffered frames apply. */
+/**
+ * The newest window arrived: it replaces what it covers, then the buffered frames apply
+ * (each delta placed by its offset). If a delta still skips ahead of the window's text,
+ * the buffer is kept and the chat refetched after GAP_REFETCH_MS.
+ */
 export function finishLoad(feed: Feed, chatId: string, window: MessageWindow): Received {
   const effects: Effect[] = [];
   const buffer = feed.pending[chatId] ?? [];
   const base = replaceWithWindow(feed.transcripts[chatId] ?? emptyTranscript(chatId), window);
-  let t = applyBuffered(base, buffer);
+  let t = applyChatFrames(base, buffer);
   const settled = t.unsynced.filter((id) => {
     const m = t.messages.find((x) => x.id === id);
     return m === undefined || isFinal(m.status);
   });
-  if (settled.length > 0) {
-    t = { ...t, unsynced: t.unsynced.filter((id) => !settled.includes(id)) };
-    effects.push({ kind: "refetch", chatId });
+  if (settled.length > 0) t = { ...t, unsynced: t.unsynced.filter((id) => !settled.includes(id)) };
+  let next: Feed;
+  if (t.gaps.length > 0) {
+    next = feed;
+    effects.push({ kind: "refetch", chatId, afterMs: GAP_REFETCH_MS });
+  } else {
+    next = failLoad(feed, chatId);
+    if (settled.length > 0) effects.push({ kind: "refetch", chatId, afterMs: 0 });
   }
-  const next = failLoad(feed, chatId);
   return { feed: { ...next, transcripts: { ...next.transcripts, [chatId]: t } }, effects };
 }
 

@@ -1,14 +1,14 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
 import { agentCallPart, message, part } from "./fixtures";
-import type { UiMessage } from "./transcript";
+import { uiMessage, type UiMessage } from "./transcript";
 import { liveText, renderMessage, usageText, type MessageContext } from "./message-view";
 
 function ctx(over: Partial<MessageContext> = {}): MessageContext {
   return { live: undefined, actions: { fork: vi.fn(), copy: vi.fn() }, ...over };
 }
 
-const ui = (m: ReturnType<typeof message>): UiMessage => ({ ...m, order: m.seq });
+const ui = (m: ReturnType<typeof message>): UiMessage => uiMessage(m);
 const q = (el: Element, testid: string) => el.querySelector(`[data-testid="${testid}"]`);
 
 describe("renderMessage", () => {
@@ -128,6 +128,15 @@ describe("renderMessage", () => {
     expect(el.dataset["role"]).toBe("system");
     expect(q(el, "sentinel")?.getAttribute("data-kind")).toBe("cap_hit");
     expect(q(el, "sentinel")?.textContent).toContain("Stopped after 100 tool calls.");
+  });
+
+  it("titles the notice of files that cannot be staged", () => {
+    const text = '1 changed file(s) in the worktree cannot be staged as pending changes:\n"a\\\\b.txt": contains a backslash';
+    const files = [{ path: "a\\b.txt", reason: "contains a backslash" }];
+    const el = renderMessage(undefined, ui(message("s2", 4, { role: "system", content: text, metadata: { kind: "unstaged_files", files } })), ctx());
+    expect(q(el, "sentinel")?.getAttribute("data-kind")).toBe("unstaged_files");
+    expect(q(el, "sentinel")?.querySelector("strong")?.textContent).toBe("Files not staged");
+    expect(q(el, "sentinel")?.querySelector(".sentinel-text")?.textContent).toBe(text);
   });
 
   it("shows why a message failed", () => {

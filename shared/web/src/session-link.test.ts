@@ -8,6 +8,7 @@ import { ApiError } from "./api";
 import { CHAT, chat, message, OTHER_CHAT, SESSION, windowOf } from "./fixtures";
 import { hashRoute } from "./route";
 import { SessionLink, SYNC_FALLBACK_MS, type LinkState, type SessionLinkHost } from "./session-link";
+import { GAP_REFETCH_MS } from "./feed";
 import { Store } from "./store";
 import { fakeSockets, type FakeSocket } from "./test-support";
 
@@ -94,6 +95,43 @@ describe("SessionLink", () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(chats).toHaveBeenCalledTimes(1);
     expect(t.store.get().feed?.transcripts[CHAT]).toBeDefined();
+  });
+
+  it("shows a session the daemon does not have as gone: no reconnect, no REST sync", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const chats = vi.fn(async () => [chat(CHAT)]);
+    const t = setup(chats);
+    t.link.open(SESSION, CHAT, () => ({}));
+    t.sockets[0]?.remoteClose(4404, "no such session");
+    expect(t.store.get().conn).toEqual({ state: "gone", detail: "no such session" });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([t.sockets.length, chats.mock.calls.length, t.store.get().conn.state]).toEqual([1, 0, "gone"]);
+  });
+
+  it("refetches a chat whose streaming message has a gap, after the flush interval", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const t = setup(async () => [chat(CHAT)], {
+      api: {
+        chats: async () => [chat(CHAT)],
+        messages: async (): Promise<MessageWindow> => {
+          t.windows.push(CHAT);
+          const content = t.windows.length === 1 ? "Ec" : "Echo: ";
+          return windowOf([message("a1", 2, { role: "assistant", status: "streaming", content })]);
+        },
+      },
+    });
+    t.link.open(SESSION, CHAT, () => ({}));
+    send(t.sockets[0], HELLO);
+    await vi.waitFor(() => expect(t.store.get().feed?.transcripts[CHAT]).toBeDefined());
+    // "ho: " was streamed before the socket caught up; the next delta starts at 6.
+    send(t.sockets[0], f({ type: "delta", chat_id: CHAT, message_id: "a1", offset: 6, text: "hi" }));
+    await vi.advanceTimersByTimeAsync(GAP_REFETCH_MS - 1);
+    expect(t.windows).toEqual([CHAT]);
+    send(t.sockets[0], f({ type: "delta", chat_id: CHAT, message_id: "a1", offset: 8, text: "!" }));
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.waitFor(() => expect(t.windows).toEqual([CHAT, CHAT]));
+    await vi.waitFor(() => expect(t.store.get().feed?.transcripts[CHAT]?.messages[0]?.content).toBe("Echo: hi!"));
+    expect(t.store.get().feed?.pending).toEqual({});
   });
 
   it("hands frames to the client, says which are news, and runs the effects they ask for", async () => {

@@ -140,7 +140,8 @@ export class SessionLink<S extends LinkState> {
     // The socket's first connect syncs over REST; don't leave the page empty if it is slow.
     clearTimeout(this.syncFallback);
     this.syncFallback = setTimeout(() => {
-      if (this.state.feed?.sessionId === sessionId && this.state.conn.state !== "connected") void this.sync();
+      const conn = this.state.conn.state;
+      if (this.state.feed?.sessionId === sessionId && conn !== "connected" && conn !== "gone") void this.sync();
     }, SYNC_FALLBACK_MS);
   }
 
@@ -256,7 +257,7 @@ export class SessionLink<S extends LinkState> {
           void this.sync();
           break;
         case "refetch":
-          void this.loadChat(effect.chatId);
+          void this.loader.load(effect.chatId, effect.afterMs);
           break;
         case "error":
           this.host.notify(`${this.host.daemon}: ${effect.message}`);

@@ -88,6 +88,39 @@ describe("openSessionSocket", () => {
     expect(sockets).toHaveLength(2);
   });
 
+  it("stops for good when the daemon has no such session (close code 4404)", () => {
+    const { handle, sockets, states } = start();
+    sockets[0]?.onclose?.({ code: 4404, reason: "no such session" });
+    expect(states).toEqual(["connecting", "gone"]);
+    vi.advanceTimersByTime(60_000);
+    expect(sockets).toHaveLength(1);
+    // Nothing brings it back: neither reconnect() nor the hello timer.
+    handle.reconnect();
+    vi.advanceTimersByTime(60_000);
+    expect([sockets.length, states]).toEqual([1, ["connecting", "gone"]]);
+  });
+
+  it("passes the reason of a 4404 on, and retries other 44xx-looking closes as usual", () => {
+    const details: (string | undefined)[] = [];
+    const sockets: FakeWs[] = [];
+    openSessionSocket({
+      url: () => "ws://h/api/ws?session_id=s",
+      open: (url) => {
+        const ws = new FakeWs(url);
+        sockets.push(ws);
+        return ws;
+      },
+      onEnvelope: () => {},
+      onState: (state, detail) => details.push(`${state}${detail === undefined ? "" : `: ${detail}`}`),
+      baseDelayMs: 100,
+    });
+    sockets[0]?.onclose?.({ code: 4400, reason: "" });
+    vi.advanceTimersByTime(100);
+    sockets[1]?.send(hello);
+    sockets[1]?.onclose?.({ code: 4404, reason: "" });
+    expect(details).toEqual(["connecting", "reconnecting: closed (4400); retrying in 0.1 s", "reconnecting", "connected", "gone: no such session"]);
+  });
+
   it("stays closed after close()", () => {
     const { handle, sockets, states } = start();
     sockets[0]?.send(hello);

@@ -1,7 +1,9 @@
 // The session's WebSocket, kept open: reconnects by itself with backoff and passes the
-// highest `seq` seen so the daemon replays what was missed.
+// highest `seq` seen so the daemon replays what was missed. A socket the daemon closes
+// with CLOSE_NO_SUCH_SESSION (4404: the session does not exist, e.g. deleted) is final:
+// the state becomes `gone` and nothing reconnects.
 
-import type { Envelope } from "@boocode/types";
+import { CLOSE_NO_SUCH_SESSION, type Envelope } from "@boocode/types";
 
 /** The slice of the browser `WebSocket` used here, so tests can pass a fake. */
 export interface WsLike {
@@ -11,7 +13,17 @@ export interface WsLike {
   close(code?: number, reason?: string): void;
 }
 
-export type ConnState = "connecting" | "connected" | "reconnecting" | "closed";
+/** `gone`: the daemon has no such session (close code 4404); final, like `closed`. */
+export type ConnState = "connecting" | "connected" | "reconnecting" | "closed" | "gone";
+
+/** What the panes and the shell show for each state. */
+export const CONN_TEXT: Readonly<Record<ConnState, string>> = {
+  connecting: "connecting…",
+  connected: "live",
+  reconnecting: "reconnecting…",
+  closed: "offline",
+  gone: "session gone",
+};
 
 export type Timers = {
   setTimeout: (fn: () => void, ms: number) => unknown;
@@ -124,7 +136,17 @@ export function openSessionSocket(options: SessionSocketOptions): SessionSocket 
       options.onEnvelope(env);
     };
     s.onerror = () => scheduleRetry("connection error");
-    s.onclose = (event) => scheduleRetry(`closed (${event.code}${event.reason === "" ? "" : ` ${event.reason}`})`);
+    s.onclose = (event) => {
+      if (event.code === CLOSE_NO_SUCH_SESSION) gone(event.reason === "" ? "no such session" : event.reason);
+      else scheduleRetry(`closed (${event.code}${event.reason === "" ? "" : ` ${event.reason}`})`);
+    };
+  };
+
+  /** The daemon has no such session: stop for good. */
+  const gone = (reason: string): void => {
+    detach();
+    closed = true;
+    options.onState("gone", reason);
   };
 
   connect();

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { CHAT, message, NO_USAGE, part, windowOf } from "./fixtures";
 import {
-  applyBuffered,
   applyChatFrame,
   applyChatFrames,
   callSnapshot,
+  codePoints,
   emptyTranscript,
+  placeDelta,
   planEntries,
   fromWindow,
   prependOlder,
@@ -24,11 +25,11 @@ function turn(): ChatFrame[] {
     { type: "user_message", chat_id: CHAT, message: message("u1", 1, { content: "hi" }) },
     { type: "message_started", chat_id: CHAT, message: message("a1", 2, { role: "assistant", status: "streaming" }) },
     { type: "usage", chat_id: CHAT, message_id: "a1", phase: "prompt", usage: NO_USAGE },
-    { type: "reasoning_delta", chat_id: CHAT, message_id: "a1", text: "Thinking " },
-    { type: "reasoning_delta", chat_id: CHAT, message_id: "a1", text: "about: hi" },
-    { type: "delta", chat_id: CHAT, message_id: "a1", text: "Echo: " },
+    { type: "reasoning_delta", chat_id: CHAT, message_id: "a1", offset: 0, text: "Thinking " },
+    { type: "reasoning_delta", chat_id: CHAT, message_id: "a1", offset: 9, text: "about: hi" },
+    { type: "delta", chat_id: CHAT, message_id: "a1", offset: 0, text: "Echo: " },
     { type: "usage", chat_id: CHAT, message_id: "a1", phase: "generating", usage },
-    { type: "delta", chat_id: CHAT, message_id: "a1", text: "hi" },
+    { type: "delta", chat_id: CHAT, message_id: "a1", offset: 6, text: "hi" },
     { type: "message_complete", chat_id: CHAT, message_id: "a1", status: "complete", error: null, usage },
   ];
 }
@@ -47,7 +48,7 @@ describe("agent frames (boocoder)", () => {
   const started = (): Transcript =>
     applyChatFrames(emptyTranscript(CHAT), [
       { type: "message_started", chat_id: CHAT, message: message("a1", 2, { role: "assistant", status: "streaming", agent: "fake" }) },
-      { type: "delta", chat_id: CHAT, message_id: "a1", text: "Looking" },
+      { type: "delta", chat_id: CHAT, message_id: "a1", offset: 0, text: "Looking" },
     ]);
   const call = (status: string, content: unknown[] = []): ChatFrame => ({
     type: "agent_tool_call",
@@ -73,7 +74,7 @@ describe("agent frames (boocoder)", () => {
     ]);
     expect(callSnapshot(a1()[1]!)?.status).toBe("completed");
     // Text after the call starts a new text part.
-    t = applyChatFrame(t, { type: "delta", chat_id: CHAT, message_id: "a1", text: "done" });
+    t = applyChatFrame(t, { type: "delta", chat_id: CHAT, message_id: "a1", offset: 7, text: "done" });
     expect(a1().map((p) => p.kind)).toEqual(["text", "tool_call", "tool_result", "text"]);
   });
 
@@ -84,7 +85,7 @@ describe("agent frames (boocoder)", () => {
 
   it("keeps one plan per message, updated in place", () => {
     const plan = (status: string): ChatFrame => ({ type: "plan", chat_id: CHAT, message_id: "a1", entries: [{ content: "fix it", priority: "high", status }] });
-    let t = applyChatFrames(started(), [plan("pending"), { type: "delta", chat_id: CHAT, message_id: "a1", text: "…" }, plan("completed")]);
+    let t = applyChatFrames(started(), [plan("pending"), { type: "delta", chat_id: CHAT, message_id: "a1", offset: 7, text: "…" }, plan("completed")]);
     const parts = t.messages[0]?.parts ?? [];
     expect(parts.map((p) => p.kind)).toEqual(["text", "plan", "text"]);
     expect(planEntries(parts[1]!)).toEqual([{ content: "fix it", priority: "high", status: "completed" }]);
@@ -129,23 +130,24 @@ describe("applyChatFrame", () => {
     expect(streamingMessage(t)?.id).toBe("a1");
   });
 
-  it("changes nothing when a row frame, tool frame or completion arrives twice", () => {
+  it("changes nothing when any frame arrives twice (deltas are placed by offset)", () => {
     const frames = turn();
     const once = applyChatFrames(emptyTranscript(CHAT), frames);
-    for (const f of frames.filter((f) => f.type !== "delta" && f.type !== "reasoning_delta")) {
-      expect(applyChatFrame(once, f)).toBe(once);
-    }
+    for (const f of frames) expect(applyChatFrame(once, f)).toBe(once);
+    // Mid-stream too: a replayed delta is text the message already holds.
+    const mid = applyChatFrames(emptyTranscript(CHAT), frames.slice(0, 8));
+    for (const f of frames.slice(0, 8).filter((f) => f.type === "delta" || f.type === "reasoning_delta")) expect(applyChatFrame(mid, f)).toBe(mid);
   });
 
   it("ignores text for a message that is no longer streaming", () => {
     const done = applyChatFrames(emptyTranscript(CHAT), turn());
-    expect(applyChatFrame(done, { type: "delta", chat_id: CHAT, message_id: "a1", text: "late" })).toBe(done);
+    expect(applyChatFrame(done, { type: "delta", chat_id: CHAT, message_id: "a1", offset: 8, text: "late" })).toBe(done);
   });
 
   it("ignores frames about unknown messages", () => {
     const t = emptyTranscript(CHAT);
-    expect(applyChatFrame(t, { type: "delta", chat_id: CHAT, message_id: "zz", text: "x" })).toBe(t);
-    expect(applyChatFrame(t, { type: "message_status", chat_id: CHAT, message_id: "zz", status: "complete" })).toBe(t);
+    expect(applyChatFrame(t, { type: "delta", chat_id: CHAT, message_id: "zz", offset: 0, text: "x" })).toBe(t);
+    expect(applyChatFrame(t, { type: "message_status", chat_id: CHAT, message_id: "zz", status: "complete", message_seq: null })).toBe(t);
   });
 
   it("keeps a message that is further along than the frame (a REST window came first)", () => {
@@ -161,7 +163,7 @@ describe("applyChatFrame", () => {
       { type: "tool_call", chat_id: CHAT, message_id: "a1", call_id: "c1", name: "read_file", arguments: { path: "a.rs" } },
       { type: "tool_result", chat_id: CHAT, message_id: "a1", call_id: "c1", name: "read_file", result: "fn main", is_error: false, truncated: true, duration_ms: 3 },
       { type: "tool_result", chat_id: CHAT, message_id: "a1", call_id: "c1", name: "read_file", result: "fn main", is_error: false, truncated: true, duration_ms: 3 },
-      { type: "delta", chat_id: CHAT, message_id: "a1", text: "It is main." },
+      { type: "delta", chat_id: CHAT, message_id: "a1", offset: 0, text: "It is main." },
     ];
     const m = applyChatFrames(emptyTranscript(CHAT), frames).messages[0];
     expect(m?.parts.map((p) => [p.kind, p.ordinal, p.tool_name, p.call_id])).toEqual([
@@ -188,7 +190,7 @@ describe("queued messages", () => {
   const started = (id: string, seq: number) =>
     ({ type: "message_started", chat_id: CHAT, message: message(id, seq, { role: "assistant", status: "streaming" }) }) as ChatFrame;
   const complete = (id: string) => ({ type: "message_complete", chat_id: CHAT, message_id: id, status: "complete", error: null, usage: NO_USAGE }) as ChatFrame;
-  const dequeued = (id: string) => ({ type: "message_status", chat_id: CHAT, message_id: id, status: "complete" }) as ChatFrame;
+  const dequeued = (id: string, seq: number | null = null) => ({ type: "message_status", chat_id: CHAT, message_id: id, status: "complete", message_seq: seq }) as ChatFrame;
   const order = (t: Transcript) => t.messages.map((m) => `${m.id}:${m.status}`);
 
   it("renders queued user messages after the streaming answer, and in place once their turn starts", () => {
@@ -214,6 +216,22 @@ describe("queued messages", () => {
     expect(order(next)).toEqual(["u1:complete", "a1:streaming", "s1:complete", "u2:queued"]);
   });
 
+  it("moves a dequeued message to the seq the server gave it", () => {
+    // u2 was queued behind a1 (seq 3); its turn starts and the server re-sequences it to 5.
+    let t = fromWindow(CHAT, windowOf([message("u1", 1), message("a1", 2, { role: "assistant", status: "complete" }), message("u2", 3, { status: "queued" }), message("u3", 4, { status: "queued" })]));
+    t = applyChatFrames(t, [dequeued("u2", 5), started("a2", 6)]);
+    expect(t.messages.map((m) => [m.id, m.status, m.seq, m.order])).toEqual([
+      ["u1", "complete", 1, 1],
+      ["a1", "complete", 2, 2],
+      ["u2", "complete", 5, 5],
+      ["a2", "streaming", 6, 6],
+      ["u3", "queued", 4, 4],
+    ]);
+    // A refetched window agrees with that order.
+    const again = replaceWithWindow(t, windowOf([message("u1", 1), message("a1", 2, { role: "assistant" }), message("u3", 4, { status: "queued" }), message("u2", 5), message("a2", 6, { role: "assistant", status: "streaming" })]));
+    expect(again.messages.map((m) => m.id)).toEqual(t.messages.map((m) => m.id));
+  });
+
   it("does not move a message back to queued", () => {
     const t = applyChatFrames(emptyTranscript(CHAT), [u("u2", 3, "queued"), dequeued("u2")]);
     expect(applyChatFrame(t, u("u2", 3, "queued"))).toBe(t);
@@ -226,11 +244,6 @@ describe("windows", () => {
     const more = prependOlder(t, windowOf([message("m1", 1), message("m2", 2), message("m3", 3)], false));
     expect(more.messages.map((m) => m.id)).toEqual(["m1", "m2", "m3", "m4"]);
     expect(more.hasMore).toBe(false);
-  });
-
-  it("marks messages loaded mid-stream as unsynced", () => {
-    const t = fromWindow(CHAT, windowOf([message("u1", 1), message("a1", 2, { role: "assistant", status: "streaming" })]));
-    expect(t.unsynced).toEqual(["a1"]);
   });
 
   it("replaces the newest window and keeps older pages", () => {
@@ -247,36 +260,82 @@ describe("windows", () => {
     expect(refreshed.hasMore).toBe(false);
   });
 
-  it("skips buffered deltas that the window's text already holds", () => {
-    // The window was written after "Echo: " but before "hel" and "lo".
-    const t = fromWindow(
+  it("starts a refetched window without gaps, keeping live usage of streaming messages", () => {
+    let t = fromWindow(CHAT, windowOf([message("a1", 2, { role: "assistant", status: "streaming", content: "Ec" })]));
+    t = applyChatFrames(t, [
+      { type: "usage", chat_id: CHAT, message_id: "a1", phase: "generating", usage },
+      { type: "delta", chat_id: CHAT, message_id: "a1", offset: 4, text: ": hi" },
+    ]);
+    expect(t.gaps).toEqual(["a1"]);
+    const refetched = replaceWithWindow(t, windowOf([message("a1", 2, { role: "assistant", status: "streaming", content: "Echo" })]));
+    expect([refetched.gaps, refetched.live, refetched.messages[0]?.lengths]).toEqual([[], { a1: { phase: "generating", usage } }, { text: 4, reasoning: 0 }]);
+  });
+});
+
+describe("deltas placed by offset", () => {
+  const d = (offset: number, text: string): ChatFrame => ({ type: "delta", chat_id: CHAT, message_id: "a1", offset, text });
+  const r = (offset: number, text: string): ChatFrame => ({ type: "reasoning_delta", chat_id: CHAT, message_id: "a1", offset, text });
+  /** A streaming message as REST returned it: `content` flushed so far, reasoning then text parts. */
+  const snapshot = (reasoning: string, content: string): Transcript =>
+    fromWindow(
       CHAT,
       windowOf([
         message("a1", 2, {
           role: "assistant",
           status: "streaming",
-          content: "Echo: ",
-          parts: [part("p0", 0, { kind: "reasoning", content: "Thinking" }), part("p1", 1, { kind: "text", content: "Echo: " })],
+          content,
+          parts: [part("p0", 0, { kind: "reasoning", content: reasoning }), ...(content === "" ? [] : [part("p1", 1, { kind: "text", content })])],
         }),
       ]),
     );
-    const d = (text: string): ChatFrame => ({ type: "delta", chat_id: CHAT, message_id: "a1", text });
-    const r = (text: string): ChatFrame => ({ type: "reasoning_delta", chat_id: CHAT, message_id: "a1", text });
-    const merged = applyBuffered(t, [r("Think"), r("ing"), d("Echo"), d(": "), d("hel"), d("lo")]);
-    expect(shape(merged)[0]?.parts).toEqual([
-      ["reasoning", "Thinking"],
-      ["text", "Echo: hello"],
+
+  it("counts offsets in code points: an emoji is one, however many UTF-16 units", () => {
+    expect([codePoints("Hi 👋🏽"), "Hi 👋🏽".length, codePoints("世界"), codePoints("")]).toEqual([5, 7, 2, 0]);
+    expect([placeDelta(5, 3, "👋🏽 there"), placeDelta(5, 5, "!"), placeDelta(5, 1, "i 👋"), placeDelta(5, 6, "x")]).toEqual([
+      { kind: "append", text: " there" },
+      { kind: "append", text: "!" },
+      { kind: "skip" },
+      { kind: "gap" },
     ]);
-    expect(merged.messages[0]?.content).toBe("Echo: hello");
   });
 
-  it("appends every buffered delta when the window has none of them", () => {
-    const t = fromWindow(CHAT, windowOf([message("a1", 2, { role: "assistant", status: "streaming" })]));
-    const merged = applyBuffered(t, [
-      { type: "delta", chat_id: CHAT, message_id: "a1", text: "a" },
-      { type: "delta", chat_id: CHAT, message_id: "a1", text: "b" },
+  it("a REST snapshot of length N plus deltas before, across, at and after N is exactly the whole text", () => {
+    // The snapshot holds "Thinking" and "Echo: he"; the frames carry everything from the start.
+    const t = applyChatFrames(snapshot("Thinking", "Echo: he"), [r(0, "Think"), r(5, "ing"), d(0, "Echo"), d(4, ": "), d(6, "hel"), d(9, "lo"), r(8, " more"), d(11, " 👋🏽"), d(14, "!")]);
+    expect(shape(t)).toEqual([
+      {
+        id: "a1",
+        status: "streaming",
+        content: "Echo: hello 👋🏽!",
+        parts: [
+          ["reasoning", "Thinking"],
+          ["text", "Echo: hello"],
+          ["reasoning", " more"],
+          ["text", " 👋🏽!"],
+        ],
+      },
     ]);
-    expect(merged.messages[0]?.content).toBe("ab");
+    expect([t.gaps, t.messages[0]?.lengths]).toEqual([[], { text: 15, reasoning: 13 }]);
+  });
+
+  it("places multi-byte text the snapshot ends inside of a delta", () => {
+    const t = applyChatFrames(snapshot("", "Hi 👋🏽"), [d(0, "Hi "), d(3, "👋🏽 there"), d(11, " 世界")]);
+    expect(t.messages[0]?.content).toBe("Hi 👋🏽 there 世界");
+  });
+
+  it("a delta past the text held is a gap: no more text until a window replaces the message", () => {
+    const t = snapshot("", "Echo");
+    const gapped = applyChatFrame(t, d(6, "hi"));
+    expect([gapped.gaps, gapped.messages]).toEqual([["a1"], t.messages]);
+    // Later deltas wait for the refetch too (they may not follow on from the text held).
+    expect(applyChatFrame(gapped, d(4, ": "))).toBe(gapped);
+    const refetched = applyChatFrames(replaceWithWindow(gapped, windowOf([message("a1", 2, { role: "assistant", status: "streaming", content: "Echo: " })])), [d(6, "hi"), d(8, "!")]);
+    expect([refetched.gaps, refetched.messages[0]?.content]).toEqual([[], "Echo: hi!"]);
+  });
+
+  it("ignores deltas of a message that is not streaming, whatever their offset", () => {
+    const t = fromWindow(CHAT, windowOf([message("a1", 2, { role: "assistant", status: "complete", content: "done" })]));
+    expect(applyChatFrames(t, [d(0, "done"), d(4, "!"), d(9, "?")])).toBe(t);
   });
 });
 

@@ -9,8 +9,15 @@ export type ChatFrame = Extract<ServerFrame, { chat_id: string }>;
 
 export type LiveUsage = { phase: UsagePhase; usage: Usage };
 
+/**
+ * Lengths of a message's text and reasoning (every reasoning part's content, in order) in
+ * Unicode scalar values: the unit of the `offset` of `delta` / `reasoning_delta` frames.
+ * (A JS string's `length` counts UTF-16 units: an emoji outside the BMP is 2 of them.)
+ */
+export type TextLengths = { text: number; reasoning: number };
+
 /** A message plus its display position (`seq`, or later when a queued message started). */
-export type UiMessage = Message & { order: number };
+export type UiMessage = Message & { order: number; lengths: TextLengths };
 
 export type Transcript = {
   chatId: string;
@@ -21,14 +28,56 @@ export type Transcript = {
   /** Latest `usage` frame of each streaming message. */
   live: Readonly<Record<string, LiveUsage>>;
   /**
-   * Messages that were still streaming when loaded over REST: their text may lag the
-   * frames by a flush, so they are refetched once complete.
+   * Streaming messages a delta skipped ahead of (its `offset` is past the text held: the
+   * copy loaded over REST lags the frames). They take no more text until a refetched
+   * window replaces them.
+   */
+  gaps: readonly string[];
+  /**
+   * Messages loaded over REST while streaming that no delta has joined up with yet: if
+   * one completes so, the text written after the load's snapshot and before the frames
+   * reached this copy may be missing, so it is refetched then.
    */
   unsynced: readonly string[];
 };
 
 export function emptyTranscript(chatId: string): Transcript {
-  return { chatId, messages: [], hasMore: false, live: {}, unsynced: [] };
+  return { chatId, messages: [], hasMore: false, live: {}, gaps: [], unsynced: [] };
+}
+
+/** Length of `s` in Unicode scalar values (code points). */
+export function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n -= 1;
+        i += 1;
+      }
+    }
+  }
+  return n;
+}
+
+/** `s` without its first `n` code points. */
+function dropCodePoints(s: string, n: number): string {
+  if (n <= 0) return s;
+  let i = 0;
+  for (const ch of s) {
+    if (n === 0) break;
+    i += ch.length;
+    n -= 1;
+  }
+  return s.slice(i);
+}
+
+function lengthsOf(message: Message): TextLengths {
+  let reasoning = 0;
+  for (const p of message.parts) if (p.kind === "reasoning") reasoning += codePoints(p.content ?? "");
+  return { text: codePoints(message.content), reasoning };
 }
 
 const RANK: Record<MessageStatus, number> = { queued: 0, streaming: 1, complete: 2, cancelled: 2, failed: 2 };
@@ -51,26 +100,22 @@ function sorted(messages: UiMessage[]): UiMessage[] {
   return messages.sort(compare);
 }
 
-function toUi(message: Message): UiMessage {
-  return { ...message, order: message.seq };
+/** A message as the transcript holds it (its display order and text lengths). */
+export function uiMessage(message: Message, order = message.seq): UiMessage {
+  return { ...message, order, lengths: lengthsOf(message) };
 }
 
 /** A transcript from one `GET …/messages` window. */
 export function fromWindow(chatId: string, window: MessageWindow): Transcript {
-  const messages = sorted(window.items.map(toUi));
-  return {
-    chatId,
-    messages,
-    hasMore: window.has_more,
-    live: {},
-    unsynced: messages.filter((m) => m.status === "streaming").map((m) => m.id),
-  };
+  const messages = sorted(window.items.map((m) => uiMessage(m)));
+  const unsynced = messages.filter((m) => m.status === "streaming").map((m) => m.id);
+  return { chatId, messages, hasMore: window.has_more, live: {}, gaps: [], unsynced };
 }
 
 /** Older messages (a `before=` window) put in front of what is loaded. */
 export function prependOlder(t: Transcript, window: MessageWindow): Transcript {
   const known = new Set(t.messages.map((m) => m.id));
-  const older = window.items.filter((m) => !known.has(m.id)).map(toUi);
+  const older = window.items.filter((m) => !known.has(m.id)).map((m) => uiMessage(m));
   return { ...t, messages: sorted([...older, ...t.messages]), hasMore: window.has_more };
 }
 
@@ -110,11 +155,11 @@ function withMessages(t: Transcript, messages: UiMessage[], resort: boolean): Tr
 /** Insert a message, or keep the known copy when it is at least as far along. */
 function upsert(t: Transcript, message: Message): Transcript {
   const i = indexOf(t, message.id);
-  if (i < 0) return withMessages(t, [...t.messages, toUi(message)], true);
+  if (i < 0) return withMessages(t, [...t.messages, uiMessage(message)], true);
   const known = t.messages[i] as UiMessage;
   if (RANK[known.status] >= RANK[message.status]) return t;
   const next = [...t.messages];
-  next[i] = { ...message, order: known.order };
+  next[i] = uiMessage(message, known.order);
   return withMessages(t, next, true);
 }
 
@@ -236,15 +281,47 @@ function newPart(m: Message, fields: Partial<TranscriptPart> & { kind: PartKind 
   };
 }
 
-/** Streamed text goes to the last part when it is of the same kind, else to a new one. */
-function appendText(m: UiMessage, kind: "text" | "reasoning", text: string): UiMessage | null {
-  if (text === "" || m.status !== "streaming") return null;
+/** Where a delta goes in a message that holds `have` code points of its kind. */
+export type Placement = { kind: "append"; text: string } | { kind: "skip" } | { kind: "gap" };
+
+/**
+ * Places a delta by its `offset` (code points of that kind before it): text the copy
+ * already holds is skipped (a delta overlapping its end is trimmed), a delta past its
+ * end is a gap (text is missing in between: refetch).
+ */
+export function placeDelta(have: number, offset: number, text: string): Placement {
+  if (offset > have) return { kind: "gap" };
+  const rest = dropCodePoints(text, have - offset);
+  return rest === "" ? { kind: "skip" } : { kind: "append", text: rest };
+}
+
+/**
+ * Streamed text goes to the last part when it is of the same kind, else to a new one.
+ * (Text a REST copy lacks always belongs at the end: the server writes a part only
+ * after everything before it.)
+ */
+function appendText(m: UiMessage, kind: "text" | "reasoning", text: string): UiMessage {
   const last = m.parts[m.parts.length - 1];
   const parts =
     last !== undefined && last.kind === kind
       ? [...m.parts.slice(0, -1), { ...last, content: (last.content ?? "") + text }]
       : [...m.parts, newPart(m, { kind, content: text })];
-  return { ...m, parts, content: kind === "text" ? m.content + text : m.content };
+  const added = codePoints(text);
+  const lengths = kind === "text" ? { ...m.lengths, text: m.lengths.text + added } : { ...m.lengths, reasoning: m.lengths.reasoning + added };
+  return { ...m, parts, lengths, content: kind === "text" ? m.content + text : m.content };
+}
+
+/** A `delta` / `reasoning_delta` placed by its offset; a gap marks the message for a refetch. */
+function applyDelta(t: Transcript, id: string, kind: "text" | "reasoning", offset: number, text: string): Transcript {
+  if (t.gaps.includes(id)) return t;
+  const m = t.messages.find((x) => x.id === id);
+  if (m === undefined || m.status !== "streaming") return t;
+  const placed = placeDelta(m.lengths[kind], offset, text);
+  if (placed.kind === "gap") return { ...t, gaps: [...t.gaps, id] };
+  // This copy and the frames join up: every later delta reaches it.
+  const synced = t.unsynced.includes(id) ? { ...t, unsynced: t.unsynced.filter((x) => x !== id) } : t;
+  if (placed.kind === "skip") return synced;
+  return update(synced, id, (x) => appendText(x, kind, placed.text));
 }
 
 function hasPart(m: Message, kind: PartKind, callId: string): boolean {
@@ -268,13 +345,15 @@ export function applyChatFrame(t: Transcript, frame: ChatFrame): Transcript {
     case "message_status":
       return update(t, frame.message_id, (m) => {
         if (m.status === frame.status || RANK[m.status] > RANK[frame.status]) return null;
-        const order = m.status === "queued" && frame.status !== "queued" ? nextOrder(t) : m.order;
-        return { ...m, status: frame.status, order };
+        if (m.status !== "queued" || frame.status === "queued") return { ...m, status: frame.status };
+        // A dequeued message moved after the answer before it: to the seq the server gave it.
+        const seq = frame.message_seq ?? m.seq;
+        return { ...m, status: frame.status, seq, order: frame.message_seq ?? nextOrder(t) };
       });
     case "delta":
-      return update(t, frame.message_id, (m) => appendText(m, "text", frame.text));
+      return applyDelta(t, frame.message_id, "text", frame.offset, frame.text);
     case "reasoning_delta":
-      return update(t, frame.message_id, (m) => appendText(m, "reasoning", frame.text));
+      return applyDelta(t, frame.message_id, "reasoning", frame.offset, frame.text);
     case "tool_call":
       return update(t, frame.message_id, (m) =>
         hasPart(m, "tool_call", frame.call_id)
@@ -327,48 +406,6 @@ export function applyChatFrame(t: Transcript, frame: ChatFrame): Transcript {
 
 export function applyChatFrames(t: Transcript, frames: readonly ChatFrame[]): Transcript {
   return frames.reduce(applyChatFrame, t);
-}
-
-function lastPartText(m: Message, kind: PartKind): string {
-  for (let i = m.parts.length - 1; i >= 0; i--) {
-    const p = m.parts[i] as Part;
-    if (p.kind === kind) return p.content ?? "";
-  }
-  return "";
-}
-
-/**
- * Applies the frames that arrived while a window was being fetched. The window's
- * streaming text was written at some earlier delta boundary, so for each streaming
- * message the longest run of leading buffered deltas that its text already ends with is
- * skipped; the rest apply as usual. (Refetching when the message completes makes it exact.)
- */
-export function applyBuffered(t: Transcript, frames: readonly ChatFrame[]): Transcript {
-  const skip = new Set<number>();
-  const streaming = new Set(t.unsynced);
-  const groups = new Map<string, number[]>();
-  frames.forEach((f, i) => {
-    if ((f.type === "delta" || f.type === "reasoning_delta") && streaming.has(f.message_id)) {
-      const key = `${f.message_id}\u0000${f.type}`;
-      const list = groups.get(key) ?? [];
-      list.push(i);
-      groups.set(key, list);
-    }
-  });
-  for (const [key, indices] of groups) {
-    const [id, type] = key.split("\u0000") as [string, string];
-    const m = t.messages.find((x) => x.id === id);
-    if (m === undefined) continue;
-    const have = lastPartText(m, type === "delta" ? "text" : "reasoning");
-    const texts = indices.map((i) => (frames[i] as { text: string }).text);
-    for (let n = texts.length; n > 0; n--) {
-      if (have.endsWith(texts.slice(0, n).join(""))) {
-        for (const i of indices.slice(0, n)) skip.add(i);
-        break;
-      }
-    }
-  }
-  return frames.reduce((acc, f, i) => (skip.has(i) ? acc : applyChatFrame(acc, f)), t);
 }
 
 /** The message the open chat is generating, if any. */

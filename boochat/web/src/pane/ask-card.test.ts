@@ -1,11 +1,11 @@
 // @vitest-environment jsdom
 import { message, part } from "@boocode/common/fixtures";
 import { renderMessage } from "@boocode/common/message-view";
-import type { UiMessage } from "@boocode/common/transcript";
+import { uiMessage, type UiMessage } from "@boocode/common/transcript";
 import { describe, expect, it, vi } from "vitest";
 import { askCards } from "./ask-card";
 
-const ui = (m: ReturnType<typeof message>): UiMessage => ({ ...m, order: m.seq });
+const ui = (m: ReturnType<typeof message>): UiMessage => uiMessage(m);
 const ask = part("p0", 0, { kind: "tool_call", tool_name: "ask_user_input", call_id: "q1", args: { question: "Which branch?", options: ["main", "dev"] } });
 
 describe("ask_user_input card", () => {

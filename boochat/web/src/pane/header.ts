@@ -3,13 +3,11 @@
 // the tabs belong to the page hosting the pane.
 
 import type { AgentsInfo, Chat } from "@boocode/types";
-import type { ConnState } from "@boocode/common/session-socket";
+import { CONN_TEXT } from "@boocode/common/session-socket";
 import { h, icon, renderOnce } from "@boocode/common/dom";
 import type { PaneController } from "./controller";
 import { UNTITLED } from "./controller";
 import { chatMissing, paneChat, type PaneState } from "./state";
-
-const CONN_TEXT: Record<ConnState, string> = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" };
 
 export class Header {
   readonly el: HTMLElement;

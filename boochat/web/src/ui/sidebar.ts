@@ -4,11 +4,9 @@
 import type { Project, Session } from "@boocode/types";
 import { html, nothing, type TemplateResult } from "lit";
 import { relativeTime } from "@boocode/common/dom";
-import type { ConnState } from "@boocode/common/session-socket";
+import { CONN_TEXT, type ConnState } from "@boocode/common/session-socket";
 import type { CatalogState } from "../workspace/catalog";
 import { icon } from "../workspace/icons";
-
-const CONN_TEXT: Record<ConnState, string> = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" };
 
 export function sessionTitle(session: Session): string {
   return session.title ?? "Untitled session";

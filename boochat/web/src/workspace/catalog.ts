@@ -1,6 +1,11 @@
 // The sidebar's data: projects and their sessions (open ones, archived ones while "show
 // archived" is on), which projects are expanded. One immutable value, replaced on every
 // change and announced through `onChange`; the shell renders it with ui/sidebar.ts.
+//
+// It follows every device: the shell keeps a catalog socket (`/api/ws` without a
+// session) whose `session_updated` frames (a session created, renamed, archived or
+// restored anywhere) go through `sessionUpdated`; after that socket reconnects (the
+// catalog has no replay) the loaded lists are read again (`reloadSessions`).
 
 import type { Project, Session, Status } from "@boocode/types";
 import { errorText } from "@boocode/common/api";
@@ -24,6 +29,29 @@ export type CatalogState = {
 
 export function initialCatalog(): CatalogState {
   return { projects: null, projectsError: null, expanded: {}, sessions: {}, showArchived: false };
+}
+
+/** Most recently active first, as the server lists them (`updated_at`, then `id`, descending). */
+function newerFirst(a: Session, b: Session): number {
+  if (a.updated_at !== b.updated_at) return a.updated_at < b.updated_at ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * A session as a `session_updated` frame has it: its row leaves the list it was in and
+ * joins the one of its status (archived ones only while that list is loaded). Projects
+ * whose sessions were never loaded are left alone; they load when expanded.
+ */
+export function applySessionUpdate(state: CatalogState, session: Session): CatalogState {
+  const lists = state.sessions[session.project_id];
+  if (lists === undefined) return state;
+  const place = (list: readonly Session[], status: Status): readonly Session[] => {
+    const rest = list.filter((s) => s.id !== session.id);
+    return session.status === status ? [...rest, session].sort(newerFirst) : rest;
+  };
+  const open = place(lists.open, "open");
+  const archived = lists.archived === null ? null : place(lists.archived, "archived");
+  return { ...state, sessions: { ...state.sessions, [session.project_id]: { ...lists, open, archived } } };
 }
 
 export type CatalogApi = Pick<Api, "projects" | "createProject" | "sessions" | "createSession" | "updateSession">;
@@ -100,6 +128,17 @@ export class Catalog {
     } catch (err) {
       this.set((s) => ({ sessions: { ...s.sessions, [projectId]: { ...prev, loading: false, error: errorText(err) } } }));
     }
+  }
+
+  /** A `session_updated` frame: the sidebar shows the change at once. */
+  sessionUpdated(session: Session): void {
+    const next = applySessionUpdate(this.current, session);
+    if (next !== this.current) this.set(next);
+  }
+
+  /** Reads every loaded project's sessions again (the catalog socket reconnected). */
+  reloadSessions(): void {
+    for (const id of Object.keys(this.current.sessions)) void this.loadSessions(id);
   }
 
   toggleArchived(): void {

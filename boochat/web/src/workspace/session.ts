@@ -6,8 +6,10 @@
 // - `start()` loads the layout (GET …/workspace), the chat and terminal lists, then
 //   drops the tabs whose chat or terminal is gone (`prune`: a real change, saved).
 // - The socket feeds `session_workspace_updated` to the sync (another device moved
-//   something) and `chat_updated` to the lists (an archived chat's tab closes); after a
-//   reconnect the lists and the layout are read again, since the shell gets no replay.
+//   something), `chat_updated` to the lists (an archived chat's tab closes) and
+//   `session_updated` to the shell (renamed, archived); after a reconnect the lists and
+//   the layout are read again, since the shell gets no replay. A socket closed with 4404
+//   (the session is gone) stays `gone`.
 // - Every layout change is `apply(event)`: the reducer at once, the save debounced.
 // - `close()` sends what is left to save, then stops the sync and the socket.
 
@@ -25,6 +27,8 @@ import type { TermClient } from "./term-client";
 export const TERM_SIZE = { cols: 120, rows: 32 } as const;
 
 export type SessionDeps = {
+  /** The session's row changed (renamed, archived, restored) on some device. */
+  sessionChanged?: (session: Session) => void;
   api: Pick<Api, "chats" | "createChat" | "updateChat" | "workspace" | "saveWorkspace">;
   term: Pick<TermClient, "list" | "create" | "exists">;
   openWs: (url: string) => WsLike;
@@ -240,6 +244,10 @@ export class WorkspaceSession {
       this.sync.remote(env.state);
     } else if (env.type === "chat_updated") {
       this.chatUpdated(env.chat);
+    } else if (env.type === "session_updated" && env.session.id === this.id) {
+      this.session = env.session;
+      this.deps.sessionChanged?.(env.session);
+      this.deps.changed();
     }
   }
 

@@ -30,7 +30,11 @@ const stored = (): WorkspaceState => ({
 
 type Fakes = {
   saved: WorkspaceState[];
+  /** The session sockets, in order. */
   sockets: WsLike[];
+  /** The catalog sockets (`/api/ws` without a session). */
+  catalog: WsLike[];
+  sessionLists: number;
   updateChat: ReturnType<typeof vi.fn>;
   createTerminal: ReturnType<typeof vi.fn>;
 };
@@ -40,6 +44,8 @@ function mount(narrow = false): { shell: BooWorkspace; fakes: Fakes } {
   const fakes: Fakes = {
     saved: [],
     sockets: [],
+    catalog: [],
+    sessionLists: 0,
     updateChat: vi.fn(async (id: string) => chat(id, { title: "Restored" })),
     createTerminal: vi.fn(async () => terminal("t9")),
   };
@@ -51,7 +57,10 @@ function mount(narrow = false): { shell: BooWorkspace; fakes: Fakes } {
   })) as unknown as typeof window.matchMedia;
   const api = {
     projects: async () => [{ id: "p1", name: "app", path: "/src/app", status: "open", created_at: at(), updated_at: at() }],
-    sessions: async (_p: string, status: string) => (status === "open" ? [session()] : []),
+    sessions: async (_p: string, status: string) => {
+      fakes.sessionLists += 1;
+      return status === "open" ? [session()] : [];
+    },
     session: async () => session(),
     chats: async () => [chat("c2", { title: "Agent work" }), chat("c3", { title: "Idle chat" }), chat("c4", { title: "Old", status: "archived" })],
     workspace: async () => layout,
@@ -71,9 +80,9 @@ function mount(narrow = false): { shell: BooWorkspace; fakes: Fakes } {
   const shell = document.createElement("boo-workspace") as BooWorkspace;
   shell.api = api as unknown as Api;
   shell.term = term as unknown as TermClient;
-  shell.openWs = () => {
+  shell.openWs = (url) => {
     const ws: WsLike = { onmessage: null, onerror: null, onclose: null, close: () => {} };
-    fakes.sockets.push(ws);
+    (url.includes("session_id=") ? fakes.sockets : fakes.catalog).push(ws);
     return ws;
   };
   shell.importModule = async () => undefined;
@@ -202,6 +211,49 @@ describe("<boo-workspace>", () => {
     shell.querySelector<HTMLButtonElement>('[data-testid="new-terminal"]')?.click();
     await vi.waitFor(() => expect(tabIds(shell, "p1")).toEqual(["t1", "t9"]));
     expect(fakes.createTerminal).toHaveBeenCalledWith({ session_id: "s1", cwd: "/src/app", cols: 120, rows: 32 });
+  });
+
+  it("follows session changes of every device in the sidebar, through the catalog socket", async () => {
+    const { shell, fakes } = mount();
+    const rows = (): [string | null, string | undefined][] =>
+      [...shell.querySelectorAll('[data-testid="session"]')].map((r) => [r.getAttribute("data-id"), r.querySelector(".session-title")?.textContent?.trim()]);
+    await vi.waitFor(() => expect(rows()).toEqual([["s1", "Shell"]]));
+    expect(fakes.catalog).toHaveLength(1);
+    const catalog = fakes.catalog[0];
+    frame(catalog, { type: "hello", daemon: "boochat", version: "test" });
+    // Another device renamed the open session and made a new one.
+    frame(catalog, { type: "session_updated", session: session({ title: "Renamed", updated_at: at(2) }) });
+    frame(catalog, { type: "session_updated", session: session({ id: "s2", title: "Newer", updated_at: at(3) }) });
+    await vi.waitFor(() =>
+      expect(rows()).toEqual([
+        ["s2", "Newer"],
+        ["s1", "Renamed"],
+      ]),
+    );
+    expect(shell.querySelector('[data-testid="session-title"]')?.textContent).toBe("Renamed");
+    expect(document.title).toBe("Renamed · BooCode");
+    // Archived elsewhere: it leaves the open list (archived ones are hidden).
+    frame(catalog, { type: "session_updated", session: session({ id: "s2", title: "Newer", status: "archived", updated_at: at(4) }) });
+    await vi.waitFor(() => expect(rows()).toEqual([["s1", "Renamed"]]));
+    // The catalog keeps nothing to replay: after a reconnect the lists are read again.
+    const before = fakes.sessionLists;
+    catalog?.onclose?.({ code: 1006, reason: "" });
+    await vi.waitFor(() => expect(fakes.catalog).toHaveLength(2), { timeout: 3000 });
+    frame(fakes.catalog[1], { type: "hello", daemon: "boochat", version: "test" });
+    await vi.waitFor(() => expect(fakes.sessionLists).toBeGreaterThan(before));
+  });
+
+  it("shows the open session's own session_updated, and a session gone (4404) without retrying", async () => {
+    const { shell, fakes } = mount();
+    await vi.waitFor(() => expect(tabIds(shell, "p1")).toEqual(["t1"]));
+    const ws = fakes.sockets[0];
+    frame(ws, { type: "hello", daemon: "boochat", version: "test" });
+    frame(ws, { type: "session_updated", session_id: "s1", seq: 7, session: session({ title: "Archived here", status: "archived" }) });
+    await vi.waitFor(() => expect(shell.querySelector('[data-testid="session-title"]')?.textContent).toBe("Archived here"));
+    expect(shell.querySelector(".ws-title .badge")?.textContent).toBe("archived");
+    ws?.onclose?.({ code: 4404, reason: "no such session" });
+    await vi.waitFor(() => expect(shell.querySelector('[data-testid="ws-status"]')?.getAttribute("data-state")).toBe("gone"));
+    expect(shell.querySelector('[data-testid="ws-status"]')?.textContent?.trim()).toBe("session gone");
   });
 
   it("shows one pane at a time on a narrow screen, with a switcher", async () => {

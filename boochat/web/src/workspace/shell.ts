@@ -10,18 +10,21 @@
 //   terminal lists. Every layout action below is `this.apply(event)`.
 // - Pane elements are made once per tab and kept by tab id (PaneElements), and lit
 //   renders those very nodes: a moved tab keeps its element, socket and screen.
+// - The sidebar (Catalog, catalog.ts) follows every device through a catalog socket
+//   (`/api/ws` without a session): `session_updated` frames of any session.
 // - Shell-local, never saved: the focused pane, the pane a narrow screen shows, the
 //   open "+" menu, a drag in progress, the sidebar's visibility.
 //
 // Light DOM: the page's CSS (theme.css, app.css, shell.css) styles the shell; each pane
 // element brings its own styles.
 
-import type { Chat, Session, TabKind, WorkspaceState, WorkspaceTab } from "@boocode/types";
+import type { Chat, Envelope, Session, TabKind, WorkspaceState, WorkspaceTab } from "@boocode/types";
 import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { errorText } from "@boocode/common/api";
 import type { Notice } from "@boocode/common/notice";
 import { parseRoute } from "@boocode/common/route";
-import { browserWs, type WsLike } from "@boocode/common/session-socket";
+import { browserWs, openSessionSocket, type SessionSocket, type WsLike } from "@boocode/common/session-socket";
+import { wsUrl } from "@boocode/common/url";
 import "../pane/chat-pane";
 import { Api } from "../api/client";
 import { projectDialog, shortcutsDialog, toast } from "../ui/app-view";
@@ -100,6 +103,9 @@ export class BooWorkspace extends LitElement {
   });
 
   private ws: WorkspaceSession | null = null;
+  /** `/api/ws` without a session: `session_updated` of every session, for the sidebar. */
+  private catalogSocket: SessionSocket | null = null;
+  private catalogConnected = false;
   /** The session the route asks for while it loads. */
   private opening: string | null = null;
   private sessionError: string | null = null;
@@ -137,13 +143,46 @@ export class BooWorkspace extends LitElement {
     this.on(document, "pointerdown", (e) => this.onPointerDown(e), true);
     this.on(this, "focusin", (e) => this.notePane(e));
     void this.catalog.loadProjects();
+    this.openCatalogSocket();
     void this.followRoute();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     for (const off of this.off.splice(0)) off();
+    this.catalogSocket?.close();
+    this.catalogSocket = null;
     this.closeSession();
+  }
+
+  private openCatalogSocket(): void {
+    this.catalogConnected = false;
+    this.catalogSocket = openSessionSocket({
+      url: () => wsUrl(window.location),
+      open: (url) => this.openWs(url),
+      onEnvelope: (env) => this.onCatalogFrame(env),
+      onState: (state) => {
+        if (state !== "connected") return;
+        // The catalog keeps nothing to replay: what changed while away is read again.
+        if (this.catalogConnected) this.catalog.reloadSessions();
+        this.catalogConnected = true;
+      },
+    });
+  }
+
+  private onCatalogFrame(env: Envelope): void {
+    if (env.type === "session_updated") this.sessionChanged(env.session);
+    else if (env.type === "resync") this.catalog.reloadSessions();
+  }
+
+  /** A session changed on some device: the sidebar, and the bar when it is the open one. */
+  private sessionChanged(session: Session): void {
+    this.catalog.sessionUpdated(session);
+    if (this.ws?.id === session.id) {
+      this.ws.session = session;
+      document.title = `${sessionTitle(session)} · BooCode`;
+      this.requestUpdate();
+    }
   }
 
   private on(target: EventTarget, type: string, fn: (e: Event) => void, capture = false): void {
@@ -221,6 +260,7 @@ export class BooWorkspace extends LitElement {
     this.catalog.expand(session.project_id);
     document.title = `${sessionTitle(session)} · BooCode`;
     const ws = new WorkspaceSession(session, {
+      sessionChanged: (updated) => this.sessionChanged(updated),
       api: this.api,
       term: this.term,
       openWs: (url) => this.openWs(url),

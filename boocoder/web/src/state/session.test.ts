@@ -134,7 +134,7 @@ describe("applyCoderFrame", () => {
 
   it("leaves transcript frames alone", () => {
     const s = emptyCoderSession();
-    expect(apply(s, { type: "delta", chat_id: CHAT, message_id: "a1", text: "x" })).toBe(s);
+    expect(apply(s, { type: "delta", chat_id: CHAT, message_id: "a1", offset: 0, text: "x" })).toBe(s);
   });
 });
 

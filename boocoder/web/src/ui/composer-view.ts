@@ -7,6 +7,7 @@ import { ComposerBox } from "@boocode/common/composer-box";
 import { h, renderOnce } from "@boocode/common/dom";
 import { liveText } from "@boocode/common/message-view";
 import { openTranscript } from "@boocode/common/session-link";
+import { CONN_TEXT } from "@boocode/common/session-socket";
 import { streamingMessage } from "@boocode/common/transcript";
 import type { PaneController } from "../pane-controller";
 import { findProvider, modelOptions, modeOptions, providerOptions, type PickerOption } from "../state/providers";
@@ -14,8 +15,6 @@ import { activeTasks, commandsKey, sessionChip } from "../state/session";
 import type { PaneState } from "../state/store";
 
 const PLACEHOLDER = "Tell the agent what to do…  (Shift+Enter for a new line)";
-
-const CONN_TEXT = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" } as const;
 
 /** The picker reads the providers again when focused, at most this often (they change in the agents view). */
 const RELOAD_PROVIDERS_MS = 3_000;

@@ -4,10 +4,9 @@
 
 import type { Chat, Session } from "@boocode/types";
 import { h, icon, renderOnce } from "@boocode/common/dom";
+import { CONN_TEXT } from "@boocode/common/session-socket";
 import type { Controller } from "../controller";
 import type { PageState } from "../state/store";
-
-const CONN_TEXT = { connecting: "connecting…", connected: "live", reconnecting: "reconnecting…", closed: "offline" } as const;
 
 export function sessionLabel(session: Session | undefined, id: string): string {
   return session?.title ?? (session === undefined ? `Session ${id.slice(0, 8)}` : "Untitled session");

@@ -9,7 +9,7 @@ const USAGE: &str =
     "usage: boo-fake-acp [--name NAME] [--version VERSION] [--fail-initialize] [--stderr TEXT]
 
 An ACP agent on stdin/stdout whose prompts are scripts, one command per line:
-  say TEXT | think TEXT | tool ID TITLE | write PATH CONTENT | read PATH [LINE] [LIMIT]
+  say TEXT | think TEXT | tool ID TITLE | write PATH|\"JSON\" CONTENT | read PATH [LINE] [LIMIT]
   terminal | ask | elicit
   slow MS | refuse | crash | pid | session | plan A; B | mode ID | config
   usage USED SIZE [COST] | tokens IN OUT      (anything else is echoed)

@@ -12,7 +12,8 @@ pub enum Command {
     /// content `done: <title>` and a raw output.
     Tool { id: String, title: String },
     /// `write <path> <content>`: `fs/write_text_file` (`\n` in content is a
-    /// newline); says `wrote <path>` or `error: <message>`.
+    /// newline; a path starting with `"` is a JSON string, so it may hold spaces and
+    /// escapes); says `wrote <path>` or `error: <message>`.
     Write { path: String, content: String },
     /// `read <path> [line] [limit]`: `fs/read_text_file`; says the content or
     /// `error: <message>`.
@@ -90,14 +91,10 @@ fn parse_line(line: &str) -> Command {
             },
             None => echo(),
         },
-        "write" => match rest.split_once(char::is_whitespace) {
+        "write" => match split_path(rest) {
             Some((path, content)) => Command::Write {
-                path: path.to_owned(),
+                path,
                 content: content.trim_start().replace("\\n", "\n"),
-            },
-            None if !rest.is_empty() => Command::Write {
-                path: rest.to_owned(),
-                content: String::new(),
             },
             None => echo(),
         },
@@ -165,6 +162,21 @@ fn parse_line(line: &str) -> Command {
     }
 }
 
+/// The path argument and the rest: a JSON string literal when it starts with `"`
+/// (so a path may hold spaces, `\n`, `\t`, `\u0000`, …), else the first word.
+fn split_path(rest: &str) -> Option<(String, &str)> {
+    if rest.starts_with('"') {
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+        let path = values.next()?.ok()?;
+        return Some((path, &rest[values.byte_offset()..]));
+    }
+    match rest.split_once(char::is_whitespace) {
+        Some((path, content)) => Some((path.to_owned(), content)),
+        None if !rest.is_empty() => Some((rest.to_owned(), "")),
+        None => None,
+    }
+}
+
 /// Split text into chunks of one word each, keeping the whitespace after it,
 /// so the concatenated chunks are exactly the text.
 pub fn chunks(text: &str) -> Vec<&str> {
@@ -194,7 +206,7 @@ mod tests {
     #[test]
     fn parses_every_command() {
         let prompt = "say hello world\n\n  think hmm  \ntool t1 Run the tests\ntool t2\n\
-                      write src/a.rs fn a() {}\\n\nread src/a.rs\nread b 2 3\nterminal\nread c x\nask\nelicit\nslow 250\nrefuse\ncrash\n\
+                      write src/a.rs fn a() {}\\n\nwrite \"a b\\n\\u0000.txt\" two words\nwrite \"x\\\"y\"\nwrite \"open\nread src/a.rs\nread b 2 3\nterminal\nread c x\nask\nelicit\nslow 250\nrefuse\ncrash\n\
                       pid\nsession\nplan one; two ;\nmode ask\nconfig\nusage 10 100\nusage 1 2 0.5\n\
                       tokens 3 4\nhello there\nslow soon\nusage 1";
         assert_eq!(
@@ -214,6 +226,15 @@ mod tests {
                     path: "src/a.rs".into(),
                     content: "fn a() {}\n".into()
                 },
+                Command::Write {
+                    path: "a b\n\0.txt".into(),
+                    content: "two words".into()
+                },
+                Command::Write {
+                    path: "x\"y".into(),
+                    content: String::new()
+                },
+                Command::Echo("write \"open".into()),
                 Command::Read {
                     path: "src/a.rs".into(),
                     line: None,

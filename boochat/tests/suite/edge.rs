@@ -1,0 +1,520 @@
+//! The HTTP edge (issue 10): DNS rebinding (a foreign `Host` is 403 everywhere), the
+//! WebSocket Origin check (scheme, host and port), and a client's mistakes — a NUL
+//! in any string, the wrong shape or content type, 405, 413, a plain GET on the
+//! socket, unknown API paths — answered 4xx JSON with nothing written.
+
+use boo_proto::chat::v1::GetTranscriptRequest;
+use boo_proto::chat::v1::chat_service_client::ChatServiceClient;
+use boo_shared::workspace::WorkspaceState;
+use boo_testkit::edge::{Body, Case, Probe, Text, bad_host, bad_origin, nul_in};
+use pretty_assertions::assert_eq;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::fixture::{Fx, call};
+
+#[tokio::test]
+async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
+    let fx = Fx::start_with(|s| s.auth.allowed_hosts = vec!["boo.lan".into()]).await;
+    let probe = Probe::new(fx.daemon.http);
+    let port = fx.daemon.http.port();
+    let ws = format!("/api/ws?session_id={}", fx.session.id);
+    let project = json!({"name": "evil", "path": fx.project.path});
+
+    for host in ["evil.example", &format!("evil.example:{port}")] {
+        let h = Some(host);
+        let got = [
+            probe.send("GET", "/api/sessions", h, &Body::None).await,
+            probe
+                .send("POST", "/api/projects", h, &Body::Json(project.clone()))
+                .await,
+            probe.send("GET", "/", h, &Body::None).await,
+            probe.send("GET", "/healthz", h, &Body::None).await,
+            probe.ws(&ws, h, None).await,
+            probe
+                .ws(&ws, h, Some(&format!("http://evil.example:{port}")))
+                .await,
+        ];
+        assert_eq!(got, [(); 6].map(|()| bad_host(host)), "Host {host}");
+    }
+    // Nothing was created by the refused POST.
+    let (_, projects) = call(&fx.http, Method::GET, &fx.url("/api/projects"), None).await;
+    assert_eq!(projects["items"].as_array().map(Vec::len), Some(1));
+
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        format!("boo.lan:{port}"),
+    ] {
+        let h = Some(host.as_str());
+        let (status, _) = probe.send("GET", "/api/sessions", h, &Body::None).await;
+        let origin = format!("http://{host}");
+        assert_eq!(
+            (status, probe.ws(&ws, h, Some(&origin)).await),
+            (200, (101, Value::Null)),
+            "Host {host}"
+        );
+    }
+
+    // Same host, another scheme or port, or another name: not this page.
+    let host = format!("127.0.0.1:{port}");
+    for origin in [
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        "http://127.0.0.1".to_owned(),
+        format!("http://localhost:{port}"),
+        format!("http://evil.example:{port}"),
+    ] {
+        assert_eq!(
+            probe.ws(&ws, Some(&host), Some(&origin)).await,
+            bad_origin(&origin),
+            "{origin}"
+        );
+    }
+    fx.daemon.stop().await.unwrap();
+}
+
+/// Everything a client can see of what the requests below could have changed.
+async fn state(fx: &Fx) -> Vec<Value> {
+    let s = fx.session.id;
+    let c = fx.chat.id;
+    let mut out = Vec::new();
+    for path in [
+        "/api/projects".to_owned(),
+        "/api/sessions?status=open".to_owned(),
+        "/api/sessions?status=archived".to_owned(),
+        format!("/api/sessions/{s}"),
+        format!("/api/sessions/{s}/workspace"),
+        format!("/api/sessions/{s}/chats"),
+        format!("/api/chats/{c}"),
+        format!("/api/chats/{c}/messages"),
+    ] {
+        let (status, body) = call(&fx.http, Method::GET, &fx.url(&path), None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        out.push(body);
+    }
+    out
+}
+
+const SHAPE: Text = Text::Prefix("Failed to deserialize the JSON body into the target type: ");
+const MEDIA: &str = "Expected request with `Content-Type: application/json`";
+
+fn media() -> (u16, &'static str, Text) {
+    (400, "unsupported_media_type", Text::Is(MEDIA.into()))
+}
+
+fn shape() -> (u16, &'static str, Text) {
+    (400, "invalid_body", SHAPE)
+}
+
+fn case(
+    method: &'static str,
+    path: impl Into<String>,
+    body: Body,
+    want: (u16, &'static str, Text),
+) -> Case {
+    Case::new(method, path, body).want(want.0, want.1, want.2)
+}
+
+fn field(name: &str) -> (u16, &'static str, Text) {
+    nul_in(&format!("field `{name}`"))
+}
+
+#[tokio::test]
+async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
+    let fx = Fx::start().await;
+    let probe = Probe::new(fx.daemon.http);
+    let (p, s, c) = (fx.project.id, fx.session.id, fx.chat.id);
+    let before = state(&fx).await;
+
+    let mut workspace = serde_json::to_value(WorkspaceState::initial()).unwrap();
+    workspace["panes"][0]["id"] = json!("p\u{0}1");
+    let text = |body: &str| Body::Raw(Some("text/plain"), body.as_bytes().to_vec());
+    let j = Body::Json;
+    let cases = vec![
+        // A NUL in every string field of every body.
+        case(
+            "POST",
+            "/api/projects",
+            j(json!({"name": "a\u{0}", "path": "/tmp"})),
+            field("name"),
+        ),
+        case(
+            "POST",
+            "/api/projects",
+            j(json!({"name": "a", "path": "/tmp\u{0}"})),
+            field("path"),
+        ),
+        case(
+            "POST",
+            "/api/sessions",
+            j(json!({"project_id": p, "title": "t\u{0}"})),
+            field("title"),
+        ),
+        case(
+            "POST",
+            "/api/sessions",
+            j(json!({"project_id": "\u{0}"})),
+            field("project_id"),
+        ),
+        case(
+            "PATCH",
+            format!("/api/sessions/{s}"),
+            j(json!({"title": "renamed\u{0}"})),
+            field("title"),
+        ),
+        case(
+            "PATCH",
+            format!("/api/sessions/{s}"),
+            j(json!({"status": "archived\u{0}"})),
+            field("status"),
+        ),
+        case(
+            "PATCH",
+            format!("/api/sessions/{s}/workspace"),
+            j(workspace),
+            field("panes[0].id"),
+        ),
+        case(
+            "POST",
+            format!("/api/sessions/{s}/chats"),
+            j(json!({"title": "\u{0}"})),
+            field("title"),
+        ),
+        case(
+            "POST",
+            format!("/api/sessions/{s}/chats"),
+            j(json!({"agent": "x\u{0}"})),
+            field("agent"),
+        ),
+        case(
+            "PATCH",
+            format!("/api/chats/{c}"),
+            j(json!({"title": "\u{0}"})),
+            field("title"),
+        ),
+        case(
+            "PATCH",
+            format!("/api/chats/{c}"),
+            j(json!({"status": "\u{0}"})),
+            field("status"),
+        ),
+        case(
+            "PATCH",
+            format!("/api/chats/{c}"),
+            j(json!({"agent": "\u{0}"})),
+            field("agent"),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/fork"),
+            j(json!({"message_id": "\u{0}"})),
+            field("message_id"),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/messages"),
+            j(json!({"content": "hello\u{0}world"})),
+            field("content"),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/answers"),
+            j(json!({"call_id": "\u{0}", "answer": "a"})),
+            field("call_id"),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/answers"),
+            j(json!({"call_id": "c", "answer": "\u{0}"})),
+            field("answer"),
+        ),
+        // …in the query string and in path parameters.
+        case(
+            "GET",
+            "/api/projects?cursor=%00",
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "GET",
+            "/api/sessions?status=open%00",
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "GET",
+            format!("/api/sessions/{s}/chats?cursor=a%00"),
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "GET",
+            format!("/api/chats/{c}/messages?before=%00"),
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "GET",
+            "/api/ws?session_id=%00",
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "GET",
+            "/api/projects/%00",
+            Body::None,
+            nul_in("a path parameter"),
+        ),
+        case(
+            "PATCH",
+            format!("/api/sessions/{s}%00"),
+            j(json!({"title": "x"})),
+            nul_in("a path parameter"),
+        ),
+        case(
+            "POST",
+            "/api/chats/%00/messages",
+            j(json!({"content": "x"})),
+            nul_in("a path parameter"),
+        ),
+        // The wrong shape: an array, a string for a number or an object.
+        case("POST", "/api/projects", j(json!([])), shape()),
+        case("POST", "/api/sessions", j(json!([])), shape()),
+        case("PATCH", format!("/api/sessions/{s}"), j(json!([])), shape()),
+        case(
+            "PATCH",
+            format!("/api/sessions/{s}"),
+            j(json!({"title": 5})),
+            shape(),
+        ),
+        case(
+            "PATCH",
+            format!("/api/sessions/{s}/workspace"),
+            j(json!("panes")),
+            shape(),
+        ),
+        case(
+            "POST",
+            format!("/api/sessions/{s}/chats"),
+            j(json!([])),
+            shape(),
+        ),
+        case("PATCH", format!("/api/chats/{c}"), j(json!([])), shape()),
+        case(
+            "POST",
+            format!("/api/chats/{c}/fork"),
+            j(json!([])),
+            (400, "invalid_body", SHAPE),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/messages"),
+            j(json!([])),
+            shape(),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/messages"),
+            j(json!({"content": 5})),
+            shape(),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/answers"),
+            j(json!([])),
+            shape(),
+        ),
+        case(
+            "POST",
+            "/api/projects",
+            Body::Raw(Some("application/json"), b"{\"name\": ".to_vec()),
+            (
+                400,
+                "malformed_json",
+                Text::Prefix("Failed to parse the request body as JSON: "),
+            ),
+        ),
+        // The wrong content type, or none.
+        case("POST", "/api/projects", text(r#"{"name":"a"}"#), media()),
+        case(
+            "POST",
+            "/api/projects",
+            Body::Raw(None, br#"{"name":"a"}"#.to_vec()),
+            media(),
+        ),
+        case("POST", "/api/sessions", text("{}"), media()),
+        case("PATCH", format!("/api/sessions/{s}"), text("{}"), media()),
+        case(
+            "PATCH",
+            format!("/api/sessions/{s}/workspace"),
+            text("[]"),
+            media(),
+        ),
+        case(
+            "POST",
+            format!("/api/sessions/{s}/chats"),
+            text("{}"),
+            media(),
+        ),
+        case("PATCH", format!("/api/chats/{c}"), text("{}"), media()),
+        case("POST", format!("/api/chats/{c}/fork"), text("{}"), media()),
+        case(
+            "POST",
+            format!("/api/chats/{c}/messages"),
+            text(r#"{"content":"x"}"#),
+            media(),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/answers"),
+            text("{}"),
+            media(),
+        ),
+        // Too big.
+        case(
+            "POST",
+            format!("/api/chats/{c}/messages"),
+            Body::Raw(
+                Some("application/json"),
+                serde_json::to_vec(&json!({"content": "x".repeat(3 << 20)})).unwrap(),
+            ),
+            (
+                413,
+                "payload_too_large",
+                Text::Is("Failed to buffer the request body: length limit exceeded".into()),
+            ),
+        ),
+        // A known route, another method.
+        case(
+            "DELETE",
+            "/api/projects",
+            Body::None,
+            (
+                405,
+                "method_not_allowed",
+                Text::Is("DELETE is not allowed on /api/projects".into()),
+            ),
+        ),
+        case(
+            "PUT",
+            format!("/api/chats/{c}"),
+            j(json!({})),
+            (
+                405,
+                "method_not_allowed",
+                Text::Is(format!("PUT is not allowed on /api/chats/{c}")),
+            ),
+        ),
+        case(
+            "POST",
+            "/api/ws",
+            Body::None,
+            (
+                405,
+                "method_not_allowed",
+                Text::Is("POST is not allowed on /api/ws".into()),
+            ),
+        ),
+        // A plain GET on the socket.
+        case(
+            "GET",
+            format!("/api/ws?session_id={s}"),
+            Body::None,
+            (
+                400,
+                "not_a_websocket",
+                Text::Is(
+                    "this route is a WebSocket: Connection header did not include 'upgrade'".into(),
+                ),
+            ),
+        ),
+        // Unknown API paths, whatever the method.
+        case(
+            "GET",
+            "/api/nope",
+            Body::None,
+            (
+                404,
+                "not_found",
+                Text::Is("no route for GET /api/nope".into()),
+            ),
+        ),
+        case(
+            "POST",
+            "/api/nope",
+            j(json!({})),
+            (
+                404,
+                "not_found",
+                Text::Is("no route for POST /api/nope".into()),
+            ),
+        ),
+        case(
+            "DELETE",
+            "/api",
+            Body::None,
+            (
+                404,
+                "not_found",
+                Text::Is("no route for DELETE /api".into()),
+            ),
+        ),
+    ];
+    // A `%00` in the path parameter of every route that has one.
+    let mut cases = cases;
+    for (method, path) in [
+        ("GET", format!("/api/sessions/{s}%00")),
+        ("GET", "/api/sessions/%00/workspace".to_owned()),
+        ("PATCH", "/api/sessions/%00/workspace".to_owned()),
+        ("GET", "/api/sessions/%00/chats".to_owned()),
+        ("POST", "/api/sessions/%00/chats".to_owned()),
+        ("GET", "/api/chats/%00".to_owned()),
+        ("PATCH", "/api/chats/%00".to_owned()),
+        ("POST", "/api/chats/%00/fork".to_owned()),
+        ("GET", "/api/chats/%00/messages".to_owned()),
+        ("POST", "/api/chats/%00/stop".to_owned()),
+        ("POST", "/api/chats/%00/answers".to_owned()),
+    ] {
+        let body = if method == "GET" {
+            Body::None
+        } else {
+            j(json!({}))
+        };
+        cases.push(case(method, path, body, nul_in("a path parameter")));
+    }
+    probe.assert_cases(&cases).await;
+    assert_eq!(
+        probe
+            .headers("DELETE", "/api/projects")
+            .await
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("POST,GET,HEAD")
+    );
+    assert_eq!(
+        state(&fx).await,
+        before,
+        "a refused request changed something"
+    );
+
+    // gRPC: the same NUL is INVALID_ARGUMENT.
+    let mut client = ChatServiceClient::new(boo_testkit::channel(&fx.daemon.grpc_url()).await);
+    let err = client
+        .get_transcript(GetTranscriptRequest {
+            chat_id: c.to_string(),
+            before_message_id: "\u{0}".into(),
+            limit: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.message()),
+        (
+            tonic::Code::InvalidArgument,
+            "before_message_id contains a NUL character (U+0000), which no string may hold"
+        )
+    );
+    fx.daemon.stop().await.unwrap();
+}

@@ -1,0 +1,69 @@
+//! The chat notice of changed files that cannot become pending changes.
+
+use boo_shared::chat::{MessageStatus, Role};
+use boo_shared::frames::ServerFrame;
+use boo_shared::hub::Hub;
+use boo_shared::transcript::store as messages;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// `metadata.kind` of the chat notice listing files that cannot be staged.
+pub const UNSTAGED_KIND: &str = "unstaged_files";
+
+/// Tell the owner, in the chat, which changed files cannot become pending changes:
+/// a UI-only system row (`metadata.kind` = [`UNSTAGED_KIND`], `files`: path + reason),
+/// never sent to a model. Not repeated while the list stays what the chat's last
+/// notice said.
+pub(super) async fn report(
+    pool: &PgPool,
+    hub: &Hub,
+    session_id: Uuid,
+    chat_id: Uuid,
+    skipped: &[crate::pending::Skipped],
+) {
+    if skipped.is_empty() {
+        return;
+    }
+    let files = serde_json::to_value(skipped).unwrap_or_default();
+    let last: Result<Option<serde_json::Value>, _> = sqlx::query_scalar(
+        "SELECT metadata -> 'files' FROM messages \
+          WHERE chat_id = $1 AND role = 'system' AND metadata ->> 'kind' = $2 \
+          ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(UNSTAGED_KIND)
+    .fetch_optional(pool)
+    .await
+    .map(Option::flatten);
+    if matches!(&last, Ok(Some(prev)) if *prev == files) {
+        return;
+    }
+    let list: Vec<String> = skipped
+        .iter()
+        .map(|s| format!("{:?}: {}", s.path, s.reason))
+        .collect();
+    let text = format!(
+        "{} changed file(s) in the worktree cannot be staged as pending changes:\n{}",
+        skipped.len(),
+        list.join("\n")
+    );
+    let meta = serde_json::json!({"kind": UNSTAGED_KIND, "files": files});
+    let inserted = messages::insert(
+        pool,
+        chat_id,
+        Role::System,
+        MessageStatus::Complete,
+        &text,
+        meta,
+    )
+    .await;
+    match inserted {
+        Ok(id) => match messages::get(pool, id).await {
+            Ok(message) => {
+                hub.publish(session_id, ServerFrame::Sentinel { chat_id, message });
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read back the unstaged-files notice"),
+        },
+        Err(e) => tracing::error!(error = %e, "cannot write the unstaged-files notice"),
+    }
+}

@@ -1,0 +1,487 @@
+//! The HTTP edge (issue 10): DNS rebinding (a foreign `Host` is 403 everywhere), the
+//! WebSocket Origin check (scheme, host and port), and a client's mistakes — a NUL
+//! in any string, the wrong shape or content type, 405, 413, a plain GET on the
+//! socket, unknown API paths — answered 4xx JSON with nothing written.
+
+use boo_proto::coder::v1::SubmitTaskRequest;
+use boo_proto::coder::v1::coder_service_client::CoderServiceClient;
+use boo_testkit::edge::{Body, Case, Probe, Text, bad_host, bad_origin, nul_in};
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::turns::{Fx, fx};
+
+fn probe(f: &Fx) -> Probe {
+    Probe::new(f.daemon.as_ref().unwrap().http)
+}
+
+#[tokio::test]
+async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
+    let f = fx().await;
+    let probe = probe(&f);
+    let port = probe.addr.port();
+    let ws = format!("/api/ws?session_id={}", f.session);
+    let submit = format!("/api/sessions/{}/chats/{}/messages", f.session, f.chat);
+    let turn = json!({"content": "say hi", "provider": "fake"});
+
+    for host in ["evil.example", &format!("evil.example:{port}")] {
+        let h = Some(host);
+        let got = [
+            probe.send("GET", "/api/sessions", h, &Body::None).await,
+            probe
+                .send("POST", &submit, h, &Body::Json(turn.clone()))
+                .await,
+            probe.send("GET", "/", h, &Body::None).await,
+            probe.send("GET", "/healthz", h, &Body::None).await,
+            probe.ws(&ws, h, None).await,
+            probe
+                .ws(&ws, h, Some(&format!("http://evil.example:{port}")))
+                .await,
+        ];
+        assert_eq!(got, [(); 6].map(|()| bad_host(host)), "Host {host}");
+    }
+    // The refused submission started nothing.
+    let tasks: Vec<Value> = f.get(&format!("/api/sessions/{}/tasks", f.session)).await;
+    assert_eq!(tasks, Vec::<Value>::new());
+
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        let h = Some(host.as_str());
+        let (status, _) = probe.send("GET", "/api/sessions", h, &Body::None).await;
+        let origin = format!("http://{host}");
+        assert_eq!(
+            (status, probe.ws(&ws, h, Some(&origin)).await),
+            (200, (101, Value::Null)),
+            "Host {host}"
+        );
+    }
+    let host = format!("127.0.0.1:{port}");
+    for origin in [
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        format!("http://evil.example:{port}"),
+    ] {
+        assert_eq!(
+            probe.ws(&ws, Some(&host), Some(&origin)).await,
+            bad_origin(&origin),
+            "{origin}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn allowed_hosts_let_a_name_through() {
+    let db = boo_testkit::TestDb::create().await;
+    let mut settings = boo_testkit::settings_for(&db.url);
+    settings.auth.mode = boo_shared::config::AuthMode::None;
+    settings.auth.allowed_hosts = vec!["boo.lan:8080".into()];
+    let daemon = boo_testkit::RunningDaemon::spawn(settings, boocoder::run).await;
+    let probe = Probe::new(daemon.http);
+    let (status, _) = probe
+        .send("GET", "/api/sessions", Some("boo.lan:8080"), &Body::None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        probe
+            .ws("/api/ws", Some("boo.lan:8080"), Some("http://boo.lan:8080"))
+            .await,
+        (101, Value::Null)
+    );
+    // The entry names a port: the same name on another one is someone else.
+    assert_eq!(
+        probe
+            .send("GET", "/api/sessions", Some("boo.lan:9502"), &Body::None)
+            .await,
+        bad_host("boo.lan:9502")
+    );
+    daemon.stop().await.unwrap();
+}
+
+/// What the requests below could have changed, as a client sees it.
+async fn state(f: &Fx) -> Vec<Value> {
+    let (s, c) = (f.session, f.chat);
+    let mut out = Vec::new();
+    for path in [
+        "/api/sessions".to_owned(),
+        format!("/api/sessions/{s}/chats"),
+        format!("/api/chats/{c}/messages"),
+        format!("/api/sessions/{s}/tasks"),
+        format!("/api/sessions/{s}/pending"),
+        format!("/api/sessions/{s}/requests"),
+        format!("/api/sessions/{s}/agent-sessions"),
+    ] {
+        out.push(f.get::<Value>(&path).await);
+    }
+    // Probes come and go; whether each provider is enabled is what a request sets.
+    let snapshot: Value = f.get("/api/providers/snapshot").await;
+    let enabled: Vec<Value> = snapshot["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| json!([p["id"], p["enabled"]]))
+        .collect();
+    out.push(Value::Array(enabled));
+    out
+}
+
+fn case(
+    method: &'static str,
+    path: impl Into<String>,
+    body: Body,
+    want: (u16, &'static str, Text),
+) -> Case {
+    Case::new(method, path, body).want(want.0, want.1, want.2)
+}
+
+fn field(name: &str) -> (u16, &'static str, Text) {
+    nul_in(&format!("field `{name}`"))
+}
+
+fn shape() -> (u16, &'static str, Text) {
+    (
+        400,
+        "invalid_body",
+        Text::Prefix("Failed to deserialize the JSON body into the target type: "),
+    )
+}
+
+fn media() -> (u16, &'static str, Text) {
+    (
+        400,
+        "unsupported_media_type",
+        Text::Is("Expected request with `Content-Type: application/json`".into()),
+    )
+}
+
+fn not_allowed(method: &str, path: &str) -> (u16, &'static str, Text) {
+    (
+        405,
+        "method_not_allowed",
+        Text::Is(format!("{method} is not allowed on {path}")),
+    )
+}
+
+#[tokio::test]
+async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
+    let f = fx().await;
+    let probe = probe(&f);
+    let (s, c) = (f.session, f.chat);
+    let id = Uuid::new_v4();
+    let before = state(&f).await;
+
+    let submit = format!("/api/sessions/{s}/chats/{c}/messages");
+    let turn = |content: &str, provider: &str, extra: Value| {
+        let mut body = json!({"content": content, "provider": provider});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        Body::Json(body)
+    };
+    let text = |body: &str| Body::Raw(Some("text/plain"), body.as_bytes().to_vec());
+    let j = Body::Json;
+    let cases = vec![
+        // A NUL in every string field of every body.
+        case(
+            "POST",
+            &submit,
+            turn("say hi\u{0}", "fake", json!({})),
+            field("content"),
+        ),
+        case(
+            "POST",
+            &submit,
+            turn("say hi", "fake\u{0}", json!({})),
+            field("provider"),
+        ),
+        case(
+            "POST",
+            &submit,
+            turn("say hi", "fake", json!({"model": "m\u{0}"})),
+            field("model"),
+        ),
+        case(
+            "POST",
+            &submit,
+            turn("say hi", "fake", json!({"mode": "\u{0}"})),
+            field("mode"),
+        ),
+        case(
+            "POST",
+            format!("/api/permissions/{id}"),
+            j(json!({"option_id": "allow\u{0}"})),
+            field("option_id"),
+        ),
+        case(
+            "POST",
+            format!("/api/elicitations/{id}"),
+            j(json!({"action": "accept\u{0}"})),
+            field("action"),
+        ),
+        case(
+            "POST",
+            format!("/api/elicitations/{id}"),
+            j(json!({"action": "accept", "content": {"name": ["a", "\u{0}"]}})),
+            field("content.name[1]"),
+        ),
+        case(
+            "POST",
+            format!("/api/pending/{id}/reject"),
+            j(json!({"discard": true, "x": "\u{0}"})),
+            field("x"),
+        ),
+        // …in the query string and in path parameters.
+        case(
+            "GET",
+            "/api/sessions?cursor=%00",
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "GET",
+            format!("/api/sessions/{s}/chats?status=open%00"),
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "GET",
+            format!("/api/chats/{c}/messages?before=%00"),
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "GET",
+            "/api/ws?session_id=%00",
+            Body::None,
+            nul_in("the query string"),
+        ),
+        case(
+            "PATCH",
+            "/api/providers/fake%00",
+            j(json!({"enabled": false})),
+            nul_in("a path parameter"),
+        ),
+        case(
+            "GET",
+            "/api/providers/fake%00/diagnostic",
+            Body::None,
+            nul_in("a path parameter"),
+        ),
+        case(
+            "POST",
+            format!("/api/sessions/{s}/chats/{c}%00/messages"),
+            turn("say hi", "fake", json!({})),
+            nul_in("a path parameter"),
+        ),
+        case(
+            "POST",
+            "/api/tasks/%00/cancel",
+            Body::None,
+            nul_in("a path parameter"),
+        ),
+        case(
+            "POST",
+            "/api/pending/%00/approve",
+            Body::None,
+            nul_in("a path parameter"),
+        ),
+        case(
+            "GET",
+            "/api/sessions/%00/worktree-risk",
+            Body::None,
+            nul_in("a path parameter"),
+        ),
+        // The wrong shape.
+        case("POST", &submit, j(json!([])), shape()),
+        case(
+            "POST",
+            &submit,
+            j(json!({"content": 5, "provider": "fake"})),
+            shape(),
+        ),
+        case("PATCH", "/api/providers/fake", j(json!([])), shape()),
+        case(
+            "PATCH",
+            "/api/providers/fake",
+            j(json!({"enabled": "no"})),
+            shape(),
+        ),
+        case(
+            "POST",
+            format!("/api/pending/{id}/reject"),
+            j(json!([])),
+            shape(),
+        ),
+        case(
+            "POST",
+            format!("/api/pending/{id}/reject"),
+            j(json!({"discard": "yes"})),
+            shape(),
+        ),
+        case(
+            "POST",
+            format!("/api/permissions/{id}"),
+            j(json!([])),
+            shape(),
+        ),
+        case(
+            "POST",
+            format!("/api/elicitations/{id}"),
+            j(json!(["accept"])),
+            shape(),
+        ),
+        // The wrong content type, or none.
+        case(
+            "POST",
+            &submit,
+            text(r#"{"content":"x","provider":"fake"}"#),
+            media(),
+        ),
+        case(
+            "POST",
+            &submit,
+            Body::Raw(None, br#"{"content":"x","provider":"fake"}"#.to_vec()),
+            media(),
+        ),
+        case(
+            "PATCH",
+            "/api/providers/fake",
+            text(r#"{"enabled":false}"#),
+            media(),
+        ),
+        case(
+            "POST",
+            format!("/api/pending/{id}/reject"),
+            text(r#"{"discard":true}"#),
+            media(),
+        ),
+        case(
+            "POST",
+            format!("/api/permissions/{id}"),
+            text("{}"),
+            media(),
+        ),
+        case(
+            "POST",
+            format!("/api/elicitations/{id}"),
+            text("{}"),
+            media(),
+        ),
+        // Too big.
+        case(
+            "POST",
+            &submit,
+            Body::Raw(
+                Some("application/json"),
+                serde_json::to_vec(&json!({"content": "x".repeat(3 << 20), "provider": "fake"}))
+                    .unwrap(),
+            ),
+            (
+                413,
+                "payload_too_large",
+                Text::Is("Failed to buffer the request body: length limit exceeded".into()),
+            ),
+        ),
+        // Known routes, other methods.
+        case(
+            "DELETE",
+            "/api/sessions",
+            Body::None,
+            not_allowed("DELETE", "/api/sessions"),
+        ),
+        case(
+            "GET",
+            format!("/api/tasks/{id}/cancel"),
+            Body::None,
+            not_allowed("GET", &format!("/api/tasks/{id}/cancel")),
+        ),
+        case(
+            "POST",
+            "/api/ws",
+            Body::None,
+            not_allowed("POST", "/api/ws"),
+        ),
+        // A plain GET on the socket.
+        case(
+            "GET",
+            format!("/api/ws?session_id={s}"),
+            Body::None,
+            (
+                400,
+                "not_a_websocket",
+                Text::Is(
+                    "this route is a WebSocket: Connection header did not include 'upgrade'".into(),
+                ),
+            ),
+        ),
+        // Unknown API paths.
+        case(
+            "GET",
+            "/api/nope",
+            Body::None,
+            (
+                404,
+                "not_found",
+                Text::Is("no route for GET /api/nope".into()),
+            ),
+        ),
+        case(
+            "POST",
+            "/api/nope",
+            j(json!({})),
+            (
+                404,
+                "not_found",
+                Text::Is("no route for POST /api/nope".into()),
+            ),
+        ),
+    ];
+    // A `%00` in the path parameter of every route that has one.
+    let mut cases = cases;
+    for (method, path) in [
+        ("GET", "/api/sessions/%00/chats".to_owned()),
+        ("GET", "/api/chats/%00/messages".to_owned()),
+        ("POST", format!("/api/sessions/%00/chats/{c}/messages")),
+        ("GET", "/api/sessions/%00/tasks".to_owned()),
+        ("GET", "/api/sessions/%00/agent-sessions".to_owned()),
+        ("GET", "/api/sessions/%00/pending".to_owned()),
+        ("POST", "/api/pending/%00/reject".to_owned()),
+        ("POST", "/api/pending/%00/revert".to_owned()),
+        ("GET", "/api/sessions/%00/requests".to_owned()),
+        ("POST", "/api/permissions/%00".to_owned()),
+        ("POST", "/api/elicitations/%00".to_owned()),
+    ] {
+        let body = if method == "GET" {
+            Body::None
+        } else {
+            j(json!({}))
+        };
+        cases.push(case(method, path, body, nul_in("a path parameter")));
+    }
+    probe.assert_cases(&cases).await;
+    assert_eq!(
+        state(&f).await,
+        before,
+        "a refused request changed something"
+    );
+
+    // gRPC: the same NUL is INVALID_ARGUMENT, and no task is queued.
+    let grpc = f.daemon.as_ref().unwrap().grpc_url();
+    let mut client = CoderServiceClient::new(boo_testkit::channel(&grpc).await);
+    let err = client
+        .submit_task(SubmitTaskRequest {
+            session_id: s.to_string(),
+            chat_id: c.to_string(),
+            agent: "fake".into(),
+            prompt: "say hi\u{0}".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.message()),
+        (
+            tonic::Code::InvalidArgument,
+            "prompt contains a NUL character (U+0000), which no string may hold"
+        )
+    );
+    assert_eq!(state(&f).await, before);
+}
