@@ -78,28 +78,9 @@ pub fn migrate(legacy: &[LegacyPane], known: &Known, stored: &WorkspaceState) ->
 mod tests {
     use super::*;
     use crate::catalog::workspace::rules::check;
+    use crate::catalog::workspace::testing::{chat, id, pane};
     use pretty_assertions::assert_eq;
     use uuid::Uuid;
-
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
-    }
-
-    fn chat(n: u128) -> WorkspaceTab {
-        WorkspaceTab {
-            kind: TabKind::Chat,
-            id: id(n),
-        }
-    }
-
-    fn pane(name: &str, tabs: Vec<WorkspaceTab>, active: Option<u128>) -> WorkspacePane {
-        WorkspacePane {
-            id: name.into(),
-            tabs,
-            active_tab: active.map(id),
-            width: None,
-        }
-    }
 
     fn legacy(id: Option<&str>, chats: &[u128], active: Option<u32>) -> LegacyPane {
         LegacyPane {

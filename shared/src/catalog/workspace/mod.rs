@@ -16,6 +16,8 @@
 
 pub mod legacy;
 pub mod rules;
+#[cfg(test)]
+mod testing;
 
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};

@@ -311,35 +311,9 @@ pub(super) fn retain_tabs(pane: &mut WorkspacePane, keep: &[bool]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::workspace::testing::{chat, id, pane, term};
     use pretty_assertions::assert_eq;
     use std::collections::BTreeMap;
-
-    fn id(n: u128) -> Uuid {
-        Uuid::from_u128(n)
-    }
-
-    fn chat(n: u128) -> WorkspaceTab {
-        WorkspaceTab {
-            kind: TabKind::Chat,
-            id: id(n),
-        }
-    }
-
-    fn term(n: u128) -> WorkspaceTab {
-        WorkspaceTab {
-            kind: TabKind::Term,
-            id: id(n),
-        }
-    }
-
-    fn pane(name: &str, tabs: Vec<WorkspaceTab>, active: Option<u128>) -> WorkspacePane {
-        WorkspacePane {
-            id: name.into(),
-            tabs,
-            active_tab: active.map(id),
-            width: None,
-        }
-    }
 
     /// Two panes (chats 1, 2 | terminal 3, numbered 1–3), one closed pane (chat 4).
     fn layout() -> WorkspaceState {
