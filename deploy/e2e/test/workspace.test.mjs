@@ -96,7 +96,7 @@ describe("workspace", { skip: BASE ? false : "BOO_E2E_URL (the stack's Caddy) is
       assert.equal(term.session_id, session.id, "the terminal belongs to the session");
       const termPane = page.locator(`boo-term-pane[terminal-id="${termId}"]`);
       await page.locator(`boo-term-pane[terminal-id="${termId}"][data-state="live"]`).waitFor();
-      await termPane.locator(".xterm-screen").click();
+      // The new terminal has the keyboard: no click needed (its module loaded after the tab opened).
       await page.keyboard.type("echo one-$((40+2))");
       await page.keyboard.press("Enter");
       await waitForTermLine(page, termId, "one-42");

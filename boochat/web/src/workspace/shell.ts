@@ -375,7 +375,8 @@ export class BooWorkspace extends LitElement {
       const pane = this.ws?.layout?.panes.find((p) => p.id === paneId);
       if (pane === undefined) return;
       const el = pane.activeTab === undefined ? undefined : this.elements.peek(pane.activeTab);
-      if (el !== undefined) el.focus();
+      // A terminal or agent pane whose module is still loading has no focus() of its own yet.
+      if (el !== undefined) void customElements.whenDefined(el.localName).then(() => el.isConnected && el.focus());
       else this.paneSection(paneId)?.querySelector<HTMLElement>(".ws-history button")?.focus();
     });
   }
