@@ -17,19 +17,25 @@
 //! request carries no forwarding header (a local scraper, not Caddy); all else
 //! gets 403 `metrics_local_only`.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+mod host;
+mod origin;
+
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
-use http::header::{HOST, ORIGIN, UPGRADE};
+use http::header::{HOST, UPGRADE};
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::config::{AuthConfig, AuthMode};
 use crate::error::ApiError;
+
+pub use host::{HostPattern, check_host};
+pub use origin::{check_ws_origin, parse_origin};
 
 pub const REMOTE_USER: &str = "remote-user";
 pub const REMOTE_GROUPS: &str = "remote-groups";
@@ -163,167 +169,10 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// `scheme://host[:port]` normalised to lower case with the default port dropped.
-pub fn parse_origin(origin: &str) -> Result<String, &'static str> {
-    let uri: http::Uri = origin.parse().map_err(|_| "not a URL")?;
-    let scheme = uri
-        .scheme_str()
-        .ok_or("missing scheme")?
-        .to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err("scheme must be http or https");
-    }
-    let authority = uri.authority().ok_or("missing host")?;
-    if authority.as_str().contains('@') {
-        return Err("must not contain credentials");
-    }
-    if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
-        return Err("must not have a path or query");
-    }
-    let host = authority.host().to_ascii_lowercase();
-    let default_port = if scheme == "https" { 443 } else { 80 };
-    Ok(match authority.port_u16() {
-        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
-        _ => format!("{scheme}://{host}"),
-    })
-}
-
-/// A `Host` value or an `auth.allowed_hosts` entry: the lower-cased name (an IPv6
-/// address in brackets, a trailing dot dropped) and the port if one is given.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HostPattern {
-    name: String,
-    port: Option<u16>,
-}
-
-impl HostPattern {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        if raw.is_empty() {
-            return Err("empty");
-        }
-        if raw.contains(['/', '@', '?', '#']) {
-            return Err("give a host or host:port, not a URL");
-        }
-        let bad = "not a host or host:port";
-        let authority: http::uri::Authority = raw.parse().map_err(|_| bad)?;
-        let name = authority.host();
-        // `Authority` lets `host:word` through with no port; only digits are one.
-        let port = match &authority.as_str()[name.len()..] {
-            "" => None,
-            rest => Some(
-                rest.strip_prefix(':')
-                    .and_then(|p| p.parse::<u16>().ok())
-                    .ok_or(bad)?,
-            ),
-        };
-        let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
-        if name.is_empty() {
-            return Err(bad);
-        }
-        Ok(Self { name, port })
-    }
-
-    /// `localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]` (and `[::ffff:127.x.y.z]`).
-    pub fn is_loopback(&self) -> bool {
-        let name = self.name.as_str();
-        if name == "localhost" || name.ends_with(".localhost") {
-            return true;
-        }
-        match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
-            Some(v6) => v6
-                .parse::<Ipv6Addr>()
-                .is_ok_and(|ip| canonical(IpAddr::V6(ip)).is_loopback()),
-            None => name.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()),
-        }
-    }
-
-    /// Same name, and same port unless this pattern names none.
-    fn allows(&self, host: &HostPattern) -> bool {
-        self.name == host.name && (self.port.is_none() || self.port == host.port)
-    }
-}
-
-/// May a request with this `Host` be answered? With `mode = "none"` always checked;
-/// with `authelia` (Caddy in front, the Host is the public name) only when
-/// `public_origin` or `allowed_hosts` says what the name is. Allowed: loopback
-/// names and addresses with any port, `allowed_hosts`, and `public_origin`'s host
-/// with any port.
-pub fn check_host(cfg: &AuthConfig, host: Option<&str>) -> Result<(), AuthError> {
-    if cfg.mode == AuthMode::Authelia && cfg.public_origin.is_none() && cfg.allowed_hosts.is_empty()
-    {
-        return Ok(());
-    }
-    let raw = host.unwrap_or_default();
-    let bad = || AuthError::BadHost(raw.to_owned());
-    let got = HostPattern::parse(raw).map_err(|_| bad())?;
-    if got.is_loopback() {
-        return Ok(());
-    }
-    let public = cfg
-        .public_origin
-        .as_deref()
-        .and_then(|o| parse_origin(o).ok())
-        .and_then(|o| {
-            let authority = o.split_once("://").map(|(_, a)| a)?;
-            HostPattern::parse(authority).ok()
-        })
-        .map(|p| HostPattern { port: None, ..p });
-    let allowed = cfg
-        .allowed_hosts
-        .iter()
-        .filter_map(|h| HostPattern::parse(h).ok())
-        .chain(public)
-        .any(|p| p.allows(&got));
-    if allowed { Ok(()) } else { Err(bad()) }
-}
-
 /// Is `peer` one of `auth.trusted_proxies`?
 fn is_trusted(cfg: &AuthConfig, peer: IpAddr) -> bool {
     let peer = canonical(peer);
     cfg.trusted_proxies.iter().any(|net| net.contains(&peer))
-}
-
-/// The scheme the client used: `X-Forwarded-Proto` when a trusted proxy sent it,
-/// else `http` (the daemons themselves never serve TLS).
-fn request_scheme(cfg: &AuthConfig, peer: IpAddr, headers: &HeaderMap) -> &'static str {
-    let forwarded = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(str::trim);
-    match forwarded {
-        Some(p) if p.eq_ignore_ascii_case("https") && is_trusted(cfg, peer) => "https",
-        _ => "http",
-    }
-}
-
-/// Is this WebSocket upgrade allowed to proceed? The Origin must equal
-/// `public_origin`, or, when that is unset, the request's own origin: its scheme
-/// (see [`request_scheme`]), Host and port. A missing Origin means a non-browser
-/// client (no ambient cookies to abuse), which is allowed.
-pub fn check_ws_origin(
-    cfg: &AuthConfig,
-    peer: IpAddr,
-    host: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<(), AuthError> {
-    let Some(origin) = headers.get(ORIGIN) else {
-        return Ok(());
-    };
-    let raw = origin
-        .to_str()
-        .map_err(|_| AuthError::BadHeader("origin"))?;
-    let bad = || AuthError::BadOrigin(raw.to_owned());
-    let got = parse_origin(raw).map_err(|_| bad())?;
-    let want = match &cfg.public_origin {
-        Some(public) => parse_origin(public).map_err(|_| bad())?,
-        None => {
-            let host = host.ok_or_else(bad)?;
-            let scheme = request_scheme(cfg, peer, headers);
-            parse_origin(&format!("{scheme}://{host}")).map_err(|_| bad())?
-        }
-    };
-    if got == want { Ok(()) } else { Err(bad()) }
 }
 
 /// May this request read `/metrics`? Only from a loopback peer, and only when it
@@ -408,11 +257,11 @@ mod tests {
     use http::HeaderValue;
     use pretty_assertions::assert_eq;
 
-    fn cfg() -> AuthConfig {
+    pub(super) fn cfg() -> AuthConfig {
         AuthConfig::default()
     }
 
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    pub(super) fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
             h.insert(*k, HeaderValue::from_str(v).unwrap());
@@ -420,8 +269,8 @@ mod tests {
         h
     }
 
-    const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-    const STRANGER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
+    pub(super) const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    pub(super) const STRANGER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
 
     #[test]
     fn trusted_proxy_with_headers_yields_full_identity() {
@@ -529,206 +378,6 @@ mod tests {
                 "{h}"
             );
         }
-    }
-
-    #[test]
-    fn origin_normalisation() {
-        assert_eq!(
-            parse_origin("HTTPS://Boo.Example.com:443"),
-            Ok("https://boo.example.com".into())
-        );
-        assert_eq!(
-            parse_origin("http://127.0.0.1:9500/"),
-            Ok("http://127.0.0.1:9500".into())
-        );
-        assert_eq!(parse_origin("ftp://x"), Err("scheme must be http or https"));
-        assert_eq!(
-            parse_origin("https://x/a"),
-            Err("must not have a path or query")
-        );
-        assert_eq!(parse_origin("null"), Err("missing scheme"));
-    }
-
-    /// `check_ws_origin` with the Host taken from the headers, as the middleware does.
-    fn ws(c: &AuthConfig, peer: IpAddr, h: &HeaderMap) -> Result<(), AuthError> {
-        let host = h.get("host").map(|v| v.to_str().unwrap());
-        check_ws_origin(c, peer, host, h)
-    }
-
-    #[test]
-    fn ws_origin_against_public_origin() {
-        let mut c = cfg();
-        c.public_origin = Some("https://boo.example.com".into());
-        let ok = headers(&[
-            ("origin", "https://boo.example.com"),
-            ("host", "127.0.0.1:9500"),
-        ]);
-        assert_eq!(ws(&c, LOCAL, &ok), Ok(()));
-        let foreign = headers(&[
-            ("origin", "https://evil.example"),
-            ("host", "boo.example.com"),
-        ]);
-        assert_eq!(
-            ws(&c, LOCAL, &foreign),
-            Err(AuthError::BadOrigin("https://evil.example".into()))
-        );
-        for other in ["http://boo.example.com", "https://boo.example.com:8443"] {
-            let h = headers(&[("origin", other), ("host", "boo.example.com")]);
-            assert_eq!(
-                ws(&c, LOCAL, &h),
-                Err(AuthError::BadOrigin(other.into())),
-                "{other}"
-            );
-        }
-        let opaque = headers(&[("origin", "null")]);
-        assert_eq!(
-            ws(&c, LOCAL, &opaque),
-            Err(AuthError::BadOrigin("null".into()))
-        );
-    }
-
-    #[test]
-    fn ws_origin_is_the_requests_own_scheme_host_and_port_when_no_public_origin() {
-        let c = cfg();
-        let with = |origin: &str, host: &str| headers(&[("origin", origin), ("host", host)]);
-        assert_eq!(
-            ws(&c, LOCAL, &with("http://127.0.0.1:9500", "127.0.0.1:9500")),
-            Ok(())
-        );
-        assert_eq!(ws(&c, LOCAL, &with("http://boo.lan", "boo.lan:80")), Ok(()));
-        assert_eq!(
-            ws(&c, LOCAL, &with("http://[::1]:9500", "[::1]:9500")),
-            Ok(())
-        );
-        for (origin, host) in [
-            // Right host, wrong port.
-            ("http://127.0.0.1:9999", "127.0.0.1:9500"),
-            // Right host and port, wrong scheme (nothing says the request was https).
-            ("https://127.0.0.1:9500", "127.0.0.1:9500"),
-            ("https://boo.lan", "boo.lan:443"),
-            // Right name, another host.
-            ("http://localhost:9500", "127.0.0.1:9500"),
-        ] {
-            assert_eq!(
-                ws(&c, LOCAL, &with(origin, host)),
-                Err(AuthError::BadOrigin(origin.into())),
-                "{origin} vs Host {host}"
-            );
-        }
-        // No Origin: not a browser, allowed.
-        assert_eq!(ws(&c, LOCAL, &headers(&[("host", "x")])), Ok(()));
-        // An Origin but no Host to compare it with.
-        assert_eq!(
-            ws(&c, LOCAL, &headers(&[("origin", "http://x")])),
-            Err(AuthError::BadOrigin("http://x".into()))
-        );
-    }
-
-    #[test]
-    fn x_forwarded_proto_counts_only_from_a_trusted_proxy() {
-        let c = cfg();
-        let h = headers(&[
-            ("origin", "https://boo.lan"),
-            ("host", "boo.lan"),
-            ("x-forwarded-proto", "https"),
-        ]);
-        assert_eq!(ws(&c, LOCAL, &h), Ok(()));
-        assert_eq!(
-            ws(&c, STRANGER, &h),
-            Err(AuthError::BadOrigin("https://boo.lan".into()))
-        );
-        // The proxy says http: an https Origin is someone else.
-        let plain = headers(&[
-            ("origin", "https://boo.lan"),
-            ("host", "boo.lan"),
-            ("x-forwarded-proto", "http"),
-        ]);
-        assert_eq!(
-            ws(&c, LOCAL, &plain),
-            Err(AuthError::BadOrigin("https://boo.lan".into()))
-        );
-    }
-
-    fn none_mode() -> AuthConfig {
-        AuthConfig {
-            mode: AuthMode::None,
-            ..cfg()
-        }
-    }
-
-    #[test]
-    fn mode_none_answers_loopback_hosts_only() {
-        let c = none_mode();
-        for host in [
-            "localhost",
-            "localhost:9500",
-            "LOCALHOST.:9500",
-            "app.localhost:9480",
-            "127.0.0.1",
-            "127.0.0.1:9500",
-            "127.8.9.10:1",
-            "[::1]",
-            "[::1]:9500",
-            "[::ffff:127.0.0.1]:9500",
-        ] {
-            assert_eq!(check_host(&c, Some(host)), Ok(()), "{host}");
-        }
-        for host in [
-            "evil.example",
-            "evil.example:9500",
-            "localhost.evil.example",
-            "127.0.0.1.evil.example",
-            "128.0.0.1",
-            "0.0.0.0:9500",
-            "[::2]:9500",
-            "192.168.1.5:9500",
-            "a@localhost",
-            "",
-        ] {
-            assert_eq!(
-                check_host(&c, Some(host)),
-                Err(AuthError::BadHost(host.into())),
-                "{host}"
-            );
-        }
-        assert_eq!(check_host(&c, None), Err(AuthError::BadHost(String::new())));
-    }
-
-    #[test]
-    fn allowed_hosts_and_public_origin_let_a_name_through() {
-        let mut c = none_mode();
-        c.allowed_hosts = vec!["Boo.LAN".into(), "tunnel.example:9480".into()];
-        c.public_origin = Some("https://boo.example.com".into());
-        for host in [
-            "boo.lan",
-            "boo.lan:9500",
-            "tunnel.example:9480",
-            "boo.example.com",
-            "boo.example.com:443",
-        ] {
-            assert_eq!(check_host(&c, Some(host)), Ok(()), "{host}");
-        }
-        for host in ["tunnel.example", "tunnel.example:9500", "evil.example"] {
-            assert_eq!(
-                check_host(&c, Some(host)),
-                Err(AuthError::BadHost(host.into())),
-                "{host}"
-            );
-        }
-    }
-
-    #[test]
-    fn authelia_mode_checks_the_host_only_when_told_the_public_name() {
-        let mut c = cfg();
-        assert_eq!(check_host(&c, Some("anything.example")), Ok(()));
-        assert_eq!(check_host(&c, None), Ok(()));
-        c.public_origin = Some("https://boo.example.com".into());
-        assert_eq!(check_host(&c, Some("boo.example.com")), Ok(()));
-        assert_eq!(check_host(&c, Some("127.0.0.1:9500")), Ok(()));
-        assert_eq!(
-            check_host(&c, Some("evil.example")),
-            Err(AuthError::BadHost("evil.example".into()))
-        );
     }
 
     #[test]
