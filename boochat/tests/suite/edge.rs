@@ -6,7 +6,10 @@
 use boo_proto::chat::v1::GetTranscriptRequest;
 use boo_proto::chat::v1::chat_service_client::ChatServiceClient;
 use boo_shared::workspace::WorkspaceState;
-use boo_testkit::edge::{Body, Case, Probe, Text, bad_host, bad_origin, nul_in};
+use boo_testkit::edge::{
+    Body, Probe, Text, case, field, media, no_route, not_allowed, nul_in, nul_in_path_parameters,
+    nul_in_query_strings, nul_message, plain_get_on_socket, shape, text, too_big,
+};
 use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -21,57 +24,39 @@ async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
     let ws = format!("/api/ws?session_id={}", fx.session.id);
     let project = json!({"name": "evil", "path": fx.project.path});
 
-    for host in ["evil.example", &format!("evil.example:{port}")] {
-        let h = Some(host);
-        let got = [
-            probe.send("GET", "/api/sessions", h, &Body::None).await,
-            probe
-                .send("POST", "/api/projects", h, &Body::Json(project.clone()))
-                .await,
-            probe.send("GET", "/", h, &Body::None).await,
-            probe.send("GET", "/healthz", h, &Body::None).await,
-            probe.ws(&ws, h, None).await,
-            probe
-                .ws(&ws, h, Some(&format!("http://evil.example:{port}")))
-                .await,
-        ];
-        assert_eq!(got, [(); 6].map(|()| bad_host(host)), "Host {host}");
-    }
+    probe
+        .assert_foreign_hosts_refused(
+            &[
+                ("GET", "/api/sessions".into(), Body::None),
+                ("POST", "/api/projects".into(), Body::Json(project)),
+            ],
+            &[&ws],
+        )
+        .await;
     // Nothing was created by the refused POST.
     let (_, projects) = call(&fx.http, Method::GET, &fx.url("/api/projects"), None).await;
     assert_eq!(projects["items"].as_array().map(Vec::len), Some(1));
 
-    for host in [
+    let hosts = [
         format!("127.0.0.1:{port}"),
         format!("localhost:{port}"),
         format!("[::1]:{port}"),
         format!("boo.lan:{port}"),
-    ] {
-        let h = Some(host.as_str());
-        let (status, _) = probe.send("GET", "/api/sessions", h, &Body::None).await;
-        let origin = format!("http://{host}");
-        assert_eq!(
-            (status, probe.ws(&ws, h, Some(&origin)).await),
-            (200, (101, Value::Null)),
-            "Host {host}"
-        );
-    }
+    ];
+    probe
+        .assert_hosts_answered(&hosts, "/api/sessions", &[&ws])
+        .await;
 
     // Same host, another scheme or port, or another name: not this page.
-    let host = format!("127.0.0.1:{port}");
-    for origin in [
-        format!("https://127.0.0.1:{port}"),
-        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
-        "http://127.0.0.1".to_owned(),
-        format!("http://localhost:{port}"),
-        format!("http://evil.example:{port}"),
-    ] {
-        assert_eq!(
-            probe.ws(&ws, Some(&host), Some(&origin)).await,
-            bad_origin(&origin),
-            "{origin}"
-        );
-    }
+    probe
+        .assert_foreign_origins_refused(
+            &ws,
+            &[
+                "http://127.0.0.1".to_owned(),
+                format!("http://localhost:{port}"),
+            ],
+        )
+        .await;
     fx.daemon.stop().await.unwrap();
 }
 
@@ -97,30 +82,6 @@ async fn state(fx: &Fx) -> Vec<Value> {
     out
 }
 
-const SHAPE: Text = Text::Prefix("Failed to deserialize the JSON body into the target type: ");
-const MEDIA: &str = "Expected request with `Content-Type: application/json`";
-
-fn media() -> (u16, &'static str, Text) {
-    (400, "unsupported_media_type", Text::Is(MEDIA.into()))
-}
-
-fn shape() -> (u16, &'static str, Text) {
-    (400, "invalid_body", SHAPE)
-}
-
-fn case(
-    method: &'static str,
-    path: impl Into<String>,
-    body: Body,
-    want: (u16, &'static str, Text),
-) -> Case {
-    Case::new(method, path, body).want(want.0, want.1, want.2)
-}
-
-fn field(name: &str) -> (u16, &'static str, Text) {
-    nul_in(&format!("field `{name}`"))
-}
-
 #[tokio::test]
 async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
     let fx = Fx::start().await;
@@ -130,9 +91,8 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
 
     let mut workspace = serde_json::to_value(WorkspaceState::initial()).unwrap();
     workspace["panes"][0]["id"] = json!("p\u{0}1");
-    let text = |body: &str| Body::Raw(Some("text/plain"), body.as_bytes().to_vec());
     let j = Body::Json;
-    let cases = vec![
+    let mut cases = vec![
         // A NUL in every string field of every body.
         case(
             "POST",
@@ -230,37 +190,16 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             j(json!({"call_id": "c", "answer": "\u{0}"})),
             field("answer"),
         ),
-        // …in the query string and in path parameters.
-        case(
-            "GET",
-            "/api/projects?cursor=%00",
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            "/api/sessions?status=open%00",
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            format!("/api/sessions/{s}/chats?cursor=a%00"),
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            format!("/api/chats/{c}/messages?before=%00"),
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            "/api/ws?session_id=%00",
-            Body::None,
-            nul_in("the query string"),
-        ),
+    ];
+    // …in the query string and in path parameters.
+    cases.extend(nul_in_query_strings([
+        "/api/projects?cursor=%00".to_owned(),
+        "/api/sessions?status=open%00".to_owned(),
+        format!("/api/sessions/{s}/chats?cursor=a%00"),
+        format!("/api/chats/{c}/messages?before=%00"),
+        "/api/ws?session_id=%00".to_owned(),
+    ]));
+    cases.extend([
         case(
             "GET",
             "/api/projects/%00",
@@ -306,7 +245,7 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             "POST",
             format!("/api/chats/{c}/fork"),
             j(json!([])),
-            (400, "invalid_body", SHAPE),
+            shape(),
         ),
         case(
             "POST",
@@ -373,98 +312,24 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             media(),
         ),
         // Too big.
-        case(
+        too_big(
             "POST",
             format!("/api/chats/{c}/messages"),
-            Body::Raw(
-                Some("application/json"),
-                serde_json::to_vec(&json!({"content": "x".repeat(3 << 20)})).unwrap(),
-            ),
-            (
-                413,
-                "payload_too_large",
-                Text::Is("Failed to buffer the request body: length limit exceeded".into()),
-            ),
+            &json!({"content": "x".repeat(3 << 20)}),
         ),
         // A known route, another method.
-        case(
-            "DELETE",
-            "/api/projects",
-            Body::None,
-            (
-                405,
-                "method_not_allowed",
-                Text::Is("DELETE is not allowed on /api/projects".into()),
-            ),
-        ),
-        case(
-            "PUT",
-            format!("/api/chats/{c}"),
-            j(json!({})),
-            (
-                405,
-                "method_not_allowed",
-                Text::Is(format!("PUT is not allowed on /api/chats/{c}")),
-            ),
-        ),
-        case(
-            "POST",
-            "/api/ws",
-            Body::None,
-            (
-                405,
-                "method_not_allowed",
-                Text::Is("POST is not allowed on /api/ws".into()),
-            ),
-        ),
+        not_allowed("DELETE", "/api/projects", Body::None),
+        not_allowed("PUT", format!("/api/chats/{c}"), j(json!({}))),
+        not_allowed("POST", "/api/ws", Body::None),
         // A plain GET on the socket.
-        case(
-            "GET",
-            format!("/api/ws?session_id={s}"),
-            Body::None,
-            (
-                400,
-                "not_a_websocket",
-                Text::Is(
-                    "this route is a WebSocket: Connection header did not include 'upgrade'".into(),
-                ),
-            ),
-        ),
+        plain_get_on_socket(format!("/api/ws?session_id={s}")),
         // Unknown API paths, whatever the method.
-        case(
-            "GET",
-            "/api/nope",
-            Body::None,
-            (
-                404,
-                "not_found",
-                Text::Is("no route for GET /api/nope".into()),
-            ),
-        ),
-        case(
-            "POST",
-            "/api/nope",
-            j(json!({})),
-            (
-                404,
-                "not_found",
-                Text::Is("no route for POST /api/nope".into()),
-            ),
-        ),
-        case(
-            "DELETE",
-            "/api",
-            Body::None,
-            (
-                404,
-                "not_found",
-                Text::Is("no route for DELETE /api".into()),
-            ),
-        ),
-    ];
+        no_route("GET", "/api/nope", Body::None),
+        no_route("POST", "/api/nope", j(json!({}))),
+        no_route("DELETE", "/api", Body::None),
+    ]);
     // A `%00` in the path parameter of every route that has one.
-    let mut cases = cases;
-    for (method, path) in [
+    cases.extend(nul_in_path_parameters([
         ("GET", format!("/api/sessions/{s}%00")),
         ("GET", "/api/sessions/%00/workspace".to_owned()),
         ("PATCH", "/api/sessions/%00/workspace".to_owned()),
@@ -476,21 +341,10 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
         ("GET", "/api/chats/%00/messages".to_owned()),
         ("POST", "/api/chats/%00/stop".to_owned()),
         ("POST", "/api/chats/%00/answers".to_owned()),
-    ] {
-        let body = if method == "GET" {
-            Body::None
-        } else {
-            j(json!({}))
-        };
-        cases.push(case(method, path, body, nul_in("a path parameter")));
-    }
+    ]));
     probe.assert_cases(&cases).await;
     assert_eq!(
-        probe
-            .headers("DELETE", "/api/projects")
-            .await
-            .get("allow")
-            .and_then(|v| v.to_str().ok()),
+        probe.allow("DELETE", "/api/projects").await.as_deref(),
         Some("POST,GET,HEAD")
     );
     assert_eq!(
@@ -513,7 +367,7 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
         (err.code(), err.message()),
         (
             tonic::Code::InvalidArgument,
-            "before_message_id contains a NUL character (U+0000), which no string may hold"
+            nul_message("before_message_id").as_str()
         )
     );
     fx.daemon.stop().await.unwrap();

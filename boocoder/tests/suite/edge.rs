@@ -5,7 +5,11 @@
 
 use boo_proto::coder::v1::SubmitTaskRequest;
 use boo_proto::coder::v1::coder_service_client::CoderServiceClient;
-use boo_testkit::edge::{Body, Case, Probe, Text, bad_host, bad_origin, nul_in};
+use boo_testkit::edge::{
+    Body, Probe, bad_host, case, field, media, no_route, not_allowed, nul_in,
+    nul_in_path_parameters, nul_in_query_strings, nul_message, plain_get_on_socket, shape, text,
+    too_big,
+};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -25,48 +29,24 @@ async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
     let submit = format!("/api/sessions/{}/chats/{}/messages", f.session, f.chat);
     let turn = json!({"content": "say hi", "provider": "fake"});
 
-    for host in ["evil.example", &format!("evil.example:{port}")] {
-        let h = Some(host);
-        let got = [
-            probe.send("GET", "/api/sessions", h, &Body::None).await,
-            probe
-                .send("POST", &submit, h, &Body::Json(turn.clone()))
-                .await,
-            probe.send("GET", "/", h, &Body::None).await,
-            probe.send("GET", "/healthz", h, &Body::None).await,
-            probe.ws(&ws, h, None).await,
-            probe
-                .ws(&ws, h, Some(&format!("http://evil.example:{port}")))
-                .await,
-        ];
-        assert_eq!(got, [(); 6].map(|()| bad_host(host)), "Host {host}");
-    }
+    probe
+        .assert_foreign_hosts_refused(
+            &[
+                ("GET", "/api/sessions".into(), Body::None),
+                ("POST", submit, Body::Json(turn)),
+            ],
+            &[&ws],
+        )
+        .await;
     // The refused submission started nothing.
     let tasks: Vec<Value> = f.get(&format!("/api/sessions/{}/tasks", f.session)).await;
     assert_eq!(tasks, Vec::<Value>::new());
 
-    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
-        let h = Some(host.as_str());
-        let (status, _) = probe.send("GET", "/api/sessions", h, &Body::None).await;
-        let origin = format!("http://{host}");
-        assert_eq!(
-            (status, probe.ws(&ws, h, Some(&origin)).await),
-            (200, (101, Value::Null)),
-            "Host {host}"
-        );
-    }
-    let host = format!("127.0.0.1:{port}");
-    for origin in [
-        format!("https://127.0.0.1:{port}"),
-        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
-        format!("http://evil.example:{port}"),
-    ] {
-        assert_eq!(
-            probe.ws(&ws, Some(&host), Some(&origin)).await,
-            bad_origin(&origin),
-            "{origin}"
-        );
-    }
+    let hosts = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    probe
+        .assert_hosts_answered(&hosts, "/api/sessions", &[&ws])
+        .await;
+    probe.assert_foreign_origins_refused(&ws, &[]).await;
 }
 
 #[tokio::test]
@@ -124,43 +104,6 @@ async fn state(f: &Fx) -> Vec<Value> {
     out
 }
 
-fn case(
-    method: &'static str,
-    path: impl Into<String>,
-    body: Body,
-    want: (u16, &'static str, Text),
-) -> Case {
-    Case::new(method, path, body).want(want.0, want.1, want.2)
-}
-
-fn field(name: &str) -> (u16, &'static str, Text) {
-    nul_in(&format!("field `{name}`"))
-}
-
-fn shape() -> (u16, &'static str, Text) {
-    (
-        400,
-        "invalid_body",
-        Text::Prefix("Failed to deserialize the JSON body into the target type: "),
-    )
-}
-
-fn media() -> (u16, &'static str, Text) {
-    (
-        400,
-        "unsupported_media_type",
-        Text::Is("Expected request with `Content-Type: application/json`".into()),
-    )
-}
-
-fn not_allowed(method: &str, path: &str) -> (u16, &'static str, Text) {
-    (
-        405,
-        "method_not_allowed",
-        Text::Is(format!("{method} is not allowed on {path}")),
-    )
-}
-
 #[tokio::test]
 async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
     let f = fx().await;
@@ -177,9 +120,8 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
         }
         Body::Json(body)
     };
-    let text = |body: &str| Body::Raw(Some("text/plain"), body.as_bytes().to_vec());
     let j = Body::Json;
-    let cases = vec![
+    let mut cases = vec![
         // A NUL in every string field of every body.
         case(
             "POST",
@@ -229,31 +171,15 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             j(json!({"discard": true, "x": "\u{0}"})),
             field("x"),
         ),
-        // …in the query string and in path parameters.
-        case(
-            "GET",
-            "/api/sessions?cursor=%00",
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            format!("/api/sessions/{s}/chats?status=open%00"),
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            format!("/api/chats/{c}/messages?before=%00"),
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            "/api/ws?session_id=%00",
-            Body::None,
-            nul_in("the query string"),
-        ),
+    ];
+    // …in the query string and in path parameters.
+    cases.extend(nul_in_query_strings([
+        "/api/sessions?cursor=%00".to_owned(),
+        format!("/api/sessions/{s}/chats?status=open%00"),
+        format!("/api/chats/{c}/messages?before=%00"),
+        "/api/ws?session_id=%00".to_owned(),
+    ]));
+    cases.extend([
         case(
             "PATCH",
             "/api/providers/fake%00",
@@ -367,77 +293,23 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             media(),
         ),
         // Too big.
-        case(
+        too_big(
             "POST",
             &submit,
-            Body::Raw(
-                Some("application/json"),
-                serde_json::to_vec(&json!({"content": "x".repeat(3 << 20), "provider": "fake"}))
-                    .unwrap(),
-            ),
-            (
-                413,
-                "payload_too_large",
-                Text::Is("Failed to buffer the request body: length limit exceeded".into()),
-            ),
+            &json!({"content": "x".repeat(3 << 20), "provider": "fake"}),
         ),
         // Known routes, other methods.
-        case(
-            "DELETE",
-            "/api/sessions",
-            Body::None,
-            not_allowed("DELETE", "/api/sessions"),
-        ),
-        case(
-            "GET",
-            format!("/api/tasks/{id}/cancel"),
-            Body::None,
-            not_allowed("GET", &format!("/api/tasks/{id}/cancel")),
-        ),
-        case(
-            "POST",
-            "/api/ws",
-            Body::None,
-            not_allowed("POST", "/api/ws"),
-        ),
+        not_allowed("DELETE", "/api/sessions", Body::None),
+        not_allowed("GET", format!("/api/tasks/{id}/cancel"), Body::None),
+        not_allowed("POST", "/api/ws", Body::None),
         // A plain GET on the socket.
-        case(
-            "GET",
-            format!("/api/ws?session_id={s}"),
-            Body::None,
-            (
-                400,
-                "not_a_websocket",
-                Text::Is(
-                    "this route is a WebSocket: Connection header did not include 'upgrade'".into(),
-                ),
-            ),
-        ),
+        plain_get_on_socket(format!("/api/ws?session_id={s}")),
         // Unknown API paths.
-        case(
-            "GET",
-            "/api/nope",
-            Body::None,
-            (
-                404,
-                "not_found",
-                Text::Is("no route for GET /api/nope".into()),
-            ),
-        ),
-        case(
-            "POST",
-            "/api/nope",
-            j(json!({})),
-            (
-                404,
-                "not_found",
-                Text::Is("no route for POST /api/nope".into()),
-            ),
-        ),
-    ];
+        no_route("GET", "/api/nope", Body::None),
+        no_route("POST", "/api/nope", j(json!({}))),
+    ]);
     // A `%00` in the path parameter of every route that has one.
-    let mut cases = cases;
-    for (method, path) in [
+    cases.extend(nul_in_path_parameters([
         ("GET", "/api/sessions/%00/chats".to_owned()),
         ("GET", "/api/chats/%00/messages".to_owned()),
         ("POST", format!("/api/sessions/%00/chats/{c}/messages")),
@@ -449,14 +321,7 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
         ("GET", "/api/sessions/%00/requests".to_owned()),
         ("POST", "/api/permissions/%00".to_owned()),
         ("POST", "/api/elicitations/%00".to_owned()),
-    ] {
-        let body = if method == "GET" {
-            Body::None
-        } else {
-            j(json!({}))
-        };
-        cases.push(case(method, path, body, nul_in("a path parameter")));
-    }
+    ]));
     probe.assert_cases(&cases).await;
     assert_eq!(
         state(&f).await,
@@ -478,10 +343,7 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
         .unwrap_err();
     assert_eq!(
         (err.code(), err.message()),
-        (
-            tonic::Code::InvalidArgument,
-            "prompt contains a NUL character (U+0000), which no string may hold"
-        )
+        (tonic::Code::InvalidArgument, nul_message("prompt").as_str())
     );
     assert_eq!(state(&f).await, before);
 }

@@ -1,15 +1,10 @@
 //! `/metrics` of boocoder: tasks by outcome and warm agents after scripted turns
 //! with the fake ACP agent, the session socket gauge.
 
-use std::time::Duration;
-
-use boo_testkit::{samples, scrape, wait_for, wait_for_samples};
+use boo_testkit::{samples, scrape, wait_for_samples};
 use pretty_assertions::assert_eq;
-use serde_json::{Value, json};
 
 use super::turns::fx;
-
-const LIMIT: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn tasks_by_outcome_warm_agents_and_ws_clients() {
@@ -32,18 +27,7 @@ async fn tasks_by_outcome_warm_agents_and_ws_clients() {
         vec![r#"boo_coder_warm_agents{daemon="boocoder"} 1"#]
     );
 
-    let acc = f.send("slow 20000").await;
-    wait_for("the slow turn to run", LIMIT, || async {
-        (f.task_status(acc.task_id).await.0 == "running").then_some(())
-    })
-    .await;
-    // As in `turns`: let the prompt reach the agent (a cancel before that fails the task).
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let resp: Value = f
-        .post_ok(&format!("/api/tasks/{}/cancel", acc.task_id))
-        .await;
-    assert_eq!(resp, json!({"cancelled": true}));
-    assert_eq!(f.wait_task(acc.task_id).await.0, "cancelled");
+    f.cancel_a_slow_turn().await;
 
     let (status, _) = f.turn("say going down\ncrash").await;
     assert_eq!(status, "failed");

@@ -158,6 +158,25 @@ impl Fx {
         (status, error, self.answer(acc.task_id).await)
     }
 
+    /// Send a turn that runs for 20 s, cancel it once it runs and the prompt has
+    /// reached the agent (a cancel before that fails the task), and see the task end
+    /// cancelled.
+    pub async fn cancel_a_slow_turn(&self) -> TurnAccepted {
+        let acc = self.send("slow 20000").await;
+        wait_for("the slow turn to run", LIMIT, || async {
+            (self.task_status(acc.task_id).await.0 == "running").then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let resp: Value = self
+            .post_ok(&format!("/api/tasks/{}/cancel", acc.task_id))
+            .await;
+        assert_eq!(resp, json!({"cancelled": true}));
+        let (status, _) = self.wait_task(acc.task_id).await;
+        assert_eq!(status, "cancelled");
+        acc
+    }
+
     pub async fn agent_sessions(&self) -> Vec<AgentSessionInfo> {
         self.get(&format!("/api/sessions/{}/agent-sessions", self.session))
             .await
@@ -249,18 +268,7 @@ async fn a_warm_agent_serves_turns_streams_them_and_survives_cancel() {
     );
 
     // Cancel a slow turn: the turn ends cancelled, the child lives on.
-    let acc = f.send("slow 20000").await;
-    wait_for("the slow turn to run", LIMIT, || async {
-        (f.task_status(acc.task_id).await.0 == "running").then_some(())
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let resp: Value = f
-        .post_ok(&format!("/api/tasks/{}/cancel", acc.task_id))
-        .await;
-    assert_eq!(resp, json!({"cancelled": true}));
-    let (status, _) = f.wait_task(acc.task_id).await;
-    assert_eq!(status, "cancelled");
+    let acc = f.cancel_a_slow_turn().await;
     assert_eq!(f.answer(acc.task_id).await.status, MessageStatus::Cancelled);
     assert!(alive(pid));
     let (_, after) = f.turn("pid").await;

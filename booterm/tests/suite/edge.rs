@@ -6,7 +6,10 @@
 
 use boo_proto::term::v1::CreateSessionRequest;
 use boo_proto::term::v1::term_service_client::TermServiceClient;
-use boo_testkit::edge::{Body, Case, Probe, Text, bad_host, bad_origin, nul_in};
+use boo_testkit::edge::{
+    Body, Probe, bad_host, case, field, media, no_route, not_allowed, nul_in, nul_in_query_strings,
+    nul_message, plain_get_on_socket, shape, text, too_big,
+};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -22,48 +25,27 @@ async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
     let term_ws = format!("/api/terminals/{}/ws", t.id);
     let sessions = env.sandbox.sessions();
 
-    for host in ["evil.example", &format!("evil.example:{port}")] {
-        let h = Some(host);
-        let got = [
-            probe.send("GET", "/api/terminals", h, &Body::None).await,
-            probe
-                .send("POST", "/api/terminals", h, &Body::Json(json!({})))
-                .await,
-            probe
-                .send(
+    probe
+        .assert_foreign_hosts_refused(
+            &[
+                ("GET", "/api/terminals".into(), Body::None),
+                ("POST", "/api/terminals".into(), Body::Json(json!({}))),
+                (
                     "GET",
-                    &format!("/api/terminals/{}/snapshot", t.id),
-                    h,
-                    &Body::None,
-                )
-                .await,
-            probe.send("GET", "/", h, &Body::None).await,
-            probe.send("GET", "/healthz", h, &Body::None).await,
-            probe.ws(&term_ws, h, None).await,
-            probe
-                .ws(&term_ws, h, Some(&format!("http://evil.example:{port}")))
-                .await,
-            probe.ws("/api/ws", h, None).await,
-        ];
-        assert_eq!(got, [(); 8].map(|()| bad_host(host)), "Host {host}");
-    }
+                    format!("/api/terminals/{}/snapshot", t.id),
+                    Body::None,
+                ),
+            ],
+            &[&term_ws, "/api/ws"],
+        )
+        .await;
     // The refused POST made no terminal.
     assert_eq!(env.sandbox.sessions(), sessions);
 
-    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
-        let h = Some(host.as_str());
-        let (status, _) = probe.send("GET", "/api/terminals", h, &Body::None).await;
-        let origin = format!("http://{host}");
-        assert_eq!(
-            (
-                status,
-                probe.ws(&term_ws, h, Some(&origin)).await,
-                probe.ws("/api/ws", h, Some(&origin)).await,
-            ),
-            (200, (101, Value::Null), (101, Value::Null)),
-            "Host {host}"
-        );
-    }
+    let hosts = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    probe
+        .assert_hosts_answered(&hosts, "/api/terminals", &[&term_ws, "/api/ws"])
+        .await;
     // A configured name is let through; others still are not.
     env.daemon.stop().await.unwrap();
     let mut settings = env.sandbox.settings(&env._db);
@@ -93,19 +75,9 @@ async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
         (200, (101, Value::Null), bad_host("boo.lan.evil.example"))
     );
 
-    let host = format!("127.0.0.1:{port}");
-    for origin in [
-        format!("https://127.0.0.1:{port}"),
-        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
-        format!("http://localhost:{port}"),
-        format!("http://evil.example:{port}"),
-    ] {
-        assert_eq!(
-            probe.ws(&term_ws, Some(&host), Some(&origin)).await,
-            bad_origin(&origin),
-            "{origin}"
-        );
-    }
+    probe
+        .assert_foreign_origins_refused(&term_ws, &[format!("http://localhost:{port}")])
+        .await;
     daemon.stop().await.unwrap();
 }
 
@@ -128,51 +100,6 @@ async fn state(env: &Env, id: Uuid) -> (Value, Value, Vec<String>) {
     (all, one, env.sandbox.sessions())
 }
 
-fn case(
-    method: &'static str,
-    path: impl Into<String>,
-    body: Body,
-    want: (u16, &'static str, Text),
-) -> Case {
-    Case::new(method, path, body).want(want.0, want.1, want.2)
-}
-
-fn field(name: &str) -> (u16, &'static str, Text) {
-    nul_in(&format!("field `{name}`"))
-}
-
-fn shape() -> (u16, &'static str, Text) {
-    (
-        400,
-        "invalid_body",
-        Text::Prefix("Failed to deserialize the JSON body into the target type: "),
-    )
-}
-
-fn media() -> (u16, &'static str, Text) {
-    (
-        400,
-        "unsupported_media_type",
-        Text::Is("Expected request with `Content-Type: application/json`".into()),
-    )
-}
-
-fn not_allowed(method: &str, path: &str) -> (u16, &'static str, Text) {
-    (
-        405,
-        "method_not_allowed",
-        Text::Is(format!("{method} is not allowed on {path}")),
-    )
-}
-
-fn not_a_websocket() -> (u16, &'static str, Text) {
-    (
-        400,
-        "not_a_websocket",
-        Text::Is("this route is a WebSocket: Connection header did not include 'upgrade'".into()),
-    )
-}
-
 #[tokio::test]
 async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
     let env = start().await;
@@ -182,9 +109,8 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
     let one = format!("/api/terminals/{id}");
     let before = state(&env, id).await;
 
-    let text = |body: &str| Body::Raw(Some("text/plain"), body.as_bytes().to_vec());
     let j = Body::Json;
-    let cases = vec![
+    let mut cases = vec![
         // A NUL in every string field of both bodies.
         case(
             "POST",
@@ -222,37 +148,16 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             j(json!({"title": "renamed\u{0}"})),
             field("title"),
         ),
-        // …in the query string and in path parameters.
-        case(
-            "GET",
-            "/api/terminals?status=all%00",
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            "/api/terminals?session_id=%00",
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            format!("{one}/snapshot?lines=%00"),
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            format!("{one}/ws?readonly=%00"),
-            Body::None,
-            nul_in("the query string"),
-        ),
-        case(
-            "GET",
-            "/api/ws?session_id=%00",
-            Body::None,
-            nul_in("the query string"),
-        ),
+    ];
+    // …in the query string and in path parameters.
+    cases.extend(nul_in_query_strings([
+        "/api/terminals?status=all%00".to_owned(),
+        "/api/terminals?session_id=%00".to_owned(),
+        format!("{one}/snapshot?lines=%00"),
+        format!("{one}/ws?readonly=%00"),
+        "/api/ws?session_id=%00".to_owned(),
+    ]));
+    cases.extend([
         case(
             "GET",
             "/api/terminals/%00",
@@ -303,71 +208,26 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
         ),
         case("PATCH", &one, text(r#"{"title":"x"}"#), media()),
         // Too big.
-        case(
+        too_big(
             "POST",
             "/api/terminals",
-            Body::Raw(
-                Some("application/json"),
-                serde_json::to_vec(&json!({"title": "x".repeat(3 << 20)})).unwrap(),
-            ),
-            (
-                413,
-                "payload_too_large",
-                Text::Is("Failed to buffer the request body: length limit exceeded".into()),
-            ),
+            &json!({"title": "x".repeat(3 << 20)}),
         ),
         // Known routes, other methods.
-        case("POST", &one, Body::None, not_allowed("POST", &one)),
-        case(
-            "PUT",
-            "/api/terminals",
-            Body::None,
-            not_allowed("PUT", "/api/terminals"),
-        ),
-        case(
-            "POST",
-            format!("{one}/ws"),
-            Body::None,
-            not_allowed("POST", &format!("{one}/ws")),
-        ),
-        case(
-            "POST",
-            "/api/ws",
-            Body::None,
-            not_allowed("POST", "/api/ws"),
-        ),
+        not_allowed("POST", &one, Body::None),
+        not_allowed("PUT", "/api/terminals", Body::None),
+        not_allowed("POST", format!("{one}/ws"), Body::None),
+        not_allowed("POST", "/api/ws", Body::None),
         // Plain GETs on the sockets.
-        case("GET", format!("{one}/ws"), Body::None, not_a_websocket()),
-        case("GET", "/api/ws", Body::None, not_a_websocket()),
+        plain_get_on_socket(format!("{one}/ws")),
+        plain_get_on_socket("/api/ws"),
         // Unknown API paths.
-        case(
-            "GET",
-            format!("{one}/nope"),
-            Body::None,
-            (
-                404,
-                "not_found",
-                Text::Is(format!("no route for GET {one}/nope")),
-            ),
-        ),
-        case(
-            "POST",
-            "/api/nope",
-            j(json!({})),
-            (
-                404,
-                "not_found",
-                Text::Is("no route for POST /api/nope".into()),
-            ),
-        ),
-    ];
+        no_route("GET", format!("{one}/nope"), Body::None),
+        no_route("POST", "/api/nope", j(json!({}))),
+    ]);
     probe.assert_cases(&cases).await;
     assert_eq!(
-        probe
-            .headers("POST", &one)
-            .await
-            .get("allow")
-            .and_then(|v| v.to_str().ok()),
+        probe.allow("POST", &one).await.as_deref(),
         Some("GET,HEAD,PATCH,DELETE")
     );
     assert_eq!(
@@ -404,11 +264,7 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
         let err = client.create_session(request).await.unwrap_err();
         assert_eq!(
             (err.code(), err.message()),
-            (
-                tonic::Code::InvalidArgument,
-                format!("{field} contains a NUL character (U+0000), which no string may hold")
-                    .as_str()
-            )
+            (tonic::Code::InvalidArgument, nul_message(field).as_str())
         );
     }
     assert_eq!(state(&env, id).await, before);

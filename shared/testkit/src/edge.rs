@@ -3,6 +3,13 @@
 //! `Origin`, each answered as `(status, body)`; plus a table runner that sends a
 //! list of [`Case`]s and compares every answer with its expected `{error, code}`
 //! at once, so one run shows every route that answers wrongly.
+//!
+//! What every daemon's edge test checks the same way lives here too: the DNS
+//! rebinding and Origin probes ([`Probe::assert_foreign_hosts_refused`],
+//! [`Probe::assert_hosts_answered`], [`Probe::assert_foreign_origins_refused`]),
+//! and the cases each refusal makes of a daemon's own routes ([`not_allowed`],
+//! [`too_big`], [`plain_get_on_socket`], [`no_route`], [`nul_in_query_strings`],
+//! [`nul_in_path_parameters`]).
 
 use std::net::SocketAddr;
 
@@ -65,15 +72,124 @@ pub fn error_body(error: &str, code: &str) -> Value {
     json!({"error": error, "code": code})
 }
 
+/// What a NUL in `place` is told, over HTTP and gRPC alike.
+pub fn nul_message(place: &str) -> String {
+    format!("{place} contains a NUL character (U+0000), which no string may hold")
+}
+
 /// The 400 a NUL in `place` (`field \`title\``, `the query string`, …) gets.
 pub fn nul_in(place: &str) -> (u16, &'static str, Text) {
+    (400, "nul_in_string", Text::Is(nul_message(place)))
+}
+
+/// The 400 a NUL in the body's field `name` (`title`, `panes[0].id`) gets.
+pub fn field(name: &str) -> (u16, &'static str, Text) {
+    nul_in(&format!("field `{name}`"))
+}
+
+/// The 400 a body of the wrong shape gets (the rest of the message is serde's).
+pub fn shape() -> (u16, &'static str, Text) {
     (
         400,
-        "nul_in_string",
-        Text::Is(format!(
-            "{place} contains a NUL character (U+0000), which no string may hold"
-        )),
+        "invalid_body",
+        Text::Prefix("Failed to deserialize the JSON body into the target type: "),
     )
+}
+
+/// The 400 a body with another content type than JSON, or none, gets.
+pub fn media() -> (u16, &'static str, Text) {
+    (
+        400,
+        "unsupported_media_type",
+        Text::Is("Expected request with `Content-Type: application/json`".into()),
+    )
+}
+
+/// A `text/plain` body.
+pub fn text(body: &str) -> Body {
+    Body::Raw(Some("text/plain"), body.as_bytes().to_vec())
+}
+
+/// `method path` with `body` must get `want`, a `(status, code, error)` as the
+/// functions above give.
+pub fn case(
+    method: &'static str,
+    path: impl Into<String>,
+    body: Body,
+    want: (u16, &'static str, Text),
+) -> Case {
+    Case::new(method, path, body).want(want.0, want.1, want.2)
+}
+
+/// A known route asked with another method: 405 naming both.
+pub fn not_allowed(method: &'static str, path: impl Into<String>, body: Body) -> Case {
+    let path = path.into();
+    let error = Text::Is(format!("{method} is not allowed on {path}"));
+    case(method, path, body, (405, "method_not_allowed", error))
+}
+
+/// A JSON body over the body limit: 413.
+pub fn too_big(method: &'static str, path: impl Into<String>, body: &Value) -> Case {
+    let bytes = serde_json::to_vec(body).expect("JSON");
+    case(
+        method,
+        path,
+        Body::Raw(Some("application/json"), bytes),
+        (
+            413,
+            "payload_too_large",
+            Text::Is("Failed to buffer the request body: length limit exceeded".into()),
+        ),
+    )
+}
+
+/// A plain GET (no upgrade) on a WebSocket route: 400 `not_a_websocket`.
+pub fn plain_get_on_socket(path: impl Into<String>) -> Case {
+    case(
+        "GET",
+        path,
+        Body::None,
+        (
+            400,
+            "not_a_websocket",
+            Text::Is(
+                "this route is a WebSocket: Connection header did not include 'upgrade'".into(),
+            ),
+        ),
+    )
+}
+
+/// An API path no route answers: 404 naming the method and path.
+pub fn no_route(method: &'static str, path: impl Into<String>, body: Body) -> Case {
+    let path = path.into();
+    let error = Text::Is(format!("no route for {method} {path}"));
+    case(method, path, body, (404, "not_found", error))
+}
+
+/// A `%00` in the query string of a GET of each of `paths`: 400 `nul_in_string`.
+pub fn nul_in_query_strings(paths: impl IntoIterator<Item = String>) -> Vec<Case> {
+    paths
+        .into_iter()
+        .map(|path| case("GET", path, Body::None, nul_in("the query string")))
+        .collect()
+}
+
+/// A `%00` in the path parameter of each of `routes` (`(method, path)`): 400
+/// `nul_in_string`. A GET is sent without a body, anything else with `{}`.
+pub fn nul_in_path_parameters(
+    routes: impl IntoIterator<Item = (&'static str, String)>,
+) -> Vec<Case> {
+    routes
+        .into_iter()
+        .map(|(method, path)| {
+            let body = if method == "GET" {
+                Body::None
+            } else {
+                Body::Json(json!({}))
+            };
+            case(method, path, body, nul_in("a path parameter"))
+        })
+        .collect()
 }
 
 /// The 403 a foreign `Host` gets.
@@ -166,6 +282,15 @@ impl Probe {
             .clone()
     }
 
+    /// The `Allow` header of the answer to `method path`.
+    pub async fn allow(&self, method: &str, path: &str) -> Option<String> {
+        self.headers(method, path)
+            .await
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
     /// A WebSocket handshake on `path` with `Host` (default: the address) and
     /// `Origin`: `(101, null)` when it upgrades (the socket is closed again), else
     /// the refusal's status and JSON body.
@@ -224,5 +349,72 @@ impl Probe {
             want.push((label, case.status, error_body(&expected_error, case.code)));
         }
         pretty_assertions::assert_eq!(got, want);
+    }
+
+    /// DNS rebinding: under a foreign `Host` (`evil.example`, without and with the
+    /// daemon's port) `GET /`, `GET /healthz`, each of `http` (`(method, path,
+    /// body)`) and a handshake on each of `sockets`, without an Origin and with the
+    /// attacker's, are all 403 `bad_host`.
+    pub async fn assert_foreign_hosts_refused(
+        &self,
+        http: &[(&'static str, String, Body)],
+        sockets: &[&str],
+    ) {
+        let port = self.addr.port();
+        let evil_origin = format!("http://evil.example:{port}");
+        for host in ["evil.example", &format!("evil.example:{port}")] {
+            let h = Some(host);
+            let mut got = Vec::new();
+            for (method, path, body) in http {
+                got.push(self.send(method, path, h, body).await);
+            }
+            got.push(self.send("GET", "/", h, &Body::None).await);
+            got.push(self.send("GET", "/healthz", h, &Body::None).await);
+            for socket in sockets {
+                got.push(self.ws(socket, h, None).await);
+                got.push(self.ws(socket, h, Some(&evil_origin)).await);
+            }
+            let want = vec![bad_host(host); got.len()];
+            pretty_assertions::assert_eq!(got, want, "Host {host}");
+        }
+    }
+
+    /// Each of `hosts` (`host:port`) is served: `GET route` is 200, and a handshake
+    /// on each of `sockets` with that host's own Origin upgrades.
+    pub async fn assert_hosts_answered(&self, hosts: &[String], route: &str, sockets: &[&str]) {
+        for host in hosts {
+            let h = Some(host.as_str());
+            let (status, _) = self.send("GET", route, h, &Body::None).await;
+            let origin = format!("http://{host}");
+            let mut upgrades = Vec::new();
+            for socket in sockets {
+                upgrades.push(self.ws(socket, h, Some(&origin)).await);
+            }
+            pretty_assertions::assert_eq!(
+                (status, upgrades),
+                (200, vec![(101, Value::Null); sockets.len()]),
+                "Host {host}"
+            );
+        }
+    }
+
+    /// The Origin is the page's own scheme, host and port: on `127.0.0.1:port` a
+    /// handshake on `socket` from `https://` or the next port, from
+    /// `evil.example`, or from any of `more`, is 403 `bad_origin`.
+    pub async fn assert_foreign_origins_refused(&self, socket: &str, more: &[String]) {
+        let port = self.addr.port();
+        let host = format!("127.0.0.1:{port}");
+        let origins = [
+            format!("https://127.0.0.1:{port}"),
+            format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+            format!("http://evil.example:{port}"),
+        ];
+        for origin in origins.iter().chain(more) {
+            pretty_assertions::assert_eq!(
+                self.ws(socket, Some(&host), Some(origin)).await,
+                bad_origin(origin),
+                "{origin}"
+            );
+        }
     }
 }
