@@ -199,7 +199,14 @@ async fn stop_cancels_upstream_at_once_and_keeps_what_arrived() {
         (all[1].status, all[1].content.as_str()),
         (MessageStatus::Cancelled, "partial answer")
     );
-    // Nothing left to stop.
+    // Nothing left to stop once the chat's loop has let go of it (the message is final a
+    // moment before the loop ends).
+    boo_testkit::wait_for("the chat to be idle", LIMIT, || async {
+        let chat: boo_shared::chat::Chat =
+            super::fixture::get(&fx.http, &fx.url(&format!("/api/chats/{}", fx.chat.id))).await;
+        (!chat.busy).then_some(())
+    })
+    .await;
     let (_, body) = super::fixture::call(
         &fx.http,
         reqwest::Method::POST,
