@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 use boo_shared::error::{ApiError, Json, Path, Query};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::sessions::Sessions;
@@ -16,21 +16,22 @@ use crate::stream::StreamState;
 use boo_shared::term::{CreateTerminal, RenameTerminal, Terminal, TerminalSnapshot};
 
 /// The terminal routes, state applied.
-pub fn router(stream: StreamState) -> Router {
+pub fn router(stream: StreamState) -> OpenApiRouter {
     let sessions = stream.sessions.clone();
-    let ws = Router::new()
-        .route("/api/terminals/{id}/ws", get(crate::stream::upgrade))
+    let ws = OpenApiRouter::new()
+        .routes(routes!(crate::stream::upgrade))
         .with_state(stream);
-    Router::new()
-        .route("/api/terminals", get(list).post(create))
-        .route("/api/terminals/{id}", get(one).patch(rename).delete(kill))
-        .route("/api/terminals/{id}/snapshot", get(snapshot))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(one, rename, kill))
+        .routes(routes!(snapshot))
         .with_state(sessions)
         .merge(ws)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     session_id: Option<Uuid>,
     /// `live` (default) | `exited` | `all`.
@@ -39,13 +40,17 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SnapshotQuery {
     /// Scrollback lines above the visible screen (default 0).
     lines: Option<u32>,
 }
 
+/// Start a terminal (a tmux session running the owner's shell, or `command`).
+#[utoipa::path(post, path = "/api/terminals", tag = "terminals", request_body = CreateTerminal,
+    responses((status = 201, description = "Started", body = Terminal)))]
 async fn create(
     State(s): State<Arc<Sessions>>,
     Json(req): Json<CreateTerminal>,
@@ -53,6 +58,9 @@ async fn create(
     Ok((StatusCode::CREATED, Json(s.create(req).await?)))
 }
 
+/// Terminals, newest first: live ones by default.
+#[utoipa::path(get, path = "/api/terminals", tag = "terminals", params(ListQuery),
+    responses((status = 200, description = "The terminals", body = Vec<Terminal>)))]
 async fn list(
     State(s): State<Arc<Sessions>>,
     Query(q): Query<ListQuery>,
@@ -81,6 +89,8 @@ async fn list(
     Ok(Json(s.list(q.session_id, status, limit).await?))
 }
 
+#[utoipa::path(get, path = "/api/terminals/{id}", tag = "terminals", params(("id" = Uuid, Path, description = "Terminal id")),
+    responses((status = 200, description = "The terminal", body = Terminal)))]
 async fn one(
     State(s): State<Arc<Sessions>>,
     Path(id): Path<Uuid>,
@@ -88,6 +98,9 @@ async fn one(
     Ok(Json(s.get(id).await?))
 }
 
+#[utoipa::path(patch, path = "/api/terminals/{id}", tag = "terminals", params(("id" = Uuid, Path, description = "Terminal id")),
+    request_body = RenameTerminal,
+    responses((status = 200, description = "The terminal as stored", body = Terminal)))]
 async fn rename(
     State(s): State<Arc<Sessions>>,
     Path(id): Path<Uuid>,
@@ -97,6 +110,8 @@ async fn rename(
 }
 
 /// 204 also when the terminal had already ended (the row stays, `exited`).
+#[utoipa::path(delete, path = "/api/terminals/{id}", tag = "terminals", params(("id" = Uuid, Path, description = "Terminal id")),
+    responses((status = 204, description = "Ended (or had already)")))]
 async fn kill(
     State(s): State<Arc<Sessions>>,
     Path(id): Path<Uuid>,
@@ -105,6 +120,9 @@ async fn kill(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The screen (and `lines` of scrollback) as text, live or as kept at exit.
+#[utoipa::path(get, path = "/api/terminals/{id}/snapshot", tag = "terminals", params(("id" = Uuid, Path, description = "Terminal id"), SnapshotQuery),
+    responses((status = 200, description = "The screen", body = TerminalSnapshot)))]
 async fn snapshot(
     State(s): State<Arc<Sessions>>,
     Path(id): Path<Uuid>,

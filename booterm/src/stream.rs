@@ -138,18 +138,24 @@ pub fn checked_size(cols: Option<i64>, rows: Option<i64>) -> Result<Option<(u16,
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct WsQuery {
     /// `1`/`true`: watch without typing or sizing the window.
     #[serde(default)]
     readonly: Option<String>,
+    /// The client's size in cells (with `rows`).
     cols: Option<i64>,
+    /// The client's size in cells (with `cols`).
     rows: Option<i64>,
 }
 
 /// `GET /api/terminals/{id}/ws`. Unknown terminals are 404, ended ones 409, before
 /// any upgrade.
+#[utoipa::path(get, path = "/api/terminals/{id}/ws", tag = "terminals",
+    params(("id" = Uuid, Path, description = "Terminal id"), WsQuery),
+    responses((status = 101, description = "Switching to the terminal's byte stream")))]
 pub async fn upgrade(
     State(st): State<StreamState>,
     metrics: Option<Extension<Arc<Metrics>>>,

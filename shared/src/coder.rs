@@ -7,7 +7,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 /// `POST /api/sessions/{sid}/chats/{cid}/messages`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitTurn {
     pub content: String,
@@ -22,7 +22,7 @@ pub struct SubmitTurn {
 }
 
 /// `202` answer to [`SubmitTurn`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct TurnAccepted {
     pub task_id: Uuid,
     pub user_message_id: Uuid,
@@ -30,7 +30,7 @@ pub struct TurnAccepted {
     pub queued: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Queued,
@@ -54,7 +54,7 @@ impl TaskStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct TaskInfo {
     pub id: Uuid,
     pub session_id: Option<Uuid>,
@@ -71,7 +71,7 @@ pub struct TaskInfo {
 }
 
 /// One warm agent context: `(chat, agent)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct AgentSessionInfo {
     pub chat_id: Uuid,
     pub agent: String,
@@ -87,7 +87,7 @@ pub struct AgentSessionInfo {
     pub last_used_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     Create,
@@ -95,7 +95,7 @@ pub enum ChangeKind {
     Delete,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeStatus {
     Pending,
@@ -106,7 +106,7 @@ pub enum ChangeStatus {
 }
 
 /// A staged file change awaiting (or past) the owner's decision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct PendingChange {
     pub id: Uuid,
     pub session_id: Uuid,
@@ -125,7 +125,7 @@ pub struct PendingChange {
 }
 
 /// An option an agent offers on a permission card.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct PermissionChoice {
     pub id: String,
     pub name: String,
@@ -134,13 +134,13 @@ pub struct PermissionChoice {
 }
 
 /// `POST /api/permissions/{request_id}`: the owner's choice; `option_id: null` cancels.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionAnswer {
     pub option_id: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ElicitAction {
     Accept,
@@ -149,7 +149,7 @@ pub enum ElicitAction {
 }
 
 /// `POST /api/elicitations/{request_id}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ElicitationAnswer {
     pub action: ElicitAction,
@@ -160,7 +160,7 @@ pub struct ElicitationAnswer {
 }
 
 /// An agent tool call as the latest merged snapshot of `tool_call` + updates.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct AgentToolCall {
     pub id: String,
     pub title: String,

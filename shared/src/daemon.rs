@@ -12,7 +12,6 @@ use axum::Router;
 use axum::extract::{Extension, State};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::serve::ListenerExt;
 use http::StatusCode;
 use rust_embed::RustEmbed;
@@ -21,6 +20,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::api::{HealthResponse, WhoAmI};
 use crate::auth::Identity;
@@ -45,6 +46,9 @@ pub enum DaemonError {
     Grpc(#[from] GrpcError),
     #[error("HTTP server failed: {0}")]
     Http(#[source] std::io::Error),
+    /// The HTTP contract and the routes disagree (a programming error).
+    #[error("HTTP contract: {0}")]
+    Contract(String),
 }
 
 /// The two sockets a daemon serves. Tests bind `127.0.0.1:0`.
@@ -93,8 +97,9 @@ pub async fn prepare(kind: DaemonKind, settings: &Settings) -> Result<PgPool, Da
 /// What a daemon adds to the shared serving loop.
 pub struct Service {
     pub kind: DaemonKind,
-    /// The daemon's own HTTP routes (state already applied).
-    pub api: Router,
+    /// The daemon's own HTTP routes (state already applied), each documented
+    /// (`routes!` over `#[utoipa::path]` handlers).
+    pub api: OpenApiRouter,
     /// The daemon's gRPC service(s).
     pub grpc: Routes,
     pub grpc_service_name: &'static str,
@@ -103,6 +108,62 @@ pub struct Service {
     pub own_ws: bool,
     /// The daemon's metrics, served on `/metrics` (its own series already registered).
     pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+/// Every route: the shared ones, the daemon's, its OpenAPI document at
+/// `/api/openapi.json`, the JSON 405 and the embedded web client. Refused when the
+/// router holds an operation the document does not describe.
+fn app<E: RustEmbed + 'static>(
+    kind: DaemonKind,
+    base: BaseState,
+    api: OpenApiRouter,
+    metrics: Arc<crate::metrics::Metrics>,
+    own_ws: bool,
+    stopping: &CancellationToken,
+) -> Result<Router, DaemonError> {
+    let mut routes = OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(whoami))
+        .with_state(base.clone())
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(crate::metrics::scrape))
+                .with_state(metrics),
+        );
+    if !own_ws {
+        // A daemon without session streams still offers the socket (hello, ping).
+        routes = routes.merge(
+            OpenApiRouter::new()
+                .routes(routes!(crate::session_ws::upgrade))
+                .with_state(crate::session_ws::SessionWs {
+                    kind,
+                    pool: base.pool.clone(),
+                    hub: Arc::new(crate::hub::Hub::new()),
+                    closing: stopping.clone(),
+                }),
+        );
+    }
+    let (doc_route, doc_part) = OpenApiRouter::new()
+        .routes(routes!(crate::openapi::serve))
+        .split_for_parts();
+    let (router, mut doc) = routes.merge(api).split_for_parts();
+    doc.merge(doc_part);
+    let doc = crate::openapi::finish(kind, doc);
+    let served = crate::openapi::Served::new(&doc)
+        .map_err(|e| DaemonError::Contract(format!("cannot serialize the document: {e}")))?;
+    let router = router.merge(doc_route.with_state(served));
+    let missing = crate::openapi::undocumented(&router, &doc).map_err(DaemonError::Contract)?;
+    if !missing.is_empty() {
+        return Err(DaemonError::Contract(format!(
+            "routes missing from {}: {}",
+            crate::openapi::PATH,
+            missing.join(", ")
+        )));
+    }
+    Ok(router
+        // After every route is in: a known path with the wrong method is JSON too.
+        .method_not_allowed_fallback(crate::web::method_not_allowed)
+        .fallback(crate::web::fallback::<E>))
 }
 
 #[derive(Clone)]
@@ -137,35 +198,17 @@ pub async fn serve<E: RustEmbed + 'static>(
         "Idle connections in the database pool",
         move || std::future::ready(i64::try_from(sampled.num_idle()).ok()),
     );
-    let mut app = Router::new()
-        .route(
-            crate::metrics::PATH,
-            get(crate::metrics::scrape).with_state(metrics.clone()),
-        )
-        .route("/healthz", get(healthz))
-        .route("/api/whoami", get(whoami))
-        .with_state(base.clone());
-    if !service.own_ws {
-        // A daemon without session streams still offers the socket (hello, ping).
-        app = app.merge(
-            Router::new()
-                .route("/api/ws", get(crate::session_ws::upgrade))
-                .with_state(crate::session_ws::SessionWs {
-                    kind,
-                    pool: base.pool.clone(),
-                    hub: Arc::new(crate::hub::Hub::new()),
-                    closing: stopping.clone(),
-                }),
-        );
-    }
-    let app = app
-        .merge(service.api)
-        // After every route is in: a known path with the wrong method is JSON too.
-        .method_not_allowed_fallback(crate::web::method_not_allowed)
-        .fallback(crate::web::fallback::<E>)
-        .layer(from_fn_with_state(auth, crate::auth::middleware))
-        .layer(from_fn_with_state(metrics, crate::metrics::track_http))
-        .layer(TraceLayer::new_for_http());
+    let app = app::<E>(
+        kind,
+        base.clone(),
+        service.api,
+        metrics.clone(),
+        service.own_ws,
+        &stopping,
+    )?
+    .layer(from_fn_with_state(auth, crate::auth::middleware))
+    .layer(from_fn_with_state(metrics, crate::metrics::track_http))
+    .layer(TraceLayer::new_for_http());
 
     let (http_addr, grpc_addr) = listeners.local_addrs().map_err(DaemonError::Http)?;
     let http_stop = stopping.clone();
@@ -281,6 +324,16 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Is the daemon up, and can it reach the database?
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses(
+        (status = 200, description = "Up, database reachable", body = HealthResponse),
+        (status = 503, description = "Up, database unreachable", body = HealthResponse),
+    )
+)]
 async fn healthz(State(s): State<BaseState>) -> Response {
     let (status, body) = match crate::db::ping(&s.pool).await {
         Ok(()) => (
@@ -305,6 +358,13 @@ async fn healthz(State(s): State<BaseState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// The caller, as the daemon sees them.
+#[utoipa::path(
+    get,
+    path = "/api/whoami",
+    tag = "meta",
+    responses((status = 200, description = "The caller", body = WhoAmI))
+)]
 async fn whoami(State(s): State<BaseState>, Extension(id): Extension<Identity>) -> Json<WhoAmI> {
     Json(WhoAmI {
         daemon: s.kind.name().into(),
@@ -313,4 +373,48 @@ async fn whoami(State(s): State<BaseState>, Extension(id): Extension<Identity>) 
         email: id.email,
         name: id.name,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    /// Any embedded folder: these tests never ask for the web client.
+    #[derive(rust_embed::RustEmbed)]
+    #[folder = "$CARGO_MANIFEST_DIR/src/error"]
+    struct NoWeb;
+
+    /// A documented test route.
+    #[utoipa::path(get, path = "/api/documented", responses((status = 204)))]
+    async fn documented() -> StatusCode {
+        StatusCode::NO_CONTENT
+    }
+
+    fn build(api: OpenApiRouter) -> Result<Router, DaemonError> {
+        let pool = PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap();
+        let kind = DaemonKind::Chat;
+        app::<NoWeb>(
+            kind,
+            BaseState { kind, pool },
+            api,
+            crate::metrics::Metrics::new(kind),
+            false,
+            &CancellationToken::new(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_route_missing_from_the_contract_keeps_the_daemon_from_starting() {
+        assert!(build(OpenApiRouter::new().routes(routes!(documented))).is_ok());
+        let hidden = OpenApiRouter::new()
+            .routes(routes!(documented))
+            .route("/api/hidden", axum::routing::post(documented))
+            .route("/api/documented", axum::routing::delete(documented));
+        assert_eq!(
+            build(hidden).unwrap_err().to_string(),
+            "HTTP contract: routes missing from /api/openapi.json: \
+             DELETE /api/documented, POST /api/hidden"
+        );
+    }
 }

@@ -12,7 +12,7 @@ use crate::workspace::WorkspaceState;
 
 /// What a daemon sends. boochat's chat frames carry the chat they belong to; the
 /// envelope carries the session.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame on every connection.
@@ -146,7 +146,7 @@ pub enum ServerFrame {
     SessionUpdated { session: Session },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UsagePhase {
     /// Request sent; the server is processing the prompt (no token yet).
@@ -158,7 +158,7 @@ pub enum UsagePhase {
 }
 
 /// A frame with its ordering metadata: `{"type": …, "seq": …, "session_id": …, …}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct Envelope {
     /// Per-session sequence number; 0 for connection-level frames.
     pub seq: u64,
@@ -186,7 +186,7 @@ impl Envelope {
 pub const CLOSE_NO_SUCH_SESSION: u16 = 4404;
 
 /// What a browser sends.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Subscribe to a session, replaying everything after `last_seq`.

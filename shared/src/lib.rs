@@ -25,6 +25,7 @@ pub mod grpc;
 pub mod hub;
 pub mod metrics;
 pub mod netguard;
+pub mod openapi;
 pub mod pathguard;
 pub mod providers;
 pub mod session_ws;

@@ -254,7 +254,14 @@ pub async fn track_http(State(m): State<Arc<Metrics>>, mut req: Request, next: N
     resp
 }
 
-/// `GET /metrics`.
+/// Prometheus text exposition; loopback peers without forwarding headers only (403
+/// `metrics_local_only` otherwise).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "meta",
+    responses((status = 200, description = "The daemon's metrics", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"))
+)]
 pub async fn scrape(State(m): State<Arc<Metrics>>) -> Response {
     match m.render().await {
         Ok(body) => ([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], body).into_response(),

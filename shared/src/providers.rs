@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderKind {
     Builtin,
@@ -21,7 +21,7 @@ impl ProviderKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Transport {
     Acp,
@@ -36,7 +36,7 @@ impl Transport {
 }
 
 /// A provider's lifecycle state in the snapshot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderState {
     /// Never probed (or its definition changed) and a probe is running.
@@ -51,7 +51,7 @@ pub enum ProviderState {
     Disabled,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(rename = "AgentModeInfo")]
 pub struct ModeInfo {
     pub id: String,
@@ -60,7 +60,7 @@ pub struct ModeInfo {
     pub description: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(rename = "AgentModelInfo")]
 pub struct ModelInfo {
     pub id: String,
@@ -70,7 +70,7 @@ pub struct ModelInfo {
 }
 
 /// A slash command the agent advertises.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct CommandInfo {
     pub name: String,
     #[serde(default)]
@@ -80,7 +80,7 @@ pub struct CommandInfo {
     pub input_hint: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct ProviderEntry {
     pub id: String,
     pub display_name: String,
@@ -112,7 +112,7 @@ pub struct ProviderEntry {
     pub probe_ms: Option<u32>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct ConfigStatus {
     /// The providers file, when one is configured.
     pub path: Option<String>,
@@ -122,7 +122,7 @@ pub struct ConfigStatus {
     pub errors: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct ProvidersSnapshot {
     pub providers: Vec<ProviderEntry>,
     pub config: ConfigStatus,
@@ -130,7 +130,7 @@ pub struct ProvidersSnapshot {
 }
 
 /// Why a provider is (un)available, step by step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct ProviderDiagnostic {
     pub id: String,
     pub state: ProviderState,

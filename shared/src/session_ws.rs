@@ -47,14 +47,26 @@ async fn session_exists(pool: &PgPool, id: Uuid) -> Result<bool, ApiError> {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct WsQuery {
+    /// Follow this session's stream (without it: the catalog, hello and ping).
     session_id: Option<Uuid>,
+    /// Replay frames after this seq (needs `session_id`).
     last_seq: Option<u64>,
 }
 
-/// The axum handler: `.route("/api/ws", get(session_ws::upgrade)).with_state(SessionWs{…})`.
+/// The session stream socket: `routes!(session_ws::upgrade)` with a [`SessionWs`]
+/// state. A plain GET (no upgrade) is 400 `not_a_websocket`; an unknown session is
+/// accepted and closed with 4404.
+#[utoipa::path(
+    get,
+    path = "/api/ws",
+    tag = "streams",
+    params(WsQuery),
+    responses((status = 101, description = "Switching to the WebSocket stream (frames in @boocode/types)"))
+)]
 pub async fn upgrade(
     State(s): State<SessionWs>,
     metrics: Option<Extension<Arc<Metrics>>>,

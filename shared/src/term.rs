@@ -15,7 +15,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 /// A terminal pane: its `terminal_sessions` row joined with tmux's live view.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct Terminal {
     pub id: Uuid,
     /// The owning workspace session, if any.
@@ -47,7 +47,7 @@ pub struct Terminal {
     pub exited_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TerminalStatus {
     Live,
@@ -55,7 +55,7 @@ pub enum TerminalStatus {
 }
 
 /// `POST /api/terminals`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTerminal {
     /// Absolute (or `~/…`) existing directory; default `term.default_cwd`, else `$HOME`.
@@ -82,7 +82,7 @@ pub struct CreateTerminal {
 }
 
 /// `"ssh"` or `["prog", "arg", …]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum CommandSpec {
     /// Only `"ssh"` is accepted.
@@ -91,14 +91,14 @@ pub enum CommandSpec {
 }
 
 /// `PATCH /api/terminals/{id}`: `null` or `""` clears the title.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameTerminal {
     pub title: Option<String>,
 }
 
 /// `GET /api/terminals/{id}/snapshot`: the screen as plain text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct TerminalSnapshot {
     /// Scrollback then the visible screen; wrapped lines joined, trailing blanks trimmed.
     pub text: String,
@@ -107,7 +107,7 @@ pub struct TerminalSnapshot {
 }
 
 /// Flow-control window of one WebSocket attach (bytes of terminal output).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct FlowWindow {
     /// The server stops sending once this many bytes are unacknowledged…
     pub high: u32,
@@ -118,7 +118,7 @@ pub struct FlowWindow {
 }
 
 /// Text frames the server sends on a terminal WebSocket.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TermServerMsg {
     /// First frame. The client resets its screen: the binary frames after this repaint it.
@@ -141,7 +141,7 @@ pub enum TermServerMsg {
 }
 
 /// Text frames a client sends on a terminal WebSocket (keystrokes go as binary).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TermClientMsg {
     /// The client's terminal size (2..=1000 each). Ignored from read-only clients

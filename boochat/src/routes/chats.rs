@@ -10,8 +10,9 @@ use super::AppState;
 use crate::engine::runner;
 use boo_shared::catalog::{self as store, chats, cursor::Cursor, sessions};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<Status>,
     cursor: Option<String>,
@@ -35,6 +36,9 @@ fn announce(s: &AppState, chat: &Chat) {
     );
 }
 
+#[utoipa::path(post, path = "/api/sessions/{id}/chats", tag = "chats", params(("id" = Uuid, Path, description = "Session id")),
+    request_body = CreateChat,
+    responses((status = 201, description = "Created", body = Chat)))]
 pub async fn create(
     State(s): State<AppState>,
     Path(session_id): Path<Uuid>,
@@ -52,10 +56,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(chat)))
 }
 
+#[utoipa::path(get, path = "/api/chats/{id}", tag = "chats", params(("id" = Uuid, Path, description = "Chat id")),
+    responses((status = 200, description = "The chat", body = Chat)))]
 pub async fn get(State(s): State<AppState>, Path(id): Path<Uuid>) -> Result<Json<Chat>, ApiError> {
     Ok(Json(chats::get(&s.engine.pool, id).await?))
 }
 
+#[utoipa::path(get, path = "/api/sessions/{id}/chats", tag = "chats", params(("id" = Uuid, Path, description = "Session id"), ListQuery),
+    responses((status = 200, description = "A page of the session's chats", body = Page<Chat>)))]
 pub async fn list(
     State(s): State<AppState>,
     Path(session_id): Path<Uuid>,
@@ -69,6 +77,9 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(patch, path = "/api/chats/{id}", tag = "chats", params(("id" = Uuid, Path, description = "Chat id")),
+    request_body = UpdateChat,
+    responses((status = 200, description = "The chat as stored", body = Chat)))]
 pub async fn update(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -86,6 +97,10 @@ pub async fn update(
     Ok(Json(chat))
 }
 
+/// A new chat with this one's messages (up to `message_id`, or all).
+#[utoipa::path(post, path = "/api/chats/{id}/fork", tag = "chats", params(("id" = Uuid, Path, description = "Chat id")),
+    request_body(content = Option<ForkChat>, description = "Optional: an empty body forks everything"),
+    responses((status = 201, description = "The fork", body = Chat)))]
 pub async fn fork(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,

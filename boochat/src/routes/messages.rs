@@ -10,13 +10,18 @@ use crate::engine::runner;
 use boo_shared::catalog::{self as store, chats};
 use boo_shared::transcript::store as messages;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct WindowQuery {
     before: Option<Uuid>,
     limit: Option<i64>,
 }
 
+/// Send a message: it starts a turn, or waits in the chat's queue.
+#[utoipa::path(post, path = "/api/chats/{id}/messages", tag = "messages", params(("id" = Uuid, Path, description = "Chat id")),
+    request_body = SendMessage,
+    responses((status = 202, description = "Accepted", body = MessageAccepted)))]
 pub async fn send(
     State(s): State<AppState>,
     Path(chat_id): Path<Uuid>,
@@ -26,6 +31,9 @@ pub async fn send(
     Ok((StatusCode::ACCEPTED, Json(accepted)))
 }
 
+/// A window of messages, newest last.
+#[utoipa::path(get, path = "/api/chats/{id}/messages", tag = "messages", params(("id" = Uuid, Path, description = "Chat id"), WindowQuery),
+    responses((status = 200, description = "The window", body = MessageWindow)))]
 pub async fn list(
     State(s): State<AppState>,
     Path(chat_id): Path<Uuid>,
@@ -38,6 +46,9 @@ pub async fn list(
     ))
 }
 
+/// Stop the chat's running turn (if any).
+#[utoipa::path(post, path = "/api/chats/{id}/stop", tag = "messages", params(("id" = Uuid, Path, description = "Chat id")),
+    responses((status = 200, description = "Whether a turn was stopped", body = StopResult)))]
 pub async fn stop(
     State(s): State<AppState>,
     Path(chat_id): Path<Uuid>,
@@ -48,6 +59,10 @@ pub async fn stop(
     }))
 }
 
+/// Answer the turn's open `ask_user_input` question.
+#[utoipa::path(post, path = "/api/chats/{id}/answers", tag = "messages", params(("id" = Uuid, Path, description = "Chat id")),
+    request_body = AnswerInput,
+    responses((status = 204, description = "Delivered to the waiting turn")))]
 pub async fn answer(
     State(s): State<AppState>,
     Path(chat_id): Path<Uuid>,

@@ -5,6 +5,9 @@ use boo_shared::error::Json;
 use super::AppState;
 
 /// What the model server offers; `reachable: false` drives the UI's banner.
+/// The model server's models (200 also when it is unreachable: `reachable` says).
+#[utoipa::path(get, path = "/api/models", tag = "meta",
+    responses((status = 200, description = "The models", body = ModelsInfo)))]
 pub async fn models(State(s): State<AppState>) -> Json<ModelsInfo> {
     let llm = &s.engine.llm;
     Json(match llm.models().await {
@@ -23,6 +26,9 @@ pub async fn models(State(s): State<AppState>) -> Json<ModelsInfo> {
     })
 }
 
+/// The AGENTS.md agents, and the registry's last load error.
+#[utoipa::path(get, path = "/api/agents", tag = "meta",
+    responses((status = 200, description = "The agents", body = AgentsInfo)))]
 pub async fn agents(State(s): State<AppState>) -> Json<AgentsInfo> {
     let registry = &s.engine.agents;
     Json(AgentsInfo {

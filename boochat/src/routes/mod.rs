@@ -9,8 +9,8 @@ mod workspace;
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::engine::Engine;
 
@@ -19,37 +19,26 @@ pub struct AppState {
     pub engine: Arc<Engine>,
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/projects", post(projects::create).get(projects::list))
-        .route("/api/sessions", post(sessions::create).get(sessions::list))
-        .route(
-            "/api/sessions/{id}",
-            get(sessions::get).patch(sessions::update),
-        )
-        .route(
-            "/api/sessions/{id}/workspace",
-            get(workspace::get).patch(workspace::update),
-        )
-        .route(
-            "/api/sessions/{id}/chats",
-            post(chats::create).get(chats::list),
-        )
-        .route("/api/chats/{id}", get(chats::get).patch(chats::update))
-        .route("/api/chats/{id}/fork", post(chats::fork))
-        .route(
-            "/api/chats/{id}/messages",
-            post(messages::send).get(messages::list),
-        )
-        .route("/api/chats/{id}/stop", post(messages::stop))
-        .route("/api/chats/{id}/answers", post(messages::answer))
-        .route("/api/models", get(meta::models))
-        .route("/api/agents", get(meta::agents))
-        .route("/api/projects/{id}", get(projects::get))
+/// Every route, documented (`routes!` reads each handler's `#[utoipa::path]`).
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(projects::create, projects::list))
+        .routes(routes!(projects::get))
+        .routes(routes!(sessions::create, sessions::list))
+        .routes(routes!(sessions::get, sessions::update))
+        .routes(routes!(workspace::get, workspace::update))
+        .routes(routes!(chats::create, chats::list))
+        .routes(routes!(chats::get, chats::update))
+        .routes(routes!(chats::fork))
+        .routes(routes!(messages::send, messages::list))
+        .routes(routes!(messages::stop))
+        .routes(routes!(messages::answer))
+        .routes(routes!(meta::models))
+        .routes(routes!(meta::agents))
         .with_state(state.clone())
         .merge(
-            Router::new()
-                .route("/api/ws", get(boo_shared::session_ws::upgrade))
+            OpenApiRouter::new()
+                .routes(routes!(boo_shared::session_ws::upgrade))
                 .with_state(boo_shared::session_ws::SessionWs {
                     kind: crate::KIND,
                     pool: state.engine.pool.clone(),

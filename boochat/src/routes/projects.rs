@@ -11,8 +11,9 @@ use uuid::Uuid;
 use super::AppState;
 use boo_shared::catalog::{self as store, cursor::Cursor, projects};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     cursor: Option<String>,
     limit: Option<i64>,
@@ -52,6 +53,9 @@ fn check_path(path: &str, roots: &[std::path::PathBuf]) -> Result<(), ApiError> 
     }
 }
 
+/// Register a project directory (inside `chat.project_roots`, symlinks resolved).
+#[utoipa::path(post, path = "/api/projects", tag = "projects", request_body = CreateProject,
+    responses((status = 201, description = "Created", body = Project)))]
 pub async fn create(
     State(s): State<AppState>,
     Json(body): Json<CreateProject>,
@@ -68,6 +72,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(project)))
 }
 
+#[utoipa::path(get, path = "/api/projects/{id}", tag = "projects", params(("id" = Uuid, Path, description = "Project id")),
+    responses((status = 200, description = "The project", body = Project)))]
 pub async fn get(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -75,6 +81,8 @@ pub async fn get(
     Ok(Json(projects::get(&s.engine.pool, id).await?))
 }
 
+#[utoipa::path(get, path = "/api/projects", tag = "projects", params(ListQuery),
+    responses((status = 200, description = "A page of projects", body = Page<Project>)))]
 pub async fn list(
     State(s): State<AppState>,
     Query(q): Query<ListQuery>,

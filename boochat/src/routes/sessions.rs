@@ -8,8 +8,9 @@ use uuid::Uuid;
 use super::AppState;
 use boo_shared::catalog::{self as store, cursor::Cursor, projects, sessions};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     project_id: Option<Uuid>,
     status: Option<Status>,
@@ -17,6 +18,8 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/sessions", tag = "sessions", request_body = CreateSession,
+    responses((status = 201, description = "Created", body = Session)))]
 pub async fn create(
     State(s): State<AppState>,
     Json(body): Json<CreateSession>,
@@ -32,6 +35,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(session)))
 }
 
+#[utoipa::path(get, path = "/api/sessions/{id}", tag = "sessions", params(("id" = Uuid, Path, description = "Session id")),
+    responses((status = 200, description = "The session", body = Session)))]
 pub async fn get(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -39,6 +44,8 @@ pub async fn get(
     Ok(Json(sessions::get(&s.engine.pool, id).await?))
 }
 
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(ListQuery),
+    responses((status = 200, description = "A page of sessions, newest activity first", body = Page<Session>)))]
 pub async fn list(
     State(s): State<AppState>,
     Query(q): Query<ListQuery>,
@@ -50,6 +57,10 @@ pub async fn list(
     ))
 }
 
+/// Rename, archive or restore; announced as `session_updated`.
+#[utoipa::path(patch, path = "/api/sessions/{id}", tag = "sessions", params(("id" = Uuid, Path, description = "Session id")),
+    request_body = UpdateSession,
+    responses((status = 200, description = "The session as stored", body = Session)))]
 pub async fn update(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,

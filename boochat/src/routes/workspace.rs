@@ -16,6 +16,9 @@ use uuid::Uuid;
 use super::AppState;
 
 #[instrument(skip_all, err, fields(session_id = %id))]
+/// The session's pane layout (pruned of tabs whose chat or terminal is gone).
+#[utoipa::path(get, path = "/api/sessions/{id}/workspace", tag = "workspace", params(("id" = Uuid, Path, description = "Session id")),
+    responses((status = 200, description = "The layout", body = WorkspaceState)))]
 pub async fn get(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -25,6 +28,12 @@ pub async fn get(
 
 /// 200 with the stored layout, or 409 [`WorkspaceConflict`] with the one to rebase on.
 #[instrument(skip_all, err, fields(session_id = %id))]
+#[utoipa::path(patch, path = "/api/sessions/{id}/workspace", tag = "workspace", params(("id" = Uuid, Path, description = "Session id")),
+    request_body = WorkspaceWrite,
+    responses(
+        (status = 200, description = "Stored", body = WorkspaceState),
+        (status = 409, description = "Based on an older version: apply the change to `current`", body = WorkspaceConflict),
+    ))]
 pub async fn update(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,

@@ -372,3 +372,44 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
     );
     fx.daemon.stop().await.unwrap();
 }
+
+/// The contract at `/api/openapi.json` names every route, and every route in it is
+/// routed (the daemon also refuses to start when the two disagree).
+#[tokio::test]
+async fn the_contract_documents_every_route() {
+    let fx = Fx::start().await;
+    let doc = Probe::new(fx.daemon.http)
+        .assert_contract(&[
+            "GET /api/agents",
+            "GET /api/models",
+            "GET /api/projects",
+            "POST /api/projects",
+            "GET /api/projects/{id}",
+            "GET /api/sessions",
+            "POST /api/sessions",
+            "GET /api/sessions/{id}",
+            "PATCH /api/sessions/{id}",
+            "GET /api/sessions/{id}/workspace",
+            "PATCH /api/sessions/{id}/workspace",
+            "GET /api/sessions/{id}/chats",
+            "POST /api/sessions/{id}/chats",
+            "GET /api/chats/{id}",
+            "PATCH /api/chats/{id}",
+            "POST /api/chats/{id}/fork",
+            "GET /api/chats/{id}/messages",
+            "POST /api/chats/{id}/messages",
+            "POST /api/chats/{id}/stop",
+            "POST /api/chats/{id}/answers",
+        ])
+        .await;
+    // A body's schema is the wire type's, and a conflict has its own shape.
+    assert_eq!(
+        doc["paths"]["/api/sessions"]["post"]["requestBody"]["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/CreateSession"})
+    );
+    assert_eq!(
+        doc["paths"]["/api/sessions/{id}/workspace"]["patch"]["responses"]["409"]["content"]["application/json"]
+            ["schema"],
+        json!({"$ref": "#/components/schemas/WorkspaceConflict"})
+    );
+}

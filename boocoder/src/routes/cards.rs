@@ -20,6 +20,8 @@ fn delivered(ok: bool, id: Uuid) -> Result<StatusCode, ApiError> {
 
 /// The permission and elicitation cards the session's agents still wait on, as
 /// the frames that announced them.
+#[utoipa::path(get, path = "/api/sessions/{sid}/requests", tag = "cards", params(("sid" = Uuid, Path, description = "Session id")),
+    responses((status = 200, description = "The open cards, as their frames", body = Vec<boo_shared::frames::ServerFrame>)))]
 pub async fn open(
     State(s): State<AppState>,
     Path(sid): Path<Uuid>,
@@ -28,6 +30,10 @@ pub async fn open(
     Ok(Json(s.runner.requests.open_for(sid)))
 }
 
+/// Answer a permission card (409 `no_open_request` when nobody waits on it).
+#[utoipa::path(post, path = "/api/permissions/{id}", tag = "cards", params(("id" = Uuid, Path, description = "Permission request id")),
+    request_body = PermissionAnswer,
+    responses((status = 204, description = "Delivered to the waiting agent")))]
 pub async fn permission(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -41,6 +47,10 @@ pub async fn permission(
     )
 }
 
+/// Answer an elicitation card (409 `no_open_request` when nobody waits on it).
+#[utoipa::path(post, path = "/api/elicitations/{id}", tag = "cards", params(("id" = Uuid, Path, description = "Elicitation request id")),
+    request_body = ElicitationAnswer,
+    responses((status = 204, description = "Delivered to the waiting agent")))]
 pub async fn elicitation(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,

@@ -8,11 +8,11 @@ mod turns;
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::routing::{get, post};
 use boo_shared::hub::Hub;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::dispatcher::Dispatcher;
 use crate::providers::Providers;
@@ -28,44 +28,33 @@ pub struct AppState {
     pub closing: CancellationToken,
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/providers/snapshot", get(providers::snapshot))
-        .route("/api/providers/refresh", post(providers::refresh))
-        .route(
-            "/api/providers/{id}",
-            axum::routing::patch(providers::set_enabled),
-        )
-        .route("/api/providers/{id}/diagnostic", get(providers::diagnostic))
-        .route("/api/sessions", get(reads::sessions))
-        .route("/api/sessions/{sid}/chats", get(reads::chats))
-        .route("/api/chats/{cid}/messages", get(reads::messages))
-        .route(
-            "/api/sessions/{sid}/chats/{cid}/messages",
-            post(turns::submit),
-        )
-        .route("/api/sessions/{sid}/tasks", get(turns::tasks))
-        .route("/api/tasks/{id}", get(turns::task))
-        .route("/api/tasks/{id}/cancel", post(turns::cancel))
-        .route(
-            "/api/sessions/{sid}/agent-sessions",
-            get(reads::agent_sessions),
-        )
-        .route(
-            "/api/sessions/{sid}/worktree-risk",
-            get(reads::worktree_risk),
-        )
-        .route("/api/sessions/{sid}/pending", get(pending::list))
-        .route("/api/pending/{id}/approve", post(pending::approve))
-        .route("/api/pending/{id}/reject", post(pending::reject))
-        .route("/api/pending/{id}/revert", post(pending::revert))
-        .route("/api/sessions/{sid}/requests", get(cards::open))
-        .route("/api/permissions/{id}", post(cards::permission))
-        .route("/api/elicitations/{id}", post(cards::elicitation))
+/// Every route, documented (`routes!` reads each handler's `#[utoipa::path]`).
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(providers::snapshot))
+        .routes(routes!(providers::refresh))
+        .routes(routes!(providers::set_enabled))
+        .routes(routes!(providers::diagnostic))
+        .routes(routes!(reads::sessions))
+        .routes(routes!(reads::chats))
+        .routes(routes!(reads::messages))
+        .routes(routes!(turns::submit))
+        .routes(routes!(turns::tasks))
+        .routes(routes!(turns::task))
+        .routes(routes!(turns::cancel))
+        .routes(routes!(reads::agent_sessions))
+        .routes(routes!(reads::worktree_risk))
+        .routes(routes!(pending::list))
+        .routes(routes!(pending::approve))
+        .routes(routes!(pending::reject))
+        .routes(routes!(pending::revert))
+        .routes(routes!(cards::open))
+        .routes(routes!(cards::permission))
+        .routes(routes!(cards::elicitation))
         .with_state(state.clone())
         .merge(
-            Router::new()
-                .route("/api/ws", get(boo_shared::session_ws::upgrade))
+            OpenApiRouter::new()
+                .routes(routes!(boo_shared::session_ws::upgrade))
                 .with_state(boo_shared::session_ws::SessionWs {
                     kind: crate::KIND,
                     pool: state.pool.clone(),

@@ -17,6 +17,9 @@ async fn announce(s: &AppState, session_id: Uuid) {
     }
 }
 
+/// The session's pending changes.
+#[utoipa::path(get, path = "/api/sessions/{sid}/pending", tag = "pending", params(("sid" = Uuid, Path, description = "Session id")),
+    responses((status = 200, description = "The pending changes", body = Vec<PendingChange>)))]
 pub async fn list(
     State(s): State<AppState>,
     Path(sid): Path<Uuid>,
@@ -27,6 +30,9 @@ pub async fn list(
 }
 
 /// Approve and apply to the project tree (the worktree is re-baselined).
+/// Approve: the change stays in the worktree and is no longer pending.
+#[utoipa::path(post, path = "/api/pending/{id}/approve", tag = "pending", params(("id" = Uuid, Path, description = "Pending change id")),
+    responses((status = 200, description = "The change as stored", body = PendingChange)))]
 pub async fn approve(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -40,7 +46,7 @@ pub async fn approve(
     Ok(Json(PendingChange::from(&applied?)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
     /// Also put the worktree's file back to its base version.
@@ -48,6 +54,10 @@ pub struct RejectBody {
     discard: bool,
 }
 
+/// Reject (optionally putting the file back to its base version).
+#[utoipa::path(post, path = "/api/pending/{id}/reject", tag = "pending", params(("id" = Uuid, Path, description = "Pending change id")),
+    request_body(content = Option<RejectBody>, description = "Optional: an empty body keeps the worktree's file"),
+    responses((status = 200, description = "The change as stored", body = PendingChange)))]
 pub async fn reject(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -59,6 +69,9 @@ pub async fn reject(
     Ok(Json(PendingChange::from(&row)))
 }
 
+/// Revert an approved change in the worktree.
+#[utoipa::path(post, path = "/api/pending/{id}/revert", tag = "pending", params(("id" = Uuid, Path, description = "Pending change id")),
+    responses((status = 200, description = "The change as stored", body = PendingChange)))]
 pub async fn revert(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,

@@ -5,14 +5,23 @@ use serde::Deserialize;
 
 use super::AppState;
 
+/// Every provider with its state (as last probed).
+#[utoipa::path(get, path = "/api/providers/snapshot", tag = "providers",
+    responses((status = 200, description = "The providers", body = ProvidersSnapshot)))]
 pub async fn snapshot(State(s): State<AppState>) -> Json<ProvidersSnapshot> {
     Json(s.providers.snapshot())
 }
 
+/// Probe every provider again.
+#[utoipa::path(post, path = "/api/providers/refresh", tag = "providers",
+    responses((status = 200, description = "The providers after probing", body = ProvidersSnapshot)))]
 pub async fn refresh(State(s): State<AppState>) -> Json<ProvidersSnapshot> {
     Json(s.providers.refresh(None).await)
 }
 
+/// What the last probe of one provider found.
+#[utoipa::path(get, path = "/api/providers/{id}/diagnostic", tag = "providers", params(("id" = String, Path, description = "Provider id")),
+    responses((status = 200, description = "The diagnostic", body = ProviderDiagnostic)))]
 pub async fn diagnostic(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -24,7 +33,7 @@ pub async fn diagnostic(
         .ok_or_else(|| ApiError::not_found(format!("no provider {id:?}")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnabledBody {
     enabled: bool,
@@ -32,6 +41,9 @@ pub struct EnabledBody {
 
 /// Enable or disable a provider for this run of boocoder (the providers file holds
 /// the lasting setting).
+#[utoipa::path(patch, path = "/api/providers/{id}", tag = "providers", params(("id" = String, Path, description = "Provider id")),
+    request_body = EnabledBody,
+    responses((status = 200, description = "The provider", body = ProviderEntry)))]
 pub async fn set_enabled(
     State(s): State<AppState>,
     Path(id): Path<String>,

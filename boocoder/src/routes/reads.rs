@@ -18,8 +18,9 @@ pub async fn session_exists(pool: &PgPool, id: Uuid) -> Result<Session, ApiError
     sessions::get(pool, id).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     project_id: Option<Uuid>,
     status: Option<Status>,
@@ -27,6 +28,8 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(ListQuery),
+    responses((status = 200, description = "A page of sessions", body = Page<Session>)))]
 pub async fn sessions(
     State(s): State<AppState>,
     Query(q): Query<ListQuery>,
@@ -38,14 +41,17 @@ pub async fn sessions(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ChatsQuery {
     status: Option<Status>,
     cursor: Option<String>,
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/sessions/{sid}/chats", tag = "sessions", params(("sid" = Uuid, Path, description = "Session id"), ChatsQuery),
+    responses((status = 200, description = "A page of the session's chats", body = Page<Chat>)))]
 pub async fn chats(
     State(s): State<AppState>,
     Path(sid): Path<Uuid>,
@@ -59,13 +65,16 @@ pub async fn chats(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct WindowQuery {
     before: Option<Uuid>,
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/chats/{cid}/messages", tag = "sessions", params(("cid" = Uuid, Path, description = "Chat id"), WindowQuery),
+    responses((status = 200, description = "A window of messages, newest last", body = MessageWindow)))]
 pub async fn messages(
     State(s): State<AppState>,
     Path(cid): Path<Uuid>,
@@ -76,6 +85,9 @@ pub async fn messages(
     Ok(Json(messages::window(&s.pool, cid, q.before, limit).await?))
 }
 
+/// The session's agent sessions (one per chat and agent).
+#[utoipa::path(get, path = "/api/sessions/{sid}/agent-sessions", tag = "sessions", params(("sid" = Uuid, Path, description = "Session id")),
+    responses((status = 200, description = "The agent sessions", body = Vec<AgentSessionInfo>)))]
 pub async fn agent_sessions(
     State(s): State<AppState>,
     Path(sid): Path<Uuid>,
@@ -84,6 +96,9 @@ pub async fn agent_sessions(
     Ok(Json(agent_sessions::list_for_session(&s.pool, sid).await?))
 }
 
+/// What deleting the session's worktrees would lose.
+#[utoipa::path(get, path = "/api/sessions/{sid}/worktree-risk", tag = "sessions", params(("sid" = Uuid, Path, description = "Session id")),
+    responses((status = 200, description = "`worktrees` (each with what it holds) and `at_risk`", body = Object)))]
 pub async fn worktree_risk(
     State(s): State<AppState>,
     Path(sid): Path<Uuid>,

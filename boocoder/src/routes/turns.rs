@@ -17,6 +17,11 @@ use crate::dispatcher::store as tasks;
 
 pub const MAX_PROMPT_CHARS: usize = 200_000;
 
+/// Send a message to the chat's agent: a user message and a queued task.
+#[utoipa::path(post, path = "/api/sessions/{sid}/chats/{cid}/messages", tag = "turns",
+    params(("sid" = Uuid, Path, description = "Session id"), ("cid" = Uuid, Path, description = "Chat id")),
+    request_body = SubmitTurn,
+    responses((status = 202, description = "Accepted", body = TurnAccepted)))]
 pub async fn submit(
     State(s): State<AppState>,
     Path((sid, cid)): Path<(Uuid, Uuid)>,
@@ -146,6 +151,8 @@ const TASK_COLUMNS: &str = "id, session_id, chat_id, agent, mode_id, model, stat
      output_summary, created_at, started_at, finished_at";
 
 /// The session's tasks, newest first (at most 100).
+#[utoipa::path(get, path = "/api/sessions/{sid}/tasks", tag = "turns", params(("sid" = Uuid, Path, description = "Session id")),
+    responses((status = 200, description = "The tasks, newest first", body = Vec<TaskInfo>)))]
 pub async fn tasks(
     State(s): State<AppState>,
     Path(sid): Path<Uuid>,
@@ -162,6 +169,8 @@ pub async fn tasks(
 }
 
 /// One task, in the shape the list returns; 404 `not_found` when there is none.
+#[utoipa::path(get, path = "/api/tasks/{id}", tag = "turns", params(("id" = Uuid, Path, description = "Task id")),
+    responses((status = 200, description = "The task", body = TaskInfo)))]
 pub async fn task(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
@@ -175,13 +184,23 @@ pub async fn task(
     Ok(Json(row.into()))
 }
 
+/// `POST /api/tasks/{id}/cancel`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CancelResult {
+    /// False when the task had already ended.
+    cancelled: bool,
+}
+
+/// Cancel a queued or running task.
+#[utoipa::path(post, path = "/api/tasks/{id}/cancel", tag = "turns", params(("id" = Uuid, Path, description = "Task id")),
+    responses((status = 200, description = "Whether anything was cancelled", body = CancelResult)))]
 pub async fn cancel(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CancelResult>, ApiError> {
     if tasks::get(&s.pool, id).await?.is_none() {
         return Err(ApiError::not_found(format!("no task {id}")));
     }
     let cancelled = s.dispatcher.cancel(id).await?;
-    Ok(Json(json!({"cancelled": cancelled})))
+    Ok(Json(CancelResult { cancelled }))
 }

@@ -347,3 +347,34 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
     );
     assert_eq!(state(&f).await, before);
 }
+
+/// The contract at `/api/openapi.json` names every route, and every route in it is
+/// routed (the daemon also refuses to start when the two disagree).
+#[tokio::test]
+async fn the_contract_documents_every_route() {
+    let f = fx().await;
+    probe(&f)
+        .assert_contract(&[
+            "GET /api/providers/snapshot",
+            "POST /api/providers/refresh",
+            "PATCH /api/providers/{id}",
+            "GET /api/providers/{id}/diagnostic",
+            "GET /api/sessions",
+            "GET /api/sessions/{sid}/chats",
+            "GET /api/chats/{cid}/messages",
+            "POST /api/sessions/{sid}/chats/{cid}/messages",
+            "GET /api/sessions/{sid}/tasks",
+            "GET /api/tasks/{id}",
+            "POST /api/tasks/{id}/cancel",
+            "GET /api/sessions/{sid}/agent-sessions",
+            "GET /api/sessions/{sid}/worktree-risk",
+            "GET /api/sessions/{sid}/pending",
+            "POST /api/pending/{id}/approve",
+            "POST /api/pending/{id}/reject",
+            "POST /api/pending/{id}/revert",
+            "GET /api/sessions/{sid}/requests",
+            "POST /api/permissions/{id}",
+            "POST /api/elicitations/{id}",
+        ])
+        .await;
+}

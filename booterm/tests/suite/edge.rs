@@ -270,3 +270,21 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
     assert_eq!(state(&env, id).await, before);
     env.daemon.stop().await.unwrap();
 }
+
+/// The contract at `/api/openapi.json` names every route, and every route in it is
+/// routed (the daemon also refuses to start when the two disagree).
+#[tokio::test]
+async fn the_contract_documents_every_route() {
+    let env = start().await;
+    Probe::new(env.daemon.http)
+        .assert_contract(&[
+            "GET /api/terminals",
+            "POST /api/terminals",
+            "GET /api/terminals/{id}",
+            "PATCH /api/terminals/{id}",
+            "DELETE /api/terminals/{id}",
+            "GET /api/terminals/{id}/snapshot",
+            "GET /api/terminals/{id}/ws",
+        ])
+        .await;
+}

@@ -57,7 +57,7 @@ const FORWARDING: &[&str] = &[
 ];
 
 /// The authenticated caller, available to handlers as an extension.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS, utoipa::ToSchema)]
 pub struct Identity {
     pub user: String,
     pub groups: Vec<String>,

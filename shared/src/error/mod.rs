@@ -23,7 +23,7 @@ pub use body::{json_from_bytes, json_has_nul};
 pub use extract::{Json, OptionalJson, Path, Query, WsUpgrade};
 
 /// Body of every error response.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: String,
     pub code: String,

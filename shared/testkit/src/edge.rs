@@ -417,4 +417,66 @@ impl Probe {
             );
         }
     }
+
+    /// The daemon's contract at `/api/openapi.json`: an OpenAPI 3.1 document whose
+    /// operations are exactly the routes every daemon shares plus `own` (`"GET
+    /// /api/x/{id}"`), and each of them routed: called with made-up ids (and `[]`
+    /// as the body, refused before anything is done) it is never the fallback's
+    /// 404 ("no route for …") nor 405. Returns the document.
+    pub async fn assert_contract(&self, own: &[&str]) -> Value {
+        let (status, doc) = self
+            .send("GET", "/api/openapi.json", None, &Body::None)
+            .await;
+        assert_eq!(status, 200, "{doc}");
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut documented = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("a path item").keys() {
+                documented.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+        documented.sort();
+        let mut want: Vec<String> = [
+            "GET /healthz",
+            "GET /metrics",
+            "GET /api/whoami",
+            "GET /api/ws",
+            "GET /api/openapi.json",
+        ]
+        .iter()
+        .chain(own)
+        .map(|s| (*s).to_owned())
+        .collect();
+        want.sort();
+        want.dedup();
+        assert_eq!(documented, want, "the documented operations");
+        let id = uuid::Uuid::new_v4().to_string();
+        for op in &documented {
+            let (method, template) = op.split_once(' ').expect("METHOD path");
+            let path: String = template
+                .split('/')
+                .map(|seg| {
+                    if seg.starts_with('{') {
+                        id.as_str()
+                    } else {
+                        seg
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let body = match method {
+                "POST" | "PATCH" | "PUT" => Body::Json(json!([])),
+                _ => Body::None,
+            };
+            let (status, answer) = self.send(method, &path, None, &body).await;
+            let unrouted = answer["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("no route for"));
+            assert!(
+                status != 405 && !unrouted,
+                "{op} is documented but {method} {path} is not routed: {status} {answer}"
+            );
+        }
+        doc
+    }
 }
