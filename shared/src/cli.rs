@@ -1,4 +1,5 @@
-//! The command line every daemon binary shares: `<bin> serve`, `<bin> config`.
+//! The command line every daemon binary shares: `<bin> serve`, `<bin> config`, and
+//! the daemon's own subcommands next to them (`boochat acp`).
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -11,18 +12,24 @@ use crate::daemon::{DaemonError, Listeners};
 
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
-struct Cli {
+struct Cli<X: Subcommand> {
     #[command(subcommand)]
-    command: Command,
+    command: Command<X>,
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+enum Command<X: Subcommand> {
     /// Run the daemon (config: defaults → $BOO_CONFIG TOML → BOO_* env).
     Serve,
     /// Print the effective configuration (secrets redacted) and exit.
     Config,
+    #[command(flatten)]
+    Own(X),
 }
+
+/// For a daemon with no subcommands of its own.
+#[derive(Debug, Subcommand)]
+pub enum NoCommands {}
 
 /// Parse args, load config, init tracing, bind, and hand over to `run`.
 pub fn main<F, Fut>(kind: DaemonKind, run: F) -> ExitCode
@@ -30,7 +37,19 @@ where
     F: FnOnce(Arc<Settings>, Listeners) -> Fut,
     Fut: Future<Output = Result<(), DaemonError>>,
 {
-    let cli = Cli::parse();
+    main_with(kind, run, |never: NoCommands, _| match never {})
+}
+
+/// [`main`] plus the daemon's own subcommands `X`: `own` runs one of them with the
+/// loaded settings (the same layering as `serve`) and says how the process exits.
+pub fn main_with<X, F, Fut, O>(kind: DaemonKind, run: F, own: O) -> ExitCode
+where
+    X: Subcommand,
+    F: FnOnce(Arc<Settings>, Listeners) -> Fut,
+    Fut: Future<Output = Result<(), DaemonError>>,
+    O: FnOnce(X, Settings) -> ExitCode,
+{
+    let cli = Cli::<X>::parse();
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
@@ -39,6 +58,7 @@ where
         }
     };
     match cli.command {
+        Command::Own(x) => own(x, settings),
         Command::Config => {
             eprintln!("{settings:#?}");
             ExitCode::SUCCESS

@@ -8,6 +8,7 @@ pub mod runner;
 pub mod textcalls;
 pub mod think;
 pub mod turn;
+pub mod turn_loop;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
