@@ -147,9 +147,7 @@ impl BootermTerm {
             .into_inner()
             .session
             .ok_or_else(|| failed("WaitSession", &Status::internal("no session")))?;
-        Ok(self
-            .exit_status(&ended)
-            .unwrap_or_default())
+        Ok(self.exit_status(&ended).unwrap_or_default())
     }
 
     /// `KillSession` unless it has already ended (then nothing changes).
