@@ -175,13 +175,36 @@ impl Child {
         Ok((child, stdin, stdout))
     }
 
+    /// Start `spec` with stdin closed and stdout and stderr into one pipe, the
+    /// read end of which is handed to the caller: the output as a terminal shows
+    /// it, interleaved (agents' commands run without booterm; `acp::terminals`).
+    pub fn spawn_combined(
+        spec: &Spec,
+    ) -> Result<(Child, tokio::net::unix::pipe::Receiver), ProcessError> {
+        let io = |source: io::Error| ProcessError::Io {
+            program: spec.program_name(),
+            source,
+        };
+        let (reader, writer) = io::pipe().map_err(io)?;
+        let mut cmd = spec.command(Stdio::null());
+        cmd.stdout(Stdio::from(writer.try_clone().map_err(io)?))
+            .stderr(Stdio::from(writer));
+        // The write ends go with `cmd` once the child has its copies.
+        let child = Self::spawn_command(spec, cmd)?;
+        let reader = tokio::net::unix::pipe::Receiver::from_owned_fd(reader.into()).map_err(io)?;
+        Ok((child, reader))
+    }
+
     fn spawn(spec: &Spec, stdin: Stdio) -> Result<Child, ProcessError> {
+        Self::spawn_command(spec, spec.command(stdin))
+    }
+
+    fn spawn_command(spec: &Spec, cmd: Command) -> Result<Child, ProcessError> {
         let program = spec.program_name();
         let handle =
             tokio::runtime::Handle::try_current().map_err(|_| ProcessError::NoRuntime {
                 program: program.clone(),
             })?;
-        let cmd = spec.command(stdin);
         let mut inner = spawn_on_spawner(cmd, handle).map_err(|source| ProcessError::Spawn {
             program: program.clone(),
             cwd: spec.cwd.clone(),

@@ -1,5 +1,7 @@
 //! `boo.term.v1.TermService`: terminals for peer daemons (boochat's panes and its
 //! `read_terminal` tool) and operators with grpcurl. Same service layer as REST.
+//! `WaitSession` answers when a terminal's program has exited (boocoder waits on it
+//! for an agent's `terminal/wait_for_exit`).
 //! `Attach` gives a peer the same byte stream as the browser socket (TERM-2), with
 //! HTTP/2 flow control in place of acknowledgements: a peer that stops reading stops
 //! the PTY being read.
@@ -9,9 +11,10 @@ use std::sync::Arc;
 use boo_proto::term::v1::attach_input::Msg;
 use boo_proto::term::v1::term_service_server::TermService;
 use boo_proto::term::v1::{
-    AttachInput, AttachOutput, CreateSessionRequest, CreateSessionResponse, KillSessionRequest,
-    KillSessionResponse, ListSessionsRequest, ListSessionsResponse, SnapshotRequest,
-    SnapshotResponse, TerminalSession,
+    AttachInput, AttachOutput, CreateSessionRequest, CreateSessionResponse, GetSessionRequest,
+    GetSessionResponse, KillSessionRequest, KillSessionResponse, ListSessionsRequest,
+    ListSessionsResponse, SnapshotRequest, SnapshotResponse, TerminalSession, WaitSessionRequest,
+    WaitSessionResponse,
 };
 use boo_shared::grpc::reject_nul;
 use boo_shared::term::{CommandSpec, CreateTerminal, Terminal, TerminalStatus};
@@ -33,6 +36,10 @@ type AttachStream =
 
 /// Output messages buffered towards a peer before the PTY stops being read.
 const ATTACH_QUEUE: usize = 4;
+
+/// How often `WaitSession` looks again without an ended-terminal signal (a missed
+/// signal, or an exit only a reconcile notices, still ends the wait).
+const WAIT_RECHECK: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub struct TermServiceImpl {
     stream: StreamState,
@@ -92,6 +99,7 @@ fn to_proto(t: Terminal) -> TerminalSession {
             TerminalStatus::Exited => "exited",
         }
         .to_owned(),
+        exit_code: t.exit_code,
     }
 }
 
@@ -110,7 +118,12 @@ impl TermService for TermServiceImpl {
                 ("cwd", &req.cwd),
             ]
             .into_iter()
-            .chain(req.command.iter().map(|arg| ("command", arg.as_str()))),
+            .chain(req.command.iter().map(|arg| ("command", arg.as_str())))
+            .chain(
+                req.env
+                    .iter()
+                    .flat_map(|v| [("env", v.name.as_str()), ("env", v.value.as_str())]),
+            ),
         )?;
         let session_id = given(&req.session_id)
             .map(|s| uuid("session_id", s))
@@ -134,7 +147,8 @@ impl TermService for TermServiceImpl {
             title: given(&req.title).map(str::to_owned),
             session_id,
         };
-        let terminal = self.sessions.create(create).await?;
+        let env = req.env.into_iter().map(|v| (v.name, v.value)).collect();
+        let terminal = self.sessions.create_with_env(create, env).await?;
         Ok(Response::new(CreateSessionResponse {
             session: Some(to_proto(terminal)),
         }))
@@ -167,6 +181,57 @@ impl TermService for TermServiceImpl {
         let id = uuid("id", &req.get_ref().id)?;
         let killed = self.sessions.kill(id).await?;
         Ok(Response::new(KillSessionResponse { killed }))
+    }
+
+    async fn get_session(
+        &self,
+        req: Request<GetSessionRequest>,
+    ) -> Result<Response<GetSessionResponse>, Status> {
+        reject_nul([("id", req.get_ref().id.as_str())])?;
+        let id = uuid("id", &req.get_ref().id)?;
+        let terminal = self.sessions.get(id).await?;
+        Ok(Response::new(GetSessionResponse {
+            session: Some(to_proto(terminal)),
+        }))
+    }
+
+    /// Waits on the ended-terminal signal, looking again every [`WAIT_RECHECK`]
+    /// (each look settles a terminal whose program exited unnoticed).
+    #[tracing::instrument(skip_all, err, fields(terminal_id = %req.get_ref().id))]
+    async fn wait_session(
+        &self,
+        req: Request<WaitSessionRequest>,
+    ) -> Result<Response<WaitSessionResponse>, Status> {
+        reject_nul([("id", req.get_ref().id.as_str())])?;
+        let id = uuid("id", &req.get_ref().id)?;
+        let mut ended = self.sessions.subscribe_ended();
+        loop {
+            let terminal = self.sessions.get(id).await?;
+            if terminal.status == TerminalStatus::Exited {
+                return Ok(Response::new(WaitSessionResponse {
+                    session: Some(to_proto(terminal)),
+                }));
+            }
+            let recheck = tokio::time::sleep(WAIT_RECHECK);
+            tokio::pin!(recheck);
+            loop {
+                tokio::select! {
+                    () = self.stream.closing.cancelled() => {
+                        return Err(Status::unavailable("booterm is stopping"));
+                    }
+                    () = &mut recheck => break,
+                    gone = ended.recv() => match gone {
+                        Ok(other) if other != id => {}
+                        // Ours, or signals were missed: look.
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            (&mut recheck).await;
+                            break;
+                        }
+                    },
+                }
+            }
+        }
     }
 
     async fn snapshot(

@@ -16,6 +16,11 @@ pub const MAX_TITLE_CHARS: usize = 200;
 /// Total bytes of a command's argv.
 pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
 
+/// Most environment variables one `CreateSession` may add.
+pub const MAX_ENV_VARS: usize = 256;
+/// Names booterm sets itself in every terminal; a request cannot override them.
+pub const RESERVED_ENV: [&str; 2] = ["BOOTERM_TERMINAL_ID", "SHELL"];
+
 /// `TERM` for SSH terminals: remote hosts know xterm, not always tmux-256color.
 const SSH_TERM: &str = "xterm-256color";
 
@@ -24,6 +29,47 @@ pub(crate) fn invalid(code: &'static str, message: impl Into<String>) -> Session
         code,
         message: message.into(),
     }
+}
+
+/// Environment variables a request adds: names non-empty without `=` or NUL, not
+/// one booterm sets itself ([`RESERVED_ENV`]), values without NUL, at most
+/// [`MAX_ENV_VARS`] of them and [`MAX_COMMAND_BYTES`] in all.
+pub fn check_env(env: &[(String, String)]) -> Result<(), SessionError> {
+    if env.len() > MAX_ENV_VARS {
+        return Err(invalid(
+            "invalid_env",
+            format!("at most {MAX_ENV_VARS} environment variables"),
+        ));
+    }
+    let mut total = 0usize;
+    for (name, value) in env {
+        if name.is_empty() || name.contains(['=', '\0']) {
+            return Err(invalid(
+                "invalid_env",
+                format!("{name:?} is not an environment variable name"),
+            ));
+        }
+        if RESERVED_ENV.contains(&name.as_str()) {
+            return Err(invalid(
+                "invalid_env",
+                format!("{name} is set by booterm and cannot be overridden"),
+            ));
+        }
+        if value.contains('\0') {
+            return Err(invalid(
+                "invalid_env",
+                format!("the value of {name} contains NUL"),
+            ));
+        }
+        total = total.saturating_add(name.len() + value.len());
+    }
+    if total > MAX_COMMAND_BYTES {
+        return Err(invalid(
+            "invalid_env",
+            format!("the environment is longer than {MAX_COMMAND_BYTES} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn resolve_cwd(cfg: &SessionsConfig, raw: Option<&str>) -> Result<PathBuf, SessionError> {

@@ -172,8 +172,19 @@ impl Sessions {
         &self.tmux
     }
 
-    #[tracing::instrument(skip_all, err, fields(terminal_id))]
     pub async fn create(&self, req: CreateTerminal) -> Result<Terminal, SessionError> {
+        self.create_with_env(req, Vec::new()).await
+    }
+
+    /// [`Self::create`] with environment variables added to the program's (gRPC
+    /// `CreateSession.env`; checked by [`request::check_env`]).
+    #[tracing::instrument(skip_all, err, fields(terminal_id))]
+    pub async fn create_with_env(
+        &self,
+        req: CreateTerminal,
+        extra_env: Vec<(String, String)>,
+    ) -> Result<Terminal, SessionError> {
+        request::check_env(&extra_env)?;
         let title = clean_title(req.title)?;
         let cols = size("cols", req.cols, DEFAULT_SIZE.0)?;
         let rows = size("rows", req.rows, DEFAULT_SIZE.1)?;
@@ -191,13 +202,14 @@ impl Sessions {
             rows: i32::from(rows),
             created_at: None,
         };
-        let env = [
+        let mut env = extra_env;
+        env.extend([
             ("BOOTERM_TERMINAL_ID".to_owned(), id.to_string()),
             (
                 "SHELL".to_owned(),
                 self.cfg.shell.to_string_lossy().into_owned(),
             ),
-        ];
+        ]);
         let row = {
             let _live = self.liveness.lock().await;
             let row = store::insert(&self.pool, &new)

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema as acp;
-use agent_client_protocol::v1::{ConnectionTo, Responder};
 use agent_client_protocol::{Agent, Client, ConnectTo, Error, ErrorCode, RequestCancellation};
 use boo_shared::pathguard::{PathError, resolve};
 use tokio::sync::oneshot;
@@ -19,13 +19,13 @@ use super::types::{ElicitOutcome, ElicitRequest, PermissionOutcome, PermissionRe
 use crate::pending::agent_write::{self, Refused};
 
 /// The capabilities boocoder advertises in `initialize`: text-file access,
-/// form elicitation, boolean config options; no terminals.
+/// form elicitation, boolean config options, terminals (`terminals/`).
 pub(crate) fn capabilities() -> acp::ClientCapabilities {
     acp::ClientCapabilities::new()
         .fs(acp::FileSystemCapabilities::new()
             .read_text_file(true)
             .write_text_file(true))
-        .terminal(false)
+        .terminal(true)
         .elicitation(
             acp::ElicitationCapabilities::new().form(acp::ElicitationFormCapabilities::new()),
         )
@@ -49,7 +49,12 @@ pub(crate) async fn drive(
     let on_read = shared.clone();
     let on_write = shared.clone();
     let on_permission = shared.clone();
-    let on_elicit = shared;
+    let on_elicit = shared.clone();
+    let on_create = shared.clone();
+    let on_output = shared.clone();
+    let on_wait = shared.clone();
+    let on_kill = shared.clone();
+    let on_release = shared;
     Client
         .v1()
         .name("boocoder")
@@ -101,32 +106,50 @@ pub(crate) async fn drive(
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
-            async move |_: acp::CreateTerminalRequest, responder, _cx: ConnectionTo<Agent>| {
-                no_terminals(responder)
+            async move |req: acp::CreateTerminalRequest, responder, cx: ConnectionTo<Agent>| {
+                let shared = on_create.clone();
+                cx.spawn(async move {
+                    let worktree = shared.hooks.worktree();
+                    responder.respond_with_result(shared.terminals.create(&worktree, req).await)
+                })
             },
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
-            async move |_: acp::TerminalOutputRequest, responder, _cx: ConnectionTo<Agent>| {
-                no_terminals(responder)
+            async move |req: acp::TerminalOutputRequest, responder, cx: ConnectionTo<Agent>| {
+                let shared = on_output.clone();
+                cx.spawn(async move {
+                    responder.respond_with_result(shared.terminals.output(req).await)
+                })
             },
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
-            async move |_: acp::WaitForTerminalExitRequest, responder, _cx: ConnectionTo<Agent>| {
-                no_terminals(responder)
+            async move |req: acp::WaitForTerminalExitRequest,
+                        responder,
+                        cx: ConnectionTo<Agent>| {
+                let shared = on_wait.clone();
+                cx.spawn(async move {
+                    responder.respond_with_result(shared.terminals.wait_for_exit(req).await)
+                })
             },
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
-            async move |_: acp::KillTerminalRequest, responder, _cx: ConnectionTo<Agent>| {
-                no_terminals(responder)
+            async move |req: acp::KillTerminalRequest, responder, cx: ConnectionTo<Agent>| {
+                let shared = on_kill.clone();
+                cx.spawn(
+                    async move { responder.respond_with_result(shared.terminals.kill(req).await) },
+                )
             },
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
-            async move |_: acp::ReleaseTerminalRequest, responder, _cx: ConnectionTo<Agent>| {
-                no_terminals(responder)
+            async move |req: acp::ReleaseTerminalRequest, responder, cx: ConnectionTo<Agent>| {
+                let shared = on_release.clone();
+                cx.spawn(async move {
+                    responder.respond_with_result(shared.terminals.release(req).await)
+                })
             },
             agent_client_protocol::on_receive_request!(),
         )
@@ -139,15 +162,6 @@ pub(crate) async fn drive(
             Ok(())
         })
         .await
-}
-
-fn no_terminals<T: agent_client_protocol::JsonRpcResponse>(
-    responder: Responder<T>,
-) -> Result<(), Error> {
-    responder.respond_with_error(Error::new(
-        ErrorCode::METHOD_NOT_FOUND,
-        "boocoder does not provide terminals (clientCapabilities.terminal is false)",
-    ))
 }
 
 fn refused(e: &PathError) -> Error {

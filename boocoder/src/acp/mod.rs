@@ -15,7 +15,9 @@
 //!   lands only when it can be staged as a pending change under the same name
 //!   (`crate::pending::agent_write`; otherwise `invalid_params` says why),
 //!   `session/request_permission` and `elicitation/create` routed to the hooks
-//!   (answered `cancelled` when the turn is cancelled), terminals refused.
+//!   (answered `cancelled` when the turn is cancelled), and `terminal/*` as booterm
+//!   terminals of the workspace session, or boocoder's own bounded children when
+//!   booterm is unreachable (`terminals/`).
 //! - `session/update` notifications become [`AgentEvent`]s on the sender the
 //!   running prompt was given (`events.rs`); tool calls are merged into full
 //!   snapshots per tool call id.
@@ -27,6 +29,7 @@ mod client;
 mod connection;
 mod events;
 mod state;
+mod terminals;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -35,6 +38,7 @@ mod types;
 
 pub use connection::{CANCEL_GRACE, Connection, REQUEST_TIMEOUT};
 pub use events::{AgentEvent, ContextUsage, Cost, TokenUsage, ToolCallSnapshot};
+pub use terminals::{CHILD_TIMEOUT, FALLBACK_NOTE, MAX_OUTPUT_BYTES, TermHost};
 pub use types::{
     AgentInfo, ClientHooks, ConfigChoice, ConfigKind, ConfigOption, ElicitOutcome, ElicitRequest,
     PermissionKind, PermissionOption, PermissionOutcome, PermissionRequest, SessionInfo,

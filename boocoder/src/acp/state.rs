@@ -9,10 +9,13 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 
 use super::events::{AgentEvent, ToolCallSnapshot, ToolCalls, map_update};
+use super::terminals::Terminals;
 use super::types::{ClientHooks, ConfigOption, SessionInfo};
 
 pub(crate) struct Shared {
     pub(crate) hooks: Arc<dyn ClientHooks>,
+    /// The agent's terminals (dropped with the connection: its own children die).
+    pub(crate) terminals: Terminals,
     sessions: Mutex<HashMap<String, SessionState>>,
     /// Bumped whenever a session's cached info changes (commands arriving after
     /// `session/new`, mode or config updates).
@@ -62,6 +65,7 @@ impl SessionState {
 impl Shared {
     pub(crate) fn new(hooks: Arc<dyn ClientHooks>) -> Self {
         Shared {
+            terminals: Terminals::new(hooks.term_host()),
             hooks,
             sessions: Mutex::new(HashMap::new()),
             info_version: watch::Sender::new(0),

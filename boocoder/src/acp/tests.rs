@@ -78,7 +78,7 @@ impl ClientHooks for TestHooks {
 }
 
 /// Connect to an in-process fake agent, initialize, open a session in the worktree.
-async fn setup(hooks: Arc<TestHooks>) -> (Connection, String) {
+pub(super) async fn setup(hooks: Arc<TestHooks>) -> (Connection, String) {
     let (reader, writer, _agent) = fake_acp::in_process(FakeAcpOptions::default());
     let conn = Connection::connect(reader, writer, hooks.clone())
         .await
@@ -288,7 +288,7 @@ async fn fs_is_confined_to_the_worktree() {
         "write src/deep/a.txt one\\ntwo\\nthree\\n\nread src/deep/a.txt 2 1\nread {}/src/deep/a.txt\n\
          write ../escape.txt no\nwrite {} no\nwrite .git/config no\nwrite ~/.bashrc no\n\
          write \"a\\\\b.txt\" no\nwrite \"tab\\there.txt\" no\nwrite src/deep/a.txt/x no\n\
-         read missing.txt\nterminal",
+         read missing.txt",
         hooks.root.display(),
         outside.display()
     );
@@ -310,7 +310,6 @@ async fn fs_is_confined_to_the_worktree() {
             "error: path \"tab\\there.txt\" cannot be staged as a pending change: contains a control character".to_owned(),
             "error: cannot write \"src/deep/a.txt/x\": Not a directory (os error 20)".to_owned(),
             "error: Resource not found".to_owned(),
-            "error: boocoder does not provide terminals (clientCapabilities.terminal is false)".to_owned(),
         ]
         .concat()
     );

@@ -212,6 +212,12 @@ pub trait ClientHooks: Send + Sync {
     fn on_file_written(&self, path: &std::path::Path) {
         let _ = path;
     }
+
+    /// Where `terminal/*` commands run (asked once, when the connection starts);
+    /// the default has no booterm: commands run as boocoder's own children.
+    fn term_host(&self) -> super::terminals::TermHost {
+        super::terminals::TermHost::default()
+    }
 }
 
 impl From<acp::StopReason> for StopReason {

@@ -49,6 +49,9 @@ pub struct Runner {
     pub settings: Arc<Settings>,
     pub providers: Providers,
     pub requests: Arc<Requests>,
+    /// booterm, where agents' `terminal/*` commands run (`None`: its address or
+    /// token is unusable, so they run as boocoder's own children).
+    term: Option<boo_shared::peers::TermClient>,
     warm: tokio::sync::Mutex<HashMap<(Uuid, String), Warm>>,
 }
 
@@ -76,7 +79,11 @@ impl Runner {
         settings: Arc<Settings>,
         providers: Providers,
     ) -> Arc<Self> {
+        let term = boo_shared::peers::term(&settings)
+            .inspect_err(|e| tracing::warn!(error = %e, "no booterm peer: agents' terminals run as boocoder's own children"))
+            .ok();
         Arc::new(Self {
+            term,
             pool,
             hub,
             settings,
@@ -84,6 +91,13 @@ impl Runner {
             requests: Arc::new(Requests::default()),
             warm: tokio::sync::Mutex::new(HashMap::new()),
         })
+    }
+
+    fn term_host(&self, session_id: Uuid) -> crate::acp::TermHost {
+        crate::acp::TermHost {
+            client: self.term.clone(),
+            session_id: Some(session_id),
+        }
     }
 
     fn publish_task(&self, task: &Task, status: TaskStatus, error: Option<String>) {
@@ -132,6 +146,7 @@ impl Runner {
             hub: self.hub.clone(),
             requests: self.requests.clone(),
             turn: Mutex::new(None),
+            term: self.term_host(session_id),
         });
         let fail = |what: &str, e: crate::acp::AcpError| {
             let tail = e
@@ -415,6 +430,7 @@ impl Runner {
             hub: self.hub.clone(),
             requests: self.requests.clone(),
             turn: Mutex::new(None),
+            term: self.term_host(session_id),
         });
         let conn = match Connection::spawn(&spec, hooks).await {
             Ok(c) => c,

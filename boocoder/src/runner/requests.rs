@@ -107,6 +107,8 @@ pub struct Hooks {
     pub hub: Arc<Hub>,
     pub requests: Arc<Requests>,
     pub turn: Mutex<Option<TurnCtx>>,
+    /// booterm and the workspace session, for the agent's terminals.
+    pub term: crate::acp::TermHost,
 }
 
 impl Hooks {
@@ -254,6 +256,10 @@ impl ClientHooks for Hooks {
             },
         );
         outcome
+    }
+
+    fn term_host(&self) -> crate::acp::TermHost {
+        self.term.clone()
     }
 
     fn worktree(&self) -> PathBuf {

@@ -5,4 +5,5 @@ mod edge;
 mod kill;
 mod metrics;
 mod qwen;
+mod terminals;
 mod turns;

@@ -42,7 +42,16 @@ pub async fn fx() -> Fx {
 /// Turns go to `provider`, which `write_providers(scratch dir, providers file)`
 /// configures.
 pub async fn fx_with(provider: &'static str, write_providers: impl FnOnce(&Path, &Path)) -> Fx {
-    let db = TestDb::create().await;
+    fx_on(TestDb::create().await, provider, write_providers, |_| {}).await
+}
+
+/// [`fx_with`] on `db`, with boocoder's settings adjusted by `tweak` before it starts.
+pub async fn fx_on(
+    db: TestDb,
+    provider: &'static str,
+    write_providers: impl FnOnce(&Path, &Path),
+    tweak: impl FnOnce(&mut Settings),
+) -> Fx {
     let project_dir = tempfile::tempdir().unwrap();
     git_repo(project_dir.path());
     let scratch = tempfile::tempdir().unwrap();
@@ -52,6 +61,7 @@ pub async fn fx_with(provider: &'static str, write_providers: impl FnOnce(&Path,
     settings.auth.mode = AuthMode::None;
     settings.coder.worktree_root = scratch.path().join("wt");
     settings.coder.providers_file = Some(providers);
+    tweak(&mut settings);
     let daemon = RunningDaemon::spawn(settings, boocoder::run).await;
     let pool = PgPool::connect(&db.url).await.unwrap();
     let Catalog { session, chat, .. } = catalog(&pool, project_dir.path()).await;

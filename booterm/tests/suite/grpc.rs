@@ -196,3 +196,118 @@ async fn bad_grpc_requests_get_clear_statuses() {
     );
     daemon.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn create_session_passes_env_and_the_exit_code_comes_back() {
+    use boo_proto::term::v1::{EnvVar, GetSessionRequest, WaitSessionRequest};
+    let db = TestDb::create().await;
+    let sandbox = Sandbox::new();
+    let daemon = spawn(&sandbox, &db).await;
+    let mut client = TermServiceClient::new(channel(&daemon.grpc_url()).await);
+    let env = |name: &str, value: &str| EnvVar {
+        name: name.into(),
+        value: value.into(),
+    };
+
+    let created = client
+        .create_session(CreateSessionRequest {
+            title: "agent: env".into(),
+            command: vec![
+                "sh".into(),
+                "-c".into(),
+                r#"printf '%s|%s|%s\n' "$AGENT_X" "$AGENT_Y" "$BOOTERM_TERMINAL_ID"; exit 7"#
+                    .into(),
+            ],
+            env: vec![
+                env("AGENT_X", "hello world"),
+                env("AGENT_Y", "a'b\"c $HOME"),
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    let ended = tokio::time::timeout(
+        LIMIT,
+        client.wait_session(WaitSessionRequest {
+            id: created.id.clone(),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .into_inner()
+    .session
+    .unwrap();
+    assert_eq!(
+        (ended.status.as_str(), ended.exit_code),
+        ("exited", Some(7))
+    );
+    let got = client
+        .get_session(GetSessionRequest {
+            id: created.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    assert_eq!(got, ended);
+    assert_eq!(created.exit_code, None, "live: no exit code yet");
+    let text = client
+        .snapshot(SnapshotRequest {
+            id: created.id.clone(),
+            scrollback_lines: 100,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .text;
+    assert_eq!(text, format!("hello world|a'b\"c $HOME|{}", created.id));
+
+    // Names booterm sets itself, or that no shell can hold, are refused.
+    for (bad, message) in [
+        (
+            env("SHELL", "/bin/evil"),
+            "invalid_env: SHELL is set by booterm and cannot be overridden",
+        ),
+        (
+            env("A=B", "x"),
+            "invalid_env: \"A=B\" is not an environment variable name",
+        ),
+        (
+            env("", "x"),
+            "invalid_env: \"\" is not an environment variable name",
+        ),
+    ] {
+        let err = client
+            .create_session(CreateSessionRequest {
+                command: vec!["true".into()],
+                env: vec![bad],
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.code(), err.message()),
+            (tonic::Code::InvalidArgument, message)
+        );
+    }
+    // Waiting on a terminal that does not exist.
+    let err = client
+        .wait_session(WaitSessionRequest {
+            id: uuid::Uuid::nil().to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.message()),
+        (
+            tonic::Code::NotFound,
+            "no terminal 00000000-0000-0000-0000-000000000000"
+        )
+    );
+    daemon.stop().await.unwrap();
+}

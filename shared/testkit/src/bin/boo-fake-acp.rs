@@ -11,6 +11,9 @@ const USAGE: &str =
 An ACP agent on stdin/stdout whose prompts are scripts, one command per line:
   say TEXT | think TEXT | tool ID TITLE | write PATH|\"JSON\" CONTENT | read PATH [LINE] [LIMIT]
   terminal | ask | elicit
+  run JSON | start JSON | wait [ID] | output [ID] | kill [ID] | release [ID]
+      JSON = {\"command\":C, \"args\":[..], \"env\":{NAME:VALUE}, \"cwd\":DIR, \"outputByteLimit\":N}
+      (run: create, wait, output, release; the others act on the last started terminal)
   slow MS | refuse | crash | pid | session | plan A; B | mode ID | config
   usage USED SIZE [COST] | tokens IN OUT      (anything else is echoed)
 

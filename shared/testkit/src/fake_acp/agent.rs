@@ -15,6 +15,7 @@ use tokio::sync::{Notify, watch};
 use tokio_util::compat::{TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
 
 use super::script::{Command, chunks, parse};
+use super::terminal;
 use super::{FakeAcpOptions, OnCrash};
 
 const MODES: [(&str, &str); 2] = [("ask", "Ask"), ("code", "Code")];
@@ -33,6 +34,8 @@ struct FakeSession {
     model: String,
     /// `true` once `session/cancel` arrived for the running turn.
     cancel: watch::Sender<bool>,
+    /// The last terminal `start` created (what `wait`, `output`, … act on).
+    terminal: Option<String>,
 }
 
 pub(super) async fn serve<R, W>(reader: R, writer: W, opts: FakeAcpOptions) -> Result<(), Error>
@@ -196,6 +199,7 @@ impl Fake {
                 mode: "code".to_owned(),
                 model: MODELS[0].0.to_owned(),
                 cancel: watch::Sender::new(false),
+                terminal: None,
             },
         );
         let modes = MODES
@@ -347,6 +351,23 @@ impl Fake {
                     };
                     say(cx, &session, &said)?;
                 }
+                Command::Run(spec) => say(cx, &session, &terminal::run(cx, &session, &spec).await)?,
+                Command::Start(spec) => {
+                    let said = match terminal::start(cx, &session, &spec).await {
+                        Ok(id) => {
+                            if let Some(s) = self.lock().get_mut(&sid) {
+                                s.terminal = Some(id.clone());
+                            }
+                            format!("terminal: {id}\n")
+                        }
+                        Err(e) => format!("error: {e}\n"),
+                    };
+                    say(cx, &session, &said)?;
+                }
+                Command::TermWait(id) => self.term_act(cx, &session, "wait", id).await?,
+                Command::TermOutput(id) => self.term_act(cx, &session, "output", id).await?,
+                Command::TermKill(id) => self.term_act(cx, &session, "kill", id).await?,
+                Command::TermRelease(id) => self.term_act(cx, &session, "release", id).await?,
                 Command::Ask => {
                     let choice = self.ask(cx, &session).await?;
                     if choice.is_none() && is_cancelled() {
@@ -465,6 +486,23 @@ impl Fake {
     }
 
     /// Ask permission for tool call `ask-<n>`; the chosen option id, `None` if cancelled.
+    /// `wait` / `output` / `kill` / `release` on `id`, else the session's current terminal.
+    async fn term_act(
+        &self,
+        cx: &ConnectionTo<Client>,
+        session: &acp::SessionId,
+        what: &str,
+        id: Option<String>,
+    ) -> Result<(), Error> {
+        let current = || {
+            self.lock()
+                .get(&*session.0)
+                .and_then(|s| s.terminal.clone())
+        };
+        let id = id.or_else(current);
+        say(cx, session, &terminal::act(cx, session, what, id).await)
+    }
+
     async fn ask(
         &self,
         cx: &ConnectionTo<Client>,

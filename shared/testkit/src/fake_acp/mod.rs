@@ -31,13 +31,14 @@
 
 mod agent;
 mod script;
+mod terminal;
 
 use std::path::PathBuf;
 
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadHalf, WriteHalf};
 use tokio::task::JoinHandle;
 
-pub use script::{Command, chunks, parse};
+pub use script::{Command, TermSpec, chunks, parse};
 
 /// Environment variable naming the `boo-fake-acp` binary for [`binary`].
 pub const BINARY_ENV: &str = "BOO_FAKE_ACP";

@@ -24,6 +24,24 @@ pub enum Command {
     },
     /// `terminal`: `terminal/create` for `true`; says `terminal: <id>` or `error: <message>`.
     Terminal,
+    /// `run <json>`: `terminal/create` ([`TermSpec`]), `terminal/wait_for_exit`,
+    /// `terminal/output`, `terminal/release`; says one line
+    /// `run: {"output":…,"truncated":…,"exitStatus":{"exitCode":…,"signal":…}}`
+    /// or `error: <message>` (of the first step that failed).
+    Run(TermSpec),
+    /// `start <json>`: `terminal/create` only; the terminal becomes the session's
+    /// current one; says `terminal: <id>` or `error: <message>` (one line).
+    Start(TermSpec),
+    /// `wait [id]`: `terminal/wait_for_exit` of the current terminal (or `id`);
+    /// says `exit: {"exitCode":…,"signal":…}` or `error: <message>` (one line).
+    TermWait(Option<String>),
+    /// `output [id]`: `terminal/output`; says `output: {"output":…,"truncated":…,
+    /// "exitStatus":…|null}` or `error: <message>` (one line).
+    TermOutput(Option<String>),
+    /// `kill [id]`: `terminal/kill`; says `killed` or `error: <message>` (one line).
+    TermKill(Option<String>),
+    /// `release [id]`: `terminal/release`; says `released` or `error: <message>` (one line).
+    TermRelease(Option<String>),
     /// `ask`: `session/request_permission` (allow_once / allow_always /
     /// reject_once) for tool call `ask-<n>`; says `permission: <option id>` or
     /// `permission: cancelled` (and stops with `cancelled` if the turn was).
@@ -58,6 +76,58 @@ pub enum Command {
     Tokens { input: u64, output: u64 },
     /// Anything else: says `Echo: <line>`.
     Echo(String),
+}
+
+/// What `run` and `start` ask for: a JSON object `{"command": "sh", "args": […],
+/// "env": {"NAME": "value", …}, "cwd": "dir", "outputByteLimit": n}` (only
+/// `command` required).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TermSpec {
+    pub command: String,
+    pub args: Vec<String>,
+    /// In name order.
+    pub env: Vec<(String, String)>,
+    pub cwd: Option<String>,
+    pub output_byte_limit: Option<u64>,
+}
+
+impl TermSpec {
+    fn parse(json: &str) -> Option<TermSpec> {
+        let value: serde_json::Value = serde_json::from_str(json).ok()?;
+        let obj = value.as_object()?;
+        let strings = |v: Option<&serde_json::Value>| -> Option<Vec<String>> {
+            match v {
+                None => Some(Vec::new()),
+                Some(v) => v
+                    .as_array()?
+                    .iter()
+                    .map(|a| a.as_str().map(str::to_owned))
+                    .collect(),
+            }
+        };
+        let mut env: Vec<(String, String)> = match obj.get("env") {
+            None => Vec::new(),
+            Some(e) => e
+                .as_object()?
+                .iter()
+                .map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect::<Option<_>>()?,
+        };
+        env.sort();
+        Some(TermSpec {
+            command: obj.get("command")?.as_str()?.to_owned(),
+            args: strings(obj.get("args"))?,
+            env,
+            cwd: match obj.get("cwd") {
+                None => None,
+                Some(c) => Some(c.as_str()?.to_owned()),
+            },
+            output_byte_limit: match obj.get("outputByteLimit") {
+                None => None,
+                Some(n) => Some(n.as_u64()?),
+            },
+        })
+    }
 }
 
 /// Parse a prompt: blank lines are skipped, each other line is one command.
@@ -116,6 +186,17 @@ fn parse_line(line: &str) -> Command {
             }
         }
         "terminal" if rest.is_empty() => Command::Terminal,
+        "run" => TermSpec::parse(rest).map_or_else(echo, Command::Run),
+        "start" => TermSpec::parse(rest).map_or_else(echo, Command::Start),
+        "wait" | "output" | "kill" | "release" if !rest.contains(char::is_whitespace) => {
+            let id = (!rest.is_empty()).then(|| rest.to_owned());
+            match word {
+                "wait" => Command::TermWait(id),
+                "output" => Command::TermOutput(id),
+                "kill" => Command::TermKill(id),
+                _ => Command::TermRelease(id),
+            }
+        }
         "ask" if rest.is_empty() => Command::Ask,
         "elicit" if rest.is_empty() => Command::Elicit,
         "slow" => rest.parse().map(Command::Slow).unwrap_or_else(|_| echo()),
@@ -208,7 +289,9 @@ mod tests {
         let prompt = "say hello world\n\n  think hmm  \ntool t1 Run the tests\ntool t2\n\
                       write src/a.rs fn a() {}\\n\nwrite \"a b\\n\\u0000.txt\" two words\nwrite \"x\\\"y\"\nwrite \"open\nread src/a.rs\nread b 2 3\nterminal\nread c x\nask\nelicit\nslow 250\nrefuse\ncrash\n\
                       pid\nsession\nplan one; two ;\nmode ask\nconfig\nusage 10 100\nusage 1 2 0.5\n\
-                      tokens 3 4\nhello there\nslow soon\nusage 1";
+                      tokens 3 4\nhello there\nslow soon\nusage 1\n\
+                      run {\"command\":\"sh\",\"args\":[\"-c\",\"exit 3\"],\"env\":{\"B\":\"2\",\"A\":\"1\"},\"cwd\":\"sub\",\"outputByteLimit\":10}\n\
+                      start {\"command\":\"true\"}\nwait\noutput t-1\nkill\nrelease t-2\nrun {\"args\":[]}\nwait a b";
         assert_eq!(
             parse(prompt),
             vec![
@@ -274,6 +357,23 @@ mod tests {
                 Command::Echo("hello there".into()),
                 Command::Echo("slow soon".into()),
                 Command::Echo("usage 1".into()),
+                Command::Run(TermSpec {
+                    command: "sh".into(),
+                    args: vec!["-c".into(), "exit 3".into()],
+                    env: vec![("A".into(), "1".into()), ("B".into(), "2".into())],
+                    cwd: Some("sub".into()),
+                    output_byte_limit: Some(10),
+                }),
+                Command::Start(TermSpec {
+                    command: "true".into(),
+                    ..TermSpec::default()
+                }),
+                Command::TermWait(None),
+                Command::TermOutput(Some("t-1".into())),
+                Command::TermKill(None),
+                Command::TermRelease(Some("t-2".into())),
+                Command::Echo("run {\"args\":[]}".into()),
+                Command::Echo("wait a b".into()),
             ]
         );
     }
