@@ -20,6 +20,7 @@ pub mod coder;
 pub mod config;
 pub mod daemon;
 pub mod db;
+pub mod edit;
 pub mod error;
 pub mod frames;
 pub mod grpc;

@@ -8,7 +8,7 @@
 //!   refusing when the project file is no longer what the change was computed against,
 //!   then re-baselines the session worktree so the applied file stops showing.
 //!   [`approve`], [`reject`] and [`revert`] complete the lifecycle of migration 0006.
-//! - [`edit::apply_edit`] is the fuzzy `old_string` → `new_string` ladder.
+//! - [`apply_edit`] (in `boo_shared::edit`) is the fuzzy `old_string` → `new_string` ladder.
 //! - [`tree`] holds the one write path: path policy + `boo_shared::pathguard` +
 //!   atomic writes; every project or worktree write goes through it.
 //! - [`agent_write`] is an ACP agent's `fs/write_text_file`: a write lands only when
@@ -16,7 +16,6 @@
 
 pub mod agent_write;
 mod apply;
-pub mod edit;
 mod store;
 pub mod tree;
 
@@ -34,7 +33,7 @@ use uuid::Uuid;
 use crate::worktree::WorktreeError;
 
 pub use apply::{apply, approve, reject, revert};
-pub use edit::{EditError, EditOutcome, Rung, apply_edit, canonicalize};
+pub use boo_shared::edit::{EditError, EditOutcome, Rung, apply_edit, canonicalize};
 pub use store::{
     PendingChange, PendingStatus, Skipped, Staging, Superseded, get, list, stage, supersede,
     supersede_from_worktree,

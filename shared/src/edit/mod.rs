@@ -1,4 +1,5 @@
-//! The fuzzy edit ladder: apply an agent's `old_string` → `new_string` edit to a file's
+//! The fuzzy edit ladder (one place for every agent that edits: boocoder's
+//! pending changes and `boochat acp`'s `edit_file`): apply an agent's `old_string` → `new_string` edit to a file's
 //! content, tolerating the small differences models introduce, never guessing.
 //!
 //! Rungs, tried in order; the first rung that matches anything decides:
@@ -485,5 +486,4 @@ fn levenshtein_within(a: &[char], b: &[char], max: usize, spent: &mut usize) -> 
 }
 
 #[cfg(test)]
-#[path = "edit_tests.rs"]
 mod tests;
