@@ -14,6 +14,7 @@ use boo_shared::config::{DaemonKind, Settings};
 use boo_shared::daemon::{self, DaemonError, Listeners, Service};
 use boo_shared::metrics::Metrics;
 
+pub mod acp;
 pub mod agents;
 pub mod engine;
 mod grpc;

@@ -196,22 +196,11 @@ impl Engine {
                 false,
             );
         };
-        let ctx = ToolContext {
-            root,
-            roots: self.settings.chat.project_roots.clone(),
-            http: self.http.clone(),
-            net: Arc::clone(&self.net),
-            web_search_url: self.settings.chat.web_search_url.clone(),
-            outputs: Arc::new(DbOutputs {
-                pool: self.pool.clone(),
-                chat_id: spec.chat_id,
-            }),
-            limits: Limits {
-                max_output_bytes: self.settings.chat.tool_output_bytes,
-                walk_timeout: Duration::from_secs(self.settings.chat.tool_walk_timeout_secs),
-                ..Limits::default()
-            },
-        };
+        let outputs = Arc::new(DbOutputs {
+            pool: self.pool.clone(),
+            chat_id: spec.chat_id,
+        });
+        let ctx = self.tool_context(root, self.settings.chat.project_roots.clone(), outputs);
         match self
             .tools
             .call(&ctx, &call.id, &call.name, call.arguments.clone())
@@ -222,6 +211,29 @@ impl Engine {
                 (out.full.unwrap_or(out.content), false, truncated)
             }
             Err(e) => (format!("error: {e}"), true, false),
+        }
+    }
+
+    /// What the read-only tools run against: `root` (confined to `roots` when
+    /// not empty), the engine's HTTP client and network guard, the limits.
+    pub fn tool_context(
+        &self,
+        root: std::path::PathBuf,
+        roots: Vec<std::path::PathBuf>,
+        outputs: Arc<dyn OutputStore>,
+    ) -> ToolContext {
+        ToolContext {
+            root,
+            roots,
+            http: self.http.clone(),
+            net: Arc::clone(&self.net),
+            web_search_url: self.settings.chat.web_search_url.clone(),
+            outputs,
+            limits: Limits {
+                max_output_bytes: self.settings.chat.tool_output_bytes,
+                walk_timeout: Duration::from_secs(self.settings.chat.tool_walk_timeout_secs),
+                ..Limits::default()
+            },
         }
     }
 
