@@ -45,7 +45,7 @@ pub async fn run(
     }
     let registry = providers::config::load(
         settings.coder.providers_file.as_deref(),
-        providers::builtin::builtins(&settings.llm),
+        providers::builtin::builtins(&settings),
     )
     .await;
     let mut probe = providers::ProbeOptions::new(settings.coder.worktree_root.join(".probe"));

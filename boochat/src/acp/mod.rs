@@ -32,8 +32,8 @@ use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::schema as acp;
 use agent_client_protocol::v1::{ConnectionTo, Responder};
 use agent_client_protocol::{Agent, ByteStreams, Client, Error};
-use boo_shared::config::Settings;
 use boo_shared::chat::MessageStatus;
+use boo_shared::config::Settings;
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::compat::{TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
@@ -41,8 +41,8 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::engine::{ASK_USER_INPUT, Engine, turn_loop};
-pub use tools::{COMMAND_OUTPUT_BYTES, COMMAND_TIMEOUT, Run, run_local};
 use tools::{AgentTools, ClientCaps, MemOutputs};
+pub use tools::{COMMAND_OUTPUT_BYTES, COMMAND_TIMEOUT, Run, run_local};
 
 /// The agent's name in `initialize` (boocoder's provider id is the same).
 pub const NAME: &str = "boocode";
@@ -73,7 +73,10 @@ impl Mode {
     }
 
     fn parse(id: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(_, i, _)| *i == id).map(|(m, _, _)| *m)
+        Self::ALL
+            .iter()
+            .find(|(_, i, _)| *i == id)
+            .map(|(m, _, _)| *m)
     }
 }
 
@@ -232,7 +235,9 @@ where
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
-            async move |req: acp::SetSessionConfigOptionRequest, responder, cx: ConnectionTo<Client>| {
+            async move |req: acp::SetSessionConfigOptionRequest,
+                        responder,
+                        cx: ConnectionTo<Client>| {
                 let st = s_config.clone();
                 cx.spawn(async move {
                     let value = req.value.as_value_id().map(|v| v.0.to_string());
@@ -385,7 +390,10 @@ impl State {
         Ok(self.options(uuid).await)
     }
 
-    async fn list(&self, req: acp::ListSessionsRequest) -> Result<acp::ListSessionsResponse, Error> {
+    async fn list(
+        &self,
+        req: acp::ListSessionsRequest,
+    ) -> Result<acp::ListSessionsResponse, Error> {
         let cwd = req.cwd.as_ref().map(|c| c.to_string_lossy().into_owned());
         let rows = store::list(&self.engine.pool, cwd.as_deref(), 200)
             .await
@@ -401,14 +409,20 @@ impl State {
         ))
     }
 
-    async fn close(&self, req: acp::CloseSessionRequest) -> Result<acp::CloseSessionResponse, Error> {
+    async fn close(
+        &self,
+        req: acp::CloseSessionRequest,
+    ) -> Result<acp::CloseSessionResponse, Error> {
         let uuid = session_uuid(&req.session_id)?;
         if let Some(live) = self.live().remove(&uuid)
             && let Some(t) = live.running
         {
             t.cancel();
         }
-        if !store::close(&self.engine.pool, uuid).await.map_err(internal)? {
+        if !store::close(&self.engine.pool, uuid)
+            .await
+            .map_err(internal)?
+        {
             return Err(invalid(format!("unknown session {}", req.session_id.0)));
         }
         Ok(acp::CloseSessionResponse::new())
@@ -544,22 +558,31 @@ impl State {
     }
 
     /// Each AGENTS.md agent as `/name`.
-    fn announce_commands(&self, cx: &ConnectionTo<Client>, id: &acp::SessionId) -> Result<(), Error> {
+    fn announce_commands(
+        &self,
+        cx: &ConnectionTo<Client>,
+        id: &acp::SessionId,
+    ) -> Result<(), Error> {
         let commands = self
             .engine
             .agents
             .agents()
             .iter()
             .map(|a| {
-                acp::AvailableCommand::new(a.name.clone(), a.description.clone().unwrap_or_default())
-                    .input(acp::AvailableCommandInput::Unstructured(
-                        acp::UnstructuredCommandInput::new("the task"),
-                    ))
+                acp::AvailableCommand::new(
+                    a.name.clone(),
+                    a.description.clone().unwrap_or_default(),
+                )
+                .input(acp::AvailableCommandInput::Unstructured(
+                    acp::UnstructuredCommandInput::new("the task"),
+                ))
             })
             .collect();
         cx.send_notification(acp::SessionNotification::new(
             id.clone(),
-            acp::SessionUpdate::AvailableCommandsUpdate(acp::AvailableCommandsUpdate::new(commands)),
+            acp::SessionUpdate::AvailableCommandsUpdate(acp::AvailableCommandsUpdate::new(
+                commands,
+            )),
         ))
     }
 
@@ -572,14 +595,24 @@ impl State {
         let cancel = CancellationToken::new();
         let (cwd, mode, model, mut agent, always, outputs) = {
             let mut live = self.live();
-            let l = live
-                .get_mut(&uuid)
-                .ok_or_else(|| invalid(format!("unknown session {} (load or resume it first)", req.session_id.0)))?;
+            let l = live.get_mut(&uuid).ok_or_else(|| {
+                invalid(format!(
+                    "unknown session {} (load or resume it first)",
+                    req.session_id.0
+                ))
+            })?;
             if l.running.as_ref().is_some_and(|t| !t.is_cancelled()) {
                 return Err(invalid("a prompt is already running in this session"));
             }
             l.running = Some(cancel.clone());
-            (l.cwd.clone(), l.mode, l.model.clone(), l.agent.clone(), l.always.clone(), l.outputs.clone())
+            (
+                l.cwd.clone(),
+                l.mode,
+                l.model.clone(),
+                l.agent.clone(),
+                l.always.clone(),
+                l.outputs.clone(),
+            )
         };
         let result = async {
             let mut text = prompt_text(&req.prompt);
@@ -609,8 +642,16 @@ impl State {
             store::append(pool, uuid, std::slice::from_ref(&user))
                 .await
                 .map_err(internal)?;
-            let title: String = text.lines().next().unwrap_or_default().chars().take(80).collect();
-            store::title_once(pool, uuid, &title).await.map_err(internal)?;
+            let title: String = text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(80)
+                .collect();
+            store::title_once(pool, uuid, &title)
+                .await
+                .map_err(internal)?;
 
             let mut specs: Vec<Value> = self
                 .engine
@@ -628,14 +669,19 @@ impl State {
                 .iter()
                 .filter_map(|s| s["function"]["name"].as_str().map(str::to_owned))
                 .collect();
-            let mut convo = vec![json!({"role": "system", "content": system_prompt(&cwd, mode, agent_def.as_ref())})];
+            let mut convo = vec![
+                json!({"role": "system", "content": system_prompt(&cwd, mode, agent_def.as_ref())}),
+            ];
             convo.extend(history);
             convo.push(user);
             let settings = &self.engine.settings.chat;
             let spec = turn_loop::Spec {
                 llm: &self.engine.llm,
                 model: model.clone(),
-                sampling: match agent_def.as_ref().map(|a| serde_json::to_value(&a.sampling)) {
+                sampling: match agent_def
+                    .as_ref()
+                    .map(|a| serde_json::to_value(&a.sampling))
+                {
                     Some(Ok(Value::Object(m))) => m,
                     _ => serde_json::Map::new(),
                 },
@@ -666,15 +712,26 @@ impl State {
             };
             let interrupted = || "cancelled by the client".to_owned();
             let out = turn_loop::drive(spec, convo, &mut sink, &tools, &cancel, &interrupted).await;
-            self.engine.count_turn(out.status, out.usage.completion_tokens);
-            store::append(pool, uuid, &out.added).await.map_err(internal)?;
-            let usage = out.usage.prompt_tokens.zip(out.usage.completion_tokens).map(|(i, o)| {
-                let (i, o) = (i.max(0) as u64, o.max(0) as u64);
-                acp::Usage::new(i + o, i, o)
-            });
+            self.engine
+                .count_turn(out.status, out.usage.completion_tokens);
+            store::append(pool, uuid, &out.added)
+                .await
+                .map_err(internal)?;
+            let usage = out
+                .usage
+                .prompt_tokens
+                .zip(out.usage.completion_tokens)
+                .map(|(i, o)| {
+                    let (i, o) = (i.max(0) as u64, o.max(0) as u64);
+                    acp::Usage::new(i + o, i, o)
+                });
             match out.status {
-                MessageStatus::Cancelled => Ok(acp::PromptResponse::new(acp::StopReason::Cancelled)),
-                MessageStatus::Failed => Err(internal(out.error.unwrap_or_else(|| "the turn failed".into()))),
+                MessageStatus::Cancelled => {
+                    Ok(acp::PromptResponse::new(acp::StopReason::Cancelled))
+                }
+                MessageStatus::Failed => Err(internal(
+                    out.error.unwrap_or_else(|| "the turn failed".into()),
+                )),
                 _ => Ok(acp::PromptResponse::new(acp::StopReason::EndTurn).usage(usage)),
             }
         }
@@ -706,7 +763,11 @@ fn prompt_text(blocks: &[acp::ContentBlock]) -> String {
         .join("\n")
 }
 
-fn system_prompt(cwd: &std::path::Path, mode: Mode, agent: Option<&crate::agents::AgentDef>) -> String {
+fn system_prompt(
+    cwd: &std::path::Path,
+    mode: Mode,
+    agent: Option<&crate::agents::AgentDef>,
+) -> String {
     let mut s = format!(
         "You are BooCode, a coding agent. You work in the project at {}; tool paths are \
          relative to it. Read before you change; keep changes small and say what you did.",

@@ -138,10 +138,18 @@ pub fn replay(
         let role = m.get("role").and_then(Value::as_str).unwrap_or_default();
         let content = m.get("content").and_then(Value::as_str).unwrap_or_default();
         match role {
-            "user" => send(cx, session, acp::SessionUpdate::UserMessageChunk(chunk(content)))?,
+            "user" => send(
+                cx,
+                session,
+                acp::SessionUpdate::UserMessageChunk(chunk(content)),
+            )?,
             "assistant" => {
                 if !content.is_empty() {
-                    send(cx, session, acp::SessionUpdate::AgentMessageChunk(chunk(content)))?;
+                    send(
+                        cx,
+                        session,
+                        acp::SessionUpdate::AgentMessageChunk(chunk(content)),
+                    )?;
                 }
                 for c in m
                     .get("tool_calls")
@@ -151,7 +159,10 @@ pub fn replay(
                 {
                     let call = ToolCall {
                         id: c["id"].as_str().unwrap_or_default().to_owned(),
-                        name: c["function"]["name"].as_str().unwrap_or_default().to_owned(),
+                        name: c["function"]["name"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
                         arguments: c["function"]["arguments"]
                             .as_str()
                             .and_then(|a| serde_json::from_str(a).ok())
@@ -168,7 +179,10 @@ pub fn replay(
                 }
             }
             "tool" => {
-                let id = m.get("tool_call_id").and_then(Value::as_str).unwrap_or_default();
+                let id = m
+                    .get("tool_call_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 let failed = content.starts_with("error:");
                 send(
                     cx,

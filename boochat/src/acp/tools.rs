@@ -330,11 +330,10 @@ impl AgentTools {
     }
 
     fn show_diff(&self, call: &ToolCall, diff: acp::Diff) {
-        let fields = acp::ToolCallUpdateFields::new().content(vec![acp::ToolCallContent::Diff(diff)]);
-        let update = acp::SessionUpdate::ToolCallUpdate(acp::ToolCallUpdate::new(
-            call.id.clone(),
-            fields,
-        ));
+        let fields =
+            acp::ToolCallUpdateFields::new().content(vec![acp::ToolCallContent::Diff(diff)]);
+        let update =
+            acp::SessionUpdate::ToolCallUpdate(acp::ToolCallUpdate::new(call.id.clone(), fields));
         if let Err(e) = self
             .cx
             .send_notification(acp::SessionNotification::new(self.session.clone(), update))
@@ -376,7 +375,11 @@ impl AgentTools {
                 format!("Always allow {}", call.name),
                 acp::PermissionOptionKind::AllowAlways,
             ),
-            acp::PermissionOption::new("reject_once", "Reject", acp::PermissionOptionKind::RejectOnce),
+            acp::PermissionOption::new(
+                "reject_once",
+                "Reject",
+                acp::PermissionOptionKind::RejectOnce,
+            ),
         ];
         let req = acp::RequestPermissionRequest::new(
             self.session.clone(),
@@ -399,7 +402,9 @@ impl AgentTools {
                     Ok(())
                 }
                 "allow_once" => Ok(()),
-                _ => Err("the user rejected this call; do not retry it, ask or try another way".into()),
+                _ => Err(
+                    "the user rejected this call; do not retry it, ask or try another way".into(),
+                ),
             },
             _ => Err("cancelled: the permission request was withdrawn".into()),
         }
@@ -424,9 +429,10 @@ impl AgentTools {
             .map_err(|e| format!("cannot start the command: {}", rpc(e)))?
             .terminal_id;
         // The card shows the live terminal.
-        let fields = acp::ToolCallUpdateFields::new().content(vec![acp::ToolCallContent::Terminal(
-            acp::Terminal::new(terminal.clone()),
-        )]);
+        let fields =
+            acp::ToolCallUpdateFields::new().content(vec![acp::ToolCallContent::Terminal(
+                acp::Terminal::new(terminal.clone()),
+            )]);
         let _ = self.cx.send_notification(acp::SessionNotification::new(
             self.session.clone(),
             acp::SessionUpdate::ToolCallUpdate(acp::ToolCallUpdate::new(call.id.clone(), fields)),
@@ -460,7 +466,10 @@ impl AgentTools {
             .map_err(|e| format!("cannot read the command's output: {}", rpc(e)))?;
         let _ = self
             .cx
-            .send_request(acp::ReleaseTerminalRequest::new(self.session.clone(), terminal))
+            .send_request(acp::ReleaseTerminalRequest::new(
+                self.session.clone(),
+                terminal,
+            ))
             .block_task()
             .await;
         Ok(Run {
@@ -481,7 +490,10 @@ fn title(call: &ToolCall) -> String {
         ("delete_file", Some(p)) => format!("Delete {p}"),
         ("run_command", _) => format!(
             "Run {}",
-            call.arguments.get("command").and_then(Value::as_str).unwrap_or("")
+            call.arguments
+                .get("command")
+                .and_then(Value::as_str)
+                .unwrap_or("")
         ),
         (name, _) => name.to_owned(),
     }
@@ -623,9 +635,13 @@ mod tests {
     #[tokio::test]
     async fn a_local_command_reports_output_and_exit_code() {
         let dir = tempfile::tempdir().unwrap();
-        let run = run_local("echo out; echo err >&2; exit 3", dir.path(), COMMAND_TIMEOUT)
-            .await
-            .unwrap();
+        let run = run_local(
+            "echo out; echo err >&2; exit 3",
+            dir.path(),
+            COMMAND_TIMEOUT,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             run,
             Run {

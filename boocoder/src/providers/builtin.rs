@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use boo_shared::config::LlmConfig;
+use boo_shared::config::Settings;
 
 use super::{ProviderDef, ProviderKind, Transport};
 
@@ -11,9 +11,12 @@ use super::{ProviderDef, ProviderKind, Transport};
 pub const BUILTIN_IDS: [&str; 5] = ["boocode", "opencode", "goose", "qwen", "claude"];
 
 /// The built-ins. qwen talks to the owner's OpenAI-compatible server from `llm`
-/// (`OPENAI_BASE_URL`, `OPENAI_API_KEY`, `OPENAI_MODEL`); the providers file can
-/// override each variable.
-pub fn builtins(llm: &LlmConfig) -> Vec<ProviderDef> {
+/// (`OPENAI_BASE_URL`, `OPENAI_API_KEY`, `OPENAI_MODEL`); `boocode` (`boochat acp`,
+/// found next to boocoder's own executable) gets boocoder's database, model server
+/// and AGENTS.md file as `BOO_*` variables, so it runs on the same configuration
+/// whichever way boocoder got its own. The providers file can override each variable.
+pub fn builtins(settings: &Settings) -> Vec<ProviderDef> {
+    let llm = &settings.llm;
     let own_dir = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(PathBuf::from));
@@ -29,9 +32,29 @@ pub fn builtins(llm: &LlmConfig) -> Vec<ProviderDef> {
     if let Some(model) = &llm.default_model {
         qwen_env.insert("OPENAI_MODEL".to_owned(), model.clone());
     }
+    let mut boocode_env = BTreeMap::from([
+        (
+            "BOO_DATABASE__URL".to_owned(),
+            settings.database.url.clone(),
+        ),
+        ("BOO_LLM__BASE_URL".to_owned(), llm.base_url.clone()),
+    ]);
+    if let Some(key) = &llm.api_key {
+        boocode_env.insert("BOO_LLM__API_KEY".to_owned(), key.expose().to_owned());
+    }
+    if let Some(model) = &llm.default_model {
+        boocode_env.insert("BOO_LLM__DEFAULT_MODEL".to_owned(), model.clone());
+    }
+    if let Some(file) = &settings.chat.agents_file {
+        boocode_env.insert(
+            "BOO_CHAT__AGENTS_FILE".to_owned(),
+            file.to_string_lossy().into_owned(),
+        );
+    }
     vec![
         ProviderDef {
             search_dirs: own_dir.into_iter().collect(),
+            env: boocode_env,
             ..def("boocode", "BooCode", "boochat", &["acp"])
         },
         def("opencode", "opencode", "opencode", &["acp"]),
@@ -68,13 +91,17 @@ mod tests {
 
     #[test]
     fn builtins_launch_their_acp_commands() {
-        let llm = LlmConfig {
-            base_url: "http://127.0.0.1:9/v1".into(),
-            api_key: Some(Secret::new("sk-test")),
-            default_model: Some("qwen3-coder".into()),
-            ..LlmConfig::default()
+        let mut settings = Settings {
+            llm: boo_shared::config::LlmConfig {
+                base_url: "http://127.0.0.1:9/v1".into(),
+                api_key: Some(Secret::new("sk-test")),
+                default_model: Some("qwen3-coder".into()),
+                ..boo_shared::config::LlmConfig::default()
+            },
+            ..Settings::default()
         };
-        let defs = builtins(&llm);
+        settings.database.url = "postgres://boo@127.0.0.1:5/boo".into();
+        let defs = builtins(&settings);
         let lines: Vec<(String, String, bool)> = defs
             .iter()
             .map(|d| (d.id.clone(), d.command_line(), d.enabled))
@@ -103,6 +130,24 @@ mod tests {
                     "http://127.0.0.1:9/v1".to_owned()
                 ),
                 ("OPENAI_MODEL".to_owned(), "qwen3-coder".to_owned()),
+            ])
+        );
+        assert_eq!(
+            defs[0].env,
+            BTreeMap::from([
+                (
+                    "BOO_DATABASE__URL".to_owned(),
+                    "postgres://boo@127.0.0.1:5/boo".to_owned()
+                ),
+                ("BOO_LLM__API_KEY".to_owned(), "sk-test".to_owned()),
+                (
+                    "BOO_LLM__BASE_URL".to_owned(),
+                    "http://127.0.0.1:9/v1".to_owned()
+                ),
+                (
+                    "BOO_LLM__DEFAULT_MODEL".to_owned(),
+                    "qwen3-coder".to_owned()
+                ),
             ])
         );
         // Secrets stay out of Debug output.

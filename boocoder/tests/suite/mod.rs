@@ -1,5 +1,6 @@
 mod agent_writes;
 mod basics;
+mod boocode;
 mod dispatcher;
 mod edge;
 mod kill;

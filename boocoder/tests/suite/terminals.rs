@@ -17,13 +17,13 @@ use serde_json::{Value, json};
 use super::turns::{Fx, fx_on};
 
 /// booterm in process on a private tmux server (killed when this drops).
-struct Booterm {
+pub(super) struct Booterm {
     daemon: Option<RunningDaemon>,
     dir: tempfile::TempDir,
 }
 
 impl Booterm {
-    async fn start(db: &TestDb) -> Booterm {
+    pub(super) async fn start(db: &TestDb) -> Booterm {
         // A short path: unix sockets allow 107 bytes.
         let dir = tempfile::Builder::new()
             .prefix("bc")
@@ -40,7 +40,7 @@ impl Booterm {
         }
     }
 
-    fn grpc(&self) -> std::net::SocketAddr {
+    pub(super) fn grpc(&self) -> std::net::SocketAddr {
         self.daemon.as_ref().unwrap().grpc
     }
 }

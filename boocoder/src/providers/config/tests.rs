@@ -1,13 +1,12 @@
 use std::collections::BTreeMap;
 
-use boo_shared::config::LlmConfig;
 use pretty_assertions::assert_eq;
 
 use super::*;
 use crate::providers::builtin::builtins;
 
 fn base() -> Vec<ProviderDef> {
-    builtins(&LlmConfig::default())
+    builtins(&boo_shared::config::Settings::default())
 }
 
 fn by_id<'a>(defs: &'a [ProviderDef], id: &str) -> &'a ProviderDef {
