@@ -1,3 +1,4 @@
+mod acp;
 mod auth;
 mod binary;
 mod chat_rest;
