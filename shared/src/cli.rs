@@ -5,7 +5,7 @@ use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{DaemonKind, Settings};
 use crate::daemon::{DaemonError, Listeners};
@@ -49,7 +49,16 @@ where
     Fut: Future<Output = Result<(), DaemonError>>,
     O: FnOnce(X, Settings) -> ExitCode,
 {
-    let cli = Cli::<X>::parse();
+    // The daemon's own name and version in --help and --version (not boo-shared's).
+    let matches = Cli::<X>::command()
+        .name(kind.name())
+        .bin_name(kind.name())
+        .about(format!("BooCode's {} daemon", kind.name()))
+        .get_matches();
+    let cli = match Cli::<X>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
