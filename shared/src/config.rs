@@ -268,6 +268,9 @@ pub struct CoderConfig {
     pub max_concurrent_tasks: usize,
     /// A warm agent process idle this long is stopped (its session resumes later).
     pub idle_ttl_secs: u64,
+    /// An agent's first turn in a chat carries the chat's earlier turns (by the
+    /// chat model or other agents), at most this many bytes of them (newest kept).
+    pub join_history_bytes: usize,
 }
 
 impl Default for CoderConfig {
@@ -280,6 +283,7 @@ impl Default for CoderConfig {
             probe_ttl_secs: 600,
             max_concurrent_tasks: 4,
             idle_ttl_secs: 1800,
+            join_history_bytes: 24 * 1024,
         }
     }
 }

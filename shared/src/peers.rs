@@ -7,11 +7,14 @@
 //! every call carries `authorization: Bearer <token>` (the same token each
 //! daemon's server expects).
 //!
-//! Today: booterm ([`term`]), used by boocoder for agents' terminals.
+//! Today: booterm ([`term`]), used by boocoder for agents' terminals, and
+//! boochat ([`chat`]), used by boocoder to show an agent joining a chat the turns
+//! before it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use boo_proto::chat::v1::chat_service_client::ChatServiceClient;
 use boo_proto::term::v1::term_service_client::TermServiceClient;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::Interceptor;
@@ -26,6 +29,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// booterm's `TermService`, with the bearer token when one is configured.
 pub type TermClient = TermServiceClient<InterceptedService<Channel, BearerToken>>;
+
+/// boochat's `ChatService`, with the bearer token when one is configured.
+pub type ChatClient = ChatServiceClient<InterceptedService<Channel, BearerToken>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeerError {
@@ -83,13 +89,25 @@ pub fn channel(addr: SocketAddr) -> Result<Channel, PeerError> {
     Ok(endpoint.connect_lazy())
 }
 
+/// The lazily connecting channel to `addr` and the token interceptor every peer
+/// client is made of.
+fn parts(settings: &Settings, addr: SocketAddr) -> Result<(Channel, BearerToken), PeerError> {
+    Ok((
+        channel(addr)?,
+        BearerToken::new(settings.grpc.token.as_ref())?,
+    ))
+}
+
 /// booterm at `settings.term.grpc_addr`, with `settings.grpc.token`.
 pub fn term(settings: &Settings) -> Result<TermClient, PeerError> {
-    let token = BearerToken::new(settings.grpc.token.as_ref())?;
-    Ok(TermServiceClient::with_interceptor(
-        channel(settings.term.grpc_addr)?,
-        token,
-    ))
+    let (channel, token) = parts(settings, settings.term.grpc_addr)?;
+    Ok(TermServiceClient::with_interceptor(channel, token))
+}
+
+/// boochat at `settings.chat.grpc_addr`, with `settings.grpc.token`.
+pub fn chat(settings: &Settings) -> Result<ChatClient, PeerError> {
+    let (channel, token) = parts(settings, settings.chat.grpc_addr)?;
+    Ok(ChatServiceClient::with_interceptor(channel, token))
 }
 
 /// True when a call failed because the peer could not be reached (down, refused,
@@ -101,6 +119,7 @@ pub fn is_unreachable(status: &Status) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use boo_proto::chat::v1::GetTranscriptRequest;
     use boo_proto::term::v1::ListSessionsRequest;
     use pretty_assertions::assert_eq;
 
@@ -116,6 +135,13 @@ mod tests {
         let mut client = term(&settings).unwrap();
         let err = client
             .list_sessions(ListSessionsRequest::default())
+            .await
+            .unwrap_err();
+        assert!(is_unreachable(&err), "{err:?}");
+        settings.chat.grpc_addr = addr;
+        let err = chat(&settings)
+            .unwrap()
+            .get_transcript(GetTranscriptRequest::default())
             .await
             .unwrap_err();
         assert!(is_unreachable(&err), "{err:?}");

@@ -83,6 +83,18 @@ pub async fn started(
     tx.commit().await
 }
 
+/// Has `agent` had a session in this chat (in any status)? Not yet: its next turn
+/// is its first there, and it joins the chat (see [`super::joining`]).
+pub async fn exists(pool: &PgPool, chat_id: Uuid, agent: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM agent_sessions WHERE chat_id = $1 AND agent = $2)",
+    )
+    .bind(chat_id)
+    .bind(agent)
+    .fetch_one(pool)
+    .await
+}
+
 pub async fn set_status(
     pool: &PgPool,
     chat_id: Uuid,

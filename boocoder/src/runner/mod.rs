@@ -3,9 +3,11 @@
 //! with `session/cancel` while the child lives on; a dead child marks its row
 //! `crashed` and the next turn respawns it. Each turn streams into the chat's
 //! assistant message and, when it ends, the worktree's diff against its base
-//! supersedes the session's pending changes, stamped with the agent.
+//! supersedes the session's pending changes, stamped with the agent. An agent's
+//! first turn in a chat carries the chat's earlier turns ([`joining`]).
 
 pub mod agent_sessions;
+pub mod joining;
 pub mod prober;
 pub mod requests;
 mod unstaged;
@@ -52,6 +54,9 @@ pub struct Runner {
     /// booterm, where agents' `terminal/*` commands run (`None`: its address or
     /// token is unusable, so they run as boocoder's own children).
     term: Option<boo_shared::peers::TermClient>,
+    /// boochat, where an agent joining a chat reads the turns before it (`None`:
+    /// its address or token is unusable, so they are read from the database).
+    chat: Option<boo_shared::peers::ChatClient>,
     warm: tokio::sync::Mutex<HashMap<(Uuid, String), Warm>>,
 }
 
@@ -82,8 +87,12 @@ impl Runner {
         let term = boo_shared::peers::term(&settings)
             .inspect_err(|e| tracing::warn!(error = %e, "no booterm peer: agents' terminals run as boocoder's own children"))
             .ok();
+        let chat = boo_shared::peers::chat(&settings)
+            .inspect_err(|e| tracing::warn!(error = %e, "no boochat peer: joining agents read the chat's history from the database"))
+            .ok();
         Arc::new(Self {
             term,
+            chat,
             pool,
             hub,
             settings,
@@ -324,6 +333,11 @@ impl Runner {
             chat_id,
             message_id,
         );
+        // Before `warm_agent`, which writes the row on a first start.
+        let joining = agent_sessions::exists(&self.pool, chat_id, &task.agent)
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "cannot tell whether the agent joins the chat; sending the prompt alone"))
+            .is_ok_and(|seen| !seen);
         let (conn, acp_session, hooks) = match self
             .warm_agent(chat_id, session_id, task.project_id, &task.agent, &worktree)
             .await
@@ -351,10 +365,26 @@ impl Runner {
         {
             tracing::warn!(error = %e, model, "cannot set the agent model");
         }
+        let prompt = if joining {
+            let src = joining::Source {
+                chat: self.chat.as_ref(),
+                pool: &self.pool,
+            };
+            let turn = joining::Joining {
+                chat_id,
+                message_id,
+                agent: &task.agent,
+                prompt: &task.prompt,
+                budget: self.settings.coder.join_history_bytes,
+            };
+            joining::first_prompt(src, &turn).await
+        } else {
+            task.prompt.clone()
+        };
         let (status, usage, error, tokens) = stream_turn(
             &conn,
             &acp_session,
-            &task.prompt,
+            &prompt,
             &mut w,
             cancel,
             task.agent.as_str(),

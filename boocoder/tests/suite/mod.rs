@@ -3,6 +3,7 @@ mod basics;
 mod boocode;
 mod dispatcher;
 mod edge;
+mod joining;
 mod kill;
 mod metrics;
 mod qwen;
