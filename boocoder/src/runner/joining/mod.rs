@@ -5,13 +5,18 @@
 //! alone, since the agent keeps its own session.
 //!
 //! The turns come from boochat, which owns chats: `boo.chat.v1.ChatService/
-//! GetTranscript` with `before_message_id` = this turn's assistant message (so
-//! neither that message nor anything after it is included; sentinels, queued and
-//! streaming rows are left out by boochat). When boochat cannot answer (down,
-//! slow past [`TRANSCRIPT_TIMEOUT`], or any error), the same rows are read from
-//! the shared database with [`store::history`], which is what boochat would have
-//! read. Only when that fails too is the prompt sent without history (logged as a
-//! warning): a turn never fails for want of history.
+//! GetTranscript` with `before_message_id` = this turn's assistant message, so
+//! neither that message nor anything after it is included. boochat leaves out
+//! sentinels, queued and streaming rows, and answers its default window of the
+//! newest 200 messages (older ones are neither shown nor counted). When boochat
+//! cannot answer (down, slow past [`TRANSCRIPT_TIMEOUT`], or any error), the same
+//! rows are read from the shared database with [`store::history`], which is what
+//! boochat reads too. Only when that fails as well is the prompt sent without
+//! history (logged as a warning): a turn never fails for want of history.
+//!
+//! Not a joiner: an agent respawned after a crash or an idle eviction. It has a
+//! row already, so it gets the prompt alone even though its new ACP session
+//! starts empty.
 
 pub mod render;
 

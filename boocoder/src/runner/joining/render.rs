@@ -242,7 +242,9 @@ fn head(s: &str, max: usize) -> &str {
 mod tests {
     use super::*;
     use boo_proto::chat::v1::ToolExchange;
+    use boo_shared::chat::Part;
     use pretty_assertions::assert_eq;
+    use uuid::Uuid;
 
     fn user(text: &str) -> Earlier {
         Earlier {
@@ -402,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn from_proto_and_from_stored_messages() {
+    fn from_a_transcript_message_results_are_left_out() {
         let m = TranscriptMessage {
             role: "assistant".into(),
             content: "done".into(),
@@ -431,5 +433,71 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(Earlier::from_proto(system), None);
+    }
+
+    fn part(kind: PartKind, call_id: &str) -> Part {
+        Part {
+            id: Uuid::nil(),
+            ordinal: 0,
+            kind,
+            content: None,
+            tool_name: Some("run".into()),
+            call_id: Some(call_id.into()),
+            args: None,
+            result: None,
+            is_error: false,
+            truncated: false,
+            duration_ms: None,
+            metadata: None,
+        }
+    }
+
+    #[test]
+    fn from_a_stored_message_tool_calls_pair_with_their_results() {
+        let mut ok = part(PartKind::ToolCall, "a");
+        ok.args = Some(serde_json::json!({"cmd": "ls"}));
+        let mut bad_result = part(PartKind::ToolResult, "b");
+        bad_result.is_error = true;
+        bad_result.result = Some("exit 1: a long output".into());
+        let m = Message {
+            id: Uuid::nil(),
+            chat_id: Uuid::nil(),
+            seq: 1,
+            role: Role::Assistant,
+            status: boo_shared::chat::MessageStatus::Cancelled,
+            content: "partial".into(),
+            metadata: serde_json::json!({}),
+            model: None,
+            agent: Some("codex".into()),
+            usage: boo_shared::chat::Usage::default(),
+            error: None,
+            created_at: chrono::Utc::now(),
+            finished_at: None,
+            parts: vec![ok, part(PartKind::ToolCall, "b"), bad_result],
+        };
+        assert_eq!(
+            Earlier::from_message(&m),
+            Some(Earlier {
+                speaker: Speaker::Agent("codex".into()),
+                text: "partial".into(),
+                tools: vec![
+                    ToolLine {
+                        name: "run".into(),
+                        args: "{\"cmd\":\"ls\"}".into(),
+                        failed: false,
+                    },
+                    ToolLine {
+                        name: "run".into(),
+                        args: "{}".into(),
+                        failed: true,
+                    },
+                ],
+            })
+        );
+        let sentinel = Message {
+            role: Role::System,
+            ..m
+        };
+        assert_eq!(Earlier::from_message(&sentinel), None);
     }
 }
