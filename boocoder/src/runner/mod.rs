@@ -334,7 +334,7 @@ impl Runner {
             message_id,
         );
         // Before `warm_agent`, which writes the row on a first start.
-        let joining = agent_sessions::exists(&self.pool, chat_id, &task.agent)
+        let first_in_chat = agent_sessions::exists(&self.pool, chat_id, &task.agent)
             .await
             .inspect_err(|e| tracing::warn!(error = %e, "cannot tell whether the agent joins the chat; sending the prompt alone"))
             .is_ok_and(|seen| !seen);
@@ -365,7 +365,7 @@ impl Runner {
         {
             tracing::warn!(error = %e, model, "cannot set the agent model");
         }
-        let prompt = if joining {
+        let prompt = if first_in_chat {
             let src = joining::Source {
                 chat: self.chat.as_ref(),
                 pool: &self.pool,
