@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use tokio_util::compat::{TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
 
 const LIMIT: Duration = Duration::from_secs(20);
+/// The fake model server's context size (its default).
+const N_CTX: u64 = boo_testkit::fake_llm::DEFAULT_N_CTX;
 
 /// Every `session/update` the client received, as JSON.
 type Updates = Arc<Mutex<Vec<Value>>>;
@@ -93,7 +95,11 @@ fn take(updates: &Updates) -> Vec<Value> {
 async fn a_session_streams_and_outlives_a_kill_of_the_agent() {
     let db = TestDb::create().await;
     let llm = FakeLlm::start().await;
-    llm.push(Reply::text("The code word is noted.").with_reasoning("Remember it."));
+    llm.push(
+        Reply::text("The code word is noted.")
+            .with_reasoning("Remember it.")
+            .usage(1200, 30),
+    );
     llm.push(Reply::text("It was PELICAN."));
     let dir = tempfile::tempdir().unwrap();
     let cwd = dir.path().canonicalize().unwrap();

@@ -135,26 +135,49 @@ impl Connection {
             .request("session/new", acp::NewSessionRequest::new(cwd))
             .await?;
         let id = response.session_id.0.to_string();
+        Ok(self.keep_session(
+            id,
+            response.modes.as_ref(),
+            response.config_options.as_deref(),
+        ))
+    }
+
+    /// `session/resume` of an earlier session `id` in `cwd` (for an agent whose
+    /// `sessionCapabilities` include `resume`: its sessions outlive its process).
+    pub async fn resume_session(&self, id: &str, cwd: &Path) -> Result<SessionInfo, AcpError> {
+        let response = self
+            .request(
+                "session/resume",
+                acp::ResumeSessionRequest::new(id.to_owned(), cwd),
+            )
+            .await?;
+        Ok(self.keep_session(
+            id.to_owned(),
+            response.modes.as_ref(),
+            response.config_options.as_deref(),
+        ))
+    }
+
+    fn keep_session(
+        &self,
+        id: String,
+        modes: Option<&acp::SessionModeState>,
+        options: Option<&[acp::SessionConfigOption]>,
+    ) -> SessionInfo {
         self.shared.set_session(SessionInfo {
             id: id.clone(),
-            modes: response
-                .modes
-                .as_ref()
+            modes: modes
                 .map(|m| m.available_modes.iter().map(SessionMode::from).collect())
                 .unwrap_or_default(),
-            current_mode: response
-                .modes
-                .as_ref()
-                .map(|m| m.current_mode_id.0.to_string()),
-            config_options: response
-                .config_options
-                .iter()
+            current_mode: modes.map(|m| m.current_mode_id.0.to_string()),
+            config_options: options
+                .into_iter()
                 .flatten()
                 .map(ConfigOption::from)
                 .collect(),
             commands: Vec::new(),
         });
-        Ok(self.shared.session_info(&id).unwrap_or_default())
+        self.shared.session_info(&id).unwrap_or_default()
     }
 
     /// The session's info as of now (modes, config options and commands follow

@@ -95,6 +95,23 @@ pub async fn exists(pool: &PgPool, chat_id: Uuid, agent: &str) -> Result<bool, s
     .await
 }
 
+/// The agent's session id last recorded for (chat, agent), if any: what a new
+/// child of an agent that can `session/resume` picks up again.
+pub async fn previous(
+    pool: &PgPool,
+    chat_id: Uuid,
+    agent: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT agent_session_id FROM agent_sessions WHERE chat_id = $1 AND agent = $2",
+    )
+    .bind(chat_id)
+    .bind(agent)
+    .fetch_optional(pool)
+    .await?
+    .flatten())
+}
+
 pub async fn set_status(
     pool: &PgPool,
     chat_id: Uuid,

@@ -167,13 +167,37 @@ impl Runner {
         let conn = Connection::spawn(&spec, hooks.clone())
             .await
             .map_err(|e| fail("cannot start the agent", e))?;
-        conn.initialize()
+        let info = conn
+            .initialize()
             .await
             .map_err(|e| fail("ACP initialize failed", e))?;
-        let session = conn
-            .new_session(worktree.dir())
-            .await
-            .map_err(|e| fail("ACP session/new failed", e))?;
+        // An agent whose sessions outlive its process (it says so with
+        // `sessionCapabilities.resume`) picks the chat's session up again after a
+        // crash or an idle stop; otherwise, or when that fails, a new session.
+        let previous = if info.capabilities["sessionCapabilities"]["resume"].is_object() {
+            agent_sessions::previous(&self.pool, chat_id, agent)
+                .await
+                .map_err(|e| e.to_string())?
+        } else {
+            None
+        };
+        let resumed = match previous {
+            Some(id) => match conn.resume_session(&id, worktree.dir()).await {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(agent, session = %id, error = %e, "cannot resume the agent's session; starting a new one");
+                    None
+                }
+            },
+            None => None,
+        };
+        let session = match resumed {
+            Some(s) => s,
+            None => conn
+                .new_session(worktree.dir())
+                .await
+                .map_err(|e| fail("ACP session/new failed", e))?,
+        };
         let config_hash = format!("{}:{:?}", spec.command_line(), session.current_mode);
         agent_sessions::started(
             &self.pool,

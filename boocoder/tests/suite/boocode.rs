@@ -222,3 +222,74 @@ async fn a_rejected_write_is_not_done_and_the_model_is_told() {
         "hello\n"
     );
 }
+
+#[tokio::test]
+async fn after_a_kill_the_agent_resumes_its_session_and_remembers() {
+    let db = TestDb::create().await;
+    let term = Booterm::start(&db).await;
+    let llm = FakeLlm::start().await;
+    llm.push(Reply::text("Noted: PELICAN."));
+    llm.push(Reply::text("It was PELICAN."));
+    let f = fx(db, &llm, &term).await;
+    let (status, first) = f.turn("Remember the word PELICAN.").await;
+    assert_eq!(status, "completed", "{}", first.content);
+    let acp_session = f.agent_sessions().await[0].agent_session_id.clone();
+    assert!(acp_session.is_some());
+
+    // kill -9 the agent between turns.
+    let worktree: String = sqlx::query_scalar("SELECT path FROM worktrees WHERE session_id = $1")
+        .bind(f.session)
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    let worktree = PathBuf::from(worktree).canonicalize().unwrap();
+    let children = super::qwen::agent_children(&worktree);
+    assert_eq!(children.len(), 1, "{children:?}");
+    for pid in &children {
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+    boo_testkit::wait_for(
+        "the agent to be gone",
+        std::time::Duration::from_secs(10),
+        || async {
+            super::qwen::agent_children(&worktree)
+                .is_empty()
+                .then_some(())
+        },
+    )
+    .await;
+
+    // A new child resumes the same session, whose history is in the database.
+    let (status, second) = f.turn("Which word was it?").await;
+    assert_eq!(status, "completed", "{}", second.content);
+    assert!(
+        second.content.contains("It was PELICAN."),
+        "{}",
+        second.content
+    );
+    assert_eq!(f.agent_sessions().await[0].agent_session_id, acp_session);
+    let convo: Vec<(String, String)> = llm.requests()[1]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|m| {
+            (
+                m["role"].as_str().unwrap().to_owned(),
+                m["content"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        convo,
+        vec![
+            ("user".to_owned(), "Remember the word PELICAN.".to_owned()),
+            ("assistant".to_owned(), "Noted: PELICAN.".to_owned()),
+            ("user".to_owned(), "Which word was it?".to_owned()),
+        ]
+    );
+}

@@ -121,7 +121,7 @@ async fn worktree(f: &Fx) -> PathBuf {
 /// Live (non-zombie) children of this test process (boocoder runs in it) whose
 /// working directory is `cwd`: the warm agents of the session's worktree. Probes
 /// run elsewhere (`<worktree_root>/.probe`).
-fn agent_children(cwd: &Path) -> BTreeSet<u32> {
+pub(super) fn agent_children(cwd: &Path) -> BTreeSet<u32> {
     let me = std::process::id();
     let mut pids = BTreeSet::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {

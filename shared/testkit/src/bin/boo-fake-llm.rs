@@ -1,6 +1,7 @@
 //! `boo-fake-llm`: the scripted stand-in for llama-server, run on its own for
-//! browser tests and demos. With no script it thinks about, then echoes, the
-//! last user message.
+//! browser tests and demos, scripted over HTTP by tests in other languages
+//! (`POST /__script`). With no script it thinks about, then echoes, the last user
+//! message.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -11,14 +12,19 @@ use boo_testkit::fake_llm::{FakeLlm, FakeOptions};
 const USAGE: &str =
     "usage: boo-fake-llm --listen HOST:PORT [--model NAME]... [--n-ctx N] [--delay-ms N]
 
-Serves an OpenAI-compatible chat API (llama-server flavour) that answers every
-request with reasoning \"Thinking about: <last user message>\" and content
+Serves an OpenAI-compatible chat API (llama-server flavour) that answers each
+unscripted request with reasoning \"Thinking about: <last user message>\" and content
 \"Echo: <last user message>\", streamed in small chunks.
 
   --listen HOST:PORT  address to bind (port 0 picks a free one)
   --model NAME        a model to list in /v1/models (repeatable; default fake-model)
   --n-ctx N           context size reported by /props (default 8192)
-  --delay-ms N        pause between streamed chunks (default 0)";
+  --delay-ms N        pause between streamed chunks (default 0)
+
+Another process scripts it: POST /__script queues replies given as JSON
+({\"content\", \"reasoning\", \"tool_calls\": [{\"id\", \"name\", \"arguments\"}],
+\"delay_first_ms\", \"delay_each_ms\", \"hang\"}, or an array of them) and
+GET /__requests returns the chat completion bodies received so far.";
 
 #[derive(Debug, PartialEq)]
 struct Args {

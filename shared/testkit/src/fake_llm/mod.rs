@@ -8,6 +8,9 @@
 //! chunk when `stream_options.include_usage` is set, `timings` on the last chunk,
 //! then `data: [DONE]`.
 //!
+//! Another process scripts it over HTTP: `POST /__script` queues replies given as
+//! JSON and `GET /__requests` lists the bodies received (`admin.rs`).
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use boo_testkit::fake_llm::{FakeLlm, Reply};
@@ -19,6 +22,7 @@
 //! # }
 //! ```
 
+mod admin;
 mod script;
 mod server;
 #[cfg(test)]
@@ -35,6 +39,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use admin::{ReplySpec, ToolCallSpec};
 pub use script::{Event, Reply};
 
 /// The model the fake serves when none is configured.

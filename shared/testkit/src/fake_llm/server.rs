@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::admin;
 use super::script::{self, Body, Reply};
 use super::wire::{self, BUILD_INFO, Ctx};
 use super::{FakeOptions, WhenEmpty};
@@ -70,6 +71,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/health", get(health))
         .route("/v1/chat/completions", post(chat))
         .route("/chat/completions", post(chat))
+        .route("/__script", post(admin::script))
+        .route("/__requests", get(admin::requests))
         .fallback(not_found)
         .with_state(shared)
 }

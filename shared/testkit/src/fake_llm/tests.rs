@@ -577,3 +577,56 @@ async fn wait_requests_panics_after_its_limit() {
     .await;
     assert!(waited.unwrap_err().is_panic());
 }
+
+#[tokio::test]
+async fn another_process_scripts_replies_and_reads_requests_over_http() {
+    let llm = FakeLlm::start().await;
+    let http = reqwest::Client::new();
+    let script = |body: Value| {
+        http.post(format!("{}/__script", llm.root_url()))
+            .json(&body)
+            .send()
+    };
+    let resp = script(json!([
+        {"tool_calls": [{"id": "c1", "name": "write_file", "arguments": {"path": "a"}}]},
+        {"content": "Done.", "reasoning": "ok"},
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(
+        (resp.status().as_u16(), resp.json::<Value>().await.unwrap()),
+        (200, json!({"pending": 2}))
+    );
+    let resp = script(json!({"content": 1})).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    assert_eq!(llm.pending(), 2);
+
+    let a = read(post(&llm, stream_req("1", false)).await).await;
+    assert_eq!(
+        a.events[1],
+        delta(
+            "chatcmpl-fake-1",
+            json!({"tool_calls": [{"index": 0, "id": "c1", "type": "function",
+                "function": {"name": "write_file", "arguments": ""}}]}),
+            None,
+        )
+    );
+    let b = read(post(&llm, stream_req("2", false)).await).await;
+    assert_eq!(
+        b.events[1],
+        delta("chatcmpl-fake-2", json!({"reasoning_content": "ok"}), None)
+    );
+    let recorded: Value = http
+        .get(format!("{}/__requests", llm.root_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        recorded,
+        json!([stream_req("1", false), stream_req("2", false)])
+    );
+    llm.stop().await;
+}
