@@ -3,8 +3,8 @@
 //! and `auto` modes.
 //!
 //! Writes go through the client's `fs/write_text_file` when it offers it (under
-//! boocoder every edit then lands in the worktree as a pending change), edits read
-//! through `fs/read_text_file` likewise; otherwise both are done here, confined to
+//! boocoder every edit then lands in the worktree as a pending change), `read_file`
+//! and edits read through `fs/read_text_file` likewise; otherwise both are done here, confined to
 //! the cwd by `boo_shared::pathguard`. `run_command` uses the client's `terminal/*`
 //! when offered (under boocoder: a booterm terminal the owner can watch), otherwise
 //! a child of its own in its own process group with a timeout and bounded output.
@@ -148,6 +148,12 @@ impl Tools for AgentTools {
         if let Some(raw) = call.arguments.get("__unparsed") {
             return ToolResult::error(format!("the arguments are not valid JSON: {raw}"));
         }
+        if call.name == "read_file" && self.caps.read {
+            return match self.read_through_client(call).await {
+                Ok(r) => r,
+                Err(e) => ToolResult::error(e),
+            };
+        }
         if !WRITE_TOOLS.contains(&call.name.as_str()) {
             return self.read_only(call).await;
         }
@@ -199,6 +205,40 @@ impl AgentTools {
             }
             Err(e) => ToolResult::error(e),
         }
+    }
+
+    /// `read_file` through the client's `fs/read_text_file` (an editor's unsaved
+    /// buffer; under boocoder the worktree), numbered like the local tool.
+    async fn read_through_client(&self, call: &ToolCall) -> Result<ToolResult, String> {
+        let path = self.confine(arg(call, "path")?)?;
+        let number = |name: &str| -> Result<Option<u32>, String> {
+            match call.arguments.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .filter(|n| *n >= 1)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .map(Some)
+                    .ok_or_else(|| format!("{name} must be a whole number from 1")),
+            }
+        };
+        let first = number("offset")?.unwrap_or(1);
+        let limit = number("limit")?.unwrap_or(crate::tools::read_file::DEFAULT_LINES as u32);
+        let req = acp::ReadTextFileRequest::new(self.session.clone(), path.clone())
+            .line(first)
+            .limit(limit);
+        let text = self
+            .cx
+            .send_request(req)
+            .block_task()
+            .await
+            .map_err(|e| format!("cannot read {}: {}", self.rel(&path), rpc(e)))?
+            .content;
+        Ok(ToolResult::ok(crate::tools::read_file::numbered(
+            &text,
+            first as usize,
+            limit as usize,
+        )))
     }
 
     /// The absolute path of `requested`, confined to the cwd.

@@ -19,7 +19,7 @@ mod git_status;
 mod glob;
 mod grep;
 mod list_dir;
-mod read_file;
+pub(crate) mod read_file;
 mod view_truncated;
 mod walk;
 mod web_fetch;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{Tool, ToolContext, ToolError, ToolOutput, blocking, parse_args, resolve_path};
 
 /// Lines shown when no `limit` is given.
-const DEFAULT_LINES: usize = 2000;
+pub(crate) const DEFAULT_LINES: usize = 2000;
 /// Longer lines (minified code) are cut to this many chars.
 const MAX_LINE_CHARS: usize = 2000;
 /// A NUL byte in this many leading bytes marks a file as binary.
@@ -151,6 +151,37 @@ fn read(root: &Path, abs: &Path, args: &Args, max_file_bytes: u64) -> Result<Str
     Ok(with_footer(body, first, shown_last, Some(total), size))
 }
 
+/// Text another reader produced (an ACP client's `fs/read_text_file`: lines
+/// `first..` of a file, at most `limit`) in `read_file`'s form.
+pub(crate) fn numbered(text: &str, first: usize, limit: usize) -> String {
+    if text.is_empty() {
+        return if first == 1 {
+            "(empty file)".to_owned()
+        } else {
+            format!("[no lines from {first} on]")
+        };
+    }
+    let mut body = String::new();
+    let mut n = 0usize;
+    for line in text.split_inclusive('\n') {
+        push_numbered(&mut body, first + n, line.as_bytes());
+        n += 1;
+    }
+    let ranged = first > 1 || n >= limit;
+    if ranged {
+        let last = first + n - 1;
+        if n >= limit {
+            body.push_str(&format!(
+                "[lines {first}-{last}; continue with offset {}]",
+                last + 1
+            ));
+        } else {
+            body.push_str(&format!("[lines {first}-{last}]"));
+        }
+    }
+    body
+}
+
 fn push_numbered(body: &mut String, number: usize, raw: &[u8]) {
     let text = String::from_utf8_lossy(raw);
     let text = text.trim_end_matches('\n').trim_end_matches('\r');
@@ -200,6 +231,16 @@ mod tests {
     use pretty_assertions::assert_eq;
     use serde_json::json;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn a_clients_text_is_numbered_like_a_read() {
+        assert_eq!(super::numbered("a\nb\n", 1, 2000), "     1\ta\n     2\tb\n");
+        assert_eq!(
+            super::numbered("c\nd", 3, 2),
+            "     3\tc\n     4\td\n[lines 3-4; continue with offset 5]"
+        );
+        assert_eq!(super::numbered("", 1, 10), "(empty file)");
+    }
 
     #[tokio::test]
     async fn reads_a_whole_file_with_line_numbers() {

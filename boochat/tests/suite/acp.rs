@@ -159,6 +159,16 @@ async fn a_session_streams_and_outlives_a_kill_of_the_agent() {
             joined(&got, "agent_message_chunk"),
             "The code word is noted."
         );
+        // Context used (the server's prompt + completion tokens) against its size.
+        let usage: Vec<&Value> = got
+            .iter()
+            .filter(|u| u["sessionUpdate"] == "usage_update")
+            .collect();
+        assert_eq!(usage.len(), 1, "{got:#?}");
+        assert_eq!(
+            (&usage[0]["used"], &usage[0]["size"]),
+            (&json!(1230), &json!(N_CTX))
+        );
     })
     .await;
     // The write and command tools are offered in code mode.
