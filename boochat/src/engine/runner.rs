@@ -119,10 +119,13 @@ pub async fn submit(
     })
 }
 
-/// Cancel the running turn of a chat. False when none runs.
+/// Cancel the running turn of a chat. False when none runs (or it is already
+/// stopping).
 pub fn stop(engine: &Engine, chat_id: Uuid) -> bool {
     let running = engine.running.lock().unwrap_or_else(|e| e.into_inner());
     match running.get(&chat_id) {
+        // Already stopped: the loop is letting go of it; this Stop stops nothing.
+        Some(r) if r.cancel.is_cancelled() => false,
         Some(r) => {
             *r.reason.lock().unwrap_or_else(|e| e.into_inner()) = Interrupt::Stopped;
             r.cancel.cancel();
