@@ -19,6 +19,8 @@
 //!   commands) and `usage_update`; `session/cancel` drops the model request at
 //!   once and the turn ends `cancelled`.
 
+mod command;
+mod prompt;
 mod sink;
 mod store;
 mod tools;
@@ -41,44 +43,13 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::engine::{ASK_USER_INPUT, Engine, turn_loop};
+pub use command::{COMMAND_OUTPUT_BYTES, COMMAND_TIMEOUT, Run, run_local};
+pub use prompt::Mode;
+use prompt::{prompt_text, system_prompt};
 use tools::{AgentTools, ClientCaps, MemOutputs};
-pub use tools::{COMMAND_OUTPUT_BYTES, COMMAND_TIMEOUT, Run, run_local};
 
 /// The agent's name in `initialize` (boocoder's provider id is the same).
 pub const NAME: &str = "boocode";
-
-/// What a session may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Read-only tools.
-    Ask,
-    /// Write and command tools, each asking permission first.
-    Code,
-    /// Write and command tools without asking.
-    Auto,
-}
-
-impl Mode {
-    const ALL: [(Mode, &'static str, &'static str); 3] = [
-        (Mode::Ask, "ask", "Ask (read-only)"),
-        (Mode::Code, "code", "Code (asks before writes and commands)"),
-        (Mode::Auto, "auto", "Auto (no asking)"),
-    ];
-
-    fn id(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(m, _, _)| *m == self)
-            .map_or("code", |(_, id, _)| id)
-    }
-
-    fn parse(id: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .find(|(_, i, _)| *i == id)
-            .map(|(m, _, _)| *m)
-    }
-}
 
 /// `boochat acp`: connect to the database (migrating it like the daemons do),
 /// then serve ACP on stdin/stdout until the client hangs up.
@@ -741,49 +712,4 @@ impl State {
         }
         result
     }
-}
-
-/// The prompt's text: text blocks, links as `[name](uri)`, embedded text
-/// resources as fenced blocks headed by their URI.
-fn prompt_text(blocks: &[acp::ContentBlock]) -> String {
-    blocks
-        .iter()
-        .filter_map(|b| match b {
-            acp::ContentBlock::Text(t) => Some(t.text.clone()),
-            acp::ContentBlock::ResourceLink(l) => Some(format!("[{}]({})", l.name, l.uri)),
-            acp::ContentBlock::Resource(r) => match &r.resource {
-                acp::EmbeddedResourceResource::TextResourceContents(t) => {
-                    Some(format!("{}\n```\n{}\n```", t.uri, t.text))
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn system_prompt(
-    cwd: &std::path::Path,
-    mode: Mode,
-    agent: Option<&crate::agents::AgentDef>,
-) -> String {
-    let mut s = format!(
-        "You are BooCode, a coding agent. You work in the project at {}; tool paths are \
-         relative to it. Read before you change; keep changes small and say what you did.",
-        cwd.display()
-    );
-    s.push(' ');
-    s.push_str(match mode {
-        Mode::Ask => "This session is read-only: you can read, list and search files, but not change them or run commands.",
-        Mode::Code => "You can write, edit and delete files and run commands; the user approves each one.",
-        Mode::Auto => "You can write, edit and delete files and run commands.",
-    });
-    if let Some(a) = agent
-        && !a.prompt.trim().is_empty()
-    {
-        s.push_str("\n\n");
-        s.push_str(a.prompt.trim());
-    }
-    s
 }
