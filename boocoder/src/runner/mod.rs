@@ -10,6 +10,7 @@ pub mod agent_sessions;
 pub mod joining;
 pub mod prober;
 pub mod requests;
+mod stream;
 mod unstaged;
 
 pub use unstaged::UNSTAGED_KIND;
@@ -20,9 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use boo_shared::chat::{MessageStatus, Usage};
-use boo_shared::coder::{AgentToolCall, TaskInfo, TaskStatus};
+use boo_shared::coder::{TaskInfo, TaskStatus};
 use boo_shared::config::Settings;
-use boo_shared::frames::{ServerFrame, UsagePhase};
+use boo_shared::frames::ServerFrame;
 use boo_shared::hub::Hub;
 use boo_shared::transcript::store as messages;
 use boo_shared::transcript::writer::TurnWriter;
@@ -31,10 +32,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::acp::{AgentEvent, Connection, StopReason};
+use crate::acp::{Connection, StopReason};
 use crate::dispatcher::{Executor, Outcome, Task};
 use crate::providers::Providers;
 use requests::{Hooks, Requests, TurnCtx};
+use stream::stream_turn;
 
 /// A warm agent: its child, its ACP session, its hooks.
 struct Warm {
@@ -582,125 +584,6 @@ async fn shutdown_conn(conn: Arc<Connection>) {
         // kills the child's process group.
         Err(arc) => drop(arc),
     }
-}
-
-/// Run `session/prompt`, draining its events into the writer; cancel on request.
-/// Returns (status, usage, error, (input tokens, output tokens, cost)).
-async fn stream_turn(
-    conn: &Connection,
-    session: &str,
-    prompt: &str,
-    w: &mut TurnWriter,
-    cancel: CancellationToken,
-    agent: &str,
-) -> (MessageStatus, Usage, Option<String>, (i64, i64, f64)) {
-    let (tx, mut rx) = mpsc::channel::<AgentEvent>(256);
-    let mut usage = Usage::default();
-    let mut tokens = (0i64, 0i64, 0f64);
-    let started = Instant::now();
-    let mut first: Option<Instant> = None;
-    w.usage(UsagePhase::Prompt, &usage);
-    let prompt_fut = conn.prompt(session, prompt, tx);
-    tokio::pin!(prompt_fut);
-    let mut cancel_sent = false;
-    let mut result = None;
-    let mut write_error: Option<String> = None;
-    // Persist streamed text on a clock too: an agent that goes quiet (or a kill)
-    // loses at most one flush interval.
-    let mut flush_tick = tokio::time::interval(boo_shared::transcript::writer::FLUSH_EVERY);
-    flush_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = flush_tick.tick() => {
-                if let Err(e) = w.flush().await {
-                    write_error.get_or_insert_with(|| e.to_string());
-                }
-            }
-            r = &mut prompt_fut, if result.is_none() => { result = Some(r); }
-            ev = rx.recv() => {
-                let Some(ev) = ev else { break };
-                if first.is_none() {
-                    first = Some(Instant::now());
-                    usage.prompt_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
-                }
-                let written = match ev {
-                    AgentEvent::Text(t) => w.text(&t).await,
-                    AgentEvent::Thought(t) => w.reasoning(&t).await,
-                    AgentEvent::ToolCall(s) => {
-                        let call = AgentToolCall {
-                            id: s.id, title: s.title, kind: s.kind, status: s.status,
-                            raw_input: s.raw_input, content: s.content, locations: s.locations,
-                        };
-                        w.agent_tool_call(&call).await
-                    }
-                    AgentEvent::Plan(entries) => {
-                        w.publish(ServerFrame::Plan { chat_id: w.chat_id, message_id: w.message_id, entries });
-                        Ok(())
-                    }
-                    AgentEvent::AvailableCommands(commands) => {
-                        w.publish(ServerFrame::AvailableCommands { chat_id: w.chat_id, agent: agent.to_owned(), commands });
-                        Ok(())
-                    }
-                    AgentEvent::Usage(u) => {
-                        tokens.0 += i64::try_from(u.input).unwrap_or(0);
-                        tokens.1 += i64::try_from(u.output).unwrap_or(0);
-                        usage.prompt_tokens = i32::try_from(u.input).ok();
-                        usage.completion_tokens = i32::try_from(u.output).ok();
-                        Ok(())
-                    }
-                    AgentEvent::Context(c) => {
-                        if let Some(cost) = c.cost {
-                            tokens.2 = cost.amount;
-                        }
-                        Ok(())
-                    }
-                    AgentEvent::CurrentMode(_) | AgentEvent::ConfigOptions(_) => Ok(()),
-                };
-                if let Err(e) = written {
-                    write_error.get_or_insert_with(|| e.to_string());
-                }
-            }
-            () = cancel.cancelled(), if !cancel_sent => {
-                cancel_sent = true;
-                if let Err(e) = conn.cancel(session).await {
-                    tracing::warn!(error = %e, "session/cancel failed");
-                }
-            }
-        }
-    }
-    if let Some(t) = first {
-        let secs = t.elapsed().as_secs_f64();
-        if let (Some(c), true) = (usage.completion_tokens, secs > 0.0) {
-            usage.tokens_per_second = Some(f64::from(c) / secs);
-        }
-    }
-    w.usage(UsagePhase::Done, &usage);
-    let result = match result {
-        Some(r) => r,
-        None => prompt_fut.await,
-    };
-    let (status, error) = match result {
-        Ok(StopReason::Cancelled) => (
-            MessageStatus::Cancelled,
-            Some("stopped by the owner".to_owned()),
-        ),
-        Ok(StopReason::Refusal) => (MessageStatus::Failed, Some("the agent refused".to_owned())),
-        Ok(_) => (MessageStatus::Complete, None),
-        Err(e) => {
-            let tail = e
-                .stderr_tail()
-                .map(|t| format!("\nagent stderr:\n{t}"))
-                .unwrap_or_default();
-            (MessageStatus::Failed, Some(format!("{e}{tail}")))
-        }
-    };
-    let error = match (status, write_error) {
-        (MessageStatus::Complete, Some(we)) => {
-            return (MessageStatus::Failed, usage, Some(we), tokens);
-        }
-        (_, _) => error,
-    };
-    (status, usage, error, tokens)
 }
 
 #[async_trait::async_trait]
