@@ -16,6 +16,7 @@ use boo_shared::metrics::Metrics;
 
 pub mod acp;
 pub mod agents;
+mod closing;
 pub mod engine;
 mod grpc;
 mod routes;

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use boo_proto::coder::v1::coder_service_server::CoderService;
 use boo_proto::coder::v1::{
-    CloseChatRequest, CloseChatResponse, SessionEvent, SubmitTaskRequest, SubmitTaskResponse,
-    WatchSessionRequest, WorktreeRiskRequest, WorktreeRiskResponse,
+    CloseChatRequest, CloseChatResponse, CloseReason, CloseSessionRequest, CloseSessionResponse,
+    SessionEvent, SubmitTaskRequest, SubmitTaskResponse, WatchSessionRequest, WorktreePolicy,
+    WorktreeRiskRequest, WorktreeRiskResponse,
 };
 use boo_shared::config::Settings;
 use boo_shared::grpc::reject_nul;
@@ -18,23 +19,33 @@ use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use crate::closing::{CloseError, Closer};
 use crate::dispatcher::store::{self as tasks, NewTask};
 use crate::runner::Runner;
+use crate::runner::agent_sessions::CloseReason as Why;
 
 pub struct CoderServiceImpl {
     pool: PgPool,
     hub: Arc<Hub>,
     runner: Arc<Runner>,
     settings: Arc<Settings>,
+    closer: Arc<Closer>,
 }
 
 impl CoderServiceImpl {
-    pub fn new(pool: PgPool, hub: Arc<Hub>, runner: Arc<Runner>, settings: Arc<Settings>) -> Self {
+    pub fn new(
+        pool: PgPool,
+        hub: Arc<Hub>,
+        runner: Arc<Runner>,
+        settings: Arc<Settings>,
+        closer: Arc<Closer>,
+    ) -> Self {
         Self {
             pool,
             hub,
             runner,
             settings,
+            closer,
         }
     }
 }
@@ -77,7 +88,12 @@ impl CoderService for CoderServiceImpl {
         let req = req.into_inner();
         reject_nul([("chat_id", req.chat_id.as_str())])?;
         let chat_id = uuid("chat_id", &req.chat_id)?;
-        let closed = self.runner.close_chat(chat_id).await.map_err(db)?;
+        // A chat alone is only ever archived (deleting one goes with its session).
+        let closed = self
+            .runner
+            .close_chat(chat_id, Why::ChatArchived)
+            .await
+            .map_err(db)?;
         let mut worktree_removed = false;
         if req.remove_worktree {
             let session: Option<Uuid> =
@@ -101,6 +117,50 @@ impl CoderService for CoderServiceImpl {
         Ok(Response::new(CloseChatResponse {
             closed_agent_sessions: closed,
             worktree_removed,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, err, fields(session_id = %req.get_ref().session_id))]
+    async fn close_session(
+        &self,
+        req: Request<CloseSessionRequest>,
+    ) -> Result<Response<CloseSessionResponse>, Status> {
+        let req = req.into_inner();
+        reject_nul([("session_id", req.session_id.as_str())])?;
+        let sid = uuid("session_id", &req.session_id)?;
+        let reason = match CloseReason::try_from(req.reason) {
+            Ok(CloseReason::Archived) => Why::SessionArchived,
+            Ok(CloseReason::Deleted) => Why::SessionDeleted,
+            _ => {
+                return Err(Status::invalid_argument(
+                    "reason must be CLOSE_REASON_ARCHIVED or CLOSE_REASON_DELETED",
+                ));
+            }
+        };
+        let policy = match WorktreePolicy::try_from(req.worktree) {
+            Ok(WorktreePolicy::Keep) => crate::closing::WorktreePolicy::Keep,
+            Ok(WorktreePolicy::RemoveIfClean) => crate::closing::WorktreePolicy::RemoveIfClean,
+            Ok(WorktreePolicy::Remove) => crate::closing::WorktreePolicy::Remove,
+            _ => {
+                return Err(Status::invalid_argument(
+                    "worktree must be WORKTREE_POLICY_KEEP, _REMOVE_IF_CLEAN or _REMOVE",
+                ));
+            }
+        };
+        let closed = self
+            .closer
+            .close_session(sid, reason, policy)
+            .await
+            .map_err(|e| match e {
+                CloseError::Db(e) => db(e),
+                CloseError::TasksStillRunning { .. } => Status::aborted(e.to_string()),
+                CloseError::Worktree(_) => Status::internal(e.to_string()),
+            })?;
+        Ok(Response::new(CloseSessionResponse {
+            cancelled_tasks: closed.cancelled_tasks,
+            closed_agent_sessions: closed.closed_agent_sessions,
+            worktree_removed: closed.worktree_removed,
+            kept: closed.kept.iter().map(Into::into).collect(),
         }))
     }
 

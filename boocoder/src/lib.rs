@@ -15,6 +15,7 @@ use boo_shared::metrics::Metrics;
 use tokio_util::sync::CancellationToken;
 
 pub mod acp;
+pub mod closing;
 pub mod dispatcher;
 mod grpc;
 pub mod pending;
@@ -89,11 +90,18 @@ pub async fn run(
             }
         })
     };
+    let closer = Arc::new(closing::Closer {
+        pool: pool.clone(),
+        coder: settings.coder.clone(),
+        dispatcher: dispatcher.clone(),
+        runner: runner.clone(),
+    });
     let grpc = tonic::service::Routes::new(CoderServiceServer::new(grpc::CoderServiceImpl::new(
         pool.clone(),
         hub.clone(),
         runner.clone(),
         settings.clone(),
+        closer,
     )));
     let state = routes::AppState {
         pool: pool.clone(),

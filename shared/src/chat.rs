@@ -58,6 +58,55 @@ pub struct Session {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What removing one of a session's worktrees would lose (boocoder's
+/// `WorktreeRisk`), as the delete guard and an archive report it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct WorktreeReport {
+    pub path: String,
+    pub branch: String,
+    /// Files that differ from the worktree's base: work not applied to the project.
+    pub dirty_files: Vec<String>,
+    /// Commits on the branch that the project's HEAD does not have.
+    pub unpushed_commits: u32,
+    /// Non-zero while a merge/rebase/... is in progress.
+    pub unmerged_commits: u32,
+    /// merge | rebase | cherry-pick | revert | am | bisect, while one is in progress.
+    pub operation: Option<String>,
+    pub conflicted_files: Vec<String>,
+    /// The directory is gone (its branch may still hold commits).
+    pub missing: bool,
+    /// Why the report is incomplete (counts as at risk).
+    pub error: Option<String>,
+}
+
+/// What deleting or archiving a session closed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct SessionClosed {
+    /// Agent turns (queued, running or waiting on the owner) that were cancelled.
+    pub cancelled_tasks: u32,
+    /// Agent sessions closed (their processes stopped).
+    pub closed_agent_sessions: u32,
+    pub worktree_removed: bool,
+    /// Worktrees left in place because removing them would lose work.
+    pub worktrees_kept: Vec<WorktreeReport>,
+    pub terminals_killed: u32,
+    /// What could not be done and is left to the reapers (a forced delete with a
+    /// peer down), in words.
+    pub notes: Vec<String>,
+}
+
+/// `PATCH /api/sessions/{id}`: the session as stored and, when the change archived
+/// it, what the archive closed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct SessionChange {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub session: Session,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub closed: Option<SessionClosed>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {

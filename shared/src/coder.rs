@@ -85,6 +85,9 @@ pub struct AgentSessionInfo {
     /// Provider-reported, USD.
     pub cost: f64,
     pub last_used_at: DateTime<Utc>,
+    /// Why a `closed` session was closed: chat_archived | session_archived |
+    /// session_deleted.
+    pub closed_reason: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]

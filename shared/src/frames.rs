@@ -144,6 +144,9 @@ pub enum ServerFrame {
     /// Sent on the session's own stream and, as a connection-level frame, to every
     /// socket without a `session_id` (the catalog: sidebars follow every session).
     SessionUpdated { session: Session },
+    /// boochat: a session and everything it owned were deleted. Sent on its own
+    /// stream and to the catalog, like `session_updated`.
+    SessionDeleted { session_id: Uuid },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]

@@ -263,6 +263,13 @@ impl Hub {
             session: session.clone(),
         });
     }
+
+    /// A session was deleted: `session_deleted` on its own stream (its viewers
+    /// leave it) and on the catalog (sidebars drop it).
+    pub fn session_deleted(&self, session_id: Uuid) {
+        self.publish(session_id, ServerFrame::SessionDeleted { session_id });
+        self.publish_catalog(ServerFrame::SessionDeleted { session_id });
+    }
 }
 
 #[cfg(test)]

@@ -287,7 +287,14 @@ mod tests {
                 "type": "object",
                 "description": "Body of every error response.",
                 "required": ["error", "code"],
-                "properties": {"error": {"type": "string"}, "code": {"type": "string"}}
+                "properties": {
+                    "error": {"type": "string"},
+                    "code": {"type": "string"},
+                    "details": {
+                        "type": ["object", "null"],
+                        "description": "What the client needs to decide its next step, for the few errors that\ncarry more than a message (e.g. `worktree_at_risk`: the per-worktree report)."
+                    }
+                }
             })
         );
     }

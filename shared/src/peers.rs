@@ -7,14 +7,17 @@
 //! every call carries `authorization: Bearer <token>` (the same token each
 //! daemon's server expects).
 //!
-//! Today: booterm ([`term`]), used by boocoder for agents' terminals, and
-//! boochat ([`chat`]), used by boocoder to show an agent joining a chat the turns
-//! before it.
+//! Today: booterm ([`term`]), used by boocoder for agents' terminals and by
+//! boochat to close a session's terminals; boochat ([`chat`]), used by boocoder to
+//! show an agent joining a chat the turns before it; boocoder ([`coder`]), used by
+//! boochat for the session delete guard and to close what archived chats and
+//! sessions own.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use boo_proto::chat::v1::chat_service_client::ChatServiceClient;
+use boo_proto::coder::v1::coder_service_client::CoderServiceClient;
 use boo_proto::term::v1::term_service_client::TermServiceClient;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::Interceptor;
@@ -32,6 +35,9 @@ pub type TermClient = TermServiceClient<InterceptedService<Channel, BearerToken>
 
 /// boochat's `ChatService`, with the bearer token when one is configured.
 pub type ChatClient = ChatServiceClient<InterceptedService<Channel, BearerToken>>;
+
+/// boocoder's `CoderService`, with the bearer token when one is configured.
+pub type CoderClient = CoderServiceClient<InterceptedService<Channel, BearerToken>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeerError {
@@ -110,6 +116,12 @@ pub fn chat(settings: &Settings) -> Result<ChatClient, PeerError> {
     Ok(ChatServiceClient::with_interceptor(channel, token))
 }
 
+/// boocoder at `settings.coder.grpc_addr`, with `settings.grpc.token`.
+pub fn coder(settings: &Settings) -> Result<CoderClient, PeerError> {
+    let (channel, token) = parts(settings, settings.coder.grpc_addr)?;
+    Ok(CoderServiceClient::with_interceptor(channel, token))
+}
+
 /// True when a call failed because the peer could not be reached (down, refused,
 /// connect timeout, stopping): the caller may fall back instead of failing.
 pub fn is_unreachable(status: &Status) -> bool {
@@ -142,6 +154,13 @@ mod tests {
         let err = chat(&settings)
             .unwrap()
             .get_transcript(GetTranscriptRequest::default())
+            .await
+            .unwrap_err();
+        assert!(is_unreachable(&err), "{err:?}");
+        settings.coder.grpc_addr = addr;
+        let err = coder(&settings)
+            .unwrap()
+            .worktree_risk(boo_proto::coder::v1::WorktreeRiskRequest::default())
             .await
             .unwrap_err();
         assert!(is_unreachable(&err), "{err:?}");

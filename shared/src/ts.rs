@@ -39,6 +39,9 @@ pub fn render() -> String {
     decl::<crate::chat::Session>(&cfg, &mut out);
     decl::<crate::chat::CreateSession>(&cfg, &mut out);
     decl::<crate::chat::UpdateSession>(&cfg, &mut out);
+    decl::<crate::chat::WorktreeReport>(&cfg, &mut out);
+    decl::<crate::chat::SessionClosed>(&cfg, &mut out);
+    decl::<crate::chat::SessionChange>(&cfg, &mut out);
     decl::<crate::chat::Chat>(&cfg, &mut out);
     decl::<crate::chat::CreateChat>(&cfg, &mut out);
     decl::<crate::chat::UpdateChat>(&cfg, &mut out);

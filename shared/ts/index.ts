@@ -30,7 +30,12 @@ export type Identity = { user: string, groups: Array<string>, email: string | nu
 /**
  * Body of every error response.
  */
-export type ErrorBody = { error: string, code: string, };
+export type ErrorBody = { error: string, code: string, 
+/**
+ * What the client needs to decide its next step, for the few errors that
+ * carry more than a message (e.g. `worktree_at_risk`: the per-worktree report).
+ */
+details?: unknown, };
 
 /**
  * One page of a cursor-paginated list. `next_cursor` is opaque; absent on the last page.
@@ -52,6 +57,64 @@ export type Session = { id: string, project_id: string, title: string | null, st
 export type CreateSession = { project_id: string, title?: string, };
 
 export type UpdateSession = { title?: string, status?: Status, };
+
+/**
+ * What removing one of a session's worktrees would lose (boocoder's
+ * `WorktreeRisk`), as the delete guard and an archive report it.
+ */
+export type WorktreeReport = { path: string, branch: string, 
+/**
+ * Files that differ from the worktree's base: work not applied to the project.
+ */
+dirty_files: Array<string>, 
+/**
+ * Commits on the branch that the project's HEAD does not have.
+ */
+unpushed_commits: number, 
+/**
+ * Non-zero while a merge/rebase/... is in progress.
+ */
+unmerged_commits: number, 
+/**
+ * merge | rebase | cherry-pick | revert | am | bisect, while one is in progress.
+ */
+operation: string | null, conflicted_files: Array<string>, 
+/**
+ * The directory is gone (its branch may still hold commits).
+ */
+missing: boolean, 
+/**
+ * Why the report is incomplete (counts as at risk).
+ */
+error: string | null, };
+
+/**
+ * What deleting or archiving a session closed.
+ */
+export type SessionClosed = { 
+/**
+ * Agent turns (queued, running or waiting on the owner) that were cancelled.
+ */
+cancelled_tasks: number, 
+/**
+ * Agent sessions closed (their processes stopped).
+ */
+closed_agent_sessions: number, worktree_removed: boolean, 
+/**
+ * Worktrees left in place because removing them would lose work.
+ */
+worktrees_kept: Array<WorktreeReport>, terminals_killed: number, 
+/**
+ * What could not be done and is left to the reapers (a forced delete with a
+ * peer down), in words.
+ */
+notes: Array<string>, };
+
+/**
+ * `PATCH /api/sessions/{id}`: the session as stored and, when the change archived
+ * it, what the archive closed.
+ */
+export type SessionChange = { closed?: SessionClosed, id: string, project_id: string, title: string | null, status: Status, tags: Array<string>, created_at: string, updated_at: string, };
 
 export type Chat = { id: string, session_id: string, title: string | null, status: Status, 
 /**
@@ -201,7 +264,12 @@ status: string, backend: string, agent_session_id: string | null, config_hash: s
 /**
  * Provider-reported, USD.
  */
-cost: number, last_used_at: string, };
+cost: number, last_used_at: string, 
+/**
+ * Why a `closed` session was closed: chat_archived | session_archived |
+ * session_deleted.
+ */
+closed_reason: string | null, };
 
 export type ChangeKind = "create" | "edit" | "delete";
 
@@ -553,7 +621,7 @@ export type ServerFrame = { "type": "hello", daemon: string, version: string, } 
  * moved it: a dequeued message goes after the answer before it. (Named apart
  * from the envelope's `seq`, which is the frame's.)
  */
-message_seq: number | null, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "session_workspace_updated", state: WorkspaceState, } | { "type": "session_updated", session: Session, };
+message_seq: number | null, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "session_workspace_updated", state: WorkspaceState, } | { "type": "session_updated", session: Session, } | { "type": "session_deleted", session_id: string, };
 
 /**
  * A frame with its ordering metadata: `{"type": …, "seq": …, "session_id": …, …}`.
@@ -572,7 +640,7 @@ session_id?: string, } & ({ "type": "hello", daemon: string, version: string, } 
  * moved it: a dequeued message goes after the answer before it. (Named apart
  * from the envelope's `seq`, which is the frame's.)
  */
-message_seq: number | null, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "session_workspace_updated", state: WorkspaceState, } | { "type": "session_updated", session: Session, });
+message_seq: number | null, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "session_workspace_updated", state: WorkspaceState, } | { "type": "session_updated", session: Session, } | { "type": "session_deleted", session_id: string, });
 
 /**
  * What a browser sends.

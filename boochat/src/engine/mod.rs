@@ -49,6 +49,11 @@ pub struct Engine {
     pub tools: ToolRegistry,
     pub agents: Arc<Registry>,
     pub settings: Arc<Settings>,
+    /// boocoder over gRPC: the delete guard and closing what sessions and chats
+    /// own (`None`: its address or token is unusable, so it counts as unreachable).
+    pub coder: Option<boo_shared::peers::CoderClient>,
+    /// booterm over gRPC: a session's terminals (`None`: as for `coder`).
+    pub term: Option<boo_shared::peers::TermClient>,
     http: reqwest::Client,
     /// What `web_fetch` may connect to (`chat.web_fetch_allow`, the daemons' listeners).
     net: Arc<NetGuard>,
@@ -97,7 +102,19 @@ impl Engine {
             .user_agent(concat!("boochat/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .build()?;
+        let coder = boo_shared::peers::coder(&settings)
+            .inspect_err(
+                |e| tracing::warn!(error = %e, "no boocoder peer: session deletes need force"),
+            )
+            .ok();
+        let term = boo_shared::peers::term(&settings)
+            .inspect_err(
+                |e| tracing::warn!(error = %e, "no booterm peer: session deletes need force"),
+            )
+            .ok();
         Ok(Arc::new(Self {
+            coder,
+            term,
             pool,
             hub,
             llm,

@@ -90,8 +90,9 @@ pub async fn update(
     }
     let chat = chats::update(&s.engine.pool, id, &body).await?;
     if body.status == Some(Status::Archived) {
-        // An archived chat does not keep generating.
+        // An archived chat does not keep generating, and its agents stop.
         runner::stop(&s.engine, id);
+        crate::closing::archive_chat(&s.engine, id).await;
     }
     announce(&s, &chat);
     Ok(Json(chat))

@@ -25,7 +25,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(projects::create, projects::list))
         .routes(routes!(projects::get))
         .routes(routes!(sessions::create, sessions::list))
-        .routes(routes!(sessions::get, sessions::update))
+        .routes(routes!(sessions::get, sessions::update, sessions::delete))
         .routes(routes!(workspace::get, workspace::update))
         .routes(routes!(chats::create, chats::list))
         .routes(routes!(chats::get, chats::update))

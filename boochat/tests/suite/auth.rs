@@ -20,6 +20,7 @@ fn unauthenticated(message: &str) -> serde_json::Value {
     serde_json::to_value(ErrorBody {
         error: message.into(),
         code: "unauthenticated".into(),
+        details: None,
     })
     .unwrap()
 }
@@ -172,6 +173,7 @@ async fn websocket_checks_origin() {
                 ErrorBody {
                     error: "WebSocket origin \"https://evil.example\" is not allowed".into(),
                     code: "bad_origin".into(),
+                    details: None,
                 }
             );
         }

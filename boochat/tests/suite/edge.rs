@@ -389,6 +389,7 @@ async fn the_contract_documents_every_route() {
             "POST /api/sessions",
             "GET /api/sessions/{id}",
             "PATCH /api/sessions/{id}",
+            "DELETE /api/sessions/{id}",
             "GET /api/sessions/{id}/workspace",
             "PATCH /api/sessions/{id}/workspace",
             "GET /api/sessions/{id}/chats",

@@ -97,6 +97,15 @@ async fn a_session_change_reaches_its_viewers_and_every_catalog_socket() {
     )
     .await;
     assert_eq!(status, 200);
+    // Archiving closes what the session owns in boocoder and booterm, best effort:
+    // neither runs here, and the archive says so.
+    let mut renamed = renamed;
+    let closed = renamed.as_object_mut().unwrap().remove("closed").unwrap();
+    assert_eq!(
+        closed["notes"].as_array().map(Vec::len),
+        Some(2),
+        "{closed}"
+    );
     let session: Session = serde_json::from_value(renamed.clone()).unwrap();
     assert_eq!(
         (session.title.as_deref(), session.status),

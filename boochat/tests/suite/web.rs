@@ -37,7 +37,8 @@ async fn serves_the_embedded_client_with_spa_fallback_and_json_404s() {
             resp.json::<ErrorBody>().await.unwrap(),
             ErrorBody {
                 error: message.into(),
-                code: "not_found".into()
+                code: "not_found".into(),
+                details: None,
             }
         );
     }

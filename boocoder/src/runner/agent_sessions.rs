@@ -18,6 +18,7 @@ struct Row {
     output_tokens: i64,
     cost: f64,
     last_used_at: DateTime<Utc>,
+    closed_reason: Option<String>,
 }
 
 impl From<Row> for AgentSessionInfo {
@@ -33,6 +34,7 @@ impl From<Row> for AgentSessionInfo {
             output_tokens: r.output_tokens,
             cost: r.cost,
             last_used_at: r.last_used_at,
+            closed_reason: r.closed_reason,
         }
     }
 }
@@ -68,7 +70,7 @@ pub async fn started(
          VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, clock_timestamp())
          ON CONFLICT (chat_id, agent) DO UPDATE SET session_id = EXCLUDED.session_id,
              worktree_id = EXCLUDED.worktree_id, backend = EXCLUDED.backend,
-             agent_session_id = EXCLUDED.agent_session_id, status = 'active',
+             agent_session_id = EXCLUDED.agent_session_id, status = 'active', closed_reason = NULL,
              config_hash = EXCLUDED.config_hash, last_used_at = clock_timestamp()",
     )
     .bind(chat_id)
@@ -118,7 +120,7 @@ pub async fn set_status(
     agent: &str,
     status: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE agent_sessions SET status = $3, last_used_at = clock_timestamp() WHERE chat_id = $1 AND agent = $2")
+    sqlx::query("UPDATE agent_sessions SET status = $3, closed_reason = NULL, last_used_at = clock_timestamp() WHERE chat_id = $1 AND agent = $2")
         .bind(chat_id)
         .bind(agent)
         .bind(status)
@@ -162,12 +164,36 @@ pub async fn evict_all(pool: &PgPool) -> Result<u64, sqlx::Error> {
     .rows_affected())
 }
 
-/// Close a chat's agent sessions (chat archived or deleted).
-pub async fn close_chat(pool: &PgPool, chat_id: Uuid) -> Result<u64, sqlx::Error> {
+/// Why a chat's agent sessions were closed (`agent_sessions.closed_reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    ChatArchived,
+    SessionArchived,
+    SessionDeleted,
+}
+
+impl CloseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ChatArchived => "chat_archived",
+            Self::SessionArchived => "session_archived",
+            Self::SessionDeleted => "session_deleted",
+        }
+    }
+}
+
+/// Close a chat's agent sessions, saying why.
+pub async fn close_chat(
+    pool: &PgPool,
+    chat_id: Uuid,
+    reason: CloseReason,
+) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
-        "UPDATE agent_sessions SET status = 'closed' WHERE chat_id = $1 AND status <> 'closed'",
+        "UPDATE agent_sessions SET status = 'closed', closed_reason = $2
+         WHERE chat_id = $1 AND status <> 'closed'",
     )
     .bind(chat_id)
+    .bind(reason.as_str())
     .execute(pool)
     .await?
     .rows_affected())
@@ -179,7 +205,8 @@ pub async fn list_for_session(
 ) -> Result<Vec<AgentSessionInfo>, sqlx::Error> {
     let rows = sqlx::query_as::<_, Row>(
         "SELECT a.chat_id, a.agent, a.status, a.backend, a.agent_session_id, a.config_hash,
-                a.input_tokens, a.output_tokens, a.cost::float8 AS cost, a.last_used_at
+                a.input_tokens, a.output_tokens, a.cost::float8 AS cost, a.last_used_at,
+                a.closed_reason
          FROM agent_sessions a JOIN chats c ON c.id = a.chat_id
          WHERE c.session_id = $1 ORDER BY a.last_used_at DESC",
     )

@@ -227,8 +227,13 @@ impl Runner {
         Ok((conn, session.id, hooks))
     }
 
-    /// Stop and forget the warm agents of a chat (archived or deleted).
-    pub async fn close_chat(&self, chat_id: Uuid) -> Result<u32, sqlx::Error> {
+    /// Stop and forget the warm agents of a chat (archived, or its session archived
+    /// or deleted); the rows say why.
+    pub async fn close_chat(
+        &self,
+        chat_id: Uuid,
+        reason: agent_sessions::CloseReason,
+    ) -> Result<u32, sqlx::Error> {
         let gone: Vec<Warm> = {
             let mut warm = self.warm.lock().await;
             let keys: Vec<_> = warm
@@ -241,7 +246,7 @@ impl Runner {
         for w in gone {
             shutdown_conn(w.conn).await;
         }
-        let n = agent_sessions::close_chat(&self.pool, chat_id).await?;
+        let n = agent_sessions::close_chat(&self.pool, chat_id, reason).await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 

@@ -58,6 +58,10 @@ impl From<&WorktreeRisk> for boo_proto::coder::v1::WorktreeRisk {
             unmerged_commits: r
                 .unmerged_commits
                 .max(u32::try_from(r.conflicted_files.len()).unwrap_or(u32::MAX)),
+            operation: r.operation.clone().unwrap_or_default(),
+            conflicted_files: r.conflicted_files.clone(),
+            missing: r.missing,
+            error: r.error.clone().unwrap_or_default(),
         }
     }
 }

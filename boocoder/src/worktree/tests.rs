@@ -503,6 +503,10 @@ async fn risk_reports_dirty_unpushed_and_unmerged_state() {
             dirty_files: dirty.dirty_files.clone(),
             unpushed_commits: 1,
             unmerged_commits: 0,
+            operation: String::new(),
+            conflicted_files: vec![],
+            missing: false,
+            error: String::new(),
         }
     );
 

@@ -121,3 +121,15 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateSession) -> Result<Se
     .map(Session::from)
     .ok_or_else(|| ApiError::not_found(format!("no session {id}")))
 }
+
+/// Delete a session row; its chats, messages, tasks and pending changes go with it
+/// (CASCADE), its worktree and terminal rows let go of it (SET NULL). False when
+/// there was no such session.
+pub async fn delete(pool: &PgPool, id: Uuid) -> Result<bool, ApiError> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?
+        .rows_affected()
+        == 1)
+}

@@ -177,6 +177,7 @@ mod tests {
         serde_json::to_string(&ErrorBody {
             error: error.into(),
             code: code.into(),
+            details: None,
         })
         .unwrap()
     }

@@ -27,6 +27,12 @@ pub use extract::{Json, OptionalJson, Path, Query, WsUpgrade};
 pub struct ErrorBody {
     pub error: String,
     pub code: String,
+    /// What the client needs to decide its next step, for the few errors that
+    /// carry more than a message (e.g. `worktree_at_risk`: the per-worktree report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "unknown")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +41,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -43,7 +50,15 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            details: None,
         }
+    }
+
+    /// The same error with a machine-readable `details` object.
+    #[must_use]
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -83,6 +98,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.message,
             code: self.code.to_owned(),
+            details: self.details,
         };
         (self.status, axum::Json(body)).into_response()
     }
@@ -177,7 +193,8 @@ mod tests {
             body,
             ErrorBody {
                 error: "chat is streaming".into(),
-                code: "busy".into()
+                code: "busy".into(),
+                details: None,
             }
         );
     }

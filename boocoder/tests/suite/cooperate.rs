@@ -1,0 +1,354 @@
+//! The three daemons as one system (CHAT-8, CODER-9): boochat's session delete
+//! guard and archive, asking boocoder (the real daemon, the scripted agent as a
+//! real child, a real git worktree) and booterm (real tmux) over gRPC.
+
+use std::path::{Path, PathBuf};
+
+use boo_proto::term::v1::term_service_client::TermServiceClient;
+use boo_proto::term::v1::{CreateSessionRequest, GetSessionRequest};
+use boo_shared::chat::{SessionChange, SessionClosed, WorktreeReport};
+use boo_shared::config::{AuthMode, Settings};
+use boo_testkit::workspace::{alive, fake_acp_providers, new_chat};
+use boo_testkit::{RunningDaemon, TestDb, channel, wait_for};
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::terminals::Booterm;
+use super::turns::{Fx, fx_on};
+
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// boocoder (the fixture), booterm, and boochat pointed at both.
+struct Trio {
+    f: Fx,
+    term: Booterm,
+    chat: RunningDaemon,
+}
+
+async fn trio() -> Trio {
+    let db = TestDb::create().await;
+    let term = Booterm::start(&db).await;
+    let term_grpc = term.grpc();
+    let url = db.url.clone();
+    let f = fx_on(
+        db,
+        "fake",
+        |_, file| fake_acp_providers(file),
+        |s| s.term.grpc_addr = term_grpc,
+    )
+    .await;
+    let mut s: Settings = boo_testkit::settings_for(&url);
+    s.auth.mode = AuthMode::None;
+    s.coder.grpc_addr = f.daemon.as_ref().unwrap().grpc;
+    s.term.grpc_addr = term_grpc;
+    let chat = RunningDaemon::spawn(s, boochat::run).await;
+    Trio { f, term, chat }
+}
+
+impl Trio {
+    async fn delete(&self, session: Uuid, force: bool) -> (u16, Value) {
+        let resp = self
+            .f
+            .http
+            .delete(
+                self.chat
+                    .url(&format!("/api/sessions/{session}?force={force}")),
+            )
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
+    async fn patch(&self, path: &str, body: Value) -> Value {
+        let resp = self
+            .f
+            .http
+            .patch(self.chat.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "PATCH {path}");
+        resp.json().await.unwrap()
+    }
+
+    async fn terminal(&self, session: Uuid) -> String {
+        let mut c = TermServiceClient::new(channel(&format!("http://{}", self.term.grpc())).await);
+        c.create_session(CreateSessionRequest {
+            session_id: session.to_string(),
+            cwd: "/tmp".into(),
+            cols: 80,
+            rows: 24,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap()
+        .id
+    }
+
+    async fn terminal_status(&self, id: &str) -> String {
+        let mut c = TermServiceClient::new(channel(&format!("http://{}", self.term.grpc())).await);
+        c.get_session(GetSessionRequest { id: id.into() })
+            .await
+            .unwrap()
+            .into_inner()
+            .session
+            .unwrap()
+            .status
+    }
+
+    /// A turn that says the agent's pid and writes `files`; the pid.
+    async fn turn_writing(&self, files: &[&str]) -> u32 {
+        let mut script = String::from("pid\n");
+        for f in files {
+            script.push_str(&format!("write {f} content of {f}\\n\n"));
+        }
+        let (status, answer) = self.f.turn(&script).await;
+        assert_eq!(status, "completed", "{}", answer.content);
+        pid_of(&answer.content)
+    }
+
+    async fn worktree(&self, session: Uuid) -> (PathBuf, String) {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT path, branch FROM worktrees WHERE session_id = $1 AND status = 'live'",
+        )
+        .bind(session)
+        .fetch_one(&self.f.pool)
+        .await
+        .map(|(p, b)| (PathBuf::from(p), b))
+        .unwrap()
+    }
+
+    async fn agent_row(&self, chat: Uuid) -> (String, Option<String>) {
+        sqlx::query_as("SELECT status, closed_reason FROM agent_sessions WHERE chat_id = $1")
+            .bind(chat)
+            .fetch_one(&self.f.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn count(&self, sql: &str, id: Uuid) -> i64 {
+        sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_one(&self.f.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// The pid the scripted agent said first (`pid` command).
+fn pid_of(content: &str) -> u32 {
+    let digits: String = content.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no pid in {content:?}"))
+}
+
+fn branch_exists(project: &Path, branch: &str) -> bool {
+    let out = std::process::Command::new("git")
+        .args(["branch", "--list", branch])
+        .current_dir(project)
+        .output()
+        .unwrap();
+    !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+}
+
+async fn gone(pid: u32) {
+    wait_for("the agent process to end", LIMIT, || async {
+        (!alive(pid)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_session_delete_is_guarded_by_the_worktree_and_then_removes_everything() {
+    let t = trio().await;
+    let sid = t.f.session;
+    let pid = t.turn_writing(&["notes.txt"]).await;
+    let term = t.terminal(sid).await;
+    let (dir, branch) = t.worktree(sid).await;
+
+    // Unapplied work: refused, with the report, and nothing touched.
+    let (status, body) = t.delete(sid, false).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "worktree_at_risk");
+    let report: Vec<WorktreeReport> =
+        serde_json::from_value(body["details"]["worktrees"].clone()).unwrap();
+    assert_eq!(
+        report,
+        vec![WorktreeReport {
+            path: dir.display().to_string(),
+            branch: branch.clone(),
+            dirty_files: vec!["notes.txt".into()],
+            ..WorktreeReport::default()
+        }]
+    );
+    assert!(dir.join("notes.txt").is_file());
+    assert!(alive(pid));
+    assert_eq!(t.terminal_status(&term).await, "live");
+    assert_eq!(
+        t.count("SELECT count(*) FROM sessions WHERE id = $1", sid)
+            .await,
+        1
+    );
+
+    // Forced: agent, worktree (directory and branch), terminal, rows — all gone.
+    let (status, body) = t.delete(sid, true).await;
+    assert_eq!(status, 200, "{body}");
+    let closed: SessionClosed = serde_json::from_value(body).unwrap();
+    assert_eq!(
+        closed,
+        SessionClosed {
+            cancelled_tasks: 0,
+            closed_agent_sessions: 1,
+            worktree_removed: true,
+            worktrees_kept: vec![],
+            terminals_killed: 1,
+            notes: vec![],
+        }
+    );
+    gone(pid).await;
+    assert!(!dir.exists(), "worktree directory left behind");
+    assert!(
+        !branch_exists(t.f.project_dir.path(), &branch),
+        "branch left behind"
+    );
+    assert_eq!(t.terminal_status(&term).await, "exited");
+    for sql in [
+        "SELECT count(*) FROM sessions WHERE id = $1",
+        "SELECT count(*) FROM chats WHERE session_id = $1",
+        "SELECT count(*) FROM tasks WHERE session_id = $1",
+        "SELECT count(*) FROM worktrees WHERE session_id = $1",
+    ] {
+        assert_eq!(t.count(sql, sid).await, 0, "{sql}");
+    }
+    let (status, body) = t.delete(sid, true).await;
+    assert_eq!((status, &body["code"]), (404, &json!("not_found")));
+}
+
+#[tokio::test]
+async fn a_session_delete_fails_closed_when_boocoder_is_down_unless_forced() {
+    let mut t = trio().await;
+    let sid = t.f.session;
+    t.f.daemon.take().unwrap().stop().await.unwrap();
+
+    let (status, body) = t.delete(sid, false).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "coder_unavailable");
+    assert_eq!(
+        t.count("SELECT count(*) FROM sessions WHERE id = $1", sid)
+            .await,
+        1
+    );
+
+    let (status, body) = t.delete(sid, true).await;
+    assert_eq!(status, 200, "{body}");
+    let closed: SessionClosed = serde_json::from_value(body).unwrap();
+    assert_eq!(closed.notes.len(), 1, "{:?}", closed.notes);
+    assert!(
+        closed.notes[0].starts_with("boocoder was not reached"),
+        "{:?}",
+        closed.notes
+    );
+    assert_eq!(
+        t.count("SELECT count(*) FROM sessions WHERE id = $1", sid)
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn archiving_closes_what_chats_and_sessions_own() {
+    let t = trio().await;
+    let sid = t.f.session;
+
+    // A chat: its agent stops, its row says why.
+    let pid = t.turn_writing(&[]).await;
+    t.patch(
+        &format!("/api/chats/{}", t.f.chat),
+        json!({"status": "archived"}),
+    )
+    .await;
+    gone(pid).await;
+    assert_eq!(
+        t.agent_row(t.f.chat).await,
+        ("closed".into(), Some("chat_archived".into()))
+    );
+
+    // A session with a clean worktree: the worktree goes, the terminal too.
+    let term = t.terminal(sid).await;
+    let (dir, _) = t.worktree(sid).await;
+    let change: SessionChange = serde_json::from_value(
+        t.patch(
+            &format!("/api/sessions/{sid}"),
+            json!({"status": "archived"}),
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(change.session.status, boo_shared::chat::Status::Archived);
+    assert_eq!(
+        change.closed,
+        Some(SessionClosed {
+            worktree_removed: true,
+            terminals_killed: 1,
+            ..SessionClosed::default()
+        })
+    );
+    assert!(!dir.exists());
+    assert_eq!(t.terminal_status(&term).await, "exited");
+
+    // Restored, it works again: a new worktree on the next turn.
+    t.patch(&format!("/api/sessions/{sid}"), json!({"status": "open"}))
+        .await;
+    let chat = new_chat(&t.f.pool, sid).await;
+    let f2 = Fx { chat, ..t.f };
+    let (status, answer) = f2.turn("pid\nwrite kept.txt unapplied\\n").await;
+    assert_eq!(status, "completed", "{}", answer.content);
+    let dir: String =
+        sqlx::query_scalar("SELECT path FROM worktrees WHERE session_id = $1 AND status = 'live'")
+            .bind(sid)
+            .fetch_one(&f2.pool)
+            .await
+            .unwrap();
+    let dir = PathBuf::from(dir);
+    assert!(dir.join("kept.txt").is_file());
+    let pid = pid_of(&answer.content);
+
+    // A session with unapplied work: the agent stops, the worktree is kept and
+    // reported.
+    let resp = f2
+        .http
+        .patch(t.chat.url(&format!("/api/sessions/{sid}")))
+        .json(&json!({"status": "archived"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let change: SessionChange = resp.json().await.unwrap();
+    let closed = change.closed.unwrap();
+    assert_eq!(
+        (
+            closed.closed_agent_sessions,
+            closed.worktree_removed,
+            closed.terminals_killed
+        ),
+        (1, false, 0)
+    );
+    assert_eq!(
+        closed
+            .worktrees_kept
+            .iter()
+            .map(|w| w.dirty_files.clone())
+            .collect::<Vec<_>>(),
+        vec![vec!["kept.txt".to_owned()]]
+    );
+    gone(pid).await;
+    assert!(dir.join("kept.txt").is_file());
+    drop(t.term);
+}
