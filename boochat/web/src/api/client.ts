@@ -11,6 +11,8 @@ import type {
   ModelsInfo,
   Project,
   Session,
+  SessionChange,
+  SessionClosed,
   Status,
   StopResult,
   UpdateChat,
@@ -35,7 +37,11 @@ export class Api extends ApiClient {
     this.all<Session>(paths.sessions(), { project_id: projectId, status });
   session = (id: string): Promise<Session> => this.request("GET", paths.session(id));
   createSession = (body: CreateSession): Promise<Session> => this.request("POST", paths.sessions(), { body });
-  updateSession = (id: string, body: UpdateSession): Promise<Session> => this.request("PATCH", paths.session(id), { body });
+  /** The session as stored and, when the change archived it, what the archive closed. */
+  updateSession = (id: string, body: UpdateSession): Promise<SessionChange> => this.request("PATCH", paths.session(id), { body });
+  /** Refused with 409 `worktree_at_risk` (report in `details.worktrees`) or 503 unless `force`. */
+  deleteSession = (id: string, force: boolean): Promise<SessionClosed> =>
+    this.request("DELETE", paths.session(id), { query: { force: force ? "true" : undefined } });
 
   chats = (sessionId: string): Promise<Chat[]> => this.all<Chat>(paths.sessionChats(sessionId));
   createChat = (sessionId: string, body: CreateChat = {}): Promise<Chat> =>

@@ -17,6 +17,7 @@ export type SidebarActions = {
   toggleProject(projectId: string): void;
   newSession(projectId: string): void;
   setSessionStatus(session: Session, status: "open" | "archived"): void;
+  deleteSession(session: Session): void;
   toggleArchived(): void;
   collapse(): void;
 };
@@ -116,6 +117,16 @@ function sessionRow(v: SidebarView, a: SidebarActions, session: Session): Templa
       @click=${() => a.setSessionStatus(session, archived ? "open" : "archived")}
     >
       ${icon(archived ? "restore" : "archive")}
+    </button>
+    <button
+      class="icon-btn row-action row-delete"
+      type="button"
+      title="Delete session"
+      aria-label="Delete session"
+      data-testid="delete-session"
+      @click=${() => a.deleteSession(session)}
+    >
+      ${icon("trash")}
     </button>
   </div>`;
 }

@@ -1,6 +1,6 @@
 import type { Session } from "@boocode/types";
 import { describe, expect, it } from "vitest";
-import { applySessionUpdate, initialCatalog, type CatalogState } from "./catalog";
+import { applySessionDelete, applySessionUpdate, initialCatalog, type CatalogState } from "./catalog";
 import { at, session } from "./testing";
 
 const lists = (open: Session[], archived: Session[] | null = null): CatalogState => ({
@@ -32,5 +32,20 @@ describe("applySessionUpdate", () => {
     expect(applySessionUpdate(state, session({ id: "x", project_id: "p2" }))).toBe(state);
     // An archived session while the archived list is not loaded: only leaves the open list.
     expect(applySessionUpdate(state, { ...a, status: "archived" }).sessions["p1"]).toEqual({ open: [], archived: null, loading: false, error: null });
+  });
+});
+
+describe("applySessionDelete", () => {
+  const a = session({ id: "a", updated_at: at(1) });
+  const b = session({ id: "b", updated_at: at(2), status: "archived" });
+
+  it("drops the session from whichever list holds it", () => {
+    expect(applySessionDelete(lists([a], [b]), "b").sessions["p1"]).toEqual({ open: [a], archived: [], loading: false, error: null });
+    expect(applySessionDelete(lists([a], [b]), "a").sessions["p1"]).toEqual({ open: [], archived: [b], loading: false, error: null });
+  });
+
+  it("is the same state when the session is not listed", () => {
+    const state = lists([a], null);
+    expect(applySessionDelete(state, "zzz")).toBe(state);
   });
 });

@@ -7,7 +7,7 @@
 // restored anywhere) go through `sessionUpdated`; after that socket reconnects (the
 // catalog has no replay) the loaded lists are read again (`reloadSessions`).
 
-import type { Project, Session, Status } from "@boocode/types";
+import type { Project, Session, SessionChange, Status } from "@boocode/types";
 import { errorText } from "@boocode/common/api";
 import type { Api } from "../api/client";
 
@@ -52,6 +52,20 @@ export function applySessionUpdate(state: CatalogState, session: Session): Catal
   const open = place(lists.open, "open");
   const archived = lists.archived === null ? null : place(lists.archived, "archived");
   return { ...state, sessions: { ...state.sessions, [session.project_id]: { ...lists, open, archived } } };
+}
+
+/** A `session_deleted` frame (or our own delete): the row leaves every list. */
+export function applySessionDelete(state: CatalogState, sessionId: string): CatalogState {
+  let changed = false;
+  const sessions: Record<string, SessionLists> = {};
+  for (const [pid, lists] of Object.entries(state.sessions)) {
+    const open = lists.open.filter((s) => s.id !== sessionId);
+    const archived = lists.archived === null ? null : lists.archived.filter((s) => s.id !== sessionId);
+    const same = open.length === lists.open.length && (archived?.length ?? 0) === (lists.archived?.length ?? 0);
+    changed ||= !same;
+    sessions[pid] = same ? lists : { ...lists, open, archived };
+  }
+  return changed ? { ...state, sessions } : state;
 }
 
 export type CatalogApi = Pick<Api, "projects" | "createProject" | "sessions" | "createSession" | "updateSession">;
@@ -136,6 +150,12 @@ export class Catalog {
     if (next !== this.current) this.set(next);
   }
 
+  /** A `session_deleted` frame, or a delete from this page. */
+  sessionDeleted(sessionId: string): void {
+    const next = applySessionDelete(this.current, sessionId);
+    if (next !== this.current) this.set(next);
+  }
+
   /** Reads every loaded project's sessions again (the catalog socket reconnected). */
   reloadSessions(): void {
     for (const id of Object.keys(this.current.sessions)) void this.loadSessions(id);
@@ -153,7 +173,7 @@ export class Catalog {
     return session;
   }
 
-  async setSessionStatus(session: Session, status: Status): Promise<Session> {
+  async setSessionStatus(session: Session, status: Status): Promise<SessionChange> {
     const updated = await this.api.updateSession(session.id, { status });
     await this.loadSessions(session.project_id);
     return updated;

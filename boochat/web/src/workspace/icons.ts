@@ -18,6 +18,8 @@ const PATHS = {
   reopen: "M9 14L4 9l5-5M4 9h10a6 6 0 0 1 0 12h-3",
   keyboard: "M3 7h18v11H3zM7 11h.01M11 11h.01M15 11h.01M7 14.5h10",
   warn: "M12 3l10 18H2zM12 10v5M12 18v.5",
+  trash: "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13M10 11v6M14 11v6",
+  bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -28,8 +28,10 @@ import { wsUrl } from "@boocode/common/url";
 import "../pane/chat-pane";
 import { Api } from "../api/client";
 import { projectDialog, shortcutsDialog, toast } from "../ui/app-view";
+import { deleteDialog } from "../ui/delete-dialog";
 import { sessionTitle, sidebar } from "../ui/sidebar";
 import { Catalog } from "./catalog";
+import { closedNotice, DeleteFlow } from "./delete-flow";
 import { icon } from "./icons";
 import type { LayoutEvent } from "./layout";
 import { WorkspaceSession } from "./session";
@@ -83,6 +85,15 @@ export class BooWorkspace extends LitElement {
   agentChatIds: (sessionId: string) => Promise<string[]> = coderAgentChats;
 
   private readonly catalog = new Catalog(() => this.api, () => this.requestUpdate());
+  private readonly deleting = new DeleteFlow(
+    { deleteSession: (id, force) => this.api.deleteSession(id, force) },
+    () => this.requestUpdate(),
+    (session, closed) => {
+      this.sessionGone(session.id);
+      const text = closedNotice("Deleted", closed);
+      this.notify(text ?? `Deleted “${sessionTitle(session)}”`, text === null ? "info" : "error");
+    },
+  );
   private readonly elements = new PaneElements({
     title: (id, title) => this.setTabInfo("titles", id, title),
     busy: (id, busy) => this.setTabInfo("busy", id, busy),
@@ -172,7 +183,15 @@ export class BooWorkspace extends LitElement {
 
   private onCatalogFrame(env: Envelope): void {
     if (env.type === "session_updated") this.sessionChanged(env.session);
+    else if (env.type === "session_deleted") this.sessionGone(env.session_id);
     else if (env.type === "resync") this.catalog.reloadSessions();
+  }
+
+  /** A session was deleted (here or on another device): it leaves the sidebar, and the open one closes. */
+  private sessionGone(sessionId: string): void {
+    this.catalog.sessionDeleted(sessionId);
+    if (this.ws?.id === sessionId || this.opening === sessionId) window.location.hash = "#/";
+    this.requestUpdate();
   }
 
   /** A session changed on some device: the sidebar, and the bar when it is the open one. */
@@ -448,8 +467,10 @@ export class BooWorkspace extends LitElement {
 
   private async setSessionStatus(session: Session, status: "open" | "archived"): Promise<void> {
     try {
-      const updated = await this.catalog.setSessionStatus(session, status);
+      const { closed, ...updated } = await this.catalog.setSessionStatus(session, status);
       if (this.ws?.id === updated.id) this.ws.session = updated;
+      const text = closedNotice("Archived", closed);
+      if (text !== null) this.notify(text);
       this.requestUpdate();
     } catch (err) {
       this.notify(`Cannot ${status === "archived" ? "archive" : "restore"} the session: ${errorText(err)}`);
@@ -472,6 +493,8 @@ export class BooWorkspace extends LitElement {
   // ------------------------------------------------------------------ render
 
   protected override updated(): void {
+    const del = this.querySelector<HTMLDialogElement>("#delete-dialog");
+    if (del?.open === true && this.deleting.state === null) del.close();
     const ws = this.ws;
     const layout = ws?.layout ?? null;
     if (ws === null || layout === null) return;
@@ -507,6 +530,10 @@ export class BooWorkspace extends LitElement {
         toggleProject: (id) => this.catalog.toggleProject(id),
         newSession: (id) => void this.newSession(id),
         setSessionStatus: (s, status) => void this.setSessionStatus(s, status),
+        deleteSession: (s) => {
+          this.deleting.start(s);
+          this.querySelector<HTMLDialogElement>("#delete-dialog")?.showModal();
+        },
         toggleArchived: () => this.catalog.toggleArchived(),
         collapse: () => this.toggleSidebar(true),
       },
@@ -525,6 +552,10 @@ export class BooWorkspace extends LitElement {
         },
       })}
       ${shortcutsDialog(/Mac|iPhone|iPad/.test(navigator.platform), () => this.querySelector<HTMLDialogElement>("#shortcuts-dialog")?.close())}
+      ${deleteDialog(this.deleting.state, {
+        confirm: () => void this.deleting.confirm(),
+        cancel: () => this.deleting.cancel(),
+      })}
       ${toast(this.notice, () => this.dismiss())}`;
   }
 
