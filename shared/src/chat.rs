@@ -58,6 +58,50 @@ pub struct Session {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What kind of thing waits on the owner in the needs-you inbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxKind {
+    /// An agent turn waits on a permission or elicitation card.
+    TaskBlocked,
+    /// An agent turn failed and the owner has not dismissed it.
+    TaskFailed,
+    /// A session has staged changes awaiting approval.
+    PendingChanges,
+    /// The chat model asked the owner a question (`ask_user_input`).
+    UserInput,
+}
+
+/// One thing waiting on the owner (the `human_inbox` view, across sessions).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct InboxItem {
+    pub kind: InboxKind,
+    /// The task id (task_*), the session id (pending_changes) or the question's
+    /// tool-call part id (user_input): with `kind`, a stable key.
+    pub item_id: Uuid,
+    pub project_id: Uuid,
+    pub project_name: String,
+    pub session_id: Uuid,
+    pub session_title: Option<String>,
+    pub chat_id: Option<Uuid>,
+    pub agent: Option<String>,
+    /// What the owner must do, in words.
+    pub summary: String,
+    /// Kind-specific facts (a task's prompt, the changed paths, the question's
+    /// arguments).
+    #[ts(type = "Record<string, unknown>")]
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    /// Waiting since.
+    pub since: DateTime<Utc>,
+}
+
+/// `GET /api/inbox`: newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct Inbox {
+    pub items: Vec<InboxItem>,
+}
+
 /// What removing one of a session's worktrees would lose (boocoder's
 /// `WorktreeRisk`), as the delete guard and an archive report it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]

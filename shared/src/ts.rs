@@ -42,6 +42,9 @@ pub fn render() -> String {
     decl::<crate::chat::WorktreeReport>(&cfg, &mut out);
     decl::<crate::chat::SessionClosed>(&cfg, &mut out);
     decl::<crate::chat::SessionChange>(&cfg, &mut out);
+    decl::<crate::chat::InboxKind>(&cfg, &mut out);
+    decl::<crate::chat::InboxItem>(&cfg, &mut out);
+    decl::<crate::chat::Inbox>(&cfg, &mut out);
     decl::<crate::chat::Chat>(&cfg, &mut out);
     decl::<crate::chat::CreateChat>(&cfg, &mut out);
     decl::<crate::chat::UpdateChat>(&cfg, &mut out);

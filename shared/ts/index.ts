@@ -116,6 +116,39 @@ notes: Array<string>, };
  */
 export type SessionChange = { closed?: SessionClosed, id: string, project_id: string, title: string | null, status: Status, tags: Array<string>, created_at: string, updated_at: string, };
 
+/**
+ * What kind of thing waits on the owner in the needs-you inbox.
+ */
+export type InboxKind = "task_blocked" | "task_failed" | "pending_changes" | "user_input";
+
+/**
+ * One thing waiting on the owner (the `human_inbox` view, across sessions).
+ */
+export type InboxItem = { kind: InboxKind, 
+/**
+ * The task id (task_*), the session id (pending_changes) or the question's
+ * tool-call part id (user_input): with `kind`, a stable key.
+ */
+item_id: string, project_id: string, project_name: string, session_id: string, session_title: string | null, chat_id: string | null, agent: string | null, 
+/**
+ * What the owner must do, in words.
+ */
+summary: string, 
+/**
+ * Kind-specific facts (a task's prompt, the changed paths, the question's
+ * arguments).
+ */
+detail: Record<string, unknown>, 
+/**
+ * Waiting since.
+ */
+since: string, };
+
+/**
+ * `GET /api/inbox`: newest first.
+ */
+export type Inbox = { items: Array<InboxItem>, };
+
 export type Chat = { id: string, session_id: string, title: string | null, status: Status, 
 /**
  * Selected agent from AGENTS.md; `null` = the plain model.

@@ -1,6 +1,7 @@
 //! boochat's HTTP API under `/api`. Errors are `{"error", "code"}` JSON.
 
 mod chats;
+mod inbox;
 mod messages;
 mod meta;
 mod projects;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(messages::send, messages::list))
         .routes(routes!(messages::stop))
         .routes(routes!(messages::answer))
+        .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))
         .with_state(state.clone())

@@ -381,6 +381,7 @@ async fn the_contract_documents_every_route() {
     let doc = Probe::new(fx.daemon.http)
         .assert_contract(&[
             "GET /api/agents",
+            "GET /api/inbox",
             "GET /api/models",
             "GET /api/projects",
             "POST /api/projects",

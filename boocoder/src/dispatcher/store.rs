@@ -91,6 +91,51 @@ pub async fn heartbeat(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The running task waits for the owner (a permission or elicitation card): it is
+/// `blocked`, with what the owner must do, until [`unblock`] (or it ends). The
+/// `human_inbox` view lists it.
+pub async fn block(pool: &PgPool, id: Uuid, reason: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE tasks SET status = 'blocked', blocked_reason = $2 WHERE id = $1 AND status = 'running'",
+    )
+    .bind(id)
+    .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The owner answered: the task runs again.
+pub async fn unblock(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE tasks SET status = 'running', blocked_reason = NULL WHERE id = $1 AND status = 'blocked'",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The owner has seen a failed task: it leaves the inbox. `None` when there is no
+/// such task, `Some(false)` when it did not fail.
+pub async fn dismiss(pool: &PgPool, id: Uuid) -> Result<Option<bool>, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE tasks SET inbox_dismissed_at = coalesce(inbox_dismissed_at, clock_timestamp())
+         WHERE id = $1 AND status = 'failed'",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(Some(true));
+    }
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tasks WHERE id = $1)")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    Ok(exists.then_some(false))
+}
+
 /// How a task ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {

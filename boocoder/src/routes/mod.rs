@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(turns::tasks))
         .routes(routes!(turns::task))
         .routes(routes!(turns::cancel))
+        .routes(routes!(turns::dismiss))
         .routes(routes!(reads::agent_sessions))
         .routes(routes!(reads::worktree_risk))
         .routes(routes!(pending::list))

@@ -204,3 +204,21 @@ pub async fn cancel(
     let cancelled = s.dispatcher.cancel(id).await?;
     Ok(Json(CancelResult { cancelled }))
 }
+
+/// The owner has seen a failed task: it leaves the needs-you inbox.
+#[utoipa::path(post, path = "/api/tasks/{id}/dismiss", tag = "turns", params(("id" = Uuid, Path, description = "Task id")),
+    responses((status = 204, description = "Dismissed (again, if it already was)"),
+        (status = 409, description = "The task did not fail (`not_failed`)", body = boo_shared::error::ErrorBody)))]
+pub async fn dismiss(
+    State(s): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    match tasks::dismiss(&s.pool, id).await? {
+        Some(true) => Ok(axum::http::StatusCode::NO_CONTENT),
+        Some(false) => Err(ApiError::conflict(
+            "not_failed",
+            format!("task {id} did not fail; only failed tasks wait in the inbox"),
+        )),
+        None => Err(ApiError::not_found(format!("no task {id}"))),
+    }
+}

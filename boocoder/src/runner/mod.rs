@@ -151,6 +151,7 @@ impl Runner {
             .await
             .map_err(|e| e.to_string())?;
         let hooks = Arc::new(Hooks {
+            pool: self.pool.clone(),
             project_id,
             agent: agent.to_owned(),
             worktree: worktree.dir().to_path_buf(),
@@ -485,6 +486,7 @@ impl Runner {
             }
         };
         let hooks = Arc::new(Hooks {
+            pool: self.pool.clone(),
             project_id: task.project_id,
             agent: task.agent.clone(),
             worktree: worktree.dir().to_path_buf(),

@@ -101,6 +101,8 @@ pub struct TurnCtx {
 
 /// The client side an agent talks to: its worktree, and cards for the owner.
 pub struct Hooks {
+    /// Where a turn waiting on a card is marked `blocked` (the needs-you inbox).
+    pub pool: sqlx::PgPool,
     pub project_id: Uuid,
     pub agent: String,
     pub worktree: PathBuf,
@@ -114,6 +116,22 @@ pub struct Hooks {
 impl Hooks {
     fn current(&self) -> Option<TurnCtx> {
         self.turn.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The turn's task waits for the owner: `blocked` with what to do (the inbox
+    /// lists it) until the card is answered. A card withdrawn because the turn ended
+    /// needs nothing: the task's outcome replaces `blocked`.
+    async fn waiting(&self, turn: &TurnCtx, reason: &str) {
+        let reason: String = reason.chars().take(500).collect();
+        if let Err(e) = crate::dispatcher::store::block(&self.pool, turn.task_id, &reason).await {
+            tracing::warn!(error = %e, task_id = %turn.task_id, "cannot mark the task blocked");
+        }
+    }
+
+    async fn answered(&self, turn: &TurnCtx) {
+        if let Err(e) = crate::dispatcher::store::unblock(&self.pool, turn.task_id).await {
+            tracing::warn!(error = %e, task_id = %turn.task_id, "cannot mark the task running again");
+        }
     }
 }
 
@@ -182,7 +200,15 @@ impl ClientHooks for Hooks {
             }
         }
         let _w = Withdraw(&self.requests, id);
-        let outcome = match rx.await {
+        let title = match request.tool_call.title.trim() {
+            "" => "a tool call",
+            t => t,
+        };
+        self.waiting(&turn, &format!("{} asks permission: {title}", self.agent))
+            .await;
+        let answer = rx.await;
+        self.answered(&turn).await;
+        let outcome = match answer {
             Ok(Answer::Permission(Some(option_id))) => {
                 if let Some(opt) = request.options.iter().find(|o| o.id == option_id)
                     && matches!(
@@ -232,7 +258,14 @@ impl ClientHooks for Hooks {
                 schema: request.schema.clone(),
             },
         );
-        let outcome = match rx.await {
+        self.waiting(
+            &turn,
+            &format!("{} asks for input: {}", self.agent, request.message),
+        )
+        .await;
+        let answer = rx.await;
+        self.answered(&turn).await;
+        let outcome = match answer {
             Ok(Answer::Elicit(ElicitAction::Accept, content)) => ElicitOutcome::Accept {
                 content: match content {
                     Some(serde_json::Value::Object(m)) => m,

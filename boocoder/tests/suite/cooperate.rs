@@ -8,6 +8,7 @@ use boo_proto::term::v1::term_service_client::TermServiceClient;
 use boo_proto::term::v1::{CreateSessionRequest, GetSessionRequest};
 use boo_shared::chat::{SessionChange, SessionClosed, WorktreeReport};
 use boo_shared::config::{AuthMode, Settings};
+use boo_testkit::fake_llm::{FakeLlm, Reply};
 use boo_testkit::workspace::{alive, fake_acp_providers, new_chat};
 use boo_testkit::{RunningDaemon, TestDb, channel, wait_for};
 use pretty_assertions::assert_eq;
@@ -24,6 +25,7 @@ struct Trio {
     f: Fx,
     term: Booterm,
     chat: RunningDaemon,
+    llm: FakeLlm,
 }
 
 async fn trio() -> Trio {
@@ -42,8 +44,10 @@ async fn trio() -> Trio {
     s.auth.mode = AuthMode::None;
     s.coder.grpc_addr = f.daemon.as_ref().unwrap().grpc;
     s.term.grpc_addr = term_grpc;
+    let llm = FakeLlm::start().await;
+    s.llm.base_url = llm.base_url();
     let chat = RunningDaemon::spawn(s, boochat::run).await;
-    Trio { f, term, chat }
+    Trio { f, term, chat, llm }
 }
 
 impl Trio {
@@ -351,4 +355,137 @@ async fn archiving_closes_what_chats_and_sessions_own() {
     gone(pid).await;
     assert!(dir.join("kept.txt").is_file());
     drop(t.term);
+}
+
+#[tokio::test]
+async fn the_inbox_lists_what_waits_on_the_owner_across_sessions() {
+    let t = trio().await;
+    let inbox = || async {
+        let resp = t.f.http.get(t.chat.url("/api/inbox")).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        resp.json::<boo_shared::chat::Inbox>().await.unwrap().items
+    };
+
+    // Session A: an agent turn waits on a permission card.
+    let acc = t.f.send("ask\nsay done").await;
+    wait_for("the turn to wait on its card", LIMIT, || async {
+        (t.f.task_status(acc.task_id).await.0 == "blocked").then_some(())
+    })
+    .await;
+
+    // Session B: the chat model asks the owner a question.
+    let project: Uuid = sqlx::query_scalar("SELECT project_id FROM sessions WHERE id = $1")
+        .bind(t.f.session)
+        .fetch_one(&t.f.pool)
+        .await
+        .unwrap();
+    let post = |path: String, body: Value| {
+        let req = t.f.http.post(t.chat.url(&path)).json(&body);
+        async move {
+            let resp = req.send().await.unwrap();
+            assert!(resp.status().is_success(), "POST {path}: {}", resp.status());
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let other = post(
+        "/api/sessions".into(),
+        json!({"project_id": project, "title": "Other"}),
+    )
+    .await;
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let chat = post(format!("/api/sessions/{other_id}/chats"), json!({})).await;
+    let chat_id = chat["id"].as_str().unwrap().to_owned();
+    t.llm.push(Reply::tool_call(
+        "q1",
+        "ask_user_input",
+        json!({"question": "Which file?"}),
+    ));
+    post(
+        format!("/api/chats/{chat_id}/messages"),
+        json!({"content": "help"}),
+    )
+    .await;
+
+    let items = wait_for("both items in the inbox", LIMIT, || async {
+        let items = inbox().await;
+        (items.len() == 2).then_some(items)
+    })
+    .await;
+    let seen: Vec<(boo_shared::chat::InboxKind, String, Option<String>, String)> = items
+        .iter()
+        .map(|i| {
+            (
+                i.kind,
+                i.session_id.to_string(),
+                i.session_title.clone(),
+                i.summary.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                boo_shared::chat::InboxKind::UserInput,
+                other_id.clone(),
+                Some("Other".into()),
+                "Which file?".into()
+            ),
+            (
+                boo_shared::chat::InboxKind::TaskBlocked,
+                t.f.session.to_string(),
+                None,
+                "fake asks permission: Edit src/lib.rs".into()
+            ),
+        ]
+    );
+    assert_eq!(items[1].item_id, acc.task_id);
+    assert_eq!(items[1].chat_id, Some(t.f.chat));
+
+    // Answered, the card leaves the inbox and the turn runs on.
+    let cards: Vec<Value> =
+        t.f.get(&format!("/api/sessions/{}/requests", t.f.session))
+            .await;
+    let request = cards[0]["request_id"].as_str().unwrap().to_owned();
+    let resp =
+        t.f.post(
+            &format!("/api/permissions/{request}"),
+            Some(json!({"option_id": "allow_once"})),
+        )
+        .await;
+    assert_eq!(resp.status().as_u16(), 204);
+    wait_for("the answered turn to complete", LIMIT, || async {
+        let status = t.f.task_status(acc.task_id).await.0;
+        (!matches!(status.as_str(), "running" | "blocked")).then_some(status)
+    })
+    .await;
+    assert_eq!(t.f.task_status(acc.task_id).await.0, "completed");
+    let left: Vec<_> = inbox().await.into_iter().map(|i| i.kind).collect();
+    assert_eq!(left, vec![boo_shared::chat::InboxKind::UserInput]);
+
+    // A failed turn waits until the owner dismisses it; only failed ones can be.
+    let failed = t.f.send("refuse").await;
+    assert_eq!(t.f.wait_task(failed.task_id).await.0, "failed");
+    let kinds = || async {
+        inbox()
+            .await
+            .into_iter()
+            .map(|i| (i.kind, i.item_id))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds().await[0],
+        (boo_shared::chat::InboxKind::TaskFailed, failed.task_id)
+    );
+    let f = &t.f;
+    let dismiss = |id: Uuid| {
+        let path = format!("/api/tasks/{id}/dismiss");
+        async move { f.post(&path, None).await }
+    };
+    assert_eq!(dismiss(failed.task_id).await.status().as_u16(), 204);
+    assert_eq!(kinds().await.len(), 1);
+    let resp = dismiss(acc.task_id).await;
+    assert_eq!(resp.status().as_u16(), 409);
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], "not_failed");
+    assert_eq!(dismiss(Uuid::new_v4()).await.status().as_u16(), 404);
 }

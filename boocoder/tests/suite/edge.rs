@@ -366,6 +366,7 @@ async fn the_contract_documents_every_route() {
             "GET /api/sessions/{sid}/tasks",
             "GET /api/tasks/{id}",
             "POST /api/tasks/{id}/cancel",
+            "POST /api/tasks/{id}/dismiss",
             "GET /api/sessions/{sid}/agent-sessions",
             "GET /api/sessions/{sid}/worktree-risk",
             "GET /api/sessions/{sid}/pending",

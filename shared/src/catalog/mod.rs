@@ -4,6 +4,7 @@
 
 pub mod chats;
 pub mod cursor;
+pub mod inbox;
 pub mod projects;
 pub mod sessions;
 pub mod workspace;
