@@ -6,6 +6,7 @@ import type {
   CreateChat,
   CreateProject,
   CreateSession,
+  Inbox,
   MessageAccepted,
   MessageWindow,
   ModelsInfo,
@@ -83,4 +84,6 @@ export class Api extends ApiClient {
 
   models = (): Promise<ModelsInfo> => this.request("GET", paths.models());
   agents = (): Promise<AgentsInfo> => this.request("GET", paths.agents());
+  /** Everything waiting on the owner across open sessions, newest first. */
+  inbox = (): Promise<Inbox> => this.request("GET", paths.inbox());
 }

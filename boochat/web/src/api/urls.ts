@@ -12,4 +12,5 @@ export const paths = {
   answers: (id: string) => `chats/${encodeURIComponent(id)}/answers`,
   models: () => "models",
   agents: () => "agents",
+  inbox: () => "inbox",
 } as const;

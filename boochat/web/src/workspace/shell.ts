@@ -29,10 +29,12 @@ import "../pane/chat-pane";
 import { Api } from "../api/client";
 import { projectDialog, shortcutsDialog, toast } from "../ui/app-view";
 import { deleteDialog } from "../ui/delete-dialog";
+import { workspaceBar } from "../ui/bar-view";
 import { sessionTitle, sidebar } from "../ui/sidebar";
 import { Catalog } from "./catalog";
 import { closedNotice, DeleteFlow } from "./delete-flow";
-import { icon } from "./icons";
+import { coderAgentChats, dismissTask } from "./coder-api";
+import { InboxWatch, notificationText } from "./inbox";
 import type { LayoutEvent } from "./layout";
 import { WorkspaceSession } from "./session";
 import { SplitterDrag, TabDrag, type DropTarget } from "./shell-drag";
@@ -62,19 +64,6 @@ export function paneOfPath(path: readonly EventTarget[]): string | null {
   return null;
 }
 
-/** The chats boocoder keeps agent sessions for, from `./coder/api/…` on the one origin. */
-async function coderAgentChats(sessionId: string): Promise<string[]> {
-  const url = new URL(`./coder/api/sessions/${encodeURIComponent(sessionId)}/agent-sessions`, document.baseURI).href;
-  const response = await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) return [];
-  const rows = (await response.json()) as unknown;
-  if (!Array.isArray(rows)) return [];
-  return rows.flatMap((row) => {
-    const id = (row as { chat_id?: unknown }).chat_id;
-    return typeof id === "string" ? [id] : [];
-  });
-}
-
 export class BooWorkspace extends LitElement {
   /** How the shell reaches the daemons (tests replace these before inserting it). */
   api = new Api(window.location);
@@ -85,6 +74,18 @@ export class BooWorkspace extends LitElement {
   agentChatIds: (sessionId: string) => Promise<string[]> = coderAgentChats;
 
   private readonly catalog = new Catalog(() => this.api, () => this.requestUpdate());
+  /** Dismisses a failed agent turn (tests replace it). */
+  dismissTask: (taskId: string) => Promise<void> = dismissTask;
+  private readonly inbox = new InboxWatch({
+    fetchInbox: () => this.api.inbox(),
+    dismissTask: (id) => this.dismissTask(id),
+    changed: () => this.requestUpdate(),
+    arrived: (fresh) => {
+      const text = notificationText(fresh);
+      if (text === null || !document.hidden || typeof Notification === "undefined" || Notification.permission !== "granted") return;
+      new Notification(text.title, { body: text.body, tag: "boocode-inbox" });
+    },
+  });
   private readonly deleting = new DeleteFlow(
     { deleteSession: (id, force) => this.api.deleteSession(id, force) },
     () => this.requestUpdate(),
@@ -153,7 +154,11 @@ export class BooWorkspace extends LitElement {
     this.on(window, "pagehide", () => this.ws?.flush());
     this.on(document, "pointerdown", (e) => this.onPointerDown(e), true);
     this.on(this, "focusin", (e) => this.notePane(e));
+    this.on(document, "visibilitychange", () => {
+      if (!document.hidden) void this.inbox.refresh();
+    });
     void this.catalog.loadProjects();
+    this.inbox.start();
     this.openCatalogSocket();
     void this.followRoute();
   }
@@ -161,6 +166,7 @@ export class BooWorkspace extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     for (const off of this.off.splice(0)) off();
+    this.inbox.stop();
     this.catalogSocket?.close();
     this.catalogSocket = null;
     this.closeSession();
@@ -561,39 +567,29 @@ export class BooWorkspace extends LitElement {
 
   private bar(): TemplateResult {
     const ws = this.ws;
-    const project = ws === null ? undefined : this.catalog.project(ws.session.project_id);
-    const closed = ws?.layout?.closedPaneStack.length ?? 0;
-    return html`<header class="ws-bar">
-      ${this.sidebarHidden
-        ? html`<button class="icon-btn" type="button" title="Show the sidebar" aria-label="Show the sidebar" data-testid="sidebar-show" @click=${() => this.toggleSidebar(false)}>
-            ${icon("sidebar")}
-          </button>`
-        : nothing}
-      <div class="ws-title">
-        ${ws === null
-          ? html`<h1>BooCode</h1>`
-          : html`<h1 data-testid="session-title">${sessionTitle(ws.session)}</h1>
-              ${project === undefined ? nothing : html`<span class="ws-project" title=${project.path}>${project.name}</span>`}
-              ${ws.session.status === "archived" ? html`<span class="badge">archived</span>` : nothing}`}
-      </div>
-      ${ws?.layout == null
-        ? nothing
-        : html`<div class="ws-bar-actions">
-            <button
-              class="btn ws-reopen"
-              type="button"
-              title="Reopen the last closed pane (Ctrl/⌘ Shift T)"
-              data-testid="reopen-pane"
-              ?disabled=${closed === 0}
-              @click=${() => this.applyAndFocusNew({ type: "reopen_pane" })}
-            >
-              ${icon("reopen")}<span class="ws-bar-label">Reopen closed pane</span>
-            </button>
-            <button class="icon-btn" type="button" title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts" data-testid="shortcuts" @click=${() => this.run({ type: "help" })}>
-              ${icon("keyboard")}
-            </button>
-          </div>`}
-    </header>`;
+    return workspaceBar(
+      {
+        sidebarHidden: this.sidebarHidden,
+        session: ws?.session ?? null,
+        project: ws === null ? undefined : this.catalog.project(ws.session.project_id),
+        closedPanes: ws?.layout == null ? null : ws.layout.closedPaneStack.length,
+        inbox: this.inbox.state,
+      },
+      {
+        showSidebar: () => this.toggleSidebar(false),
+        reopenPane: () => this.applyAndFocusNew({ type: "reopen_pane" }),
+        help: () => this.run({ type: "help" }),
+        inbox: {
+          toggle: () => {
+            // The first open is a user gesture: the moment to ask for notifications.
+            if (typeof Notification !== "undefined" && Notification.permission === "default") void Notification.requestPermission();
+            this.inbox.toggle();
+          },
+          dismiss: (item) => void this.inbox.dismiss(item),
+          opened: () => this.inbox.toggle(false),
+        },
+      },
+    );
   }
 
   private body(): TemplateResult {
