@@ -44,6 +44,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::engine::{ASK_USER_INPUT, Engine, turn_loop};
+use crate::tools::SESSION_TOOLS;
 pub use command::{COMMAND_OUTPUT_BYTES, COMMAND_TIMEOUT, Run, run_local};
 pub use prompt::Mode;
 use prompt::{prompt_text, system_prompt};
@@ -479,7 +480,10 @@ impl State {
                 .engine
                 .tool_specs(agent_def.as_ref())
                 .into_iter()
-                .filter(|s| s["function"]["name"] != ASK_USER_INPUT)
+                .filter(|s| {
+                    let name = s["function"]["name"].as_str().unwrap_or_default();
+                    name != ASK_USER_INPUT && !SESSION_TOOLS.contains(&name)
+                })
                 .collect();
             if mode != Mode::Ask {
                 specs.extend(tools::write_specs().into_iter().filter(|s| {

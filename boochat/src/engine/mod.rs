@@ -25,7 +25,7 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::agents::{AgentDef, Registry};
-use crate::tools::{Limits, OutputStore, ToolContext, ToolRegistry};
+use crate::tools::{Limits, OutputStore, SessionScope, ToolContext, ToolRegistry};
 use boo_shared::hub::Hub;
 
 pub use runner::Running;
@@ -57,6 +57,9 @@ pub struct Engine {
     http: reqwest::Client,
     /// What `web_fetch` may connect to (`chat.web_fetch_allow`, the daemons' listeners).
     net: Arc<NetGuard>,
+    /// booterm, for `read_terminal`/`read_tab_by_number`: built once, connects on
+    /// first use (or why it could not be built).
+    term: Result<boo_shared::peers::TermClient, String>,
     /// Serialises "is a turn running? then queue, else start" per daemon.
     gate: tokio::sync::Mutex<()>,
     running: Mutex<HashMap<Uuid, Running>>,
@@ -124,6 +127,10 @@ impl Engine {
                 allow: settings.chat.web_fetch_allow.clone(),
                 own_listeners: settings.listen_addrs(),
             })),
+            term: boo_shared::peers::term(&settings).map_err(|e| {
+                tracing::warn!(error = %e, "no booterm client: read_terminal will refuse");
+                e.to_string()
+            }),
             settings,
             http,
             gate: tokio::sync::Mutex::new(()),
@@ -217,7 +224,8 @@ impl Engine {
             pool: self.pool.clone(),
             chat_id: spec.chat_id,
         });
-        let ctx = self.tool_context(root, self.settings.chat.project_roots.clone(), outputs);
+        let mut ctx = self.tool_context(root, self.settings.chat.project_roots.clone(), outputs);
+        ctx.session = Some(self.session_scope(spec.session_id));
         match self
             .tools
             .call(&ctx, &call.id, &call.name, call.arguments.clone())
@@ -231,8 +239,19 @@ impl Engine {
         }
     }
 
+    /// What the tools that read a workspace session's tabs reach.
+    pub fn session_scope(&self, session_id: Uuid) -> SessionScope {
+        SessionScope {
+            session_id,
+            pool: self.pool.clone(),
+            term: self.term.clone(),
+            term_addr: self.settings.term.grpc_addr,
+        }
+    }
+
     /// What the read-only tools run against: `root` (confined to `roots` when
-    /// not empty), the engine's HTTP client and network guard, the limits.
+    /// not empty), the engine's HTTP client and network guard, the limits; no
+    /// workspace session (a chat turn adds its own).
     pub fn tool_context(
         &self,
         root: std::path::PathBuf,
@@ -251,6 +270,7 @@ impl Engine {
                 walk_timeout: Duration::from_secs(self.settings.chat.tool_walk_timeout_secs),
                 ..Limits::default()
             },
+            session: None,
         }
     }
 

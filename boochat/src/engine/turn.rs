@@ -195,7 +195,8 @@ impl Tools for ChatTools<'_> {
 fn system_prompt(spec: &TurnSpec) -> String {
     let mut s = String::from(
         "You are BooChat, a coding assistant. Your tools are read-only: you can read, list and \
-         search files, check git status and read the web, but you cannot change anything.",
+         search files, check git status, read the web and read the other tabs of this \
+         workspace (chats and terminals, by tab number), but you cannot change anything.",
     );
     if let Some(root) = &spec.project_root {
         s.push_str(&format!(

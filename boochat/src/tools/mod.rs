@@ -8,7 +8,8 @@
 //! [`pathguard::open_confined`], so a symlink that appeared after the project was
 //! created — or between the check and the read — is refused, never followed.
 //! Walks never follow symlinks and are bounded in time and files ([`walk`]).
-//! `web_fetch` connects only to addresses [`NetGuard`] checked.
+//! `web_fetch` connects only to addresses [`NetGuard`] checked. `read_terminal` and
+//! `read_tab_by_number` reach only the chat's own workspace session ([`workspace`]).
 //!
 //! Blocking work (file reads, walks, libgit2) runs on `spawn_blocking`. A result
 //! longer than the cap is cut on a line (or char) boundary; the full text goes back
@@ -20,10 +21,13 @@ mod glob;
 mod grep;
 mod list_dir;
 pub(crate) mod read_file;
+mod read_tab_by_number;
+mod read_terminal;
 mod view_truncated;
 mod walk;
 mod web_fetch;
 mod web_search;
+pub mod workspace;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +38,12 @@ use boo_shared::netguard::NetGuard;
 use boo_shared::pathguard::{self, PathError, ResolveOptions, RootsError};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+pub use workspace::SessionScope;
+
+/// The tools that read the chat's workspace session (its other tabs): offered in
+/// chats only, not to `boochat acp`, which has no session.
+pub const SESSION_TOOLS: [&str; 2] = ["read_terminal", "read_tab_by_number"];
 
 /// What a tool call runs against.
 pub struct ToolContext {
@@ -52,6 +62,8 @@ pub struct ToolContext {
     /// Full outputs of earlier truncated results.
     pub outputs: Arc<dyn OutputStore>,
     pub limits: Limits,
+    /// The chat's workspace session, for [`SESSION_TOOLS`]; `None` outside one.
+    pub session: Option<SessionScope>,
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +160,8 @@ impl ToolRegistry {
             Arc::new(view_truncated::ViewTruncatedOutput),
             Arc::new(web_fetch::WebFetch),
             Arc::new(web_search::WebSearch),
+            Arc::new(read_terminal::ReadTerminal),
+            Arc::new(read_tab_by_number::ReadTabByNumber),
         ];
         let by_name = tools
             .iter()
@@ -362,9 +376,14 @@ mod tests {
                 "view_truncated_output",
                 "web_fetch",
                 "web_search",
+                "read_terminal",
+                "read_tab_by_number",
             ]
         );
-        assert_eq!(reg.openai_specs(None).len(), 8);
+        assert_eq!(reg.openai_specs(None).len(), 10);
+        for name in SESSION_TOOLS {
+            assert!(reg.get(name).is_some(), "{name}");
+        }
         let only = ["grep".to_owned(), "nope".to_owned(), "read_file".to_owned()];
         let specs = reg.openai_specs(Some(&only));
         let names: Vec<&str> = specs

@@ -47,6 +47,7 @@ pub(crate) fn context(store: MemoryStore) -> (tempfile::TempDir, ToolContext) {
         web_search_url: None,
         outputs: Arc::new(store),
         limits: Limits::default(),
+        session: None,
     };
     (dir, ctx)
 }

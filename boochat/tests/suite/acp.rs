@@ -187,7 +187,10 @@ async fn a_session_streams_and_outlives_a_kill_of_the_agent() {
     ] {
         assert!(tools.iter().any(|n| n == t), "{t} in {tools:?}");
     }
-    assert!(!tools.iter().any(|n| n == "ask_user_input"), "{tools:?}");
+    // Nor the tools that read a workspace session's tabs: there is none here.
+    for t in ["ask_user_input", "read_terminal", "read_tab_by_number"] {
+        assert!(!tools.iter().any(|n| n == t), "{t} in {tools:?}");
+    }
 
     // kill -9, then a new process: list, load (replay), continue with memory.
     first.start_kill().unwrap();

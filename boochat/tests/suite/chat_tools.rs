@@ -87,6 +87,8 @@ async fn native_tool_calls_run_and_their_results_go_back_to_the_model() {
         "web_search",
         "view_truncated_output",
         "ask_user_input",
+        "read_terminal",
+        "read_tab_by_number",
     ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }

@@ -11,6 +11,7 @@ mod grpc;
 mod health;
 mod metrics;
 mod session_frames;
+mod tab_tools;
 mod web;
 mod workspace;
 
