@@ -89,7 +89,7 @@ async fn risk(engine: &Engine, session_id: Uuid) -> Result<Vec<WorktreeReport>, 
 
 /// The session's live terminals, from booterm.
 async fn terminals(engine: &Engine, session_id: Uuid) -> Result<Vec<String>, Status> {
-    let mut term = engine.term.clone().ok_or_else(unconfigured)?;
+    let mut term = engine.term.clone().map_err(Status::unavailable)?;
     Ok(term
         .list_sessions(ListSessionsRequest {
             session_id: session_id.to_string(),
@@ -104,7 +104,7 @@ async fn terminals(engine: &Engine, session_id: Uuid) -> Result<Vec<String>, Sta
 }
 
 async fn kill_terminals(engine: &Engine, ids: &[String]) -> Result<u32, Status> {
-    let mut term = engine.term.clone().ok_or_else(unconfigured)?;
+    let mut term = engine.term.clone().map_err(Status::unavailable)?;
     let mut killed = 0;
     for id in ids {
         if term

@@ -52,14 +52,13 @@ pub struct Engine {
     /// boocoder over gRPC: the delete guard and closing what sessions and chats
     /// own (`None`: its address or token is unusable, so it counts as unreachable).
     pub coder: Option<boo_shared::peers::CoderClient>,
-    /// booterm over gRPC: a session's terminals (`None`: as for `coder`).
-    pub term: Option<boo_shared::peers::TermClient>,
     http: reqwest::Client,
     /// What `web_fetch` may connect to (`chat.web_fetch_allow`, the daemons' listeners).
     net: Arc<NetGuard>,
-    /// booterm, for `read_terminal`/`read_tab_by_number`: built once, connects on
-    /// first use (or why it could not be built).
-    term: Result<boo_shared::peers::TermClient, String>,
+    /// booterm over gRPC, built once, connecting on first use (or why it could not
+    /// be built): `read_terminal`/`read_tab_by_number`, and closing a session's
+    /// terminals on delete and archive.
+    pub term: Result<boo_shared::peers::TermClient, String>,
     /// Serialises "is a turn running? then queue, else start" per daemon.
     gate: tokio::sync::Mutex<()>,
     running: Mutex<HashMap<Uuid, Running>>,
@@ -110,14 +109,8 @@ impl Engine {
                 |e| tracing::warn!(error = %e, "no boocoder peer: session deletes need force"),
             )
             .ok();
-        let term = boo_shared::peers::term(&settings)
-            .inspect_err(
-                |e| tracing::warn!(error = %e, "no booterm peer: session deletes need force"),
-            )
-            .ok();
         Ok(Arc::new(Self {
             coder,
-            term,
             pool,
             hub,
             llm,
@@ -128,7 +121,7 @@ impl Engine {
                 own_listeners: settings.listen_addrs(),
             })),
             term: boo_shared::peers::term(&settings).map_err(|e| {
-                tracing::warn!(error = %e, "no booterm client: read_terminal will refuse");
+                tracing::warn!(error = %e, "no booterm client: read_terminal refuses, session deletes need force");
                 e.to_string()
             }),
             settings,
