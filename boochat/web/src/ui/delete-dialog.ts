@@ -26,7 +26,7 @@ export function deleteDialog(s: DeleteState, a: DeleteDialogActions): TemplateRe
           </p>
           ${phase?.kind === "at_risk"
             ? html`<div class="risk" role="alert" data-testid="delete-risk">
-                <p><strong>${phase.message}</strong></p>
+                <p><strong>Deleting would lose work that is not in the project yet:</strong></p>
                 <ul>
                   ${phase.worktrees.map(
                     (w) => html`<li>
