@@ -236,9 +236,16 @@ async fn a_session_delete_is_guarded_by_the_worktree_and_then_removes_everything
 }
 
 #[tokio::test]
-async fn a_session_delete_fails_closed_when_boocoder_is_down_unless_forced() {
+async fn a_session_delete_fails_closed_when_a_peer_is_down_unless_forced() {
     let mut t = trio().await;
     let sid = t.f.session;
+
+    // booterm down: refused before anything is touched.
+    t.term.stop().await;
+    let (status, body) = t.delete(sid, false).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "term_unavailable");
+
     t.f.daemon.take().unwrap().stop().await.unwrap();
 
     let (status, body) = t.delete(sid, false).await;
@@ -253,9 +260,10 @@ async fn a_session_delete_fails_closed_when_boocoder_is_down_unless_forced() {
     let (status, body) = t.delete(sid, true).await;
     assert_eq!(status, 200, "{body}");
     let closed: SessionClosed = serde_json::from_value(body).unwrap();
-    assert_eq!(closed.notes.len(), 1, "{:?}", closed.notes);
+    assert_eq!(closed.notes.len(), 2, "{:?}", closed.notes);
     assert!(
-        closed.notes[0].starts_with("boocoder was not reached"),
+        closed.notes[0].starts_with("boocoder was not reached")
+            && closed.notes[1].starts_with("booterm was not reached"),
         "{:?}",
         closed.notes
     );

@@ -43,6 +43,13 @@ impl Booterm {
     pub(super) fn grpc(&self) -> std::net::SocketAddr {
         self.daemon.as_ref().unwrap().grpc
     }
+
+    /// Stop the daemon (its tmux server lives on until this drops).
+    pub(super) async fn stop(&mut self) {
+        if let Some(d) = self.daemon.take() {
+            d.stop().await.unwrap();
+        }
+    }
 }
 
 impl Drop for Booterm {
