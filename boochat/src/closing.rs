@@ -133,7 +133,7 @@ async fn stop_chat_turns(engine: &Engine, session_id: Uuid) -> Result<(), ApiErr
         if tokio::time::Instant::now() >= deadline {
             return Err(ApiError::conflict(
                 "turn_still_running",
-                "a chat of the session did not stop its turn in time; nothing was deleted, try again",
+                "a chat of the session did not stop its turn in time; try again",
             ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -270,12 +270,14 @@ pub async fn delete_session(
 
 /// Archiving a session: its chat turns stop, boocoder cancels its tasks, stops its
 /// agents and removes its worktree when that loses nothing (kept and reported
-/// otherwise), booterm kills its terminals. Best effort: a peer that cannot be
-/// reached is noted, and the archive happens anyway (restore brings the session
+/// otherwise), booterm kills its terminals. Best effort, after the row says
+/// `archived`: what could not be done is in `notes` (restore brings the session
 /// back; worktree and terminals are made again on use).
-pub async fn archive_session(engine: &Engine, session_id: Uuid) -> Result<SessionClosed, ApiError> {
+pub async fn archive_session(engine: &Engine, session_id: Uuid) -> SessionClosed {
     let mut out = SessionClosed::default();
-    stop_chat_turns(engine, session_id).await?;
+    if let Err(e) = stop_chat_turns(engine, session_id).await {
+        out.notes.push(e.message);
+    }
     match close_coder(
         engine,
         session_id,
@@ -303,7 +305,7 @@ pub async fn archive_session(engine: &Engine, session_id: Uuid) -> Result<Sessio
             e.message()
         )),
     }
-    Ok(out)
+    out
 }
 
 /// Archiving a chat: boocoder stops its agents (their rows say `chat_archived`).

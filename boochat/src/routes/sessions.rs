@@ -72,12 +72,12 @@ pub async fn update(
     Json(body): Json<UpdateSession>,
 ) -> Result<Json<SessionChange>, ApiError> {
     let before = sessions::get(&s.engine.pool, id).await?;
-    let closed = if body.status == Some(Status::Archived) && before.status != Status::Archived {
-        Some(crate::closing::archive_session(&s.engine, id).await?)
+    let session = sessions::update(&s.engine.pool, id, &body).await?;
+    let closed = if session.status == Status::Archived && before.status != Status::Archived {
+        Some(crate::closing::archive_session(&s.engine, id).await)
     } else {
         None
     };
-    let session = sessions::update(&s.engine.pool, id, &body).await?;
     // Every device's sidebar (the catalog) and the session's own viewers follow.
     s.engine.hub.session_updated(&session);
     Ok(Json(SessionChange { session, closed }))
