@@ -5,6 +5,7 @@ mod dispatcher;
 mod edge;
 mod joining;
 mod kill;
+mod lifecycle;
 mod metrics;
 mod qwen;
 mod terminals;
