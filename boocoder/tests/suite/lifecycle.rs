@@ -180,6 +180,45 @@ async fn an_agent_that_cannot_resume_gets_the_chats_transcript_and_its_settings_
     assert_eq!(third.content, "plain");
 }
 
+#[tokio::test]
+async fn a_setting_the_agent_does_not_take_is_shown_in_the_chat_and_not_kept() {
+    let f = fx_flags(&[], |_| {}).await;
+    let (status, said) = turn_with(&f, "config", "ask", "gpt-9").await;
+    assert_eq!(status, "completed", "{said}");
+    assert_eq!(said, "config: mode=ask model=fake-fast");
+    let notices: Vec<(String, Value)> = sqlx::query_as(
+        "SELECT content, metadata FROM messages WHERE chat_id = $1 AND role = 'system'",
+    )
+    .bind(f.chat)
+    .fetch_all(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let (text, meta) = &notices[0];
+    assert!(
+        text.starts_with("fake did not take this chat's settings:\nmodel \"gpt-9\" was refused (")
+            && text.ends_with("); the agent reports fake-fast"),
+        "{text}"
+    );
+    assert_eq!(
+        (
+            &meta["kind"],
+            &meta["agent"],
+            &meta["settings"][0]["wanted"],
+            &meta["settings"][0]["reported"]
+        ),
+        (
+            &json!("config_mismatch"),
+            &json!("fake"),
+            &json!("gpt-9"),
+            &json!("fake-fast")
+        )
+    );
+    // The confirmed mode is kept, the refused model is not.
+    let (_, _, _, mode, model) = row(&f).await;
+    assert_eq!((mode, model), (s("ask"), None));
+}
+
 /// A second session of the fixture's project with a chat; (session, chat).
 async fn another_session(f: &Fx) -> (Uuid, Uuid) {
     let session: Uuid = sqlx::query_scalar(

@@ -162,13 +162,17 @@ describe("sessionChip", () => {
     expect(sessionChip(null, CHAT, "fake").kind).toBe("new");
   });
 
-  it("says how the agent's session started when the row knows", () => {
-    for (const kind of ["resumed", "loaded", "history", "new"] as const) {
+  it("says how a rebuilt session started: loaded, or from the transcript", () => {
+    for (const kind of ["loaded", "history"] as const) {
       expect(sessionChip([agentSession("fake", "idle", { start_kind: kind })], CHAT, "fake").kind).toBe(kind);
       expect(sessionChip([agentSession("fake", "evicted", { start_kind: kind })], CHAT, "fake").kind).toBe(kind);
     }
+    // A live session that began new or was resumed is continued.
+    expect(sessionChip([agentSession("fake", "idle", { start_kind: "new" })], CHAT, "fake").kind).toBe("resumed");
+    expect(sessionChip([agentSession("fake", "active", { start_kind: "resumed" })], CHAT, "fake").kind).toBe("resumed");
+    expect(sessionChip([agentSession("fake", "crashed", { start_kind: "resumed" })], CHAT, "fake").kind).toBe("new");
     // A closed session is never picked up again.
-    expect(sessionChip([agentSession("fake", "closed", { start_kind: "resumed" })], CHAT, "fake").kind).toBe("new");
+    expect(sessionChip([agentSession("fake", "closed", { start_kind: "history" })], CHAT, "fake").kind).toBe("new");
   });
 });
 

@@ -121,20 +121,17 @@ export function silentFailure(s: CoderSession, chatId: string | null, messages: 
 
 export type ChipKind = "resumed" | "loaded" | "history" | "new";
 
-const CHIP_KINDS: readonly ChipKind[] = ["resumed", "loaded", "history", "new"];
-
 /**
- * The composer chip: how the agent's session in this chat started, as its row
- * records it (`resumed` / `loaded`: picked up again after a restart or eviction;
- * `history`: a new session that was given the chat's transcript; `new`). A row from
- * before that was recorded: a live session resumes, anything else starts anew. A
- * closed session (chat archived) is never picked up again.
+ * The composer chip: `resumed` while the agent's session in this chat lives on (its
+ * next turn continues it), `loaded` / `history` when that session was rebuilt after a
+ * restart or eviction by `session/load` / from the chat's transcript (as the row's
+ * `start_kind` records), `new` when there is none to continue (never ran here,
+ * closed, or evicted/crashed without a recorded rebuild).
  */
 export function sessionChip(sessions: readonly AgentSessionInfo[] | null, chatId: string | null, agent: string | null): { kind: ChipKind; row: AgentSessionInfo | undefined } {
   const row = chatId === null || agent === null ? undefined : sessions?.find((r) => r.chat_id === chatId && r.agent === agent);
   if (row === undefined || row.status === "closed") return { kind: "new", row };
-  const recorded = CHIP_KINDS.find((k) => k === row.start_kind);
-  if (recorded !== undefined) return { kind: recorded, row };
+  if (row.start_kind === "loaded" || row.start_kind === "history") return { kind: row.start_kind, row };
   const live = row.status === "active" || row.status === "idle";
   return { kind: live ? "resumed" : "new", row };
 }
