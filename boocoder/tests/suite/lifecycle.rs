@@ -329,7 +329,11 @@ async fn the_reaper_removes_what_deleted_sessions_left_and_evicts_rows_nobody_ho
     let branch = format!("boo/{}", f.session);
     assert_eq!(branches(f.project_dir.path()), format!("{branch}\n"));
     assert!(Path::new(&wt_path).is_dir());
-    // A stray directory under the root, and a row claiming a child nobody holds.
+    // A branch of a session that no longer exists (its worktree long gone), one of
+    // a session that does (kept), a stray directory under the root, and a row
+    // claiming a child nobody holds.
+    let gone_branch = format!("boo/{}", Uuid::new_v4());
+    boo_testkit::workspace::git(f.project_dir.path(), &["branch", &gone_branch]);
     let stray = f
         .settings
         .coder
@@ -338,6 +342,8 @@ async fn the_reaper_removes_what_deleted_sessions_left_and_evicts_rows_nobody_ho
     std::fs::create_dir_all(stray.join("src")).unwrap();
     std::fs::write(stray.join("src/left.txt"), "left behind").unwrap();
     let (other_session, other_chat) = another_session(&f).await;
+    let kept_branch = format!("boo/{other_session}");
+    boo_testkit::workspace::git(f.project_dir.path(), &["branch", &kept_branch]);
     sqlx::query(
         "INSERT INTO agent_sessions (chat_id, agent, session_id, backend, status)
          VALUES ($1, 'fake', $2, 'acp_warm', 'idle')",
@@ -368,7 +374,7 @@ async fn the_reaper_removes_what_deleted_sessions_left_and_evicts_rows_nobody_ho
     )
     .await;
     assert!(!Path::new(&wt_path).exists(), "{wt_path}");
-    assert_eq!(branches(f.project_dir.path()), "");
+    assert_eq!(branches(f.project_dir.path()), format!("{kept_branch}\n"));
 }
 
 #[tokio::test]
