@@ -112,18 +112,6 @@ pub async fn started(pool: &PgPool, s: &Started<'_>) -> Result<(), sqlx::Error> 
     tx.commit().await
 }
 
-/// Has `agent` had a session in this chat (in any status)? Not yet: its next turn
-/// is its first there, and it joins the chat (see [`super::joining`]).
-pub async fn exists(pool: &PgPool, chat_id: Uuid, agent: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM agent_sessions WHERE chat_id = $1 AND agent = $2)",
-    )
-    .bind(chat_id)
-    .bind(agent)
-    .fetch_one(pool)
-    .await
-}
-
 /// What the row of (chat, agent) remembers for a new child.
 #[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct Prior {
@@ -135,7 +123,9 @@ pub struct Prior {
     pub model: Option<String>,
 }
 
-/// The row of (chat, agent), if the agent had a session in this chat.
+/// The row of (chat, agent), if the agent had a session in this chat (in any
+/// status). None yet: its next turn is its first there, and it joins the chat (see
+/// [`super::joining`]).
 pub async fn prior(
     pool: &PgPool,
     chat_id: Uuid,

@@ -204,33 +204,8 @@ impl Runner {
             task_id: task.id,
         });
         self.apply_config(task, session_id, chat_id, &lease).await;
-        // The agent's first turn in the chat, or a new session that lost the old
-        // one: the prompt carries the chat's earlier turns.
-        let restarting = lease.started == Some(start::StartKind::History);
-        let prompt = if lease.prior.is_none() || restarting {
-            let src = joining::Source {
-                chat: self.chat.as_ref(),
-                pool: &self.pool,
-            };
-            let turn = joining::Joining {
-                chat_id,
-                message_id,
-                agent: &task.agent,
-                prompt: &task.prompt,
-                budget: self.settings.coder.join_history_bytes,
-                restarting,
-            };
-            joining::first_prompt(src, &turn).await
-        } else {
-            task.prompt.clone()
-        };
-        let stream::Streamed {
-            status,
-            usage,
-            error,
-            tokens,
-            plan,
-        } = stream_turn(
+        let prompt = self.prompt_for(task, chat_id, message_id, &lease).await;
+        let streamed = stream_turn(
             conn,
             acp_session,
             &prompt,
@@ -240,32 +215,14 @@ impl Runner {
         )
         .await;
         *hooks.turn.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        let crashed = !conn.is_alive();
-        if crashed {
-            if let Err(e) =
-                agent_sessions::set_status(&self.pool, chat_id, &task.agent, "crashed").await
-            {
-                tracing::error!(error = %e, "cannot mark the agent session crashed");
-            }
-            self.warm
-                .lock()
-                .await
-                .remove(&(chat_id, task.agent.clone()));
-        } else if let Err(e) = agent_sessions::turn_done(
-            &self.pool,
-            chat_id,
-            &task.agent,
-            tokens.0,
-            tokens.1,
-            tokens.2,
-        )
-        .await
-        {
-            tracing::warn!(error = %e, "cannot record agent session usage");
-        }
-        self.keep_plan_and_commands(chat_id, &task.agent, message_id, plan, &lease)
+        self.after_turn(chat_id, &task.agent, message_id, &lease, &streamed)
             .await;
-        self.turn_ended(chat_id, &task.agent).await;
+        let stream::Streamed {
+            status,
+            usage,
+            error,
+            ..
+        } = streamed;
         let summary: String = w.content.chars().take(200).collect();
         if let Err(e) = w.finish(status, &usage, error.as_deref()).await {
             tracing::error!(error = %e, "cannot finalise the agent turn");
@@ -283,6 +240,68 @@ impl Runner {
                 error: error.unwrap_or_else(|| "the turn failed".into()),
             },
         }
+    }
+
+    /// The prompt to send: the task's, above it the chat's earlier turns when this
+    /// is the agent's first turn in the chat or its session was lost ([`joining`]).
+    async fn prompt_for(
+        &self,
+        task: &Task,
+        chat_id: Uuid,
+        message_id: Uuid,
+        lease: &warm::Lease,
+    ) -> String {
+        let restarting = lease.started == Some(start::StartKind::History);
+        if lease.prior.is_some() && !restarting {
+            return task.prompt.clone();
+        }
+        let src = joining::Source {
+            chat: self.chat.as_ref(),
+            pool: &self.pool,
+        };
+        let turn = joining::Joining {
+            chat_id,
+            message_id,
+            agent: &task.agent,
+            prompt: &task.prompt,
+            budget: self.settings.coder.join_history_bytes,
+            restarting,
+        };
+        joining::first_prompt(src, &turn).await
+    }
+
+    /// After the agent answered: a dead child is forgotten (row `crashed`), a live
+    /// one goes back to idle with the turn's usage, plan and commands kept, and the
+    /// pool shrinks back under its cap.
+    async fn after_turn(
+        &self,
+        chat_id: Uuid,
+        agent: &str,
+        message_id: Uuid,
+        lease: &warm::Lease,
+        streamed: &stream::Streamed,
+    ) {
+        if !lease.conn.is_alive() {
+            if let Err(e) = agent_sessions::set_status(&self.pool, chat_id, agent, "crashed").await
+            {
+                tracing::error!(error = %e, "cannot mark the agent session crashed");
+            }
+            self.warm.lock().await.remove(&(chat_id, agent.to_owned()));
+        } else if let Err(e) = agent_sessions::turn_done(
+            &self.pool,
+            chat_id,
+            agent,
+            streamed.tokens.0,
+            streamed.tokens.1,
+            streamed.tokens.2,
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "cannot record agent session usage");
+        }
+        self.keep_plan_and_commands(chat_id, agent, message_id, streamed.plan.clone(), lease)
+            .await;
+        self.turn_ended(chat_id, agent).await;
     }
 
     /// The turn's mode and model, else (on a child started for this turn) the
