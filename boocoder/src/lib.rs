@@ -21,6 +21,7 @@ mod grpc;
 pub mod pending;
 pub mod process;
 pub mod providers;
+pub mod reaper;
 mod routes;
 pub mod runner;
 pub mod worktree;
@@ -77,6 +78,11 @@ pub async fn run(
     let stop = CancellationToken::new();
     let closing = CancellationToken::new();
     let claim_loop = dispatcher.spawn(stop.clone());
+    let reaper = tokio::spawn(reaper::run_every(
+        runner.clone(),
+        Duration::from_secs(settings.coder.reaper_interval_secs.max(1)),
+        stop.clone(),
+    ));
     let evictor = {
         let runner = runner.clone();
         let stop = stop.clone();
@@ -146,6 +152,7 @@ pub async fn run(
         stop.cancel();
         claim_loop.abort();
         evictor.abort();
+        reaper.abort();
         // Cancel running turns (their agents get session/cancel), record outcomes,
         // then stop every agent child.
         dispatcher.shutdown(grace / 2).await;

@@ -112,6 +112,9 @@ pub struct Reconciled {
     /// Exited rows older than `term.exited_retention_days`: deleted (at most
     /// [`PRUNE_BATCH`] a pass).
     pub pruned: Vec<Uuid>,
+    /// Live terminals whose workspace session was deleted: tmux session killed,
+    /// marked exited.
+    pub orphaned: Vec<Uuid>,
 }
 
 pub struct Sessions {
@@ -343,8 +346,9 @@ impl Sessions {
     }
 
     /// Make the table agree with tmux: rows whose session vanished or whose program
-    /// exited end (with its exit code); live `bc-<uuid>` sessions without a row are
-    /// adopted; dead ones without a live row are killed. Then exited rows older than
+    /// exited end (with its exit code); terminals of a deleted workspace session
+    /// are killed and end; live `bc-<uuid>` sessions without a row are adopted;
+    /// dead ones without a live row are killed. Then exited rows older than
     /// `term.exited_retention_days` are deleted, [`PRUNE_BATCH`] at most.
     #[tracing::instrument(skip_all, err)]
     pub async fn reconcile(&self) -> Result<Reconciled, SessionError> {
@@ -359,8 +363,18 @@ impl Sessions {
         let mut done = Reconciled::default();
         let rows = store::list_live(&self.pool).await?;
         let row_ids: HashSet<Uuid> = rows.iter().map(|r| r.id).collect();
+        let orphans: HashSet<Uuid> = store::live_of_deleted_sessions(&self.pool)
+            .await?
+            .into_iter()
+            .collect();
         for row in &rows {
             let session = ours.get(&row.id);
+            if orphans.contains(&row.id) {
+                // `end` keeps the last screen, then kills the tmux session.
+                self.end(row, session).await?;
+                done.orphaned.push(row.id);
+                continue;
+            }
             if let Some(s) = session.filter(|s| !s.dead) {
                 self.watch(row.id, s);
                 continue;
@@ -395,11 +409,12 @@ impl Sessions {
             &mut done.ended,
             &mut done.revived,
             &mut done.pruned,
+            &mut done.orphaned,
         ] {
             ids.sort();
         }
         if done != Reconciled::default() {
-            tracing::info!(adopted = ?done.adopted, ended = ?done.ended, revived = ?done.revived, pruned = done.pruned.len(), "reconciled terminals with tmux");
+            tracing::info!(adopted = ?done.adopted, ended = ?done.ended, revived = ?done.revived, orphaned = ?done.orphaned, pruned = done.pruned.len(), "reconciled terminals with tmux");
         }
         Ok(done)
     }

@@ -123,6 +123,19 @@ pub async fn list_live(pool: &PgPool) -> Result<Vec<TerminalRow>, sqlx::Error> {
     .await
 }
 
+/// Live terminals whose workspace session was deleted (`session_id` NULL, but
+/// opened in one: `origin_session_id`). Terminals opened outside any session are
+/// not among them.
+pub async fn live_of_deleted_sessions(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM terminal_sessions
+         WHERE status = 'live' AND session_id IS NULL AND origin_session_id IS NOT NULL
+         ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// How many terminals are live (the `boo_term_live_terminals` gauge).
 pub async fn count_live(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM terminal_sessions WHERE status = 'live'")

@@ -88,6 +88,27 @@ pub struct AgentSessionInfo {
     /// Why a `closed` session was closed: chat_archived | session_archived |
     /// session_deleted.
     pub closed_reason: Option<String>,
+    /// How the agent's current session began: `resumed` (`session/resume`),
+    /// `loaded` (`session/load`), `history` (a new session whose first prompt
+    /// carried the chat's transcript: the old one could not be picked up), `new`
+    /// (its first session in this chat); `null` before the first turn.
+    pub start_kind: Option<String>,
+    /// The mode and model last applied to this agent in this chat.
+    pub mode_id: Option<String>,
+    pub model: Option<String>,
+    /// The agent's latest plan, kept across reloads and restarts.
+    pub plan: Option<AgentPlan>,
+    /// The agent's latest slash commands (ACP `AvailableCommand` objects).
+    #[ts(type = "unknown[]")]
+    pub commands: Vec<serde_json::Value>,
+}
+
+/// An agent's plan: the message it belongs to and its ACP `PlanEntry`s.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct AgentPlan {
+    pub message_id: Uuid,
+    #[ts(type = "unknown[]")]
+    pub entries: Vec<serde_json::Value>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]

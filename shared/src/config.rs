@@ -271,6 +271,12 @@ pub struct CoderConfig {
     /// An agent's first turn in a chat carries the chat's earlier turns (by the
     /// chat model or other agents), at most this many bytes of them (newest kept).
     pub join_history_bytes: usize,
+    /// Warm agent processes alive at once; starting one more stops the least
+    /// recently used idle one (never one running a turn). At least 1.
+    pub max_warm_agents: usize,
+    /// How often the reaper runs (it also runs at start): orphan worktrees, stray
+    /// worktree directories and branches, agent rows claiming a child nobody holds.
+    pub reaper_interval_secs: u64,
 }
 
 impl Default for CoderConfig {
@@ -284,6 +290,8 @@ impl Default for CoderConfig {
             max_concurrent_tasks: 4,
             idle_ttl_secs: 1800,
             join_history_bytes: 24 * 1024,
+            max_warm_agents: 8,
+            reaper_interval_secs: 600,
         }
     }
 }
@@ -462,6 +470,16 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(ConfigError::Rejected(
                 "database.max_connections must be at least 1".into(),
+            ));
+        }
+        if kind == DaemonKind::Coder && self.coder.max_warm_agents == 0 {
+            return Err(ConfigError::Rejected(
+                "coder.max_warm_agents must be at least 1".into(),
+            ));
+        }
+        if kind == DaemonKind::Coder && self.coder.reaper_interval_secs == 0 {
+            return Err(ConfigError::Rejected(
+                "coder.reaper_interval_secs must be at least 1".into(),
             ));
         }
         Ok(())
@@ -668,6 +686,30 @@ mod tests {
                 ))
             );
         }
+    }
+
+    #[test]
+    fn the_warm_agent_cap_and_the_reaper_interval_must_be_positive() {
+        let mut s = Settings::default();
+        assert_eq!(
+            (s.coder.max_warm_agents, s.coder.reaper_interval_secs),
+            (8, 600)
+        );
+        s.coder.max_warm_agents = 0;
+        // Only boocoder cares.
+        assert!(s.validate_for(DaemonKind::Chat).is_ok());
+        assert_eq!(
+            s.validate_for(DaemonKind::Coder).map_err(|e| e.to_string()),
+            Err("coder.max_warm_agents must be at least 1".to_owned())
+        );
+        s.coder.max_warm_agents = 1;
+        s.coder.reaper_interval_secs = 0;
+        assert_eq!(
+            s.validate_for(DaemonKind::Coder).map_err(|e| e.to_string()),
+            Err("coder.reaper_interval_secs must be at least 1".to_owned())
+        );
+        s.coder.reaper_interval_secs = 1;
+        assert!(s.validate_for(DaemonKind::Coder).is_ok());
     }
 
     #[test]

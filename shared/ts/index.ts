@@ -302,7 +302,31 @@ cost: number, last_used_at: string,
  * Why a `closed` session was closed: chat_archived | session_archived |
  * session_deleted.
  */
-closed_reason: string | null, };
+closed_reason: string | null, 
+/**
+ * How the agent's current session began: `resumed` (`session/resume`),
+ * `loaded` (`session/load`), `history` (a new session whose first prompt
+ * carried the chat's transcript: the old one could not be picked up), `new`
+ * (its first session in this chat); `null` before the first turn.
+ */
+start_kind: string | null, 
+/**
+ * The mode and model last applied to this agent in this chat.
+ */
+mode_id: string | null, model: string | null, 
+/**
+ * The agent's latest plan, kept across reloads and restarts.
+ */
+plan: AgentPlan | null, 
+/**
+ * The agent's latest slash commands (ACP `AvailableCommand` objects).
+ */
+commands: unknown[], };
+
+/**
+ * An agent's plan: the message it belongs to and its ACP `PlanEntry`s.
+ */
+export type AgentPlan = { message_id: string, entries: unknown[], };
 
 export type ChangeKind = "create" | "edit" | "delete";
 

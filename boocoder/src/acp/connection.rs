@@ -158,6 +158,24 @@ impl Connection {
         ))
     }
 
+    /// `session/load` of an earlier session `id` in `cwd` (for an agent that
+    /// advertises `loadSession`). The agent replays the session's history as
+    /// `session/update`s before it answers; they arrive outside any turn, so they
+    /// refresh the session's info (commands, mode) but reach no turn's events.
+    pub async fn load_session(&self, id: &str, cwd: &Path) -> Result<SessionInfo, AcpError> {
+        let response = self
+            .request(
+                "session/load",
+                acp::LoadSessionRequest::new(id.to_owned(), cwd),
+            )
+            .await?;
+        Ok(self.keep_session(
+            id.to_owned(),
+            response.modes.as_ref(),
+            response.config_options.as_deref(),
+        ))
+    }
+
     fn keep_session(
         &self,
         id: String,

@@ -34,6 +34,8 @@ mod terminals;
 mod tests;
 #[cfg(test)]
 mod tests_process;
+#[cfg(test)]
+mod tests_sessions;
 mod types;
 
 pub use connection::{CANCEL_GRACE, Connection, REQUEST_TIMEOUT};

@@ -214,13 +214,14 @@ impl Providers {
     /// a tokio runtime (background probes are spawned on it).
     pub async fn start(
         pool: PgPool,
-        registry: Registry,
+        mut registry: Registry,
         prober: Arc<dyn AcpProber>,
         opts: ProbeOptions,
     ) -> Result<Self, ProvidersError> {
         for e in &registry.errors {
             tracing::warn!(error = %e, "providers file: entry skipped");
         }
+        store::apply_overrides(&pool, &mut registry).await?;
         store::sync_definitions(&pool, &registry.defs).await?;
         let cache = store::list(&pool)
             .await?
@@ -246,11 +247,13 @@ impl Providers {
     }
 
     /// Replace the registry (the providers file changed). Results of providers whose
-    /// launch changed (command, args, env, transport) are dropped.
-    pub async fn reload(&self, registry: Registry) -> Result<(), ProvidersError> {
+    /// launch changed (command, args, env, transport) are dropped. The owner's
+    /// enable/disable choices apply over the file's.
+    pub async fn reload(&self, mut registry: Registry) -> Result<(), ProvidersError> {
         for e in &registry.errors {
             tracing::warn!(error = %e, "providers file: entry skipped");
         }
+        store::apply_overrides(&self.inner.pool, &mut registry).await?;
         store::sync_definitions(&self.inner.pool, &registry.defs).await?;
         let mut st = self.inner.lock();
         for def in &registry.defs {
@@ -264,6 +267,18 @@ impl Providers {
         }
         st.registry = registry;
         Ok(())
+    }
+
+    /// Enable or disable provider `id` for good (kept in `provider_overrides`,
+    /// over the providers file). `Ok(false)`: no such provider.
+    pub async fn set_enabled(&self, id: &str, enabled: bool) -> Result<bool, ProvidersError> {
+        let registry = self.registry();
+        if registry.get(id).is_none() {
+            return Ok(false);
+        }
+        store::set_override(&self.inner.pool, id, enabled).await?;
+        self.reload(registry).await?;
+        Ok(true)
     }
 
     pub fn registry(&self) -> Registry {

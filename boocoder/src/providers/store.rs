@@ -224,3 +224,33 @@ pub fn split_error(text: &str) -> (String, Option<String>, Option<String>) {
         .map(str::to_owned);
     (error, exit, tail)
 }
+
+/// The owner's enable/disable choices (`provider_overrides`), applied over the
+/// providers file's `enabled` (the probe never writes them).
+pub async fn apply_overrides(
+    pool: &PgPool,
+    registry: &mut super::config::Registry,
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<(String, bool)> = sqlx::query_as("SELECT name, enabled FROM provider_overrides")
+        .fetch_all(pool)
+        .await?;
+    for (name, enabled) in rows {
+        if let Some(def) = registry.defs.iter_mut().find(|d| d.id == name) {
+            def.enabled = enabled;
+        }
+    }
+    Ok(())
+}
+
+/// Keep the owner's choice for provider `name`.
+pub async fn set_override(pool: &PgPool, name: &str, enabled: bool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO provider_overrides (name, enabled) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET enabled = EXCLUDED.enabled",
+    )
+    .bind(name)
+    .bind(enabled)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

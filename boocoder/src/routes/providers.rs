@@ -39,8 +39,8 @@ pub struct EnabledBody {
     enabled: bool,
 }
 
-/// Enable or disable a provider for this run of boocoder (the providers file holds
-/// the lasting setting).
+/// Enable or disable a provider. The choice is kept (it survives restarts) and
+/// applies over the providers file's `enabled`.
 #[utoipa::path(patch, path = "/api/providers/{id}", tag = "providers", params(("id" = String, Path, description = "Provider id")),
     request_body = EnabledBody,
     responses((status = 200, description = "The provider", body = ProviderEntry)))]
@@ -49,15 +49,14 @@ pub async fn set_enabled(
     Path(id): Path<String>,
     Json(body): Json<EnabledBody>,
 ) -> Result<Json<ProviderEntry>, ApiError> {
-    let mut registry = s.providers.registry();
-    let Some(def) = registry.defs.iter_mut().find(|d| d.id == id) else {
-        return Err(ApiError::not_found(format!("no provider {id:?}")));
-    };
-    def.enabled = body.enabled;
-    s.providers
-        .reload(registry)
+    let found = s
+        .providers
+        .set_enabled(&id, body.enabled)
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;
+    if !found {
+        return Err(ApiError::not_found(format!("no provider {id:?}")));
+    }
     s.providers
         .snapshot()
         .providers

@@ -4,21 +4,26 @@
 //! `crashed` and the next turn respawns it. Each turn streams into the chat's
 //! assistant message and, when it ends, the worktree's diff against its base
 //! supersedes the session's pending changes, stamped with the agent. An agent's
-//! first turn in a chat carries the chat's earlier turns ([`joining`]).
+//! first turn in a chat carries the chat's earlier turns ([`joining`]). The pool
+//! of warm agents, its LRU cap and idle eviction live in [`warm`]; picking a
+//! chat's session up again in a new child (resume, load, or the transcript) in
+//! [`start`]; the chat's mode and model in [`config`].
 
 pub mod agent_sessions;
+pub mod config;
 pub mod joining;
 pub mod prober;
 pub mod requests;
+pub mod start;
 mod stream;
 mod unstaged;
+mod warm;
 
 pub use unstaged::UNSTAGED_KIND;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use boo_shared::chat::{MessageStatus, Usage};
 use boo_shared::coder::{TaskInfo, TaskStatus};
@@ -38,15 +43,6 @@ use crate::providers::Providers;
 use requests::{Hooks, Requests, TurnCtx};
 use stream::stream_turn;
 
-/// A warm agent: its child, its ACP session, its hooks.
-struct Warm {
-    conn: Arc<Connection>,
-    acp_session: String,
-    hooks: Arc<Hooks>,
-    worktree: PathBuf,
-    last_used: Instant,
-}
-
 pub struct Runner {
     pub pool: PgPool,
     pub hub: Arc<Hub>,
@@ -59,7 +55,7 @@ pub struct Runner {
     /// boochat, where an agent joining a chat reads the turns before it (`None`:
     /// its address or token is unusable, so they are read from the database).
     chat: Option<boo_shared::peers::ChatClient>,
-    warm: tokio::sync::Mutex<HashMap<(Uuid, String), Warm>>,
+    warm: tokio::sync::Mutex<HashMap<warm::Key, warm::Warm>>,
 }
 
 fn task_info(task: &Task, status: TaskStatus, error: Option<String>) -> TaskInfo {
@@ -95,11 +91,11 @@ impl Runner {
         Arc::new(Self {
             term,
             chat,
+            requests: Arc::new(Requests::with_pool(pool.clone())),
             pool,
             hub,
             settings,
             providers,
-            requests: Arc::new(Requests::default()),
             warm: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -120,182 +116,6 @@ impl Runner {
                 },
             );
         }
-    }
-
-    /// The warm agent of (chat, agent), spawned (or respawned after a crash) on demand.
-    async fn warm_agent(
-        &self,
-        chat_id: Uuid,
-        session_id: Uuid,
-        project_id: Uuid,
-        agent: &str,
-        worktree: &crate::worktree::Worktree,
-    ) -> Result<(Arc<Connection>, String, Arc<Hooks>), String> {
-        let key = (chat_id, agent.to_owned());
-        let mut warm = self.warm.lock().await;
-        if let Some(w) = warm.get_mut(&key) {
-            if w.conn.is_alive() && w.worktree == worktree.dir() {
-                w.last_used = Instant::now();
-                return Ok((w.conn.clone(), w.acp_session.clone(), w.hooks.clone()));
-            }
-            tracing::warn!(%chat_id, agent, "warm agent is gone; respawning");
-            if let Err(e) = agent_sessions::set_status(&self.pool, chat_id, agent, "crashed").await
-            {
-                tracing::error!(error = %e, "cannot mark the agent session crashed");
-            }
-            warm.remove(&key);
-        }
-        let spec = self
-            .providers
-            .launch_spec(agent, worktree.dir())
-            .await
-            .map_err(|e| e.to_string())?;
-        let hooks = Arc::new(Hooks {
-            pool: self.pool.clone(),
-            project_id,
-            agent: agent.to_owned(),
-            worktree: worktree.dir().to_path_buf(),
-            hub: self.hub.clone(),
-            requests: self.requests.clone(),
-            turn: Mutex::new(None),
-            term: self.term_host(session_id),
-        });
-        let fail = |what: &str, e: crate::acp::AcpError| {
-            let tail = e
-                .stderr_tail()
-                .map(|t| format!("\nagent stderr:\n{t}"))
-                .unwrap_or_default();
-            format!("{what}: {e}{tail}")
-        };
-        let conn = Connection::spawn(&spec, hooks.clone())
-            .await
-            .map_err(|e| fail("cannot start the agent", e))?;
-        let info = conn
-            .initialize()
-            .await
-            .map_err(|e| fail("ACP initialize failed", e))?;
-        // An agent whose sessions outlive its process (it says so with
-        // `sessionCapabilities.resume`) picks the chat's session up again after a
-        // crash or an idle stop; otherwise, or when that fails, a new session.
-        let previous = if info.capabilities["sessionCapabilities"]["resume"].is_object() {
-            agent_sessions::previous(&self.pool, chat_id, agent)
-                .await
-                .map_err(|e| e.to_string())?
-        } else {
-            None
-        };
-        let resumed = match previous {
-            Some(id) => match conn.resume_session(&id, worktree.dir()).await {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    tracing::warn!(agent, session = %id, error = %e, "cannot resume the agent's session; starting a new one");
-                    None
-                }
-            },
-            None => None,
-        };
-        let session = match resumed {
-            Some(s) => s,
-            None => conn
-                .new_session(worktree.dir())
-                .await
-                .map_err(|e| fail("ACP session/new failed", e))?,
-        };
-        let config_hash = format!("{}:{:?}", spec.command_line(), session.current_mode);
-        agent_sessions::started(
-            &self.pool,
-            chat_id,
-            agent,
-            session_id,
-            worktree.id,
-            "acp_warm",
-            &session.id,
-            &config_hash,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let conn = Arc::new(conn);
-        warm.insert(
-            key,
-            Warm {
-                conn: conn.clone(),
-                acp_session: session.id.clone(),
-                hooks: hooks.clone(),
-                worktree: worktree.dir().to_path_buf(),
-                last_used: Instant::now(),
-            },
-        );
-        Ok((conn, session.id, hooks))
-    }
-
-    /// Stop and forget the warm agents of a chat (archived, or its session archived
-    /// or deleted); the rows say why.
-    pub async fn close_chat(
-        &self,
-        chat_id: Uuid,
-        reason: agent_sessions::CloseReason,
-    ) -> Result<u32, sqlx::Error> {
-        let gone: Vec<Warm> = {
-            let mut warm = self.warm.lock().await;
-            let keys: Vec<_> = warm
-                .keys()
-                .filter(|(c, _)| *c == chat_id)
-                .cloned()
-                .collect();
-            keys.into_iter().filter_map(|k| warm.remove(&k)).collect()
-        };
-        for w in gone {
-            shutdown_conn(w.conn).await;
-        }
-        let n = agent_sessions::close_chat(&self.pool, chat_id, reason).await?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
-    }
-
-    /// Stop agents idle longer than `coder.idle_ttl_secs` (their sessions resume later).
-    pub async fn evict_idle(&self) {
-        let ttl = Duration::from_secs(self.settings.coder.idle_ttl_secs);
-        let gone: Vec<((Uuid, String), Warm)> = {
-            let mut warm = self.warm.lock().await;
-            let keys: Vec<_> = warm
-                .iter()
-                .filter(|(_, w)| w.last_used.elapsed() > ttl)
-                .map(|(k, _)| k.clone())
-                .collect();
-            keys.into_iter()
-                .filter_map(|k| warm.remove(&k).map(|w| (k, w)))
-                .collect()
-        };
-        for ((chat, agent), w) in gone {
-            shutdown_conn(w.conn).await;
-            if let Err(e) = agent_sessions::set_status(&self.pool, chat, &agent, "evicted").await {
-                tracing::warn!(error = %e, "cannot mark the agent session evicted");
-            }
-        }
-    }
-
-    /// Stop every warm agent (daemon shutdown).
-    pub async fn shutdown(&self) {
-        let all: Vec<Warm> = self.warm.lock().await.drain().map(|(_, w)| w).collect();
-        for w in all {
-            shutdown_conn(w.conn).await;
-        }
-        if let Err(e) = agent_sessions::evict_all(&self.pool).await {
-            tracing::warn!(error = %e, "cannot mark agent sessions evicted");
-        }
-    }
-
-    /// How many warm agent children are running.
-    pub async fn warm_count(&self) -> usize {
-        self.warm.lock().await.len()
-    }
-
-    /// The pid of the warm child of (chat, agent), if one runs.
-    pub async fn warm_pid(&self, chat_id: Uuid, agent: &str) -> Option<u32> {
-        self.warm
-            .lock()
-            .await
-            .get(&(chat_id, agent.to_owned()))
-            .and_then(|w| w.conn.pid())
     }
 
     async fn project_path(&self, project_id: Uuid) -> Result<PathBuf, sqlx::Error> {
@@ -365,12 +185,7 @@ impl Runner {
             chat_id,
             message_id,
         );
-        // Before `warm_agent`, which writes the row on a first start.
-        let first_in_chat = agent_sessions::exists(&self.pool, chat_id, &task.agent)
-            .await
-            .inspect_err(|e| tracing::warn!(error = %e, "cannot tell whether the agent joins the chat; sending the prompt alone"))
-            .is_ok_and(|seen| !seen);
-        let (conn, acp_session, hooks) = match self
+        let lease = match self
             .warm_agent(chat_id, session_id, task.project_id, &task.agent, &worktree)
             .await
         {
@@ -382,40 +197,17 @@ impl Runner {
                 return Outcome::Failed { error };
             }
         };
+        let (conn, acp_session, hooks) = (&lease.conn, lease.acp_session.as_str(), &lease.hooks);
         *hooks.turn.lock().unwrap_or_else(|e| e.into_inner()) = Some(TurnCtx {
             session_id,
             chat_id,
             task_id: task.id,
         });
-        if let Some(mode) = task.mode_id.as_deref()
-            && let Err(e) = conn.set_mode(&acp_session, mode).await
-        {
-            tracing::warn!(error = %e, mode, "cannot set the agent mode");
-        }
-        if let Some(model) = task.model.as_deref()
-            && let Err(e) = conn.set_config_option(&acp_session, "model", model).await
-        {
-            tracing::warn!(error = %e, model, "cannot set the agent model");
-        }
-        let prompt = if first_in_chat {
-            let src = joining::Source {
-                chat: self.chat.as_ref(),
-                pool: &self.pool,
-            };
-            let turn = joining::Joining {
-                chat_id,
-                message_id,
-                agent: &task.agent,
-                prompt: &task.prompt,
-                budget: self.settings.coder.join_history_bytes,
-            };
-            joining::first_prompt(src, &turn).await
-        } else {
-            task.prompt.clone()
-        };
-        let (status, usage, error, tokens) = stream_turn(
-            &conn,
-            &acp_session,
+        self.apply_config(task, session_id, chat_id, &lease).await;
+        let prompt = self.prompt_for(task, chat_id, message_id, &lease).await;
+        let streamed = stream_turn(
+            conn,
+            acp_session,
             &prompt,
             &mut w,
             cancel,
@@ -423,29 +215,14 @@ impl Runner {
         )
         .await;
         *hooks.turn.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        let crashed = !conn.is_alive();
-        if crashed {
-            if let Err(e) =
-                agent_sessions::set_status(&self.pool, chat_id, &task.agent, "crashed").await
-            {
-                tracing::error!(error = %e, "cannot mark the agent session crashed");
-            }
-            self.warm
-                .lock()
-                .await
-                .remove(&(chat_id, task.agent.clone()));
-        } else if let Err(e) = agent_sessions::turn_done(
-            &self.pool,
-            chat_id,
-            &task.agent,
-            tokens.0,
-            tokens.1,
-            tokens.2,
-        )
-        .await
-        {
-            tracing::warn!(error = %e, "cannot record agent session usage");
-        }
+        self.after_turn(chat_id, &task.agent, message_id, &lease, &streamed)
+            .await;
+        let stream::Streamed {
+            status,
+            usage,
+            error,
+            ..
+        } = streamed;
         let summary: String = w.content.chars().take(200).collect();
         if let Err(e) = w.finish(status, &usage, error.as_deref()).await {
             tracing::error!(error = %e, "cannot finalise the agent turn");
@@ -462,6 +239,148 @@ impl Runner {
             _ => Outcome::Failed {
                 error: error.unwrap_or_else(|| "the turn failed".into()),
             },
+        }
+    }
+
+    /// The prompt to send: the task's, above it the chat's earlier turns when this
+    /// is the agent's first turn in the chat or its session was lost ([`joining`]).
+    async fn prompt_for(
+        &self,
+        task: &Task,
+        chat_id: Uuid,
+        message_id: Uuid,
+        lease: &warm::Lease,
+    ) -> String {
+        let restarting = lease.started == Some(start::StartKind::History);
+        if lease.prior.is_some() && !restarting {
+            return task.prompt.clone();
+        }
+        let src = joining::Source {
+            chat: self.chat.as_ref(),
+            pool: &self.pool,
+        };
+        let turn = joining::Joining {
+            chat_id,
+            message_id,
+            agent: &task.agent,
+            prompt: &task.prompt,
+            budget: self.settings.coder.join_history_bytes,
+            restarting,
+        };
+        joining::first_prompt(src, &turn).await
+    }
+
+    /// After the agent answered: a dead child is forgotten (row `crashed`), a live
+    /// one goes back to idle with the turn's usage, plan and commands kept, and the
+    /// pool shrinks back under its cap.
+    async fn after_turn(
+        &self,
+        chat_id: Uuid,
+        agent: &str,
+        message_id: Uuid,
+        lease: &warm::Lease,
+        streamed: &stream::Streamed,
+    ) {
+        if !lease.conn.is_alive() {
+            if let Err(e) = agent_sessions::set_status(&self.pool, chat_id, agent, "crashed").await
+            {
+                tracing::error!(error = %e, "cannot mark the agent session crashed");
+            }
+            self.warm.lock().await.remove(&(chat_id, agent.to_owned()));
+        } else if let Err(e) = agent_sessions::turn_done(
+            &self.pool,
+            chat_id,
+            agent,
+            streamed.tokens.0,
+            streamed.tokens.1,
+            streamed.tokens.2,
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "cannot record agent session usage");
+        }
+        self.keep_plan_and_commands(chat_id, agent, message_id, streamed.plan.clone(), lease)
+            .await;
+        self.turn_ended(chat_id, agent).await;
+    }
+
+    /// The turn's mode and model, else (on a child started for this turn) the
+    /// chat's last ones; checked, confirmed ones kept on the row, mismatches shown.
+    async fn apply_config(
+        &self,
+        task: &Task,
+        session_id: Uuid,
+        chat_id: Uuid,
+        lease: &warm::Lease,
+    ) {
+        let fresh = lease.started.is_some();
+        let prior = lease.prior.as_ref().filter(|_| fresh);
+        let mode = task
+            .mode_id
+            .as_deref()
+            .or(prior.and_then(|p| p.mode_id.as_deref()));
+        let model = task
+            .model
+            .as_deref()
+            .or(prior.and_then(|p| p.model.as_deref()));
+        if mode.is_none() && model.is_none() {
+            return;
+        }
+        let applied = config::apply(&lease.conn, &lease.acp_session, mode, model).await;
+        if let Err(e) = agent_sessions::applied(
+            &self.pool,
+            chat_id,
+            &task.agent,
+            applied.mode.as_deref(),
+            applied.model.as_deref(),
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "cannot record the applied mode and model");
+        }
+        config::report(
+            &self.pool,
+            &self.hub,
+            session_id,
+            chat_id,
+            &task.agent,
+            &applied.mismatches,
+        )
+        .await;
+    }
+
+    /// Keep the turn's plan and the session's commands on the row (a reload or a
+    /// restart shows them again).
+    async fn keep_plan_and_commands(
+        &self,
+        chat_id: Uuid,
+        agent: &str,
+        message_id: Uuid,
+        plan: Option<Vec<serde_json::Value>>,
+        lease: &warm::Lease,
+    ) {
+        let plan = plan.map(|entries| boo_shared::coder::AgentPlan {
+            message_id,
+            entries,
+        });
+        let commands = lease
+            .conn
+            .session_info(&lease.acp_session)
+            .map(|i| i.commands)
+            .filter(|c| !c.is_empty());
+        if plan.is_none() && commands.is_none() {
+            return;
+        }
+        if let Err(e) = agent_sessions::keep_plan_and_commands(
+            &self.pool,
+            chat_id,
+            agent,
+            plan.as_ref(),
+            commands.as_deref(),
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "cannot keep the agent's plan and commands");
         }
     }
 
@@ -581,15 +500,6 @@ impl Runner {
         if let Some(chat_id) = chat_id {
             unstaged::report(&self.pool, &self.hub, session_id, chat_id, &done.skipped).await;
         }
-    }
-}
-
-async fn shutdown_conn(conn: Arc<Connection>) {
-    match Arc::try_unwrap(conn) {
-        Ok(c) => c.shutdown().await,
-        // Someone still holds it (a turn in flight): dropping the last reference
-        // kills the child's process group.
-        Err(arc) => drop(arc),
     }
 }
 

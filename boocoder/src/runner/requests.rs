@@ -1,6 +1,7 @@
 //! Permission and elicitation cards: an agent's request waits here until the owner
 //! answers in the browser (or the turn ends). "Always" answers are remembered per
-//! project + agent + tool kind for the life of the daemon.
+//! project + agent + tool kind in `permission_always` (so they survive a restart),
+//! cached in memory.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -32,14 +33,85 @@ struct Open {
     tx: oneshot::Sender<Answer>,
 }
 
+type AlwaysKey = (Uuid, String, String);
+
 #[derive(Default)]
 pub struct Requests {
     open: Mutex<HashMap<Uuid, Open>>,
     /// (project, agent, tool kind) → option kind to pick automatically.
-    always: Mutex<HashMap<(Uuid, String, String), PermissionKind>>,
+    always: Mutex<HashMap<AlwaysKey, PermissionKind>>,
+    /// Where "always" answers are kept (`None`: memory only, for tests).
+    pool: Option<sqlx::PgPool>,
 }
 
 impl Requests {
+    /// Cards in memory, "always" answers in the database.
+    pub fn with_pool(pool: sqlx::PgPool) -> Self {
+        Requests {
+            pool: Some(pool),
+            ..Requests::default()
+        }
+    }
+
+    /// The remembered "always" answer for `key`: memory, else the database.
+    async fn always_for(&self, key: &AlwaysKey) -> Option<PermissionKind> {
+        if let Some(k) = self
+            .always
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return Some(*k);
+        }
+        let pool = self.pool.as_ref()?;
+        let kind: Option<String> = sqlx::query_scalar(
+            "SELECT option_kind FROM permission_always
+             WHERE project_id = $1 AND agent = $2 AND tool_kind = $3",
+        )
+        .bind(key.0)
+        .bind(&key.1)
+        .bind(&key.2)
+        .fetch_optional(pool)
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "cannot read remembered permission answers"))
+        .ok()
+        .flatten();
+        let kind = match kind.as_deref() {
+            Some("allow_always") => PermissionKind::AllowAlways,
+            Some("reject_always") => PermissionKind::RejectAlways,
+            _ => return None,
+        };
+        self.always
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.clone(), kind);
+        Some(kind)
+    }
+
+    /// Remember an "always" answer (memory and database).
+    async fn remember(&self, key: AlwaysKey, kind: PermissionKind) {
+        if let Some(pool) = &self.pool
+            && let Err(e) = sqlx::query(
+                "INSERT INTO permission_always (project_id, agent, tool_kind, option_kind)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (project_id, agent, tool_kind)
+                 DO UPDATE SET option_kind = EXCLUDED.option_kind",
+            )
+            .bind(key.0)
+            .bind(&key.1)
+            .bind(&key.2)
+            .bind(kind_str(&kind))
+            .execute(pool)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot keep the permission answer; remembered until restart");
+        }
+        self.always
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, kind);
+    }
+
     /// Deliver an answer; false when nothing waits on `id`.
     pub fn answer(&self, id: Uuid, answer: Answer) -> bool {
         let open = self
@@ -156,13 +228,7 @@ impl ClientHooks for Hooks {
             self.agent.clone(),
             request.tool_call.kind.clone(),
         );
-        let remembered = self
-            .requests
-            .always
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned();
+        let remembered = self.requests.always_for(&key).await;
         if let Some(kind) = remembered
             && let Some(opt) = request.options.iter().find(|o| o.kind == kind)
         {
@@ -216,11 +282,7 @@ impl ClientHooks for Hooks {
                         PermissionKind::AllowAlways | PermissionKind::RejectAlways
                     )
                 {
-                    self.requests
-                        .always
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(key, opt.kind);
+                    self.requests.remember(key, opt.kind).await;
                 }
                 PermissionOutcome::Selected { option_id }
             }

@@ -12,8 +12,18 @@ use tokio_util::sync::CancellationToken;
 
 use crate::acp::{AgentEvent, Connection, StopReason};
 
+/// What a streamed turn ended with.
+pub(super) struct Streamed {
+    pub(super) status: MessageStatus,
+    pub(super) usage: Usage,
+    pub(super) error: Option<String>,
+    /// (input tokens, output tokens, cost).
+    pub(super) tokens: (i64, i64, f64),
+    /// The last plan the agent sent in this turn.
+    pub(super) plan: Option<Vec<serde_json::Value>>,
+}
+
 /// Run `session/prompt`, draining its events into the writer; cancel on request.
-/// Returns (status, usage, error, (input tokens, output tokens, cost)).
 pub(super) async fn stream_turn(
     conn: &Connection,
     session: &str,
@@ -21,7 +31,35 @@ pub(super) async fn stream_turn(
     w: &mut TurnWriter,
     cancel: CancellationToken,
     agent: &str,
-) -> (MessageStatus, Usage, Option<String>, (i64, i64, f64)) {
+) -> Streamed {
+    let (status, usage, error, tokens, plan) =
+        stream_inner(conn, session, prompt, w, cancel, agent).await;
+    Streamed {
+        status,
+        usage,
+        error,
+        tokens,
+        plan,
+    }
+}
+
+type Inner = (
+    MessageStatus,
+    Usage,
+    Option<String>,
+    (i64, i64, f64),
+    Option<Vec<serde_json::Value>>,
+);
+
+async fn stream_inner(
+    conn: &Connection,
+    session: &str,
+    prompt: &str,
+    w: &mut TurnWriter,
+    cancel: CancellationToken,
+    agent: &str,
+) -> Inner {
+    let mut plan = None;
     let (tx, mut rx) = mpsc::channel::<AgentEvent>(256);
     let mut usage = Usage::default();
     let mut tokens = (0i64, 0i64, 0f64);
@@ -62,6 +100,7 @@ pub(super) async fn stream_turn(
                         w.agent_tool_call(&call).await
                     }
                     AgentEvent::Plan(entries) => {
+                        plan = Some(entries.clone());
                         w.publish(ServerFrame::Plan { chat_id: w.chat_id, message_id: w.message_id, entries });
                         Ok(())
                     }
@@ -124,9 +163,9 @@ pub(super) async fn stream_turn(
     };
     let error = match (status, write_error) {
         (MessageStatus::Complete, Some(we)) => {
-            return (MessageStatus::Failed, usage, Some(we), tokens);
+            return (MessageStatus::Failed, usage, Some(we), tokens, plan);
         }
         (_, _) => error,
     };
-    (status, usage, error, tokens)
+    (status, usage, error, tokens, plan)
 }

@@ -297,7 +297,7 @@ async fn undo_checkout(cli: &GitCli, project: &Path, dir: &Path, branch: &str, b
     }
 }
 
-async fn delete_branch_and_base(
+pub(super) async fn delete_branch_and_base(
     cli: &GitCli,
     project: &Path,
     branch: &str,
@@ -323,7 +323,7 @@ async fn delete_branch_and_base(
 
 /// Create the worktree root (and the empty `HOME` git runs with) and return it
 /// canonical: rows must hold absolute paths without `.`/`..`.
-async fn prepare_root(root: &Path) -> Result<PathBuf, WorktreeError> {
+pub(super) async fn prepare_root(root: &Path) -> Result<PathBuf, WorktreeError> {
     if !root.is_absolute() {
         return Err(WorktreeError::Root {
             root: root.to_path_buf(),

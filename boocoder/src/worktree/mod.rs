@@ -11,6 +11,9 @@
 //! - [`risk`] reports what removing a session's worktrees would lose.
 //! - [`remove`] removes the directory (`git worktree remove --force`), optionally the
 //!   branch, and marks the row `removed`.
+//! - [`reap`] removes what nothing owns any more: live worktrees of deleted
+//!   sessions, directories under the root without a live row, `boo/<session>`
+//!   branches of deleted sessions.
 //!
 //! ## The base commit
 //!
@@ -27,6 +30,7 @@ mod baseline;
 mod diff;
 mod git;
 mod lifecycle;
+mod reap;
 mod risk;
 mod store;
 #[cfg(test)]
@@ -45,6 +49,7 @@ pub use diff::{
 };
 pub use git::{ZERO_OID, base_ref, branch_name};
 pub use lifecycle::{ensure, remove, remove_for_session};
+pub use reap::{Reaped, reap};
 pub use risk::{WorktreeRisk, inspect, risk};
 pub use store::{Worktree, get, live_for_session, lock_live_for_session};
 

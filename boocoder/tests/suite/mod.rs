@@ -6,6 +6,7 @@ mod dispatcher;
 mod edge;
 mod joining;
 mod kill;
+mod lifecycle;
 mod metrics;
 mod qwen;
 mod terminals;

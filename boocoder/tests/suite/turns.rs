@@ -32,6 +32,8 @@ pub struct Fx {
     pub chat: Uuid,
     /// The provider turns are sent to.
     pub provider: &'static str,
+    /// What boocoder was started with (a restart starts it again with them).
+    pub settings: Settings,
 }
 
 /// Turns go to the scripted `boo-fake-acp`.
@@ -62,7 +64,7 @@ pub async fn fx_on(
     settings.coder.worktree_root = scratch.path().join("wt");
     settings.coder.providers_file = Some(providers);
     tweak(&mut settings);
-    let daemon = RunningDaemon::spawn(settings, boocoder::run).await;
+    let daemon = RunningDaemon::spawn(settings.clone(), boocoder::run).await;
     let pool = PgPool::connect(&db.url).await.unwrap();
     let Catalog { session, chat, .. } = catalog(&pool, project_dir.path()).await;
     Fx {
@@ -75,10 +77,19 @@ pub async fn fx_on(
         session,
         chat,
         provider,
+        settings,
     }
 }
 
 impl Fx {
+    /// Stop boocoder and start a new one on the same database and settings.
+    pub async fn restart(&mut self) {
+        if let Some(d) = self.daemon.take() {
+            d.stop().await.unwrap();
+        }
+        self.daemon = Some(RunningDaemon::spawn(self.settings.clone(), boocoder::run).await);
+    }
+
     pub fn url(&self, path: &str) -> String {
         self.daemon.as_ref().unwrap().url(path)
     }
@@ -133,7 +144,8 @@ impl Fx {
     pub async fn wait_task_within(&self, id: Uuid, limit: Duration) -> (String, Option<String>) {
         wait_for("the task to end", limit, || async {
             let s = self.task_status(id).await;
-            (!matches!(s.0.as_str(), "queued" | "running")).then_some(s)
+            // `blocked` = waiting on a card: still in flight.
+            (!matches!(s.0.as_str(), "queued" | "running" | "blocked")).then_some(s)
         })
         .await
     }
@@ -297,7 +309,10 @@ async fn a_crashed_agent_fails_its_turn_and_the_next_turn_respawns_it() {
     let f = fx().await;
     let (_, first) = f.turn("pid").await;
     let pid = said_pid(&first);
-    let (status, crashed) = f.turn("say going down\ncrash").await;
+    // One line: the respawned agent cannot resume (the fake is not asked to), so
+    // its first prompt carries the chat's transcript, where this turn shows as
+    // `user: crash` (echoed, not run again).
+    let (status, crashed) = f.turn("crash").await;
     assert_eq!(status, "failed");
     assert_eq!(crashed.status, MessageStatus::Failed);
     let row: String = sqlx::query_scalar("SELECT status FROM agent_sessions WHERE chat_id = $1")
@@ -306,8 +321,8 @@ async fn a_crashed_agent_fails_its_turn_and_the_next_turn_respawns_it() {
         .await
         .unwrap();
     assert_eq!(row, "crashed");
-    let (status, again) = f.turn("pid").await;
-    assert_eq!(status, "completed");
+    let (status, again) = f.turn("say |\npid").await;
+    assert_eq!(status, "completed", "{}", again.content);
     assert_ne!(said_pid(&again), pid);
 }
 

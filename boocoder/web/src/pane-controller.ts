@@ -25,6 +25,7 @@ import {
   upsertChange,
   upsertTask,
   withoutRequest,
+  withStoredCommands,
   type CoderSession,
 } from "./state/session";
 import { initialPaneState, without, type PaneState } from "./state/store";
@@ -220,7 +221,8 @@ export class PaneController {
     ]);
     if (!still()) return;
     if (tasks.status === "fulfilled") this.setCoder((c) => setTasks(c, tasks.value));
-    if (agentSessions.status === "fulfilled") this.setCoder((c) => ({ ...c, agentSessions: agentSessions.value }));
+    // Plans and commands come back from the rows (see `withStoredPlans` in the view).
+    if (agentSessions.status === "fulfilled") this.setCoder((c) => withStoredCommands({ ...c, agentSessions: agentSessions.value }, agentSessions.value));
     if (pending.status === "fulfilled") this.setCoder((c) => ({ ...c, pending: pending.value }));
     // Cards announced before this pane connected (reload, second device, resync).
     if (requests.status === "fulfilled") {
@@ -237,7 +239,7 @@ export class PaneController {
     if (sessionId === null) return;
     try {
       const rows = await this.api.agentSessions(sessionId);
-      if (this.live && this.state.sessionId === sessionId) this.setCoder((c) => ({ ...c, agentSessions: rows }));
+      if (this.live && this.state.sessionId === sessionId) this.setCoder((c) => withStoredCommands({ ...c, agentSessions: rows }, rows));
     } catch {
       // The chip keeps what it showed; the next turn asks again.
     }

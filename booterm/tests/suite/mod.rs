@@ -2,6 +2,7 @@ mod basics;
 mod edge;
 mod grpc;
 mod metrics;
+mod orphans;
 mod prune;
 mod restart;
 mod stream;

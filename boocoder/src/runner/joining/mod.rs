@@ -14,9 +14,10 @@
 //! boochat reads too. Only when that fails as well is the prompt sent without
 //! history (logged as a warning): a turn never fails for want of history.
 //!
-//! Not a joiner: an agent respawned after a crash or an idle eviction. It has a
-//! row already, so it gets the prompt alone even though its new ACP session
-//! starts empty.
+//! An agent respawned after a crash, an idle eviction or a restart whose session
+//! could not be resumed or loaded (start kind `history`, see
+//! [`super::start`]) gets the same, its own earlier turns included and under
+//! [`render::RESTART_HEADER`]: its new ACP session starts empty.
 
 pub mod render;
 
@@ -49,6 +50,8 @@ pub struct Joining<'a> {
     pub prompt: &'a str,
     /// Bytes of history above the prompt at most.
     pub budget: usize,
+    /// The agent had a session here that is lost: its own turns are shown too.
+    pub restarting: bool,
 }
 
 /// The first prompt of a joining agent: the earlier turns it did not see, then the
@@ -58,14 +61,25 @@ pub async fn first_prompt(src: Source<'_>, turn: &Joining<'_>) -> String {
     let Some(all) = transcript(&src, turn.chat_id, turn.message_id).await else {
         return turn.prompt.to_owned();
     };
-    let earlier = render::before_prompt(all, turn.prompt, turn.agent);
+    let (earlier, header) = if turn.restarting {
+        (
+            render::up_to_prompt(all, turn.prompt),
+            render::RESTART_HEADER,
+        )
+    } else {
+        (
+            render::before_prompt(all, turn.prompt, turn.agent),
+            render::HEADER,
+        )
+    };
     if !earlier.is_empty() {
         tracing::info!(
             messages = earlier.len(),
-            "the agent joins the chat: its first prompt carries the earlier turns"
+            restarting = turn.restarting,
+            "the agent's first prompt in this session carries the chat's earlier turns"
         );
     }
-    render::render(&earlier, turn.prompt, turn.budget)
+    render::render_under(header, &earlier, turn.prompt, turn.budget)
 }
 
 /// The chat's messages before `before`, oldest first: from boochat, else from the

@@ -31,6 +31,10 @@ use boo_shared::chat::{Message, PartKind, Role};
 
 /// The first line of the history block.
 pub const HEADER: &str = "Earlier in this chat (before you joined):\n";
+/// The first line of the history block for an agent whose earlier session could
+/// not be picked up again (its own turns included).
+pub const RESTART_HEADER: &str =
+    "Earlier in this chat (your previous session could not be resumed):\n";
 /// Between the history block and the prompt.
 pub const SEPARATOR: &str = "\n---\n\n";
 /// A tool line shows at most this many characters of the arguments.
@@ -140,7 +144,14 @@ impl Earlier {
 /// `agent`'s own turns. That user message is the first of the trailing run of
 /// user messages with the prompt's text (later ones are queued turns not answered
 /// yet); when none matches, every message counts as earlier.
-pub fn before_prompt(mut turns: Vec<Earlier>, prompt: &str, agent: &str) -> Vec<Earlier> {
+pub fn before_prompt(turns: Vec<Earlier>, prompt: &str, agent: &str) -> Vec<Earlier> {
+    let mut turns = up_to_prompt(turns, prompt);
+    turns.retain(|t| !matches!(&t.speaker, Speaker::Agent(a) if a == agent));
+    turns
+}
+
+/// Like [`before_prompt`], the agent's own turns included (it lost its session).
+pub fn up_to_prompt(mut turns: Vec<Earlier>, prompt: &str) -> Vec<Earlier> {
     let unanswered = turns
         .iter()
         .rposition(|t| t.speaker != Speaker::User)
@@ -152,18 +163,22 @@ pub fn before_prompt(mut turns: Vec<Earlier>, prompt: &str, agent: &str) -> Vec<
     {
         turns.truncate(at);
     }
-    turns.retain(|t| !matches!(&t.speaker, Speaker::Agent(a) if a == agent));
     turns
 }
 
 /// The prompt an agent joining the chat receives: `earlier` (oldest first) within
 /// `budget` bytes, then `prompt`. Nothing earlier to show: `prompt` as it is.
 pub fn render(earlier: &[Earlier], prompt: &str, budget: usize) -> String {
+    render_under(HEADER, earlier, prompt, budget)
+}
+
+/// [`render`] with another first line.
+pub fn render_under(header: &str, earlier: &[Earlier], prompt: &str, budget: usize) -> String {
     let blocks: Vec<String> = earlier.iter().filter_map(block).collect();
     if blocks.is_empty() {
         return prompt.to_owned();
     }
-    let mut room = budget.saturating_sub(HEADER.len() + left_out(blocks.len()).len());
+    let mut room = budget.saturating_sub(header.len() + left_out(blocks.len()).len());
     let mut kept: Vec<&str> = Vec::new();
     let mut cut_newest = String::new();
     for b in blocks.iter().rev() {
@@ -177,7 +192,7 @@ pub fn render(earlier: &[Earlier], prompt: &str, budget: usize) -> String {
         }
         break;
     }
-    let mut out = String::from(HEADER);
+    let mut out = String::from(header);
     let shown = kept.len() + usize::from(!cut_newest.is_empty());
     if shown < blocks.len() {
         out.push_str(&left_out(blocks.len() - shown));

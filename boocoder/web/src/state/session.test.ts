@@ -1,5 +1,6 @@
 import type { Envelope } from "@boocode/types";
 import { CHAT, env, message, OTHER_CHAT } from "@boocode/common/fixtures";
+import { fromWindow } from "@boocode/common/transcript";
 import { describe, expect, it } from "vitest";
 import { agentSession, change, task } from "../testing/fixtures";
 import {
@@ -14,6 +15,8 @@ import {
   stoppableTask,
   upsertChange,
   upsertTask,
+  withStoredCommands,
+  withStoredPlans,
   type CoderSession,
 } from "./session";
 
@@ -158,6 +161,19 @@ describe("sessionChip", () => {
     expect(sessionChip([agentSession("fake", "evicted")], CHAT, "fake").kind).toBe("new");
     expect(sessionChip(null, CHAT, "fake").kind).toBe("new");
   });
+
+  it("says how a rebuilt session started: loaded, or from the transcript", () => {
+    for (const kind of ["loaded", "history"] as const) {
+      expect(sessionChip([agentSession("fake", "idle", { start_kind: kind })], CHAT, "fake").kind).toBe(kind);
+      expect(sessionChip([agentSession("fake", "evicted", { start_kind: kind })], CHAT, "fake").kind).toBe(kind);
+    }
+    // A live session that began new or was resumed is continued.
+    expect(sessionChip([agentSession("fake", "idle", { start_kind: "new" })], CHAT, "fake").kind).toBe("resumed");
+    expect(sessionChip([agentSession("fake", "active", { start_kind: "resumed" })], CHAT, "fake").kind).toBe("resumed");
+    expect(sessionChip([agentSession("fake", "crashed", { start_kind: "resumed" })], CHAT, "fake").kind).toBe("new");
+    // A closed session is never picked up again.
+    expect(sessionChip([agentSession("fake", "closed", { start_kind: "history" })], CHAT, "fake").kind).toBe("new");
+  });
 });
 
 describe("silentFailure", () => {
@@ -170,5 +186,33 @@ describe("silentFailure", () => {
     expect(silentFailure(s, CHAT, [earlier, message("a2", 4, { role: "assistant", created_at: "2026-01-01T00:00:05.2Z" })])).toBeUndefined();
     expect(silentFailure(s, OTHER_CHAT, [])).toBeUndefined();
     expect(silentFailure(upsertTask(s, task("t3", { created_at: "2026-01-01T00:00:09Z", status: "queued" })), CHAT, [])).toBeUndefined();
+  });
+});
+
+describe("stored plans and commands", () => {
+  const entries = [{ content: "write the tests", priority: "medium", status: "pending" }];
+
+  it("lays a row's plan over the message it belongs to, once", () => {
+    const t = fromWindow(CHAT, { items: [message("m1", 1, { role: "assistant" })], has_more: false });
+    const rows = [agentSession("fake", "idle", { plan: { message_id: "m1", entries } })];
+    const planned = withStoredPlans(t, rows);
+    expect(planned.messages[0]?.parts.map((p) => [p.kind, p.args])).toEqual([["plan", entries]]);
+    // Already there (a live frame or an earlier pass): the same object.
+    expect(withStoredPlans(planned, rows)).toBe(planned);
+    // Another chat's row, no plan, an unknown message, no rows: nothing to add.
+    expect(withStoredPlans(t, [agentSession("fake", "idle", { chat_id: OTHER_CHAT, plan: { message_id: "m1", entries } })])).toBe(t);
+    expect(withStoredPlans(t, [agentSession("fake", "idle")])).toBe(t);
+    expect(withStoredPlans(t, [agentSession("fake", "idle", { plan: { message_id: "nope", entries } })])).toBe(t);
+    expect(withStoredPlans(t, null)).toBe(t);
+  });
+
+  it("takes a row's commands unless a frame brought some", () => {
+    const commands = [{ name: "review", description: "Review the pending changes" }];
+    const rows = [agentSession("fake", "idle", { commands })];
+    const s = withStoredCommands(emptyCoderSession(), rows);
+    expect(s.commands).toEqual({ [`${CHAT}/fake`]: [{ name: "review", description: "Review the pending changes", input_hint: null }] });
+    expect(withStoredCommands(s, [agentSession("fake", "idle", { commands: [{ name: "other", description: "" }] })]).commands).toBe(s.commands);
+    const none = emptyCoderSession();
+    expect(withStoredCommands(none, [agentSession("fake", "idle")])).toBe(none);
   });
 });

@@ -4,6 +4,7 @@
 // the transcripts themselves go through the shared feed (@boocode/common/feed).
 
 import type { AgentSessionInfo, CommandInfo, Envelope, Message, PendingChange, PermissionChoice, TaskInfo, TaskStatus } from "@boocode/types";
+import { applyChatFrame, type Transcript } from "@boocode/common/transcript";
 
 export type PermissionRequest = {
   kind: "permission";
@@ -118,17 +119,30 @@ export function silentFailure(s: CoderSession, chatId: string | null, messages: 
   return answered ? undefined : newest;
 }
 
-export type ChipKind = "resumed" | "new";
+export type ChipKind = "resumed" | "loaded" | "history" | "new";
 
 /**
- * The composer chip: an agent that has a live session in this chat resumes it;
- * otherwise (never ran here, or closed/evicted/crashed) the turn starts a new one.
+ * The composer chip: `resumed` while the agent's session in this chat lives on (its
+ * next turn continues it), `loaded` / `history` when that session was rebuilt after a
+ * restart or eviction by `session/load` / from the chat's transcript (as the row's
+ * `start_kind` records), `new` when there is none to continue (never ran here,
+ * closed, or evicted/crashed without a recorded rebuild).
  */
 export function sessionChip(sessions: readonly AgentSessionInfo[] | null, chatId: string | null, agent: string | null): { kind: ChipKind; row: AgentSessionInfo | undefined } {
   const row = chatId === null || agent === null ? undefined : sessions?.find((r) => r.chat_id === chatId && r.agent === agent);
-  const live = row !== undefined && (row.status === "active" || row.status === "idle");
+  if (row === undefined || row.status === "closed") return { kind: "new", row };
+  if (row.start_kind === "loaded" || row.start_kind === "history") return { kind: row.start_kind, row };
+  const live = row.status === "active" || row.status === "idle";
   return { kind: live ? "resumed" : "new", row };
 }
+
+/** The chip's text. */
+export const CHIP_TEXT: Readonly<Record<ChipKind, string>> = {
+  resumed: "resumed",
+  loaded: "loaded",
+  history: "history",
+  new: "new session",
+};
 
 export function requestsOf(s: CoderSession, chatId: string | null): OpenRequest[] {
   return s.requests.filter((r) => r.chatId === chatId);
@@ -168,6 +182,37 @@ function asCommands(list: readonly unknown[]): CommandInfo[] {
     const hint = r["input_hint"] ?? (r["input"] as Record<string, unknown> | undefined)?.["hint"];
     return [{ name: r["name"], description: typeof r["description"] === "string" ? r["description"] : "", input_hint: typeof hint === "string" ? hint : null }];
   });
+}
+
+/**
+ * The slash commands kept on the agents' rows (they come back after a reload or a
+ * restart); commands a frame already brought win. Same object when nothing is added.
+ */
+export function withStoredCommands(s: CoderSession, rows: readonly AgentSessionInfo[]): CoderSession {
+  let commands = s.commands;
+  for (const r of rows) {
+    const key = commandsKey(r.chat_id, r.agent);
+    if (r.commands.length === 0 || key in commands) continue;
+    commands = { ...commands, [key]: asCommands(r.commands) };
+  }
+  return commands === s.commands ? s : { ...s, commands };
+}
+
+/**
+ * The agents' plans kept on their rows, laid over the chat's transcript: a message
+ * loaded over REST has no plan (plans stream as frames only). A message that has a
+ * plan already keeps it. Same object when nothing is added.
+ */
+export function withStoredPlans(t: Transcript, rows: readonly AgentSessionInfo[] | null): Transcript {
+  let next = t;
+  for (const r of rows ?? []) {
+    if (r.chat_id !== t.chatId || r.plan === null) continue;
+    const plan = r.plan;
+    const m = next.messages.find((x) => x.id === plan.message_id);
+    if (m === undefined || m.parts.some((p) => p.kind === "plan")) continue;
+    next = applyChatFrame(next, { type: "plan", chat_id: r.chat_id, message_id: plan.message_id, entries: plan.entries });
+  }
+  return next;
 }
 
 /**

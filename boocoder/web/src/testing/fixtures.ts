@@ -99,6 +99,12 @@ export function agentSession(agent: string, status: string, fields: Partial<Agen
     output_tokens: 20,
     cost: 0,
     last_used_at: "2026-01-01T00:00:00Z",
+    closed_reason: null,
+    start_kind: null,
+    mode_id: null,
+    model: null,
+    plan: null,
+    commands: [],
     ...fields,
   };
 }

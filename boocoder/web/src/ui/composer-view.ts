@@ -11,7 +11,7 @@ import { CONN_TEXT } from "@boocode/common/session-socket";
 import { streamingMessage } from "@boocode/common/transcript";
 import type { PaneController } from "../pane-controller";
 import { findProvider, modelOptions, modeOptions, providerOptions, type PickerOption } from "../state/providers";
-import { activeTasks, commandsKey, sessionChip } from "../state/session";
+import { activeTasks, CHIP_TEXT, commandsKey, sessionChip } from "../state/session";
 import type { PaneState } from "../state/store";
 
 const PLACEHOLDER = "Tell the agent what to do…  (Shift+Enter for a new line)";
@@ -97,19 +97,24 @@ export class ComposerView {
       const modes = modeOptions(entry);
       const models = modelOptions(entry);
       const row = chip.row;
+      const detail = row === undefined ? "" : ` (${row.status}${row.agent_session_id === null ? "" : `, ${row.agent_session_id}`}; ${row.input_tokens + row.output_tokens} tokens)`;
       const chipTitle =
-        chip.kind === "resumed" && row !== undefined
-          ? `Resumes ${row.agent}'s session in this chat (${row.status}${row.agent_session_id === null ? "" : `, ${row.agent_session_id}`}; ${row.input_tokens + row.output_tokens} tokens)`
-          : row === undefined
-            ? "The agent starts a new session in this chat; it sees the transcript so far."
-            : `The last session was ${row.status}: the agent starts a new one.`;
+        row === undefined
+          ? "The agent starts a new session in this chat; it sees the transcript so far."
+          : chip.kind === "resumed"
+            ? `Resumes ${row.agent}'s session in this chat${detail}`
+            : chip.kind === "loaded"
+              ? `${row.agent}'s session in this chat was loaded again (its history replayed)${detail}`
+              : chip.kind === "history"
+                ? `${row.agent}'s earlier session could not be picked up: a new one was given the chat's transcript${detail}`
+                : `The last session was ${row.status}: the agent starts a new one.`;
       return [
         provider,
         modes.length === 0 ? null : picker("mode-picker", "Mode", modes, s.choice.mode, (v) => this.app.chooseMode(v)),
         models.length === 0 ? null : picker("model-picker", "Model", models, s.choice.model, (v) => this.app.chooseModel(v)),
         s.choice.provider === null || noChat
           ? null
-          : h("span", { class: `chip session-chip chip-${chip.kind}`, "data-testid": "session-chip", "data-kind": chip.kind, title: chipTitle }, chip.kind === "resumed" ? "resumed" : "new session"),
+          : h("span", { class: `chip session-chip chip-${chip.kind}`, "data-testid": "session-chip", "data-kind": chip.kind, title: chipTitle }, CHIP_TEXT[chip.kind]),
       ];
     });
 

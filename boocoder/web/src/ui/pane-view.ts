@@ -7,8 +7,10 @@ import { h, icon, renderOnce } from "@boocode/common/dom";
 import { NoticeToast } from "@boocode/common/notice";
 import { openTranscript } from "@boocode/common/session-link";
 import { TranscriptView, transcriptInput, welcome } from "@boocode/common/transcript-view";
+import type { Transcript } from "@boocode/common/transcript";
+import type { AgentSessionInfo } from "@boocode/types";
 import type { PaneController } from "../pane-controller";
-import { requestsOf, silentFailure } from "../state/session";
+import { requestsOf, silentFailure, withStoredPlans } from "../state/session";
 import type { PaneState } from "../state/store";
 import { RequestList } from "./cards";
 import { ComposerView } from "./composer-view";
@@ -66,6 +68,18 @@ export class PaneView {
     );
   }
 
+  private lastPlanned: { t: Transcript; rows: readonly AgentSessionInfo[] | null; out: Transcript } | undefined;
+
+  /** The transcript with the plans kept on the agents' rows (memoised: same input, same object). */
+  private planned(t: Transcript | undefined, rows: readonly AgentSessionInfo[] | null): Transcript | undefined {
+    if (t === undefined) return t;
+    const last = this.lastPlanned;
+    if (last !== undefined && last.t === t && last.rows === rows) return last.out;
+    const out = withStoredPlans(t, rows);
+    this.lastPlanned = { t, rows, out };
+    return out;
+  }
+
   /** Focus the message box. */
   focus(): void {
     this.composer.focus();
@@ -77,7 +91,8 @@ export class PaneView {
     const missing = this.app.chatMissing();
     this.noChat.hidden = !noSession;
     this.transcript.el.hidden = noSession;
-    this.transcript.update(transcriptInput(missing ? { ...s, chatId: null } : s, missing ? this.missingChat : this.emptyChat));
+    const input = transcriptInput(missing ? { ...s, chatId: null } : s, missing ? this.missingChat : this.emptyChat);
+    this.transcript.update({ ...input, transcript: this.planned(input.transcript, s.coder?.agentSessions ?? null) });
     this.transcript.keepBottom(() => this.renderRequests(s, missing));
     this.composer.update(s);
     this.diff.update({ pending: s.coder?.pending ?? null, ops: s.changeOps, errors: s.changeErrors, sessionOpen: !noSession });

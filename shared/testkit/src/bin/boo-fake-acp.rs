@@ -7,6 +7,7 @@ use boo_testkit::fake_acp::{FakeAcpOptions, OnCrash, serve};
 
 const USAGE: &str =
     "usage: boo-fake-acp [--name NAME] [--version VERSION] [--fail-initialize] [--stderr TEXT]
+                    [--resume] [--load] [--state-dir DIR]
 
 An ACP agent on stdin/stdout whose prompts are scripts, one command per line:
   say TEXT | think TEXT | tool ID TITLE | write PATH|\"JSON\" CONTENT | read PATH [LINE] [LIMIT]
@@ -14,13 +15,17 @@ An ACP agent on stdin/stdout whose prompts are scripts, one command per line:
   run JSON | start JSON | wait [ID] | output [ID] | kill [ID] | release [ID]
       JSON = {\"command\":C, \"args\":[..], \"env\":{NAME:VALUE}, \"cwd\":DIR, \"outputByteLimit\":N}
       (run: create, wait, output, release; the others act on the last started terminal)
-  slow MS | refuse | crash | pid | session | plan A; B | mode ID | config
+  slow MS | refuse | crash | pid | session | history | plan A; B | mode ID | config
   usage USED SIZE [COST] | tokens IN OUT      (anything else is echoed)
 
   --name NAME         agentInfo.name (default boo-fake-acp)
   --version VERSION   agentInfo.version (default the crate version)
   --fail-initialize   exit(1) when initialize arrives
-  --stderr TEXT       write TEXT to stderr at start";
+  --stderr TEXT       write TEXT to stderr at start
+  --resume            advertise sessionCapabilities.resume (session/resume)
+  --load              advertise loadSession (session/load replays the turns)
+  --state-dir DIR     keep sessions (turns, mode, model) in DIR/<id>.json, so a
+                      new process can resume or load them";
 
 #[derive(Debug, PartialEq)]
 struct Args {
@@ -46,7 +51,15 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
                 opts.fail_initialize = true;
                 continue;
             }
-            "--name" | "--version" | "--stderr" => {}
+            "--resume" => {
+                opts.resume = true;
+                continue;
+            }
+            "--load" => {
+                opts.load = true;
+                continue;
+            }
+            "--name" | "--version" | "--stderr" | "--state-dir" => {}
             other => return Err(format!("unknown argument {other}")),
         }
         let value = inline
@@ -55,6 +68,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         match name.as_str() {
             "--name" => opts.name = value,
             "--version" => opts.version = value,
+            "--state-dir" => opts.state_dir = Some(value.into()),
             _ => stderr = Some(value),
         }
     }
@@ -109,12 +123,17 @@ mod tests {
             })
         );
         assert_eq!(
-            args("--name goose --version=9.9 --fail-initialize --stderr hello"),
+            args(
+                "--name goose --version=9.9 --fail-initialize --stderr hello --resume --load --state-dir /tmp/s"
+            ),
             Ok(Args {
                 opts: FakeAcpOptions {
                     name: "goose".into(),
                     version: "9.9".into(),
                     fail_initialize: true,
+                    resume: true,
+                    load: true,
+                    state_dir: Some("/tmp/s".into()),
                     ..exit
                 },
                 stderr: Some("hello".into()),

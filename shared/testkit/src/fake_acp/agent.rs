@@ -15,27 +15,45 @@ use tokio::sync::{Notify, watch};
 use tokio_util::compat::{TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
 
 use super::script::{Command, chunks, parse};
+use super::store::Turn;
 use super::terminal;
 use super::{FakeAcpOptions, OnCrash};
 
 const MODES: [(&str, &str); 2] = [("ask", "Ask"), ("code", "Code")];
 const MODELS: [(&str, &str); 2] = [("fake-fast", "Fake fast"), ("fake-smart", "Fake smart")];
 
-struct Fake {
-    opts: FakeAcpOptions,
+pub(super) struct Fake {
+    pub(super) opts: FakeAcpOptions,
     sessions: Mutex<HashMap<String, FakeSession>>,
     next_session: AtomicU64,
     next_ask: AtomicU64,
     crash: Notify,
 }
 
-struct FakeSession {
-    mode: String,
-    model: String,
+pub(super) struct FakeSession {
+    pub(super) mode: String,
+    pub(super) model: String,
     /// `true` once `session/cancel` arrived for the running turn.
     cancel: watch::Sender<bool>,
     /// The last terminal `start` created (what `wait`, `output`, … act on).
     terminal: Option<String>,
+    /// Earlier turns (kept in the state directory, if any).
+    pub(super) turns: Vec<Turn>,
+    /// What the agent said so far in the running turn.
+    pub(super) reply: String,
+}
+
+impl FakeSession {
+    pub(super) fn new(mode: String, model: String, turns: Vec<Turn>) -> Self {
+        FakeSession {
+            mode,
+            model,
+            cancel: watch::Sender::new(false),
+            terminal: None,
+            turns,
+            reply: String::new(),
+        }
+    }
 }
 
 pub(super) async fn serve<R, W>(reader: R, writer: W, opts: FakeAcpOptions) -> Result<(), Error>
@@ -51,6 +69,7 @@ where
         crash: Notify::new(),
     });
     let transport = ByteStreams::new(writer.compat_write(), reader.compat());
+    let (f_resume, f_load) = (fake.clone(), fake.clone());
     let (f_init, f_new, f_config, f_mode, f_prompt, f_cancel, f_main) = (
         fake.clone(),
         fake.clone(),
@@ -72,6 +91,18 @@ where
         .on_receive_request(
             async move |req: acp::NewSessionRequest, responder, cx: ConnectionTo<Client>| {
                 f_new.new_session(req, responder, &cx)
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |req: acp::ResumeSessionRequest, responder, _cx: ConnectionTo<Client>| {
+                responder.respond_with_result(f_resume.resume_session(&req.session_id.0))
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |req: acp::LoadSessionRequest, responder, cx: ConnectionTo<Client>| {
+                responder.respond_with_result(f_load.load_session(&req.session_id, &cx))
             },
             agent_client_protocol::on_receive_request!(),
         )
@@ -99,7 +130,13 @@ where
                 let turn_cx = cx.clone();
                 // Spawned: the turn sends requests to the client and must not
                 // hold the dispatch loop (session/cancel has to get through).
-                cx.spawn(async move { responder.respond_with_result(fake.run_turn(&turn_cx, req).await) })
+                cx.spawn(async move {
+                    let sid = req.session_id.0.to_string();
+                    let prompt = text_of(&req.prompt);
+                    let result = fake.run_turn(&turn_cx, req).await;
+                    fake.end_turn(&sid, prompt);
+                    responder.respond_with_result(result)
+                })
             },
             agent_client_protocol::on_receive_request!(),
         )
@@ -130,7 +167,7 @@ fn text_of(prompt: &[acp::ContentBlock]) -> String {
         .join("\n")
 }
 
-fn update(
+pub(super) fn update(
     cx: &ConnectionTo<Client>,
     session: &acp::SessionId,
     update: acp::SessionUpdate,
@@ -138,7 +175,11 @@ fn update(
     cx.send_notification(acp::SessionNotification::new(session.clone(), update))
 }
 
-fn say(cx: &ConnectionTo<Client>, session: &acp::SessionId, text: &str) -> Result<(), Error> {
+pub(super) fn say(
+    cx: &ConnectionTo<Client>,
+    session: &acp::SessionId,
+    text: &str,
+) -> Result<(), Error> {
     for chunk in chunks(text) {
         update(
             cx,
@@ -154,7 +195,7 @@ fn cancelled() -> Result<acp::PromptResponse, Error> {
 }
 
 impl Fake {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, FakeSession>> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, FakeSession>> {
         self.sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -173,9 +214,16 @@ impl Fake {
             return responder
                 .respond_with_error(Error::internal_error().data("initialize fails as asked"));
         }
+        let mut sessions = acp::SessionCapabilities::new();
+        if self.opts.resume {
+            sessions = sessions.resume(acp::SessionResumeCapabilities::new());
+        }
+        let capabilities = acp::AgentCapabilities::new()
+            .load_session(self.opts.load)
+            .session_capabilities(sessions);
         responder.respond(
             acp::InitializeResponse::new(ProtocolVersion::V1)
-                .agent_capabilities(acp::AgentCapabilities::new())
+                .agent_capabilities(capabilities)
                 .agent_info(
                     acp::Implementation::new(self.opts.name.clone(), self.opts.version.clone())
                         .title("Boo fake ACP agent".to_owned()),
@@ -189,28 +237,56 @@ impl Fake {
         responder: Responder<acp::NewSessionResponse>,
         cx: &ConnectionTo<Client>,
     ) -> Result<(), Error> {
-        let id = format!(
-            "fake-session-{}",
-            self.next_session.fetch_add(1, Ordering::Relaxed)
-        );
+        // Ids of a process that keeps its sessions must not repeat in the next one.
+        let id = match &self.opts.state_dir {
+            Some(_) => format!("fake-{}", uuid::Uuid::new_v4().simple()),
+            None => format!(
+                "fake-session-{}",
+                self.next_session.fetch_add(1, Ordering::Relaxed)
+            ),
+        };
         self.lock().insert(
             id.clone(),
-            FakeSession {
-                mode: "code".to_owned(),
-                model: MODELS[0].0.to_owned(),
-                cancel: watch::Sender::new(false),
-                terminal: None,
-            },
+            FakeSession::new("code".to_owned(), MODELS[0].0.to_owned(), Vec::new()),
         );
+        self.save(&id);
+        responder.respond(
+            acp::NewSessionResponse::new(id.clone())
+                .modes(self.modes(&id))
+                .config_options(self.config_options(&id)),
+        )?;
+        commands_update(cx, &id)
+    }
+
+    pub(super) fn modes(&self, session: &str) -> acp::SessionModeState {
+        let current = self
+            .lock()
+            .get(session)
+            .map_or_else(|| "code".to_owned(), |s| s.mode.clone());
         let modes = MODES
             .iter()
             .map(|(id, name)| acp::SessionMode::new(*id, *name))
             .collect();
-        responder.respond(
-            acp::NewSessionResponse::new(id.clone())
-                .modes(acp::SessionModeState::new("code", modes))
-                .config_options(self.config_options(&id)),
-        )?;
+        acp::SessionModeState::new(current, modes)
+    }
+
+    /// Say `text` in the running turn, remembering it as part of the reply.
+    fn say(
+        &self,
+        cx: &ConnectionTo<Client>,
+        session: &acp::SessionId,
+        text: &str,
+    ) -> Result<(), Error> {
+        if let Some(s) = self.lock().get_mut(&*session.0) {
+            s.reply.push_str(text);
+        }
+        say(cx, session, text)
+    }
+}
+
+/// The fake's slash commands (`available_commands_update`).
+pub(super) fn commands_update(cx: &ConnectionTo<Client>, id: &str) -> Result<(), Error> {
+    {
         let commands = vec![
             acp::AvailableCommand::new("review", "Review the pending changes"),
             acp::AvailableCommand::new("explain", "Explain some code").input(
@@ -227,8 +303,10 @@ impl Fake {
             )),
         )
     }
+}
 
-    fn config_options(&self, session: &str) -> Vec<acp::SessionConfigOption> {
+impl Fake {
+    pub(super) fn config_options(&self, session: &str) -> Vec<acp::SessionConfigOption> {
         let (mode, model) = self
             .lock()
             .get(session)
@@ -264,6 +342,8 @@ impl Fake {
             return Err(Error::invalid_params().data(format!("{option} has no value {value}")));
         }
         *slot = value.to_owned();
+        drop(sessions);
+        self.save(session);
         Ok(())
     }
 
@@ -296,11 +376,12 @@ impl Fake {
         let session = req.session_id.clone();
         let sid = session.0.to_string();
         let cancel = {
-            let sessions = self.lock();
+            let mut sessions = self.lock();
             let s = sessions
-                .get(&sid)
+                .get_mut(&sid)
                 .ok_or_else(|| Error::invalid_params().data(format!("unknown session {sid}")))?;
             s.cancel.send_replace(false);
+            s.reply.clear();
             s.cancel.subscribe()
         };
         let is_cancelled = || *cancel.borrow();
@@ -310,8 +391,8 @@ impl Fake {
                 return cancelled();
             }
             match command {
-                Command::Say(text) => say(cx, &session, &text)?,
-                Command::Echo(line) => say(cx, &session, &format!("Echo: {line}"))?,
+                Command::Say(text) => self.say(cx, &session, &text)?,
+                Command::Echo(line) => self.say(cx, &session, &format!("Echo: {line}"))?,
                 Command::Think(text) => {
                     for chunk in chunks(&text) {
                         update(
@@ -331,7 +412,7 @@ impl Fake {
                         Ok(_) => format!("wrote {path}"),
                         Err(e) => format!("error: {}", e.message),
                     };
-                    say(cx, &session, &said)?;
+                    self.say(cx, &session, &said)?;
                 }
                 Command::Read { path, line, limit } => {
                     let request = acp::ReadTextFileRequest::new(session.clone(), path)
@@ -341,7 +422,7 @@ impl Fake {
                         Ok(r) => r.content,
                         Err(e) => format!("error: {}", e.message),
                     };
-                    say(cx, &session, &said)?;
+                    self.say(cx, &session, &said)?;
                 }
                 Command::Terminal => {
                     let request = acp::CreateTerminalRequest::new(session.clone(), "true");
@@ -349,9 +430,11 @@ impl Fake {
                         Ok(r) => format!("terminal: {}", r.terminal_id.0),
                         Err(e) => format!("error: {}", e.message),
                     };
-                    say(cx, &session, &said)?;
+                    self.say(cx, &session, &said)?;
                 }
-                Command::Run(spec) => say(cx, &session, &terminal::run(cx, &session, &spec).await)?,
+                Command::Run(spec) => {
+                    self.say(cx, &session, &terminal::run(cx, &session, &spec).await)?
+                }
                 Command::Start(spec) => {
                     let said = match terminal::start(cx, &session, &spec).await {
                         Ok(id) => {
@@ -362,7 +445,7 @@ impl Fake {
                         }
                         Err(e) => format!("error: {e}\n"),
                     };
-                    say(cx, &session, &said)?;
+                    self.say(cx, &session, &said)?;
                 }
                 Command::TermWait(id) => self.term_act(cx, &session, "wait", id).await?,
                 Command::TermOutput(id) => self.term_act(cx, &session, "output", id).await?,
@@ -384,7 +467,7 @@ impl Fake {
                     if said == "elicit: cancel" && is_cancelled() {
                         return cancelled();
                     }
-                    say(cx, &session, &said)?;
+                    self.say(cx, &session, &said)?;
                 }
                 Command::Slow(ms) => {
                     let mut watch = cancel.clone();
@@ -404,8 +487,12 @@ impl Fake {
                         std::future::pending::<()>().await;
                     }
                 },
-                Command::Pid => say(cx, &session, &std::process::id().to_string())?,
-                Command::Session => say(cx, &session, &sid)?,
+                Command::Pid => self.say(cx, &session, &std::process::id().to_string())?,
+                Command::Session => self.say(cx, &session, &sid)?,
+                Command::History => {
+                    let n = self.lock().get(&sid).map_or(0, |s| s.turns.len());
+                    self.say(cx, &session, &format!("history: {n} turns"))?;
+                }
                 Command::Plan(entries) => {
                     let entries = entries
                         .into_iter()
@@ -437,7 +524,7 @@ impl Fake {
                         .get(&sid)
                         .map(|s| (s.mode.clone(), s.model.clone()))
                         .unwrap_or_default();
-                    say(cx, &session, &format!("config: mode={mode} model={model}"))?;
+                    self.say(cx, &session, &format!("config: mode={mode} model={model}"))?;
                 }
                 Command::Usage { used, size, cost } => {
                     let usage = acp::UsageUpdate::new(used, size)
@@ -500,7 +587,7 @@ impl Fake {
                 .and_then(|s| s.terminal.clone())
         };
         let id = id.or_else(current);
-        say(cx, session, &terminal::act(cx, session, what, id).await)
+        self.say(cx, session, &terminal::act(cx, session, what, id).await)
     }
 
     async fn ask(

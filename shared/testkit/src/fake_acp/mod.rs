@@ -19,6 +19,12 @@
 //! (`review`, `explain`). `session/cancel` stops the running script: `slow`
 //! ends at once, and the turn answers `cancelled`.
 //!
+//! Sessions can outlive the process: with [`FakeAcpOptions::state_dir`] each
+//! session (its turns, mode and model) is kept in `<dir>/<id>.json`, and a new
+//! process advertising [`FakeAcpOptions::resume`] (`sessionCapabilities.resume`)
+//! or [`FakeAcpOptions::load`] (`loadSession`) picks it up again; `session/load`
+//! replays the turns (user and agent message chunks) before it answers.
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use boo_testkit::fake_acp::{self, FakeAcpOptions};
@@ -31,6 +37,7 @@
 
 mod agent;
 mod script;
+mod store;
 mod terminal;
 
 use std::path::PathBuf;
@@ -61,6 +68,12 @@ pub struct FakeAcpOptions {
     /// Fail `initialize`: exit(1) with [`OnCrash::Exit`], an error answer otherwise.
     pub fail_initialize: bool,
     pub on_crash: OnCrash,
+    /// Advertise `sessionCapabilities.resume` and answer `session/resume`.
+    pub resume: bool,
+    /// Advertise `loadSession` and answer `session/load`.
+    pub load: bool,
+    /// Keep sessions in this directory so another process can resume or load them.
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for FakeAcpOptions {
@@ -70,6 +83,9 @@ impl Default for FakeAcpOptions {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             fail_initialize: false,
             on_crash: OnCrash::Disconnect,
+            resume: false,
+            load: false,
+            state_dir: None,
         }
     }
 }

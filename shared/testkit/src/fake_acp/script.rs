@@ -60,6 +60,9 @@ pub enum Command {
     Pid,
     /// `session`: says the session id.
     Session,
+    /// `history`: says `history: <n> turns`, the turns the session remembers
+    /// before this one (kept across processes with a state directory).
+    History,
     /// `plan <a>; <b>; …`: a plan with these pending entries.
     Plan(Vec<String>),
     /// `mode <id>`: switch mode and send `current_mode_update`.
@@ -204,6 +207,7 @@ fn parse_line(line: &str) -> Command {
         "crash" if rest.is_empty() => Command::Crash,
         "pid" if rest.is_empty() => Command::Pid,
         "session" if rest.is_empty() => Command::Session,
+        "history" if rest.is_empty() => Command::History,
         "plan" if !rest.is_empty() => Command::Plan(
             rest.split(';')
                 .map(str::trim)
