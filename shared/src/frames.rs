@@ -7,7 +7,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::chat::{Chat, Message, MessageStatus, Session, Usage};
-use crate::coder::{AgentToolCall, PendingChange, PermissionChoice, TaskInfo};
+use crate::coder::{AgentToolCall, Checkpoint, PendingChange, PermissionChoice, TaskInfo};
 use crate::workspace::WorkspaceState;
 
 /// What a daemon sends. boochat's chat frames carry the chat they belong to; the
@@ -138,6 +138,12 @@ pub enum ServerFrame {
     },
     /// boocoder: the session's pending changes (latest wins after each turn).
     PendingChanged { changes: Vec<PendingChange> },
+    /// boocoder: the owner restored the session's worktree to `checkpoint`; the work
+    /// of the turns of `discarded` is gone (a `pending_changed` follows).
+    CheckpointRestored {
+        checkpoint: Checkpoint,
+        discarded: Vec<Checkpoint>,
+    },
     /// boochat: the session's workspace layout was saved (by any device).
     SessionWorkspaceUpdated { state: WorkspaceState },
     /// boochat: a session was created, renamed, archived or restored (the whole row).

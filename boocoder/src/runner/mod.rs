@@ -35,6 +35,7 @@ use uuid::Uuid;
 use crate::acp::{Connection, StopReason};
 use crate::dispatcher::{Executor, Outcome, Task};
 use crate::providers::Providers;
+use crate::worktree::checkpoint;
 use requests::{Hooks, Requests, TurnCtx};
 use stream::stream_turn;
 
@@ -391,6 +392,21 @@ impl Runner {
         {
             tracing::warn!(error = %e, model, "cannot set the agent model");
         }
+        // The worktree as it is before this turn (CODER-12), and what the agent must
+        // hear about a restore since its last turn.
+        let note = checkpoint::before_turn(
+            &self.pool,
+            &self.hub,
+            &worktree,
+            &checkpoint::Turn {
+                task_id: task.id,
+                chat_id: Some(chat_id),
+                message_id: Some(message_id),
+                agent: &task.agent,
+                prompt: &task.prompt,
+            },
+        )
+        .await;
         let prompt = if first_in_chat {
             let src = joining::Source {
                 chat: self.chat.as_ref(),
@@ -407,6 +423,7 @@ impl Runner {
         } else {
             task.prompt.clone()
         };
+        let prompt = checkpoint::with_note(note, prompt);
         let (status, usage, error, tokens) = stream_turn(
             &conn,
             &acp_session,
@@ -467,6 +484,14 @@ impl Runner {
         worktree: &crate::worktree::Worktree,
         cancel: CancellationToken,
     ) -> Outcome {
+        let turn = checkpoint::Turn {
+            task_id: task.id,
+            chat_id: None,
+            message_id: None,
+            agent: &task.agent,
+            prompt: &task.prompt,
+        };
+        checkpoint::before_turn(&self.pool, &self.hub, worktree, &turn).await;
         let spec = match self
             .providers
             .launch_spec(&task.agent, worktree.dir())

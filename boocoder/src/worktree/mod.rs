@@ -10,7 +10,8 @@
 //!   tree, so the applied file stops showing in [`diff`].
 //! - [`risk`] reports what removing a session's worktrees would lose.
 //! - [`remove`] removes the directory (`git worktree remove --force`), optionally the
-//!   branch, and marks the row `removed`.
+//!   branch, prunes the session's [`checkpoint`]s, and marks the row `removed`.
+//! - [`checkpoint`] records the worktree's state before each agent turn and restores it.
 //!
 //! ## The base commit
 //!
@@ -24,6 +25,7 @@
 //! until they are applied.
 
 mod baseline;
+pub mod checkpoint;
 mod diff;
 mod git;
 mod lifecycle;
