@@ -1,6 +1,7 @@
 mod agent_writes;
 mod basics;
 mod boocode;
+mod checkpoints;
 mod dispatcher;
 mod edge;
 mod joining;
