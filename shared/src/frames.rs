@@ -88,7 +88,8 @@ pub enum ServerFrame {
         error: Option<String>,
         usage: Usage,
     },
-    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop` | `unstaged_files`).
+    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop` | `unstaged_files` |
+    /// `checkpoint_failed`).
     Sentinel { chat_id: Uuid, message: Message },
     /// Title, status, agent or busy flag of a chat changed.
     ChatUpdated { chat: Chat },

@@ -129,7 +129,7 @@ export type Message = { id: string, chat_id: string, seq: number, role: Role, st
  */
 content: string, 
 /**
- * `kind` = `cap_hit` / `doom_loop` / `unstaged_files` marks a UI-only sentinel.
+ * `kind` = `cap_hit` / `doom_loop` / `unstaged_files` / `checkpoint_failed` marks a UI-only sentinel.
  */
 metadata: Record<string, unknown>, model: string | null, agent: string | null, usage: Usage, error: string | null, created_at: string, finished_at: string | null, parts: Array<Part>, };
 

@@ -11,6 +11,7 @@ import type { PaneController } from "../pane-controller";
 import { requestsOf, silentFailure } from "../state/session";
 import type { PaneState } from "../state/store";
 import { RequestList } from "./cards";
+import { CheckpointMarks } from "./checkpoints";
 import { ComposerView } from "./composer-view";
 import { DiffPanel } from "./diff-panel";
 
@@ -31,6 +32,7 @@ export class PaneView {
   private readonly missingChat: HTMLElement;
   private readonly noChat: HTMLElement;
   private readonly toast: NoticeToast;
+  private readonly checkpoints: CheckpointMarks;
 
   constructor(
     private readonly app: PaneController,
@@ -46,6 +48,11 @@ export class PaneView {
       undefined,
       tail,
     );
+    this.checkpoints = new CheckpointMarks(this.transcript.el, {
+      restore: (n) => void app.checkpoints.restore(n),
+      confirm: () => void app.checkpoints.confirm(),
+      cancel: () => app.checkpoints.cancel(),
+    });
     this.composer = new ComposerView(app);
     this.diff = new DiffPanel((id, action) => void app.changeAction(id, action));
     this.emptyChat = welcome(
@@ -78,7 +85,10 @@ export class PaneView {
     this.noChat.hidden = !noSession;
     this.transcript.el.hidden = noSession;
     this.transcript.update(transcriptInput(missing ? { ...s, chatId: null } : s, missing ? this.missingChat : this.emptyChat));
-    this.transcript.keepBottom(() => this.renderRequests(s, missing));
+    this.transcript.keepBottom(() => {
+      this.checkpoints.update({ checkpoints: s.checkpoints, flow: s.restore, transcript: openTranscript(s), busy: this.app.busy() });
+      this.renderRequests(s, missing);
+    });
     this.composer.update(s);
     this.diff.update({ pending: s.coder?.pending ?? null, ops: s.changeOps, errors: s.changeErrors, sessionOpen: !noSession });
     this.toast.update(s.notice);
