@@ -14,7 +14,7 @@
 //!   branch and the index go back to the checkpoint's parent (`git reset --mixed`).
 //! - [`prune_refs`] deletes a session's checkpoint refs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::io::Write as _;
 use std::os::unix::ffi::OsStrExt as _;
@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 
 use git2::build::TreeUpdateBuilder;
 use git2::{
-    FileMode, ObjectType, Oid, Repository, ResetType, Signature, StatusOptions, TreeWalkMode,
-    TreeWalkResult,
+    FileMode, ObjectType, Oid, Repository, ResetType, Signature, Status, StatusOptions,
+    TreeWalkMode, TreeWalkResult,
 };
 use uuid::Uuid;
 
@@ -46,8 +46,9 @@ fn full_path(root: &Path, rel: &[u8]) -> PathBuf {
 }
 
 /// The relative paths (raw bytes, `/`-separated) of every file that is part of the
-/// worktree's state: tracked and present, or untracked and not ignored.
-fn state_files(repo: &Repository, root: &Path) -> Result<BTreeSet<Vec<u8>>, CheckpointError> {
+/// worktree's state: tracked and present, or untracked and not ignored; `true` when
+/// git says the file is exactly what the index holds (unmodified).
+fn state_files(repo: &Repository, root: &Path) -> Result<BTreeMap<Vec<u8>, bool>, CheckpointError> {
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
@@ -57,7 +58,7 @@ fn state_files(repo: &Repository, root: &Path) -> Result<BTreeSet<Vec<u8>>, Chec
         .renames_head_to_index(false)
         .renames_index_to_workdir(false);
     let statuses = repo.statuses(Some(&mut opts))?;
-    let mut out = BTreeSet::new();
+    let mut out = BTreeMap::new();
     for entry in statuses.iter() {
         let rel = entry.path_bytes();
         // A nested repository is reported as its directory (`vendor/lib/`).
@@ -66,7 +67,7 @@ fn state_files(repo: &Repository, root: &Path) -> Result<BTreeSet<Vec<u8>>, Chec
         }
         match full_path(root, rel).symlink_metadata() {
             Ok(m) if m.is_file() || m.is_symlink() => {
-                out.insert(rel.to_vec());
+                out.insert(rel.to_vec(), entry.status() == Status::CURRENT);
             }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -74,6 +75,41 @@ fn state_files(repo: &Repository, root: &Path) -> Result<BTreeSet<Vec<u8>>, Chec
         }
     }
     Ok(out)
+}
+
+/// Whether git stores every file of this worktree as its plain bytes, so that the
+/// index's blob of an unmodified file is exactly what is on disk: no `.gitattributes`
+/// (line endings, filters, `ident`, encodings), no `info/attributes` or
+/// `core.attributesFile`, no `core.autocrlf`/`core.eol`, and exec bits and symlinks
+/// tracked. Otherwise every file is read and hashed.
+fn plain_storage(repo: &Repository, files: &BTreeMap<Vec<u8>, bool>) -> bool {
+    let Ok(cfg) = repo.config() else {
+        return false;
+    };
+    let set = |key: &str| cfg.get_entry(key).is_ok();
+    let off = |key: &str| cfg.get_bool(key).is_ok_and(|v| !v);
+    let attributes_file = files
+        .keys()
+        .any(|rel| rel == b".gitattributes" || rel.ends_with(b"/.gitattributes"));
+    !attributes_file
+        && !repo.commondir().join("info/attributes").exists()
+        && !set("core.attributesFile")
+        && !set("core.eol")
+        && (!set("core.autocrlf") || off("core.autocrlf"))
+        && !off("core.filemode")
+        && !off("core.symlinks")
+}
+
+/// The index's blob and mode of `rel` (an unmodified file under [`plain_storage`]).
+fn indexed(index: &git2::Index, rel: &[u8]) -> Option<(Oid, FileMode)> {
+    let e = index.get_path(Path::new(OsStr::from_bytes(rel)), 0)?;
+    let m = match e.mode {
+        0o100755 => FileMode::BlobExecutable,
+        0o120000 => FileMode::Link,
+        0o100644 => FileMode::Blob,
+        _ => return None,
+    };
+    Some((e.id, m))
 }
 
 /// The blob of a file as it is on disk, and its git mode.
@@ -104,9 +140,20 @@ pub fn record(dir: &Path, ref_name: &str, message: &str) -> Result<Oid, Checkpoi
         .workdir()
         .ok_or_else(|| CheckpointError::Blocked("the worktree has no working directory".into()))?
         .to_path_buf();
+    let files = state_files(&repo, &root)?;
+    let index = plain_storage(&repo, &files)
+        .then(|| repo.index())
+        .transpose()?;
     let mut builder = TreeUpdateBuilder::new();
-    for rel in state_files(&repo, &root)? {
-        let (oid, m) = blob_of(&repo, &full_path(&root, &rel))?;
+    for (rel, unmodified) in &files {
+        let known = index
+            .as_ref()
+            .filter(|_| *unmodified)
+            .and_then(|i| indexed(i, rel));
+        let (oid, m) = match known {
+            Some(k) => k,
+            None => blob_of(&repo, &full_path(&root, rel))?,
+        };
         builder.upsert(rel.as_slice(), oid, m);
     }
     let empty = repo.find_tree(repo.treebuilder(None)?.write()?)?;
@@ -271,6 +318,9 @@ pub fn restore_files(dir: &Path, commit: &str) -> Result<FilesRestored, Checkpoi
     let commit = repo.find_commit(Oid::from_str(commit)?)?;
     let target = tree_entries(&commit.tree()?)?;
     let now = state_files(&repo, &root)?;
+    let index = plain_storage(&repo, &now)
+        .then(|| repo.index())
+        .transpose()?;
 
     // Refuse before touching anything when a nested repository sits where the
     // checkpoint has a file (removing it would lose its history).
@@ -287,7 +337,7 @@ pub fn restore_files(dir: &Path, commit: &str) -> Result<FilesRestored, Checkpoi
     }
 
     let mut done = FilesRestored::default();
-    for rel in now.iter().filter(|rel| !target.contains_key(*rel)) {
+    for rel in now.keys().filter(|rel| !target.contains_key(*rel)) {
         let full = full_path(&root, rel);
         match std::fs::remove_file(&full) {
             Ok(()) => done.deleted += 1,
@@ -298,7 +348,14 @@ pub fn restore_files(dir: &Path, commit: &str) -> Result<FilesRestored, Checkpoi
     }
     for (rel, entry) in &target {
         let full = full_path(&root, rel);
-        if holds(&repo, &full, *entry)? {
+        let unmodified = now.get(rel).copied().unwrap_or(false);
+        let known = index
+            .as_ref()
+            .filter(|_| unmodified)
+            .and_then(|i| indexed(i, rel));
+        if known.is_some_and(|(oid, m)| oid == entry.oid && i32::from(m) == entry.mode)
+            || holds(&repo, &full, *entry)?
+        {
             continue;
         }
         ensure_parents(&root, rel)?;

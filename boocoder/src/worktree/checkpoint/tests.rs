@@ -129,6 +129,12 @@ async fn a_checkpoint_holds_the_files_as_git_add_would_and_touches_nothing() {
     let (chat, task) = turn_rows(&f, s).await;
     let wt = f.ensure(s).await.unwrap();
     let dir = wt.dir().to_path_buf();
+    // Committed on the branch and unmodified: taken from the index as they are.
+    write(&dir, "bin/tool", b"#!/bin/sh\n");
+    set_exec(&dir, "bin/tool");
+    symlink("bin/tool", dir.join("tool-link")).unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "tools"]);
     write(&dir, "README.md", b"changed\n");
     std::fs::remove_file(dir.join("src/main.rs")).unwrap();
     write(&dir, "notes/new.txt", b"untracked\n");
@@ -188,10 +194,12 @@ async fn a_checkpoint_holds_the_files_as_git_add_would_and_touches_nothing() {
         vec![
             ".gitignore",
             "README.md",
+            "bin/tool",
             "logo.png",
             "notes/new.txt",
             "readme-link",
-            "run.sh"
+            "run.sh",
+            "tool-link"
         ]
     );
     // Nothing moved: files, index, HEAD.
