@@ -321,7 +321,7 @@ pub struct Message {
     pub status: MessageStatus,
     /// Visible text (for assistant rows: the concatenated text parts).
     pub content: String,
-    /// `kind` = `cap_hit` / `doom_loop` / `unstaged_files` marks a UI-only sentinel.
+    /// `kind` = `cap_hit` / `doom_loop` / `unstaged_files` / `checkpoint_failed` marks a UI-only sentinel.
     #[ts(type = "Record<string, unknown>")]
     pub metadata: serde_json::Value,
     pub model: Option<String>,

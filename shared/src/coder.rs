@@ -198,3 +198,57 @@ pub struct AgentToolCall {
     pub content: Vec<serde_json::Value>,
     pub locations: Vec<String>,
 }
+
+/// The worktree's state before an agent turn (CODER-12): a commit under
+/// `refs/boo/checkpoints/<session_id>/<n>`, with the turn it precedes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct Checkpoint {
+    pub session_id: Uuid,
+    /// 1, 2, … per session, in the order the turns started.
+    pub n: i32,
+    /// The checkpoint commit (its tree is the worktree's files).
+    pub commit: String,
+    /// The turn it precedes; `null` once that task or chat was deleted.
+    pub task_id: Option<Uuid>,
+    pub chat_id: Option<Uuid>,
+    /// The turn's assistant message (`null` for a chat-less task).
+    pub message_id: Option<Uuid>,
+    pub agent: String,
+    /// The first line of the turn's prompt (at most 200 characters).
+    pub prompt: String,
+    pub created_at: DateTime<Utc>,
+    /// When the owner last restored the worktree to it.
+    pub restored_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/sessions/{sid}/checkpoints/{n}/restore`. Restoring discards the work of
+/// the turn the checkpoint precedes and of every later one: the request must say so.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreCheckpoint {
+    /// Go ahead although later turns' work is discarded (else 409
+    /// `checkpoint_discards_later` lists it).
+    #[serde(default)]
+    pub discard_later: bool,
+}
+
+/// `200` answer to [`RestoreCheckpoint`]: the worktree is back at `checkpoint`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct CheckpointRestored {
+    pub checkpoint: Checkpoint,
+    /// The checkpoints of the turns whose work was discarded (this one's turn and later).
+    pub discarded: Vec<Checkpoint>,
+    /// The session's pending changes after the restore (re-staged from the worktree).
+    pub changes: Vec<PendingChange>,
+}
+
+/// The body of every 409 of a restore: `checkpoint_discards_later` (confirm with
+/// `discard_later: true`; `discarded` lists what would go), `turn_running`, … .
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct CheckpointConflict {
+    pub error: String,
+    pub code: String,
+    /// The checkpoints of the turns whose work a restore would discard (empty for
+    /// the other codes).
+    pub discarded: Vec<Checkpoint>,
+}

@@ -7,7 +7,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::chat::{Chat, Message, MessageStatus, Session, Usage};
-use crate::coder::{AgentToolCall, PendingChange, PermissionChoice, TaskInfo};
+use crate::coder::{AgentToolCall, Checkpoint, PendingChange, PermissionChoice, TaskInfo};
 use crate::workspace::WorkspaceState;
 
 /// What a daemon sends. boochat's chat frames carry the chat they belong to; the
@@ -88,7 +88,8 @@ pub enum ServerFrame {
         error: Option<String>,
         usage: Usage,
     },
-    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop` | `unstaged_files`).
+    /// A UI-only system row (`metadata.kind` = `cap_hit` | `doom_loop` | `unstaged_files` |
+    /// `checkpoint_failed`).
     Sentinel { chat_id: Uuid, message: Message },
     /// Title, status, agent or busy flag of a chat changed.
     ChatUpdated { chat: Chat },
@@ -138,6 +139,12 @@ pub enum ServerFrame {
     },
     /// boocoder: the session's pending changes (latest wins after each turn).
     PendingChanged { changes: Vec<PendingChange> },
+    /// boocoder: the owner restored the session's worktree to `checkpoint`; the work
+    /// of the turns of `discarded` is gone (a `pending_changed` follows).
+    CheckpointRestored {
+        checkpoint: Checkpoint,
+        discarded: Vec<Checkpoint>,
+    },
     /// boochat: the session's workspace layout was saved (by any device).
     SessionWorkspaceUpdated { state: WorkspaceState },
     /// boochat: a session was created, renamed, archived or restored (the whole row).

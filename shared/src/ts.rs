@@ -78,6 +78,10 @@ pub fn render() -> String {
     decl::<crate::coder::ElicitAction>(&cfg, &mut out);
     decl::<crate::coder::ElicitationAnswer>(&cfg, &mut out);
     decl::<crate::coder::AgentToolCall>(&cfg, &mut out);
+    decl::<crate::coder::Checkpoint>(&cfg, &mut out);
+    decl::<crate::coder::RestoreCheckpoint>(&cfg, &mut out);
+    decl::<crate::coder::CheckpointRestored>(&cfg, &mut out);
+    decl::<crate::coder::CheckpointConflict>(&cfg, &mut out);
     decl::<crate::providers::ProviderKind>(&cfg, &mut out);
     decl::<crate::providers::Transport>(&cfg, &mut out);
     decl::<crate::providers::ProviderState>(&cfg, &mut out);

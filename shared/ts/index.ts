@@ -225,7 +225,7 @@ export type Message = { id: string, chat_id: string, seq: number, role: Role, st
  */
 content: string, 
 /**
- * `kind` = `cap_hit` / `doom_loop` / `unstaged_files` marks a UI-only sentinel.
+ * `kind` = `cap_hit` / `doom_loop` / `unstaged_files` / `checkpoint_failed` marks a UI-only sentinel.
  */
 metadata: Record<string, unknown>, model: string | null, agent: string | null, usage: Usage, error: string | null, created_at: string, finished_at: string | null, parts: Array<Part>, };
 
@@ -382,6 +382,71 @@ kind: string,
  * pending | in_progress | completed | failed
  */
 status: string, raw_input: unknown, content: unknown[], locations: Array<string>, };
+
+/**
+ * The worktree's state before an agent turn (CODER-12): a commit under
+ * `refs/boo/checkpoints/<session_id>/<n>`, with the turn it precedes.
+ */
+export type Checkpoint = { session_id: string, 
+/**
+ * 1, 2, … per session, in the order the turns started.
+ */
+n: number, 
+/**
+ * The checkpoint commit (its tree is the worktree's files).
+ */
+commit: string, 
+/**
+ * The turn it precedes; `null` once that task or chat was deleted.
+ */
+task_id: string | null, chat_id: string | null, 
+/**
+ * The turn's assistant message (`null` for a chat-less task).
+ */
+message_id: string | null, agent: string, 
+/**
+ * The first line of the turn's prompt (at most 200 characters).
+ */
+prompt: string, created_at: string, 
+/**
+ * When the owner last restored the worktree to it.
+ */
+restored_at: string | null, };
+
+/**
+ * `POST /api/sessions/{sid}/checkpoints/{n}/restore`. Restoring discards the work of
+ * the turn the checkpoint precedes and of every later one: the request must say so.
+ */
+export type RestoreCheckpoint = { 
+/**
+ * Go ahead although later turns' work is discarded (else 409
+ * `checkpoint_discards_later` lists it).
+ */
+discard_later: boolean, };
+
+/**
+ * `200` answer to [`RestoreCheckpoint`]: the worktree is back at `checkpoint`.
+ */
+export type CheckpointRestored = { checkpoint: Checkpoint, 
+/**
+ * The checkpoints of the turns whose work was discarded (this one's turn and later).
+ */
+discarded: Array<Checkpoint>, 
+/**
+ * The session's pending changes after the restore (re-staged from the worktree).
+ */
+changes: Array<PendingChange>, };
+
+/**
+ * The body of every 409 of a restore: `checkpoint_discards_later` (confirm with
+ * `discard_later: true`; `discarded` lists what would go), `turn_running`, … .
+ */
+export type CheckpointConflict = { error: string, code: string, 
+/**
+ * The checkpoints of the turns whose work a restore would discard (empty for
+ * the other codes).
+ */
+discarded: Array<Checkpoint>, };
 
 export type ProviderKind = "builtin" | "custom";
 
@@ -678,7 +743,7 @@ export type ServerFrame = { "type": "hello", daemon: string, version: string, } 
  * moved it: a dequeued message goes after the answer before it. (Named apart
  * from the envelope's `seq`, which is the frame's.)
  */
-message_seq: number | null, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "session_workspace_updated", state: WorkspaceState, } | { "type": "session_updated", session: Session, } | { "type": "session_deleted", session_id: string, };
+message_seq: number | null, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "checkpoint_restored", checkpoint: Checkpoint, discarded: Array<Checkpoint>, } | { "type": "session_workspace_updated", state: WorkspaceState, } | { "type": "session_updated", session: Session, } | { "type": "session_deleted", session_id: string, };
 
 /**
  * A frame with its ordering metadata: `{"type": …, "seq": …, "session_id": …, …}`.
@@ -697,7 +762,7 @@ session_id?: string, } & ({ "type": "hello", daemon: string, version: string, } 
  * moved it: a dequeued message goes after the answer before it. (Named apart
  * from the envelope's `seq`, which is the frame's.)
  */
-message_seq: number | null, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "session_workspace_updated", state: WorkspaceState, } | { "type": "session_updated", session: Session, } | { "type": "session_deleted", session_id: string, });
+message_seq: number | null, } | { "type": "message_started", chat_id: string, message: Message, } | { "type": "delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "reasoning_delta", chat_id: string, message_id: string, offset: number, text: string, } | { "type": "tool_call", chat_id: string, message_id: string, call_id: string, name: string, arguments: unknown, } | { "type": "tool_result", chat_id: string, message_id: string, call_id: string, name: string, result: string, is_error: boolean, truncated: boolean, duration_ms: number, } | { "type": "usage", chat_id: string, message_id: string, phase: UsagePhase, usage: Usage, } | { "type": "message_complete", chat_id: string, message_id: string, status: MessageStatus, error: string | null, usage: Usage, } | { "type": "sentinel", chat_id: string, message: Message, } | { "type": "chat_updated", chat: Chat, } | { "type": "task_updated", task: TaskInfo, } | { "type": "agent_tool_call", chat_id: string, message_id: string, call: AgentToolCall, } | { "type": "plan", chat_id: string, message_id: string, entries: unknown[], } | { "type": "available_commands", chat_id: string, agent: string, commands: unknown[], } | { "type": "permission_requested", chat_id: string, task_id: string, request_id: string, agent: string, tool_call: unknown, options: Array<PermissionChoice>, } | { "type": "request_resolved", request_id: string, outcome: string, } | { "type": "elicitation_requested", chat_id: string, task_id: string, request_id: string, agent: string, message: string, schema: Record<string, unknown>, } | { "type": "pending_changed", changes: Array<PendingChange>, } | { "type": "checkpoint_restored", checkpoint: Checkpoint, discarded: Array<Checkpoint>, } | { "type": "session_workspace_updated", state: WorkspaceState, } | { "type": "session_updated", session: Session, } | { "type": "session_deleted", session_id: string, });
 
 /**
  * What a browser sends.

@@ -1,6 +1,7 @@
 //! boocoder's HTTP API under `/api`. Errors are `{"error", "code"}` JSON.
 
 mod cards;
+mod checkpoints;
 mod pending;
 mod providers;
 mod reads;
@@ -49,6 +50,8 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(pending::approve))
         .routes(routes!(pending::reject))
         .routes(routes!(pending::revert))
+        .routes(routes!(checkpoints::list))
+        .routes(routes!(checkpoints::restore))
         .routes(routes!(cards::open))
         .routes(routes!(cards::permission))
         .routes(routes!(cards::elicitation))

@@ -40,6 +40,7 @@ use uuid::Uuid;
 use crate::acp::{Connection, StopReason};
 use crate::dispatcher::{Executor, Outcome, Task};
 use crate::providers::Providers;
+use crate::worktree::checkpoint;
 use requests::{Hooks, Requests, TurnCtx};
 use stream::stream_turn;
 
@@ -204,7 +205,25 @@ impl Runner {
             task_id: task.id,
         });
         self.apply_config(task, session_id, chat_id, &lease).await;
-        let prompt = self.prompt_for(task, chat_id, message_id, &lease).await;
+        // The worktree as it is before this turn (CODER-12), and what the agent must
+        // hear about a restore since its last turn.
+        let note = checkpoint::before_turn(
+            &self.pool,
+            &self.hub,
+            &worktree,
+            &checkpoint::Turn {
+                task_id: task.id,
+                chat_id: Some(chat_id),
+                message_id: Some(message_id),
+                agent: &task.agent,
+                prompt: &task.prompt,
+            },
+        )
+        .await;
+        let prompt = checkpoint::with_note(
+            note,
+            self.prompt_for(task, chat_id, message_id, &lease).await,
+        );
         let streamed = stream_turn(
             conn,
             acp_session,
@@ -392,6 +411,14 @@ impl Runner {
         worktree: &crate::worktree::Worktree,
         cancel: CancellationToken,
     ) -> Outcome {
+        let turn = checkpoint::Turn {
+            task_id: task.id,
+            chat_id: None,
+            message_id: None,
+            agent: &task.agent,
+            prompt: &task.prompt,
+        };
+        checkpoint::before_turn(&self.pool, &self.hub, worktree, &turn).await;
         let spec = match self
             .providers
             .launch_spec(&task.agent, worktree.dir())

@@ -96,7 +96,8 @@ pub async fn ensure(
 }
 
 /// Remove a worktree: `git worktree remove --force`, the branch and base ref only when
-/// `delete_branch`, then the row is marked `removed`. Idempotent.
+/// `delete_branch`, the session's checkpoints (refs and rows) when the worktree was
+/// live, then the row is marked `removed`. Idempotent.
 #[tracing::instrument(skip_all, err, fields(%worktree_id))]
 pub async fn remove(
     pool: &PgPool,
@@ -134,6 +135,16 @@ pub async fn remove(
         // The project is gone, so git cannot help; the directory is ours to delete.
         let d = dir.clone();
         blocking(move || std::fs::remove_dir_all(&d).map_err(WorktreeError::io(&d))).await?;
+    }
+    // The session is the row's, or (an orphan whose session was deleted) its branch's.
+    let session = row
+        .session_id
+        .or_else(|| super::checkpoint::session_of_branch(&row.branch));
+    if row.is_live()
+        && let Some(sid) = session
+    {
+        let repo = project.is_dir().then_some(project.as_path());
+        super::checkpoint::prune(&mut tx, repo, sid).await?;
     }
     let row = if row.is_live() {
         store::mark_removed(&mut tx, row.id).await?

@@ -10,10 +10,11 @@
 //!   tree, so the applied file stops showing in [`diff`].
 //! - [`risk`] reports what removing a session's worktrees would lose.
 //! - [`remove`] removes the directory (`git worktree remove --force`), optionally the
-//!   branch, and marks the row `removed`.
+//!   branch, prunes the session's [`checkpoint`]s, and marks the row `removed`.
 //! - [`reap`] removes what nothing owns any more: live worktrees of deleted
 //!   sessions, directories under the root without a live row, `boo/<session>`
 //!   branches of deleted sessions.
+//! - [`checkpoint`] records the worktree's state before each agent turn and restores it.
 //!
 //! ## The base commit
 //!
@@ -27,6 +28,7 @@
 //! until they are applied.
 
 mod baseline;
+pub mod checkpoint;
 mod diff;
 mod git;
 mod lifecycle;

@@ -373,6 +373,8 @@ async fn the_contract_documents_every_route() {
             "POST /api/pending/{id}/approve",
             "POST /api/pending/{id}/reject",
             "POST /api/pending/{id}/revert",
+            "GET /api/sessions/{sid}/checkpoints",
+            "POST /api/sessions/{sid}/checkpoints/{n}/restore",
             "GET /api/sessions/{sid}/requests",
             "POST /api/permissions/{id}",
             "POST /api/elicitations/{id}",

@@ -1,6 +1,7 @@
 mod agent_writes;
 mod basics;
 mod boocode;
+mod checkpoints;
 mod cooperate;
 mod dispatcher;
 mod edge;

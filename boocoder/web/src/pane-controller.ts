@@ -12,6 +12,7 @@ import { Store } from "@boocode/common/store";
 import { streamingMessage } from "@boocode/common/transcript";
 import type { LocationLike } from "@boocode/common/url";
 import { CoderApi, type PendingAction } from "./api/client";
+import { CheckpointController } from "./checkpoint-controller";
 import { ProvidersPoll } from "./api/providers-poll";
 import { chooseProvider, findProvider, isReady, keepChoice, modelOptions, modeOptions, sameSnapshot } from "./state/providers";
 import {
@@ -47,6 +48,8 @@ export class PaneController {
   /** The session's socket, chats and transcripts. */
   readonly link: SessionLink<PaneState>;
   private readonly providers: ProvidersPoll;
+  /** The session's checkpoints and the restore flow. */
+  readonly checkpoints: CheckpointController;
   /** The socket is open (between `show` and `close`). */
   private live = false;
 
@@ -56,6 +59,14 @@ export class PaneController {
       api: this.api,
       apply: (snapshot) => this.applySnapshot(snapshot),
       failed: (text) => this.set({ providersError: text }),
+    });
+    this.checkpoints = new CheckpointController({
+      api: this.api,
+      state: () => this.state,
+      set: (patch) => this.set(patch),
+      setCoder: (change) => this.setCoder(change),
+      notify: (text, tone) => this.notify(text, tone),
+      showing: (sessionId) => this.live && this.state.sessionId === sessionId,
     });
     this.link = new SessionLink(this.store, {
       location: deps.base,
@@ -126,6 +137,8 @@ export class PaneController {
       requestErrors: {},
       submitting: false,
       stopping: false,
+      checkpoints: null,
+      restore: null,
     }));
     if (first) void this.loadProviders();
   }
@@ -213,6 +226,7 @@ export class PaneController {
   /** Tasks, agent sessions and pending changes of the session. */
   private async loadCoderState(sessionId: string): Promise<void> {
     const still = (): boolean => this.live && this.state.sessionId === sessionId;
+    void this.checkpoints.load(sessionId);
     const [tasks, agentSessions, pending, requests] = await Promise.allSettled([
       this.api.tasks(sessionId),
       this.api.agentSessions(sessionId),
@@ -249,6 +263,7 @@ export class PaneController {
   private onFrame(env: Envelope, fresh: boolean): void {
     if (!fresh) return;
     this.setCoder((c) => applyCoderFrame(c, env));
+    this.checkpoints.onFrame(env);
     if (env.type === "request_resolved") this.set((s) => ({ answering: without(s.answering, env.request_id), requestErrors: without(s.requestErrors, env.request_id) }));
     if (env.type === "task_updated" && (!isActive(env.task) || env.task.status === "running")) void this.refreshAgentSessions();
   }

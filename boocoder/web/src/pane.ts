@@ -26,6 +26,7 @@ import type { WsLike } from "@boocode/common/session-socket";
 import { LitElement, nothing, unsafeCSS, type PropertyValues } from "lit";
 import { CoderApi } from "./api/client";
 import { PaneController } from "./pane-controller";
+import checkpointsCss from "./ui/checkpoints.css?inline";
 import coderCss from "./ui/coder.css?inline";
 import paneCss from "./ui/pane.css?inline";
 import { PaneView } from "./ui/pane-view";
@@ -67,7 +68,7 @@ export class BooCoderPane extends LitElement {
     base: { type: String },
   };
 
-  static override styles = [unsafeCSS(shadowTheme(themeCss)), unsafeCSS(coderCss), unsafeCSS(paneCss)];
+  static override styles = [unsafeCSS(shadowTheme(themeCss)), unsafeCSS(coderCss), unsafeCSS(checkpointsCss), unsafeCSS(paneCss)];
 
   declare sessionId: string | null;
   declare chatId: string | null;

@@ -86,6 +86,7 @@ async fn schema_has_the_catalog_tables_and_views() {
         "agent_sessions",
         "available_agents",
         "chats",
+        "checkpoints",
         "human_inbox",
         "message_parts",
         "messages",

@@ -330,7 +330,7 @@ function actionsBar(m: UiMessage, ctx: MessageContext): HTMLElement {
 }
 
 function sentinelEl(m: UiMessage, kind: string): HTMLElement {
-  const titles: Record<string, string> = { cap_hit: "Tool budget reached", doom_loop: "Stopped a loop", unstaged_files: "Files not staged" };
+  const titles: Record<string, string> = { cap_hit: "Tool budget reached", doom_loop: "Stopped a loop", unstaged_files: "Files not staged", checkpoint_failed: "No checkpoint" };
   return h(
     "div",
     { class: `sentinel sentinel-${kind}`, "data-testid": "sentinel", "data-kind": kind, role: "status" },

@@ -4,6 +4,8 @@
 import type {
   AgentSessionInfo,
   Chat,
+  Checkpoint,
+  CheckpointRestored,
   ElicitationAnswer,
   MessageWindow,
   PendingChange,
@@ -11,6 +13,7 @@ import type {
   ProviderDiagnostic,
   ProviderEntry,
   ProvidersSnapshot,
+  RestoreCheckpoint,
   ServerFrame,
   Session,
   SubmitTurn,
@@ -34,6 +37,8 @@ export const paths = {
   agentSessions: (sid: string) => `sessions/${id(sid)}/agent-sessions`,
   pending: (sid: string) => `sessions/${id(sid)}/pending`,
   pendingAction: (pid: string, action: PendingAction) => `pending/${id(pid)}/${action}`,
+  checkpoints: (sid: string) => `sessions/${id(sid)}/checkpoints`,
+  restoreCheckpoint: (sid: string, n: number) => `sessions/${id(sid)}/checkpoints/${n}/restore`,
   requests: (sid: string) => `sessions/${id(sid)}/requests`,
   permission: (rid: string) => `permissions/${id(rid)}`,
   elicitation: (rid: string) => `elicitations/${id(rid)}`,
@@ -61,6 +66,12 @@ export class CoderApi extends ApiClient {
   pending = (sessionId: string): Promise<PendingChange[]> => this.request("GET", paths.pending(sessionId));
   pendingAction = (changeId: string, action: PendingAction): Promise<PendingChange> =>
     this.request("POST", paths.pendingAction(changeId, action));
+
+  /** The session's checkpoints, newest first. */
+  checkpoints = (sessionId: string): Promise<Checkpoint[]> => this.request("GET", paths.checkpoints(sessionId));
+  /** 409 `checkpoint_discards_later` (its body lists what would go) unless `discard_later`. */
+  restoreCheckpoint = (sessionId: string, n: number, body: RestoreCheckpoint): Promise<CheckpointRestored> =>
+    this.request("POST", paths.restoreCheckpoint(sessionId, n), { body });
 
   /** The permission / elicitation cards the session's agents still wait on, as frames. */
   openRequests = (sessionId: string): Promise<ServerFrame[]> => this.request("GET", paths.requests(sessionId));

@@ -5,7 +5,9 @@ import type { Chat, ProviderDiagnostic, ProvidersSnapshot, Session } from "@booc
 import type { Feed } from "@boocode/common/feed";
 import type { Notice } from "@boocode/common/notice";
 import type { ConnState } from "@boocode/common/session-socket";
+import type { Checkpoint } from "@boocode/types";
 import type { PendingAction } from "../api/client";
+import type { RestoreFlow } from "./checkpoints";
 import type { CoderSession } from "./session";
 
 export type View = "timeline" | "providers";
@@ -66,6 +68,10 @@ export type PaneState = {
   /** Answers sent for open requests (until the request is resolved), and failures. */
   answering: Readonly<Record<string, string>>;
   requestErrors: Readonly<Record<string, string>>;
+  /** The session's checkpoints, newest first; `null` until loaded. */
+  checkpoints: readonly Checkpoint[] | null;
+  /** The restore the owner started, until it is done or cancelled. */
+  restore: RestoreFlow | null;
   notice: Notice | null;
 };
 
@@ -108,6 +114,8 @@ export function initialPaneState(): PaneState {
     changeErrors: {},
     answering: {},
     requestErrors: {},
+    checkpoints: null,
+    restore: null,
     notice: null,
   };
 }

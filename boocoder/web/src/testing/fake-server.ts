@@ -38,6 +38,7 @@ export function coderServer(): FakeServer {
     .on(`GET sessions/${SESSION}/agent-sessions`, { body: [] })
     .on(`GET sessions/${SESSION}/pending`, { body: [] })
     .on(`GET sessions/${SESSION}/requests`, { body: [] })
+    .on(`GET sessions/${SESSION}/checkpoints`, { body: [] })
     .on(`GET chats/${CHAT}/messages`, { body: windowOf([]) });
 }
 

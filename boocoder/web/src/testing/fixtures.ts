@@ -1,6 +1,6 @@
 // Builders of boocoder wire values for unit tests (chat ones come from @boocode/common/fixtures).
 
-import type { AgentSessionInfo, PendingChange, ProviderEntry, ProvidersSnapshot, TaskInfo } from "@boocode/types";
+import type { AgentSessionInfo, Checkpoint, PendingChange, ProviderEntry, ProvidersSnapshot, TaskInfo } from "@boocode/types";
 import { CHAT, SESSION } from "@boocode/common/fixtures";
 
 export function provider(id: string, fields: Partial<ProviderEntry> = {}): ProviderEntry {
@@ -105,6 +105,23 @@ export function agentSession(agent: string, status: string, fields: Partial<Agen
     model: null,
     plan: null,
     commands: [],
+    ...fields,
+  };
+}
+
+/** Checkpoint `n`, before the turn of task `t<n>` whose answer is message `a<n>`. */
+export function checkpoint(n: number, fields: Partial<Checkpoint> = {}): Checkpoint {
+  return {
+    session_id: SESSION,
+    n,
+    commit: `${n}`.repeat(40).slice(0, 40),
+    task_id: `t${n}`,
+    chat_id: CHAT,
+    message_id: `a${n}`,
+    agent: "fake",
+    prompt: `turn ${n}`,
+    created_at: "2026-01-01T00:00:00Z",
+    restored_at: null,
     ...fields,
   };
 }

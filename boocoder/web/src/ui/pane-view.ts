@@ -13,6 +13,7 @@ import type { PaneController } from "../pane-controller";
 import { requestsOf, silentFailure, withStoredPlans } from "../state/session";
 import type { PaneState } from "../state/store";
 import { RequestList } from "./cards";
+import { CheckpointMarks } from "./checkpoints";
 import { ComposerView } from "./composer-view";
 import { DiffPanel } from "./diff-panel";
 
@@ -33,6 +34,7 @@ export class PaneView {
   private readonly missingChat: HTMLElement;
   private readonly noChat: HTMLElement;
   private readonly toast: NoticeToast;
+  private readonly checkpoints: CheckpointMarks;
 
   constructor(
     private readonly app: PaneController,
@@ -48,6 +50,11 @@ export class PaneView {
       undefined,
       tail,
     );
+    this.checkpoints = new CheckpointMarks(this.transcript.el, {
+      restore: (n) => void app.checkpoints.restore(n),
+      confirm: () => void app.checkpoints.confirm(),
+      cancel: () => app.checkpoints.cancel(),
+    });
     this.composer = new ComposerView(app);
     this.diff = new DiffPanel((id, action) => void app.changeAction(id, action));
     this.emptyChat = welcome(
@@ -93,7 +100,10 @@ export class PaneView {
     this.transcript.el.hidden = noSession;
     const input = transcriptInput(missing ? { ...s, chatId: null } : s, missing ? this.missingChat : this.emptyChat);
     this.transcript.update({ ...input, transcript: this.planned(input.transcript, s.coder?.agentSessions ?? null) });
-    this.transcript.keepBottom(() => this.renderRequests(s, missing));
+    this.transcript.keepBottom(() => {
+      this.checkpoints.update({ checkpoints: s.checkpoints, flow: s.restore, transcript: openTranscript(s), busy: this.app.busy() });
+      this.renderRequests(s, missing);
+    });
     this.composer.update(s);
     this.diff.update({ pending: s.coder?.pending ?? null, ops: s.changeOps, errors: s.changeErrors, sessionOpen: !noSession });
     this.toast.update(s.notice);
