@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use boo_shared::chat::{MessageStatus, Role, Usage};
-use boo_shared::frames::{ServerFrame, UsagePhase};
+use boo_shared::chat::{MessageStatus, Usage};
+use boo_shared::frames::UsagePhase;
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -218,25 +218,15 @@ async fn sentinel(engine: &Arc<Engine>, w: &TurnWriter, kind: &str, extra: Value
     if let (Value::Object(m), Value::Object(e)) = (&mut meta, extra) {
         m.extend(e);
     }
-    let inserted = messages::insert(
+    boo_shared::transcript::writer::post_notice(
         &engine.pool,
+        &engine.hub,
+        w.session_id,
         w.chat_id,
-        Role::System,
-        MessageStatus::Complete,
         text,
         meta,
     )
     .await;
-    match inserted {
-        Ok(id) => match messages::get(&engine.pool, id).await {
-            Ok(message) => w.publish(ServerFrame::Sentinel {
-                chat_id: w.chat_id,
-                message,
-            }),
-            Err(e) => tracing::error!(error = %e, "cannot read back the sentinel"),
-        },
-        Err(e) => tracing::error!(error = %e, kind, "cannot write the sentinel"),
-    }
 }
 
 /// The `ask_user_input` tool's JSON schema (the engine owns it: the turn waits

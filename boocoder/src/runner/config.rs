@@ -7,10 +7,7 @@
 //! as a UI-only system row (`metadata.kind` = [`CONFIG_MISMATCH_KIND`]), never
 //! silently dropped. Only confirmed values are written back to the row.
 
-use boo_shared::chat::{MessageStatus, Role};
-use boo_shared::frames::ServerFrame;
 use boo_shared::hub::Hub;
-use boo_shared::transcript::store as messages;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -180,24 +177,7 @@ pub async fn report(
     let meta =
         serde_json::json!({"kind": CONFIG_MISMATCH_KIND, "agent": agent, "settings": detail});
     let text = notice_text(agent, mismatches);
-    match messages::insert(
-        pool,
-        chat_id,
-        Role::System,
-        MessageStatus::Complete,
-        &text,
-        meta,
-    )
-    .await
-    {
-        Ok(id) => match messages::get(pool, id).await {
-            Ok(message) => {
-                hub.publish(session_id, ServerFrame::Sentinel { chat_id, message });
-            }
-            Err(e) => tracing::error!(error = %e, "cannot read back the settings notice"),
-        },
-        Err(e) => tracing::error!(error = %e, "cannot write the settings notice"),
-    }
+    boo_shared::transcript::writer::post_notice(pool, hub, session_id, chat_id, &text, meta).await;
 }
 
 #[cfg(test)]

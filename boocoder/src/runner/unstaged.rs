@@ -1,9 +1,6 @@
 //! The chat notice of changed files that cannot become pending changes.
 
-use boo_shared::chat::{MessageStatus, Role};
-use boo_shared::frames::ServerFrame;
 use boo_shared::hub::Hub;
-use boo_shared::transcript::store as messages;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -48,22 +45,5 @@ pub(super) async fn report(
         list.join("\n")
     );
     let meta = serde_json::json!({"kind": UNSTAGED_KIND, "files": files});
-    let inserted = messages::insert(
-        pool,
-        chat_id,
-        Role::System,
-        MessageStatus::Complete,
-        &text,
-        meta,
-    )
-    .await;
-    match inserted {
-        Ok(id) => match messages::get(pool, id).await {
-            Ok(message) => {
-                hub.publish(session_id, ServerFrame::Sentinel { chat_id, message });
-            }
-            Err(e) => tracing::error!(error = %e, "cannot read back the unstaged-files notice"),
-        },
-        Err(e) => tracing::error!(error = %e, "cannot write the unstaged-files notice"),
-    }
+    boo_shared::transcript::writer::post_notice(pool, hub, session_id, chat_id, &text, meta).await;
 }

@@ -20,6 +20,38 @@ use uuid::Uuid;
 use super::store::{self as messages, NewPart};
 use crate::hub::Hub;
 
+/// Post a system notice in a chat (`role = system`, `metadata.kind` names it; never
+/// sent to the model) and show it at once as a `sentinel` frame. A notice never
+/// fails what it reports on: when it cannot be written, that is logged.
+pub async fn post_notice(
+    pool: &PgPool,
+    hub: &Hub,
+    session_id: Uuid,
+    chat_id: Uuid,
+    text: &str,
+    metadata: serde_json::Value,
+) {
+    let kind = metadata["kind"].as_str().unwrap_or("notice").to_owned();
+    let inserted = messages::insert(
+        pool,
+        chat_id,
+        crate::chat::Role::System,
+        MessageStatus::Complete,
+        text,
+        metadata,
+    )
+    .await;
+    match inserted {
+        Ok(id) => match messages::get(pool, id).await {
+            Ok(message) => {
+                hub.publish(session_id, ServerFrame::Sentinel { chat_id, message });
+            }
+            Err(e) => tracing::error!(error = %e, kind, "cannot read back a chat notice"),
+        },
+        Err(e) => tracing::error!(error = %e, kind, "cannot write a chat notice"),
+    }
+}
+
 /// A kill loses at most this much streamed text.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(200);
 

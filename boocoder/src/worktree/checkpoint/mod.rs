@@ -32,11 +32,8 @@ mod tests;
 use std::path::Path;
 
 use axum::http::StatusCode;
-use boo_shared::chat::{MessageStatus, Role};
 use boo_shared::error::ApiError;
-use boo_shared::frames::ServerFrame;
 use boo_shared::hub::Hub;
-use boo_shared::transcript::store as messages;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -229,23 +226,7 @@ async fn show_failure(
 ) {
     let text = format!("No checkpoint was made before this turn (it cannot be restored to): {e}");
     let meta = serde_json::json!({"kind": FAILED_KIND});
-    match messages::insert(
-        pool,
-        chat_id,
-        Role::System,
-        MessageStatus::Complete,
-        &text,
-        meta,
-    )
-    .await
-    {
-        Ok(id) => {
-            if let Ok(message) = messages::get(pool, id).await {
-                hub.publish(session_id, ServerFrame::Sentinel { chat_id, message });
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "cannot write the checkpoint notice"),
-    }
+    boo_shared::transcript::writer::post_notice(pool, hub, session_id, chat_id, &text, meta).await;
 }
 
 /// The session's checkpoints, newest first (at most [`LIST_LIMIT`]).
