@@ -63,6 +63,8 @@ pub enum CheckpointError {
     },
     #[error("session {0} has no live worktree to restore into")]
     NoWorktree(Uuid),
+    #[error("the worktree directory {0} is gone; the next agent turn makes it again, then restore")]
+    WorktreeMissing(String),
     #[error("cannot restore: {0}")]
     Blocked(String),
     #[error(transparent)]
@@ -82,6 +84,7 @@ impl CheckpointError {
             Self::TurnRunning => (StatusCode::CONFLICT, "turn_running"),
             Self::DiscardsLater { .. } => (StatusCode::CONFLICT, "checkpoint_discards_later"),
             Self::NoWorktree(_) => (StatusCode::CONFLICT, "no_worktree"),
+            Self::WorktreeMissing(_) => (StatusCode::CONFLICT, "worktree_missing"),
             Self::Blocked(_) => (StatusCode::CONFLICT, "checkpoint_blocked"),
             Self::Worktree(e) => e.status_and_code(),
             Self::Git(_) | Self::Db(_) | Self::Join(_) => {
@@ -270,6 +273,9 @@ pub async fn restore(
     let worktree = super::lock_live_for_session(&mut tx, session_id)
         .await?
         .ok_or(CheckpointError::NoWorktree(session_id))?;
+    if worktree.dir().symlink_metadata().is_err() {
+        return Err(CheckpointError::WorktreeMissing(worktree.path.clone()));
+    }
     let previous = store::before(&mut tx, session_id, n).await?;
     let (dir, commit) = (worktree.dir().to_path_buf(), target.commit_id.clone());
     let files = blocking(move || snapshot::restore_files(&dir, &commit)).await?;

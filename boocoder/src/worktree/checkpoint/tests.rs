@@ -339,6 +339,15 @@ async fn restore_refuses_unknown_checkpoints_and_running_turns() {
         .await
         .unwrap();
     restore(&f.pool, s, 1, true).await.unwrap();
+
+    // A worktree directory that vanished is said so (no 500); nothing is marked restored.
+    std::fs::rename(wt.dir(), wt.dir().with_extension("gone")).unwrap();
+    let e = restore(&f.pool, s, 1, true).await.unwrap_err();
+    assert_eq!(
+        e.status_and_code(),
+        (StatusCode::CONFLICT, "worktree_missing")
+    );
+    std::fs::rename(wt.dir().with_extension("gone"), wt.dir()).unwrap();
 }
 
 #[tokio::test]
