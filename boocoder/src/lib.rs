@@ -24,6 +24,7 @@ pub mod providers;
 pub mod reaper;
 mod routes;
 pub mod runner;
+pub mod sandbox;
 pub mod worktree;
 
 pub const KIND: DaemonKind = DaemonKind::Coder;
@@ -52,6 +53,8 @@ pub async fn run(
     .await;
     let mut probe = providers::ProbeOptions::new(settings.coder.worktree_root.join(".probe"));
     probe.ttl = Duration::from_secs(settings.coder.probe_ttl_secs);
+    probe.sandbox = sandbox::Sandbox::new(&settings.coder.sandbox, &settings.coder.worktree_root);
+    sandbox::announce(&probe.sandbox);
     let providers = providers::Providers::start(
         pool.clone(),
         registry,

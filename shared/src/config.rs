@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::netguard::AllowRule;
 
+mod sandbox;
+pub use sandbox::{SandboxConfig, SandboxMode, SandboxPaths};
+
 /// Env var naming the TOML config file.
 pub const CONFIG_ENV: &str = "BOO_CONFIG";
 
@@ -277,6 +280,8 @@ pub struct CoderConfig {
     /// How often the reaper runs (it also runs at start): orphan worktrees, stray
     /// worktree directories and branches, agent rows claiming a child nobody holds.
     pub reaper_interval_secs: u64,
+    /// How agent processes are confined (bubblewrap by default).
+    pub sandbox: SandboxConfig,
 }
 
 impl Default for CoderConfig {
@@ -292,6 +297,7 @@ impl Default for CoderConfig {
             join_history_bytes: 24 * 1024,
             max_warm_agents: 8,
             reaper_interval_secs: 600,
+            sandbox: SandboxConfig::default(),
         }
     }
 }
@@ -481,6 +487,11 @@ impl Settings {
             return Err(ConfigError::Rejected(
                 "coder.reaper_interval_secs must be at least 1".into(),
             ));
+        }
+        if kind == DaemonKind::Coder
+            && let Some(problem) = self.coder.sandbox.problem()
+        {
+            return Err(ConfigError::Rejected(problem));
         }
         Ok(())
     }

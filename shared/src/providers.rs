@@ -129,6 +129,18 @@ pub struct ProvidersSnapshot {
     pub generated_at: DateTime<Utc>,
 }
 
+/// `GET /api/sandbox` (boocoder): how agent processes are confined on this host
+/// (`coder.sandbox`; the workspace shows a banner unless `confined`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+pub struct SandboxStatus {
+    /// `bwrap` or `off`.
+    pub mode: String,
+    /// The mode is `bwrap` and a trial `bwrap … true` succeeded.
+    pub confined: bool,
+    /// One line: works, broken (and why), or off.
+    pub summary: String,
+}
+
 /// Why a provider is (un)available, step by step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 pub struct ProviderDiagnostic {
@@ -157,6 +169,12 @@ pub struct ProviderDiagnostic {
     pub probe_ms: Option<u32>,
     /// When the cached result goes stale.
     pub stale_after: Option<DateTime<Utc>>,
+    /// Whether agents are confined on this host (`coder.sandbox`): bwrap works,
+    /// is broken (and why), or the sandbox is off.
+    pub sandbox: String,
+    /// What a probe of this provider sees inside the sandbox (its worktree is the
+    /// probe dir; a session's is its worktree), one mount a line; empty when off.
+    pub sandbox_binds: Vec<String>,
     /// All of the above as plain text, for a `<pre>` block.
     pub report: String,
 }

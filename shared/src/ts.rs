@@ -108,6 +108,7 @@ pub fn render() -> String {
     decl::<crate::providers::ConfigStatus>(&cfg, &mut out);
     decl::<crate::providers::ProvidersSnapshot>(&cfg, &mut out);
     decl::<crate::providers::ProviderDiagnostic>(&cfg, &mut out);
+    decl::<crate::providers::SandboxStatus>(&cfg, &mut out);
     decl::<crate::frames::UsagePhase>(&cfg, &mut out);
     decl::<crate::frames::ServerFrame>(&cfg, &mut out);
     decl::<crate::frames::Envelope>(&cfg, &mut out);

@@ -727,9 +727,37 @@ exit_status: string | null, stderr_tail: string | null, probe_error: string | nu
  */
 stale_after: string | null, 
 /**
+ * Whether agents are confined on this host (`coder.sandbox`): bwrap works,
+ * is broken (and why), or the sandbox is off.
+ */
+sandbox: string, 
+/**
+ * What a probe of this provider sees inside the sandbox (its worktree is the
+ * probe dir; a session's is its worktree), one mount a line; empty when off.
+ */
+sandbox_binds: Array<string>, 
+/**
  * All of the above as plain text, for a `<pre>` block.
  */
 report: string, };
+
+/**
+ * `GET /api/sandbox` (boocoder): how agent processes are confined on this host
+ * (`coder.sandbox`; the workspace shows a banner unless `confined`).
+ */
+export type SandboxStatus = { 
+/**
+ * `bwrap` or `off`.
+ */
+mode: string, 
+/**
+ * The mode is `bwrap` and a trial `bwrap … true` succeeded.
+ */
+confined: boolean, 
+/**
+ * One line: works, broken (and why), or off.
+ */
+summary: string, };
 
 export type UsagePhase = "prompt" | "generating" | "done";
 

@@ -40,7 +40,7 @@ mod types;
 
 pub use connection::{CANCEL_GRACE, Connection, REQUEST_TIMEOUT};
 pub use events::{AgentEvent, ContextUsage, Cost, TokenUsage, ToolCallSnapshot};
-pub use terminals::{CHILD_TIMEOUT, FALLBACK_NOTE, MAX_OUTPUT_BYTES, TermHost};
+pub use terminals::{CHILD_TIMEOUT, FALLBACK_NOTE, MAX_OUTPUT_BYTES, TermConfine, TermHost};
 pub use types::{
     AgentInfo, ClientHooks, ConfigChoice, ConfigKind, ConfigOption, ElicitOutcome, ElicitRequest,
     PermissionKind, PermissionOption, PermissionOutcome, PermissionRequest, SessionInfo,

@@ -14,6 +14,30 @@ impl Providers {
     pub async fn diagnostic(&self, id: &str) -> Option<ProviderDiagnostic> {
         let def = self.definition(id)?;
         let resolution = self.resolve_now(&def).await;
+        let host = crate::sandbox::check(self.sandbox()).await;
+        let sandbox_binds = match (&resolution.path, host.enabled) {
+            (Some(program), true) => {
+                let (sandbox, program) = (self.sandbox().clone(), program.clone());
+                let (provider, dir) = (def.id.clone(), self.inner.opts.probe_dir.clone());
+                tokio::task::spawn_blocking(move || {
+                    std::fs::create_dir_all(&dir)?;
+                    sandbox.plan(&crate::sandbox::Confine {
+                        provider: &provider,
+                        worktree: &dir,
+                        home_key: "probe",
+                        program: &program,
+                    })
+                })
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|r| r)
+                .map_or_else(
+                    |e| vec![format!("cannot plan the sandbox: {e}")],
+                    |p| p.describe(),
+                )
+            }
+            _ => Vec::new(),
+        };
         let ttl = chrono::Duration::from_std(self.inner.opts.ttl).ok();
         let st = self.inner.lock();
         let cached = st.cached_for(&def).cloned();
@@ -78,6 +102,8 @@ impl Providers {
             stale_after: probed_at
                 .zip(ttl)
                 .and_then(|(at, ttl)| at.checked_add_signed(ttl)),
+            sandbox: host.summary(),
+            sandbox_binds,
             report: String::new(),
         };
         diag.report = render(&diag, &resolution);
@@ -135,6 +161,10 @@ fn render(d: &ProviderDiagnostic, resolution: &Resolution) -> String {
     );
     if let Some(tail) = &d.stderr_tail {
         let _ = writeln!(out, "stderr (tail):\n{}", tail.trim_end());
+    }
+    let _ = writeln!(out, "sandbox: {}", d.sandbox);
+    for bind in &d.sandbox_binds {
+        let _ = writeln!(out, "  {bind}");
     }
     out
 }

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{AcpProber, ProbeFacts, ProviderDef};
 use crate::process::{self, Spec};
+use crate::sandbox::{self, Confine, Plan, Sandbox};
 
 /// Where a provider's command resolves.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,6 +98,8 @@ pub struct ProbeLimits {
     pub probe_dir: PathBuf,
     /// `PATH` to search; `None` = boocoder's own.
     pub path: Option<OsString>,
+    /// Probes run confined like agents (HOME key `probe`).
+    pub sandbox: Sandbox,
 }
 
 /// How a probe ended.
@@ -137,18 +140,71 @@ pub struct ProbeReport {
     pub stderr_tail: Option<String>,
 }
 
-/// The spec that launches `def` from `program` (its resolved path) in `cwd`.
-pub fn launch_spec(def: &ProviderDef, program: &Path, cwd: &Path, path: Option<&OsStr>) -> Spec {
-    let mut spec = Spec::new(program, cwd).args(&def.args);
-    if let Some(path) = effective_path(def, path) {
-        spec = spec.env("PATH", path);
-    }
-    for (k, v) in &def.env {
-        if k != "PATH" {
-            spec = spec.env(k, v);
-        }
-    }
-    spec
+/// How to launch `def`: its spec (inside the sandbox when the policy is on) and,
+/// when sandboxed, the plan its terminals reuse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Launch {
+    pub spec: Spec,
+    pub plan: Option<Plan>,
+    /// The `PATH` the agent got (its terminals get the same).
+    pub path: Option<OsString>,
+    /// Its private HOME.
+    pub home: PathBuf,
+    /// `program args…` as configured, without the sandbox around it.
+    pub command_line: String,
+}
+
+/// Launch `def` from `program` (its resolved path) in `cwd` with `args`: a clean
+/// environment ([`sandbox::agent_env`]: `PATH`, the private HOME for `home_key`,
+/// locale, the provider's env), wrapped in bwrap when `sandbox` is on. Blocking
+/// (creates the HOME, reads the worktree's `.git` file).
+pub fn launch(
+    def: &ProviderDef,
+    program: &Path,
+    cwd: &Path,
+    args: &[String],
+    path: Option<&OsStr>,
+    sandbox: &Sandbox,
+    home_key: &str,
+) -> std::io::Result<Launch> {
+    let path = effective_path(def, path);
+    let declared: Vec<(OsString, OsString)> = def
+        .env
+        .iter()
+        .filter(|(k, _)| *k != "PATH")
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    let plan = if sandbox.is_on() {
+        Some(sandbox.plan(&Confine {
+            provider: &def.id,
+            worktree: cwd,
+            home_key,
+            program,
+        })?)
+    } else {
+        None
+    };
+    let home = match &plan {
+        Some(plan) => plan.home.clone(),
+        None => sandbox.ensure_home(&def.id, home_key)?,
+    };
+    let spec = Spec {
+        env: sandbox::agent_env(path.as_deref(), &home, &declared),
+        clear_env: true,
+        ..Spec::new(program, cwd).args(args)
+    };
+    let command_line = spec.command_line();
+    let spec = match &plan {
+        Some(plan) => plan.wrap(spec),
+        None => spec,
+    };
+    Ok(Launch {
+        spec,
+        plan,
+        path,
+        home,
+        command_line,
+    })
 }
 
 /// Probe `def` (enabled or not: the caller decides).
@@ -201,10 +257,35 @@ async fn probe_resolved(
         return;
     }
     let cwd = limits.probe_dir.as_path();
-    let base = launch_spec(def, program, cwd, limits.path.as_deref());
-    let version_spec = Spec {
-        args: vec!["--version".into()],
-        ..base.clone()
+    let launch = |args: &[String]| {
+        let (def, program, cwd) = (def.clone(), program.to_path_buf(), cwd.to_path_buf());
+        let (args, path, sandbox) = (args.to_vec(), limits.path.clone(), limits.sandbox.clone());
+        async move {
+            tokio::task::spawn_blocking(move || {
+                launch(
+                    &def,
+                    &program,
+                    &cwd,
+                    &args,
+                    path.as_deref(),
+                    &sandbox,
+                    "probe",
+                )
+            })
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r)
+        }
+    };
+    let (version_spec, base) = match (
+        launch(&["--version".to_owned()]).await,
+        launch(&def.args).await,
+    ) {
+        (Ok(version), Ok(base)) => (version.spec, base.spec),
+        (Err(e), _) | (_, Err(e)) => {
+            report.error = Some(format!("cannot prepare the agent's sandbox: {e}"));
+            return;
+        }
     };
     let check = match process::run_output(&version_spec, limits.version_timeout).await {
         Ok(out) => {

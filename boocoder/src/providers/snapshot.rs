@@ -21,7 +21,8 @@ use super::config::Registry;
 use super::probe::{self, Outcome, ProbeLimits, ProbeReport, Resolution};
 use super::store::{self, AgentRow};
 use super::{AcpProber, CommandInfo, ModeInfo, ModelInfo, ProviderDef, Transport};
-use crate::process::Spec;
+use crate::sandbox::Sandbox;
+use boo_shared::config::{SandboxConfig, SandboxMode};
 use boo_shared::providers::{ProviderEntry, ProviderState, ProvidersSnapshot};
 
 /// Probe policy. Config keys: `coder.probe_ttl_secs` → `ttl`.
@@ -38,15 +39,25 @@ pub struct ProbeOptions {
     pub path: Option<OsString>,
     /// Probes running at once.
     pub concurrency: usize,
+    /// How agents (and probes) are confined. [`ProbeOptions::new`]: off, HOMEs
+    /// next to the probe dir.
+    pub sandbox: Sandbox,
 }
 
 impl ProbeOptions {
     pub fn new(probe_dir: impl Into<PathBuf>) -> Self {
+        let probe_dir: PathBuf = probe_dir.into();
+        let off = SandboxConfig {
+            mode: SandboxMode::Off,
+            ..SandboxConfig::default()
+        };
+        let root = probe_dir.parent().unwrap_or(&probe_dir).to_path_buf();
         Self {
+            sandbox: Sandbox::new(&off, &root),
             ttl: Duration::from_secs(600),
             version_timeout: Duration::from_secs(10),
             acp_timeout: Duration::from_secs(30),
-            probe_dir: probe_dir.into(),
+            probe_dir,
             path: None,
             concurrency: 2,
         }
@@ -58,6 +69,7 @@ impl ProbeOptions {
             acp_timeout: self.acp_timeout,
             probe_dir: self.probe_dir.clone(),
             path: self.path.clone(),
+            sandbox: self.sandbox.clone(),
         }
     }
 }
@@ -351,8 +363,14 @@ impl Providers {
         }
     }
 
-    /// How to launch provider `id` in `cwd` now: enabled, command resolved.
-    pub async fn launch_spec(&self, id: &str, cwd: &Path) -> Result<Spec, ProvidersError> {
+    /// How to launch provider `id` in `cwd` now (enabled, command resolved), for
+    /// session `home_key` (its private HOME; see [`crate::sandbox`]).
+    pub async fn launch(
+        &self,
+        id: &str,
+        cwd: &Path,
+        home_key: &str,
+    ) -> Result<probe::Launch, ProvidersError> {
         let def = self
             .definition(id)
             .ok_or_else(|| ProvidersError::Unknown(id.to_owned()))?;
@@ -360,18 +378,41 @@ impl Providers {
             return Err(ProvidersError::Disabled(def.id));
         }
         let resolution = self.resolve_now(&def).await;
-        match resolution.path {
-            Some(program) => Ok(probe::launch_spec(
-                &def,
-                &program,
-                cwd,
-                self.inner.opts.path.as_deref(),
-            )),
-            None => Err(ProvidersError::Unavailable {
+        let Some(program) = resolution.path else {
+            return Err(ProvidersError::Unavailable {
                 id: def.id,
                 reason: resolution.problem.unwrap_or_default(),
-            }),
-        }
+            });
+        };
+        let (cwd, home_key) = (cwd.to_path_buf(), home_key.to_owned());
+        let (path, sandbox) = (
+            self.inner.opts.path.clone(),
+            self.inner.opts.sandbox.clone(),
+        );
+        let id = def.id.clone();
+        tokio::task::spawn_blocking(move || {
+            probe::launch(
+                &def,
+                &program,
+                &cwd,
+                &def.args,
+                path.as_deref(),
+                &sandbox,
+                &home_key,
+            )
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r)
+        .map_err(|e| ProvidersError::Unavailable {
+            id,
+            reason: format!("cannot prepare the agent's sandbox: {e}"),
+        })
+    }
+
+    /// The sandbox policy agents are launched under.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.inner.opts.sandbox
     }
 
     pub(super) async fn resolve_now(&self, def: &ProviderDef) -> Resolution {

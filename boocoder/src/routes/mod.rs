@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(providers::refresh))
         .routes(routes!(providers::set_enabled))
         .routes(routes!(providers::diagnostic))
+        .routes(routes!(providers::sandbox))
         .routes(routes!(reads::sessions))
         .routes(routes!(reads::chats))
         .routes(routes!(reads::messages))

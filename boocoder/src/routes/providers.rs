@@ -1,6 +1,6 @@
 use axum::extract::State;
 use boo_shared::error::{ApiError, Json, Path};
-use boo_shared::providers::{ProviderDiagnostic, ProviderEntry, ProvidersSnapshot};
+use boo_shared::providers::{ProviderDiagnostic, ProviderEntry, ProvidersSnapshot, SandboxStatus};
 use serde::Deserialize;
 
 use super::AppState;
@@ -10,6 +10,18 @@ use super::AppState;
     responses((status = 200, description = "The providers", body = ProvidersSnapshot)))]
 pub async fn snapshot(State(s): State<AppState>) -> Json<ProvidersSnapshot> {
     Json(s.providers.snapshot())
+}
+
+/// How agent processes are confined on this host (tries bwrap each time).
+#[utoipa::path(get, path = "/api/sandbox", tag = "providers",
+    responses((status = 200, description = "The sandbox's state", body = SandboxStatus)))]
+pub async fn sandbox(State(s): State<AppState>) -> Json<SandboxStatus> {
+    let host = crate::sandbox::check(s.providers.sandbox()).await;
+    Json(SandboxStatus {
+        mode: if host.enabled { "bwrap" } else { "off" }.to_owned(),
+        confined: host.works(),
+        summary: host.summary(),
+    })
 }
 
 /// Probe every provider again.

@@ -39,7 +39,7 @@ use uuid::Uuid;
 
 use crate::acp::{Connection, StopReason};
 use crate::dispatcher::{Executor, Outcome, Task};
-use crate::providers::Providers;
+use crate::providers::{Providers, probe};
 use crate::worktree::checkpoint;
 use requests::{Hooks, Requests, TurnCtx};
 use stream::stream_turn;
@@ -101,10 +101,20 @@ impl Runner {
         })
     }
 
-    fn term_host(&self, session_id: Uuid) -> crate::acp::TermHost {
+    /// Where the agent's commands run: booterm, in the agent's sandbox, with its
+    /// HOME and PATH.
+    fn term_host(&self, session_id: Uuid, launch: &probe::Launch) -> crate::acp::TermHost {
         crate::acp::TermHost {
             client: self.term.clone(),
             session_id: Some(session_id),
+            confine: Some(crate::acp::TermConfine {
+                home: launch.home.clone(),
+                path: launch
+                    .path
+                    .as_ref()
+                    .map(|p| p.to_string_lossy().into_owned()),
+                plan: launch.plan.clone(),
+            }),
         }
     }
 
@@ -419,12 +429,12 @@ impl Runner {
             prompt: &task.prompt,
         };
         checkpoint::before_turn(&self.pool, &self.hub, worktree, &turn).await;
-        let spec = match self
+        let launch = match self
             .providers
-            .launch_spec(&task.agent, worktree.dir())
+            .launch(&task.agent, worktree.dir(), &session_id.to_string())
             .await
         {
-            Ok(s) => s,
+            Ok(l) => l,
             Err(e) => {
                 return Outcome::Failed {
                     error: e.to_string(),
@@ -439,9 +449,9 @@ impl Runner {
             hub: self.hub.clone(),
             requests: self.requests.clone(),
             turn: Mutex::new(None),
-            term: self.term_host(session_id),
+            term: self.term_host(session_id, &launch),
         });
-        let conn = match Connection::spawn(&spec, hooks).await {
+        let conn = match Connection::spawn(&launch.spec, hooks).await {
             Ok(c) => c,
             Err(e) => {
                 return Outcome::Failed {

@@ -92,11 +92,12 @@ impl super::Runner {
             }
             warm.remove(&key);
         }
-        let spec = self
+        let launch = self
             .providers
-            .launch_spec(agent, worktree.dir())
+            .launch(agent, worktree.dir(), &session_id.to_string())
             .await
             .map_err(|e| e.to_string())?;
+        let spec = &launch.spec;
         let hooks = Arc::new(Hooks {
             pool: self.pool.clone(),
             project_id,
@@ -105,7 +106,7 @@ impl super::Runner {
             hub: self.hub.clone(),
             requests: self.requests.clone(),
             turn: Mutex::new(None),
-            term: self.term_host(session_id),
+            term: self.term_host(session_id, &launch),
         });
         let fail = |what: &str, e: crate::acp::AcpError| {
             let tail = e
@@ -114,7 +115,7 @@ impl super::Runner {
                 .unwrap_or_default();
             format!("{what}: {e}{tail}")
         };
-        let conn = Connection::spawn(&spec, hooks.clone())
+        let conn = Connection::spawn(spec, hooks.clone())
             .await
             .map_err(|e| fail("cannot start the agent", e))?;
         let info = conn
@@ -130,7 +131,7 @@ impl super::Runner {
         )
         .await
         .map_err(|e| fail("ACP session/new failed", e))?;
-        let config_hash = format!("{}:{:?}", spec.command_line(), session.current_mode);
+        let config_hash = format!("{}:{:?}", launch.command_line, session.current_mode);
         agent_sessions::started(
             &self.pool,
             &agent_sessions::Started {

@@ -1,5 +1,5 @@
 //! BooCode's own agent, `boochat acp`, as boocoder's `boocode` provider: a real
-//! child process on the scripted OpenAI-compatible server, with a real booterm
+//! child process inside the sandbox (bwrap) on the scripted OpenAI-compatible server, with a real booterm
 //! (in process, real tmux) for its commands. One turn reads a file, edits it with a
 //! near-miss `old_string`, runs a command in a booterm terminal of the session and
 //! reads its output; its edit is a pending change stamped `boocode`; each write
@@ -52,6 +52,8 @@ async fn fx(db: TestDb, llm: &FakeLlm, term: &Booterm) -> Fx {
         |s| {
             s.term.grpc_addr = grpc;
             s.llm.base_url = base;
+            // The agent and its booterm commands inside bwrap.
+            s.coder.sandbox.mode = boo_shared::config::SandboxMode::Bwrap;
         },
     )
     .await

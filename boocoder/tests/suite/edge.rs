@@ -359,6 +359,7 @@ async fn the_contract_documents_every_route() {
             "POST /api/providers/refresh",
             "PATCH /api/providers/{id}",
             "GET /api/providers/{id}/diagnostic",
+            "GET /api/sandbox",
             "GET /api/sessions",
             "GET /api/sessions/{sid}/chats",
             "GET /api/chats/{cid}/messages",

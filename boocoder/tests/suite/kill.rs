@@ -4,7 +4,9 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use boo_testkit::workspace::{Catalog, alive, catalog, fake_acp_providers, free_port, git_repo};
+use boo_testkit::workspace::{
+    Catalog, alive, catalog, fake_acp_providers, free_port, git_repo, host_pid,
+};
 use boo_testkit::{TestDb, wait_for};
 use pretty_assertions::assert_eq;
 use serde_json::json;
@@ -67,8 +69,10 @@ async fn kill_9_leaves_no_agent_process_and_nothing_running_after_restart() {
         .await
         .unwrap();
     let task = Uuid::parse_str(acc["task_id"].as_str().unwrap()).unwrap();
-    // The agent said its pid and is now sleeping inside the turn.
-    let agent_pid: u32 = wait_for("the agent's pid", LIMIT, || async {
+    // The agent said its pid and is now sleeping inside the turn. boocoder runs
+    // with its defaults, so the agent is inside bwrap and says its pid in its own
+    // pid namespace: find it on the host by that and its private HOME.
+    let reported: u32 = wait_for("the agent's pid", LIMIT, || async {
         let c: Option<String> =
             sqlx::query_scalar("SELECT content FROM messages WHERE task_id = $1")
                 .bind(task)
@@ -78,6 +82,19 @@ async fn kill_9_leaves_no_agent_process_and_nothing_running_after_restart() {
         c.and_then(|c| c.trim().parse().ok())
     })
     .await;
+    let home = format!(
+        "HOME={}",
+        wt.canonicalize()
+            .unwrap()
+            .join(".homes/fake")
+            .join(session.to_string())
+            .display()
+    );
+    let agent_pid = host_pid(reported, &home).unwrap_or_else(|| panic!("no agent with {home}"));
+    assert_ne!(
+        agent_pid, reported,
+        "the agent runs in its own pid namespace"
+    );
     assert!(alive(agent_pid));
     child.start_kill().unwrap(); // SIGKILL: no cleanup code runs
     child.wait().await.unwrap();

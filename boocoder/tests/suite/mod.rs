@@ -10,5 +10,6 @@ mod kill;
 mod lifecycle;
 mod metrics;
 mod qwen;
+mod sandbox;
 mod terminals;
 mod turns;

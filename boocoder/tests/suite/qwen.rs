@@ -7,7 +7,7 @@
 //! the pinned package into a cache and always sets it, so CI runs this test; when
 //! it is unset (a plain `cargo nextest run`) the test says so and returns.
 //!
-//! qwen runs as `qwen --acp --auth-type openai` with `OPENAI_BASE_URL`,
+//! qwen runs inside the sandbox (bwrap) as `qwen --acp --auth-type openai` with `OPENAI_BASE_URL`,
 //! `OPENAI_API_KEY` and `OPENAI_MODEL`, a private `HOME` (and `QWEN_HOME`), and a
 //! `settings.json` there that turns off usage statistics (otherwise it posts to
 //! Aliyun RUM), telemetry and update checks. `QWEN_DISABLE_AUTO_TITLE=1` keeps it
@@ -23,7 +23,10 @@ use boo_testkit::wait_for;
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-use super::turns::{Fx, fx_with};
+use boo_shared::config::{SandboxMode, SandboxPaths};
+use boo_testkit::TestDb;
+
+use super::turns::{Fx, fx_on};
 
 /// The first turn starts node and qwen (a 26 MB bundle); the second is warm.
 /// Together they stay inside nextest's 120 s limit.
@@ -71,8 +74,11 @@ fn toml_str(s: &str) -> String {
 }
 
 /// boocoder whose `qwen` provider runs the real qwen against `llm`.
+/// qwen runs inside the sandbox (`coder.sandbox.mode = "bwrap"`); its HOME (the
+/// provider's env names one in the scratch dir) is made writable for it, the way
+/// an owner loosens the policy for a provider.
 async fn fx(qwen: &Path, llm: &FakeLlm) -> Fx {
-    fx_with("qwen", |scratch, providers| {
+    let write_providers = |scratch: &Path, providers: &Path| {
         let home = scratch.join("home");
         std::fs::create_dir_all(home.join(".qwen")).unwrap();
         std::fs::write(home.join(".qwen/settings.json"), QWEN_SETTINGS).unwrap();
@@ -104,6 +110,17 @@ async fn fx(qwen: &Path, llm: &FakeLlm) -> Fx {
             ),
         )
         .unwrap();
+    };
+    fx_on(TestDb::create().await, "qwen", write_providers, |s| {
+        let scratch = s.coder.worktree_root.parent().unwrap().to_path_buf();
+        s.coder.sandbox.mode = SandboxMode::Bwrap;
+        s.coder.sandbox.providers.insert(
+            "qwen".into(),
+            SandboxPaths {
+                writable: vec![scratch.join("home")],
+                ..SandboxPaths::default()
+            },
+        );
     })
     .await
 }

@@ -54,9 +54,20 @@ pub async fn fx_on(
     write_providers: impl FnOnce(&Path, &Path),
     tweak: impl FnOnce(&mut Settings),
 ) -> Fx {
-    let project_dir = tempfile::tempdir().unwrap();
+    fx_in(&std::env::temp_dir(), db, provider, write_providers, tweak).await
+}
+
+/// [`fx_on`] with the project and scratch directories made in `base`.
+pub async fn fx_in(
+    base: &Path,
+    db: TestDb,
+    provider: &'static str,
+    write_providers: impl FnOnce(&Path, &Path),
+    tweak: impl FnOnce(&mut Settings),
+) -> Fx {
+    let project_dir = tempfile::tempdir_in(base).unwrap();
     git_repo(project_dir.path());
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir_in(base).unwrap();
     let providers = scratch.path().join("providers.toml");
     write_providers(scratch.path(), &providers);
     let mut settings: Settings = boo_testkit::settings_for(&db.url);

@@ -231,3 +231,61 @@ fn public_origin_must_be_an_origin() {
     s.auth.public_origin = Some("https://boo.example.com".into());
     assert!(s.validate_for(DaemonKind::Chat).is_ok());
 }
+
+#[test]
+fn the_sandbox_policy_reads_from_the_file_and_env() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.create_file(
+            "boo.toml",
+            r#"
+            [coder.sandbox]
+            network = false
+            [coder.sandbox.providers.qwen]
+            read_only = ["/opt/qwen"]
+            writable = ["/srv/cache/qwen"]
+            network = true
+            "#,
+        )?;
+        jail.set_env("BOO_CODER__SANDBOX__MODE", "off");
+        let s = load_in(jail, Some("boo.toml")).unwrap();
+        assert_eq!(
+            s.coder.sandbox,
+            SandboxConfig {
+                mode: SandboxMode::Off,
+                bwrap: "/usr/bin/bwrap".into(),
+                network: false,
+                providers: [(
+                    "qwen".to_owned(),
+                    SandboxPaths {
+                        read_only: vec!["/opt/qwen".into()],
+                        writable: vec!["/srv/cache/qwen".into()],
+                        network: Some(true),
+                    }
+                )]
+                .into(),
+            }
+        );
+        assert!(s.coder.sandbox.network_for("qwen"));
+        assert!(!s.coder.sandbox.network_for("opencode"));
+        Ok(())
+    });
+}
+
+#[test]
+fn sandbox_paths_must_be_absolute() {
+    let mut s = Settings::default();
+    assert_eq!(s.coder.sandbox.mode, SandboxMode::Bwrap);
+    s.coder.sandbox.providers.insert(
+        "goose".into(),
+        SandboxPaths {
+            writable: vec!["cache".into()],
+            ..SandboxPaths::default()
+        },
+    );
+    assert!(s.validate_for(DaemonKind::Chat).is_ok());
+    assert_eq!(
+        s.validate_for(DaemonKind::Coder).map_err(|e| e.to_string()),
+        Err("coder.sandbox.providers.goose: cache is not an absolute path".to_owned())
+    );
+}

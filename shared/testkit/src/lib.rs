@@ -312,6 +312,9 @@ pub fn settings_for(db_url: &str) -> boo_shared::config::Settings {
     s.database.url = db_url.to_owned();
     s.database.connect_timeout_secs = 10;
     s.shutdown_grace_secs = 5;
+    // The suites watch agents' pids from outside, which a sandbox's pid namespace
+    // hides; the tests of the sandbox (and of real agents) turn it on.
+    s.coder.sandbox.mode = boo_shared::config::SandboxMode::Off;
     s
 }
 

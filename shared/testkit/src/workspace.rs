@@ -93,6 +93,29 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The host pid of a process that calls itself `reported` (its pid in its own
+/// pid namespace, as a sandboxed agent says it; the same number when it has none)
+/// and whose environment holds `marker` (e.g. `HOME=<its private home>`).
+pub fn host_pid(reported: u32, marker: &str) -> Option<u32> {
+    let reported = reported.to_string();
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let nspid = status.lines().find_map(|l| l.strip_prefix("NSpid:"))?;
+            if nspid.split_whitespace().last()? != reported {
+                return None;
+            }
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+            environ
+                .split(|b| *b == 0)
+                .any(|v| v == marker.as_bytes())
+                .then_some(pid)
+        })
+}
+
 /// Is `pid` a live process (not a zombie)?
 pub fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))

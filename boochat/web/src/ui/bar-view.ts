@@ -1,7 +1,8 @@
 // The workspace's top bar: the sidebar toggle, the open session's title, project and
-// archived badge, "Reopen closed pane", the shortcuts, and the needs-you inbox.
+// archived badge, "Reopen closed pane", the shortcuts, the needs-you inbox, and a
+// warning banner while boocoder runs agents outside their sandbox.
 
-import type { Project, Session } from "@boocode/types";
+import type { Project, SandboxStatus, Session } from "@boocode/types";
 import { html, nothing, type TemplateResult } from "lit";
 import type { InboxState } from "../workspace/inbox";
 import { icon } from "../workspace/icons";
@@ -15,6 +16,8 @@ export type BarView = {
   /** Closed panes waiting to be reopened; `null` while no layout is shown. */
   closedPanes: number | null;
   inbox: InboxState;
+  /** boocoder's `GET /api/sandbox`; `null` until (or unless) it answered. */
+  sandbox: SandboxStatus | null;
 };
 
 export type BarActions = { showSidebar(): void; reopenPane(): void; help(): void; inbox: InboxActions };
@@ -51,6 +54,14 @@ export function workspaceBar(v: BarView, a: BarActions): TemplateResult {
             ${icon("keyboard")}
           </button>
         </div>`}
+    ${sandboxBanner(v.sandbox)}
     ${inboxButton(v.inbox, a.inbox)}
   </header>`;
+}
+
+/** Shown while agents are not confined (sandbox off, or broken on this host). */
+export function sandboxBanner(s: SandboxStatus | null): TemplateResult | typeof nothing {
+  if (s === null || s.confined) return nothing;
+  const label = s.mode === "off" ? "Agent sandbox is OFF" : "Agent sandbox is broken";
+  return html`<div class="ws-sandbox-warning" role="alert" data-testid="sandbox-banner" title=${s.summary}>${label}</div>`;
 }

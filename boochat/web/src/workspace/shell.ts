@@ -18,7 +18,7 @@
 // Light DOM: the page's CSS (theme.css, app.css, shell.css) styles the shell; each pane
 // element brings its own styles.
 
-import type { Chat, Envelope, Session, TabKind, WorkspaceState, WorkspaceTab } from "@boocode/types";
+import type { Chat, Envelope, SandboxStatus, Session, TabKind, WorkspaceState, WorkspaceTab } from "@boocode/types";
 import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { errorText } from "@boocode/common/api";
 import type { Notice } from "@boocode/common/notice";
@@ -33,7 +33,7 @@ import { workspaceBar } from "../ui/bar-view";
 import { sessionTitle, sidebar } from "../ui/sidebar";
 import { Catalog } from "./catalog";
 import { closedNotice, DeleteFlow } from "./delete-flow";
-import { coderAgentChats, dismissTask } from "./coder-api";
+import { coderAgentChats, coderSandbox, dismissTask } from "./coder-api";
 import { InboxWatch, notificationText } from "./inbox";
 import type { LayoutEvent } from "./layout";
 import { WorkspaceSession } from "./session";
@@ -131,6 +131,8 @@ export class BooWorkspace extends LitElement {
   private sidebarHidden = false;
   private projectForm = { error: "", busy: false };
   private notice: Notice | null = null;
+  /** boocoder's sandbox state, for the header banner. */
+  private sandbox: SandboxStatus | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private media: MediaQueryList | null = null;
   private readonly off: (() => void)[] = [];
@@ -158,6 +160,10 @@ export class BooWorkspace extends LitElement {
       if (!document.hidden) void this.inbox.refresh();
     });
     void this.catalog.loadProjects();
+    void coderSandbox().then((status) => {
+      this.sandbox = status;
+      this.requestUpdate();
+    });
     this.inbox.start();
     this.openCatalogSocket();
     void this.followRoute();
@@ -574,6 +580,7 @@ export class BooWorkspace extends LitElement {
         project: ws === null ? undefined : this.catalog.project(ws.session.project_id),
         closedPanes: ws?.layout == null ? null : ws.layout.closedPaneStack.length,
         inbox: this.inbox.state,
+        sandbox: this.sandbox,
       },
       {
         showSidebar: () => this.toggleSidebar(false),

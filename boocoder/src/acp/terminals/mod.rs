@@ -65,6 +65,48 @@ pub struct TermHost {
     pub client: Option<TermClient>,
     /// The workspace session the terminals belong to (booterm lists them under it).
     pub session_id: Option<Uuid>,
+    /// The agent's HOME, PATH and sandbox, which its commands share; `None`: the
+    /// commands get booterm's (or boocoder's locale) environment only.
+    pub confine: Option<TermConfine>,
+}
+
+/// What an agent's commands share with the agent (see [`crate::sandbox`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TermConfine {
+    /// The agent's private HOME.
+    pub home: PathBuf,
+    /// The agent's `PATH`.
+    pub path: Option<String>,
+    /// The agent's sandbox; `None` when `coder.sandbox.mode` is `off`.
+    pub plan: Option<crate::sandbox::Plan>,
+}
+
+impl TermConfine {
+    /// `launch` as run by `booterm` (in a tmux pane) or as boocoder's own child:
+    /// HOME, PATH and TMPDIR first in its env (the agent's own names win), its argv
+    /// inside the sandbox.
+    fn apply(&self, launch: &Launch, in_booterm: bool) -> Launch {
+        let mut env: Vec<(String, String)> = [
+            Some(("HOME", self.home.to_string_lossy().into_owned())),
+            self.path.clone().map(|p| ("PATH", p)),
+            self.plan.as_ref().map(|_| ("TMPDIR", "/tmp".to_owned())),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| !launch.env.iter().any(|(n, _)| n == name))
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+        env.extend(launch.env.iter().cloned());
+        let argv = match &self.plan {
+            Some(plan) => plan.wrap_argv(&launch.argv, &launch.cwd, !in_booterm),
+            None => launch.argv.clone(),
+        };
+        Launch {
+            argv,
+            env,
+            ..launch.clone()
+        }
+    }
 }
 
 /// One agent terminal.
@@ -125,10 +167,15 @@ impl Terminals {
         req: acp::CreateTerminalRequest,
     ) -> Result<acp::CreateTerminalResponse, Error> {
         let launch = launch(worktree, &req)?;
+        let confined = |in_booterm| match &self.host.confine {
+            Some(c) => c.apply(&launch, in_booterm),
+            None => launch.clone(),
+        };
         let fallback_reason = match &self.host.client {
             None => "no booterm peer is configured".to_owned(),
             Some(client) => {
-                match booterm::create(client.clone(), self.host.session_id, &launch).await? {
+                match booterm::create(client.clone(), self.host.session_id, &confined(true)).await?
+                {
                     Ok(term) => {
                         return Ok(self.insert(
                             &req.session_id,
@@ -145,7 +192,7 @@ impl Terminals {
             command = %launch.argv.join(" "),
             "booterm unreachable: running the agent's command as boocoder's own child"
         );
-        let term = LocalTerm::spawn(&launch).map_err(|e| {
+        let term = LocalTerm::spawn(&confined(false)).map_err(|e| {
             Error::new(
                 ErrorCode::INTERNAL_ERROR,
                 format!("booterm is unreachable ({fallback_reason}) and {e}"),

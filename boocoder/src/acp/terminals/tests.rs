@@ -143,3 +143,103 @@ async fn a_cwd_outside_the_worktree_is_refused() {
         .concat()
     );
 }
+
+/// An agent's command gets the agent's HOME and PATH (its own names win) and runs
+/// inside the agent's sandbox: a new session as boocoder's child, the pane's
+/// session in booterm.
+#[test]
+fn a_confined_command_shares_the_agents_home_path_and_sandbox() {
+    use std::path::PathBuf;
+
+    use super::{Launch, TermConfine};
+    use crate::sandbox::{Bind, Plan};
+
+    let launch = Launch {
+        argv: vec!["make".into(), "test".into()],
+        cwd: PathBuf::from("/wt/s1/sub"),
+        env: vec![("PATH".into(), "/mine".into())],
+        limit: 10,
+        title: "agent: make test".into(),
+    };
+    let plan = Plan {
+        bwrap: "/usr/bin/bwrap".into(),
+        binds: vec![Bind::Writable("/wt/s1".into())],
+        network: false,
+        home: "/wt/.homes/qwen/s1".into(),
+    };
+    let confine = TermConfine {
+        home: plan.home.clone(),
+        path: Some("/usr/bin:/bin".into()),
+        plan: Some(plan),
+    };
+    let boxed = |new_session: bool| -> Vec<String> {
+        let mut argv: Vec<String> = [
+            "/usr/bin/bwrap",
+            "--unshare-all",
+            "--die-with-parent",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--tmpfs",
+            "/tmp",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        if new_session {
+            argv.push("--new-session".into());
+        }
+        argv.extend(
+            [
+                "--bind",
+                "/wt/s1",
+                "/wt/s1",
+                "--remount-ro",
+                "/",
+                "--chdir",
+                "/wt/s1/sub",
+                "--",
+                "make",
+                "test",
+            ]
+            .map(str::to_owned),
+        );
+        argv
+    };
+    let env = vec![
+        ("HOME".to_owned(), "/wt/.homes/qwen/s1".to_owned()),
+        ("TMPDIR".to_owned(), "/tmp".to_owned()),
+        ("PATH".to_owned(), "/mine".to_owned()),
+    ];
+    assert_eq!(
+        confine.apply(&launch, true),
+        Launch {
+            argv: boxed(false),
+            env: env.clone(),
+            ..launch.clone()
+        }
+    );
+    assert_eq!(
+        confine.apply(&launch, false),
+        Launch {
+            argv: boxed(true),
+            env,
+            ..launch.clone()
+        }
+    );
+    // The sandbox off: the same env, the command as given.
+    let off = TermConfine {
+        plan: None,
+        ..confine
+    };
+    assert_eq!(
+        off.apply(&launch, true),
+        Launch {
+            env: vec![
+                ("HOME".to_owned(), "/wt/.homes/qwen/s1".to_owned()),
+                ("PATH".to_owned(), "/mine".to_owned()),
+            ],
+            ..launch.clone()
+        }
+    );
+}

@@ -95,6 +95,7 @@ impl Sandbox {
             acp_timeout: Duration::from_secs(10),
             probe_dir: self.probe_dir(),
             path: Some(self.bin().into_os_string()),
+            sandbox: ProbeOptions::new(self.probe_dir()).sandbox,
         }
     }
 

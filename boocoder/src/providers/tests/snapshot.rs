@@ -379,6 +379,7 @@ async fn diagnostics_explain_each_state() {
             format!("resolved: no (`not-installed` not found in {bin})"),
             format!("searched: {bin}"),
             "version: - (--version: -)".to_owned(),
+            "sandbox: OFF (coder.sandbox.mode = \"off\"): agents run unconfined, as the daemon's user, seeing everything it sees".to_owned(),
         ]
     );
     missing.report = String::new();
@@ -403,6 +404,8 @@ async fn diagnostics_explain_each_state() {
             probed_at: None,
             probe_ms: None,
             stale_after: None,
+            sandbox: OFF.into(),
+            sandbox_binds: vec![],
             report: String::new(),
         }
     );
@@ -429,9 +432,9 @@ async fn diagnostics_explain_each_state() {
         )
     );
     assert!(
-        broken
-            .report
-            .ends_with("stderr (tail):\nfatal: cannot reach the model server\n"),
+        broken.report.ends_with(&format!(
+            "stderr (tail):\nfatal: cannot reach the model server\nsandbox: {OFF}\n"
+        )),
         "{}",
         broken.report
     );
@@ -457,6 +460,47 @@ async fn diagnostics_explain_each_state() {
     assert_eq!(providers.diagnostic("nope").await, None);
 }
 
+const OFF: &str = "OFF (coder.sandbox.mode = \"off\"): agents run unconfined, as the daemon's user, seeing everything it sees";
+
+#[tokio::test]
+async fn the_diagnostic_shows_what_a_sandboxed_agent_sees() {
+    let sb = Sandbox::new();
+    let pool = migrated_pool().await;
+    let mut options = sb.options(Duration::from_secs(600));
+    let root = sb.dir.path().canonicalize().unwrap();
+    options.sandbox =
+        crate::sandbox::Sandbox::new(&boo_shared::config::SandboxConfig::default(), &root);
+    let providers = Providers::start(pool, registry(), Arc::new(HangingProber), options)
+        .await
+        .unwrap();
+    let diag = providers.diagnostic("fake").await.unwrap();
+    assert_eq!(diag.sandbox, "bwrap works (/usr/bin/bwrap)");
+    let binds: Vec<&str> = diag
+        .sandbox_binds
+        .iter()
+        .map(String::as_str)
+        .filter(|l| {
+            !l.starts_with("ro /etc") && !l.starts_with("ro /usr") && !l.starts_with("link ")
+        })
+        .collect();
+    assert_eq!(
+        binds,
+        [
+            format!("ro {}", root.join("bin").display()).as_str(),
+            format!("rw {}", root.join(".homes/fake/probe").display()).as_str(),
+            format!("rw {}", root.join("probe").display()).as_str(),
+            "dev /dev, proc /proc, tmpfs /tmp; everything else absent",
+            "network: shared with the host",
+        ]
+    );
+    assert!(
+        diag.report
+            .contains("\nsandbox: bwrap works (/usr/bin/bwrap)\n  ro /usr\n"),
+        "{}",
+        diag.report
+    );
+}
+
 #[tokio::test]
 async fn launch_specs_resolve_the_command_now() {
     let sb = Sandbox::new();
@@ -469,36 +513,62 @@ async fn launch_specs_resolve_the_command_now() {
     )
     .await
     .unwrap();
-    let spec = providers
-        .launch_spec("fake", Path::new("/work/tree"))
+    let launch = providers
+        .launch("fake", Path::new("/work/tree"), "sid")
         .await
         .unwrap();
+    let home = sb
+        .dir
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join(".homes/fake/sid");
+    assert!(home.is_dir());
+    // The sandbox is off here (ProbeOptions::new): a clean environment all the same.
+    let mut expected_env: Vec<(std::ffi::OsString, std::ffi::OsString)> = vec![
+        ("PATH".into(), sb.bin().into_os_string()),
+        ("HOME".into(), home.clone().into_os_string()),
+        ("TMPDIR".into(), "/tmp".into()),
+        ("TERM".into(), "dumb".into()),
+    ];
+    for name in crate::sandbox::PASSED_ENV {
+        if let Some(value) = std::env::var_os(name) {
+            expected_env.push((name.into(), value));
+        }
+    }
+    if std::env::var_os("LANG").is_none() {
+        expected_env.push(("LANG".into(), "C.UTF-8".into()));
+    }
+    expected_env.push(("FAKE_NAME".into(), "Fake".into()));
     assert_eq!(
-        spec,
-        process::Spec {
-            program: sb.bin().join("fakeagent").into_os_string(),
-            args: vec!["acp".into()],
-            cwd: PathBuf::from("/work/tree"),
-            env: vec![
-                ("PATH".into(), sb.bin().into_os_string()),
-                ("FAKE_NAME".into(), "Fake".into())
-            ],
-            clear_env: false,
+        launch,
+        crate::providers::probe::Launch {
+            spec: process::Spec {
+                program: sb.bin().join("fakeagent").into_os_string(),
+                args: vec!["acp".into()],
+                cwd: PathBuf::from("/work/tree"),
+                env: expected_env,
+                clear_env: true,
+            },
+            plan: None,
+            path: Some(sb.bin().into_os_string()),
+            home,
+            command_line: format!("{} acp", sb.bin().join("fakeagent").display()),
         }
     );
     let errors = [
         providers
-            .launch_spec("off", Path::new("/"))
+            .launch("off", Path::new("/"), "sid")
             .await
             .unwrap_err()
             .to_string(),
         providers
-            .launch_spec("missing", Path::new("/"))
+            .launch("missing", Path::new("/"), "sid")
             .await
             .unwrap_err()
             .to_string(),
         providers
-            .launch_spec("nope", Path::new("/"))
+            .launch("nope", Path::new("/"), "sid")
             .await
             .unwrap_err()
             .to_string(),

@@ -488,6 +488,7 @@ impl Fake {
                     }
                 },
                 Command::Pid => self.say(cx, &session, &std::process::id().to_string())?,
+                Command::Hostile(attempt) => self.say(cx, &session, &attempt.run().await)?,
                 Command::Session => self.say(cx, &session, &sid)?,
                 Command::History => {
                     let n = self.lock().get(&sid).map_or(0, |s| s.turns.len());

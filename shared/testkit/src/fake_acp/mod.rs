@@ -36,6 +36,7 @@
 //! ```
 
 mod agent;
+mod hostile;
 mod script;
 mod store;
 mod terminal;

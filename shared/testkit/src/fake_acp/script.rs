@@ -77,6 +77,9 @@ pub enum Command {
     },
     /// `tokens <input> <output>`: report this token usage in the prompt response.
     Tokens { input: u64, output: u64 },
+    /// `readfile`, `listdir`, `writefile`, `connect`, `env`: what a hostile agent
+    /// tries on its own ([`super::hostile`]); says the outcome.
+    Hostile(super::hostile::Hostile),
     /// Anything else: says `Echo: <line>`.
     Echo(String),
 }
@@ -243,7 +246,7 @@ fn parse_line(line: &str) -> Command {
                 _ => echo(),
             }
         }
-        _ => echo(),
+        _ => super::hostile::Hostile::parse(word, rest).map_or_else(echo, Command::Hostile),
     }
 }
 
