@@ -78,6 +78,15 @@ where
                 eprintln!("{}: {e}", kind.name());
                 return ExitCode::from(78);
             }
+            // The socket systemd handed over, if any: taken while the process has
+            // one thread (it unsets LISTEN_FDS/LISTEN_PID, so no child sees them).
+            let activated = match crate::listen::activation::take_from_env() {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("{}: {e}", kind.name());
+                    return ExitCode::from(78);
+                }
+            };
             crate::telemetry::init(&settings.log);
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -87,7 +96,7 @@ where
                 }
             };
             let result = runtime.block_on(async move {
-                let listeners = Listeners::from_settings(&settings, kind).await?;
+                let listeners = Listeners::from_settings(&settings, kind, activated).await?;
                 run(Arc::new(settings), listeners).await
             });
             match result {

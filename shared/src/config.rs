@@ -159,7 +159,9 @@ pub enum AuthMode {
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     pub mode: AuthMode,
-    /// Peers whose `Remote-*` headers are believed (the reverse proxy).
+    /// TCP peers whose `Remote-*` headers are believed: Caddy, when it proxies
+    /// over TCP. Empty by default: a loopback port is open to every local process,
+    /// so production serves HTTP on the systemd socket, where they are believed.
     pub trusted_proxies: Vec<IpNet>,
     /// The origin browsers load BooCode from (`https://boo.example.com`); WebSocket
     /// upgrades from any other origin are refused. Unset: the request's own Host.
@@ -174,10 +176,7 @@ impl Default for AuthConfig {
     fn default() -> Self {
         Self {
             mode: AuthMode::Authelia,
-            trusted_proxies: vec![
-                IpNet::from(std::net::IpAddr::from([127, 0, 0, 1])),
-                IpNet::from(std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
-            ],
+            trusted_proxies: Vec::new(),
             public_origin: None,
             allowed_hosts: Vec::new(),
         }
@@ -392,7 +391,8 @@ impl DaemonKind {
         }
     }
 
-    fn section(self) -> &'static str {
+    /// The config section of its listeners (`chat`, `term`, `coder`).
+    pub fn section(self) -> &'static str {
         match self {
             Self::Chat => "chat",
             Self::Term => "term",

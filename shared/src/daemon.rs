@@ -12,7 +12,6 @@ use axum::Router;
 use axum::extract::{Extension, State};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::serve::ListenerExt;
 use http::StatusCode;
 use rust_embed::RustEmbed;
 use sqlx::PgPool;
@@ -29,6 +28,8 @@ use crate::config::{ConfigError, DaemonKind, Settings};
 use crate::db::DbError;
 use crate::error::Json;
 use crate::grpc::GrpcError;
+use crate::listen::activation::{Activation, ActivationError};
+use crate::listen::{HttpListener, Peer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -40,6 +41,8 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Activation(#[from] ActivationError),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -53,31 +56,54 @@ pub enum DaemonError {
 
 /// The two sockets a daemon serves. Tests bind `127.0.0.1:0`.
 pub struct Listeners {
-    pub http: TcpListener,
+    pub http: HttpListener,
     pub grpc: TcpListener,
 }
 
+async fn bind(addr: SocketAddr) -> Result<TcpListener, DaemonError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Bind { addr, source })
+}
+
 impl Listeners {
+    /// HTTP and gRPC both on TCP.
     pub async fn bind(http: SocketAddr, grpc: SocketAddr) -> Result<Self, DaemonError> {
-        let bind = |addr: SocketAddr| async move {
-            TcpListener::bind(addr)
-                .await
-                .map_err(|source| DaemonError::Bind { addr, source })
-        };
         Ok(Self {
-            http: bind(http).await?,
+            http: HttpListener::Tcp(bind(http).await?),
             grpc: bind(grpc).await?,
         })
     }
 
-    /// Bind the addresses `settings` gives this daemon.
-    pub async fn from_settings(settings: &Settings, kind: DaemonKind) -> Result<Self, DaemonError> {
+    /// The listeners `settings` gives this daemon; HTTP on the socket systemd handed
+    /// over instead of `<daemon>.http_addr` when there is one
+    /// ([`crate::listen::activation::take_from_env`], taken before the runtime started).
+    pub async fn from_settings(
+        settings: &Settings,
+        kind: DaemonKind,
+        activated: Option<(std::os::unix::net::UnixListener, Activation)>,
+    ) -> Result<Self, DaemonError> {
         let (http, grpc) = settings.listeners(kind);
-        Self::bind(http, grpc).await
+        let Some((listener, activation)) = activated else {
+            return Self::bind(http, grpc).await;
+        };
+        let http = HttpListener::from_systemd(listener, activation.name.as_deref())
+            .map_err(|e| ActivationError::BadSocket(e.to_string()))?;
+        tracing::info!(
+            daemon = kind.name(),
+            http = %http.describe(),
+            "HTTP on the socket systemd handed over ({}.http_addr is not used)",
+            kind.section()
+        );
+        Ok(Self {
+            http,
+            grpc: bind(grpc).await?,
+        })
     }
 
-    pub fn local_addrs(&self) -> std::io::Result<(SocketAddr, SocketAddr)> {
-        Ok((self.http.local_addr()?, self.grpc.local_addr()?))
+    /// The gRPC address, and the HTTP one when HTTP is on TCP.
+    pub fn tcp_addrs(&self) -> std::io::Result<(Option<SocketAddr>, SocketAddr)> {
+        Ok((self.http.tcp_addr(), self.grpc.local_addr()?))
     }
 }
 
@@ -210,17 +236,23 @@ pub async fn serve<E: RustEmbed + 'static>(
     .layer(from_fn_with_state(metrics, crate::metrics::track_http))
     .layer(TraceLayer::new_for_http());
 
-    let (http_addr, grpc_addr) = listeners.local_addrs().map_err(DaemonError::Http)?;
+    let http_addr = listeners.http.describe();
+    if settings.auth.mode == crate::config::AuthMode::Authelia
+        && matches!(listeners.http, HttpListener::Tcp(_))
+        && settings.auth.trusted_proxies.is_empty()
+    {
+        tracing::warn!(
+            daemon = kind.name(),
+            "HTTP is on TCP and auth.trusted_proxies is empty: no request carries an identity \
+             here (every one but /healthz and local /metrics is 401); serve on the systemd \
+             socket (deploy/systemd/*.socket) or set auth.trusted_proxies to Caddy's address"
+        );
+    }
+    let grpc_addr = listeners.grpc.local_addr().map_err(DaemonError::Http)?;
     let http_stop = stopping.clone();
-    // No Nagle: keystroke echoes and small stream frames go out at once.
-    let http_listener = listeners.http.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
     let http = axum::serve(
-        http_listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        listeners.http,
+        app.into_make_service_with_connect_info::<Peer>(),
     )
     .with_graceful_shutdown(async move { http_stop.cancelled().await });
     let grpc_stop = stopping.clone();

@@ -100,6 +100,21 @@ async fn forged_headers_from_an_untrusted_peer_are_401() {
 }
 
 #[tokio::test]
+async fn by_default_no_tcp_peer_is_trusted_so_a_local_forger_is_401() {
+    // Production defaults: any local process can reach a loopback port, so only
+    // the systemd socket (see activation.rs) or an explicit trusted proxy counts.
+    let (daemon, _db) = super::start(|s| s.auth = boo_shared::config::AuthConfig::default()).await;
+    assert_eq!(
+        get(&daemon.url("/api/whoami"), &[("Remote-User", "owner")]).await,
+        (
+            401,
+            unauthenticated("Remote-* headers from 127.0.0.1, which is not a trusted proxy")
+        )
+    );
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn mode_none_serves_the_local_owner() {
     let (daemon, _db) = super::start(|s| s.auth.mode = AuthMode::None).await;
     let (status, body) = get(&daemon.url("/api/whoami"), &[("Remote-User", "mallory")]).await;

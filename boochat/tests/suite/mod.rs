@@ -1,4 +1,5 @@
 mod acp;
+mod activation;
 mod auth;
 mod binary;
 mod chat_rest;

@@ -12,7 +12,7 @@ async fn serves_health_reflection_and_its_service() {
     let sandbox = Sandbox::new();
     // Behind Authelia (the default auth mode), as the shared check expects.
     let mut settings = sandbox.settings(&db);
-    settings.auth = boo_shared::config::AuthConfig::default();
+    settings.auth = boo_testkit::behind_tcp_proxy();
     let daemon = super::support::spawn_with(settings).await;
     boo_testkit::assert_daemon_basics(&daemon, "booterm", "boo.term.v1.TermService").await;
     daemon.stop().await.unwrap();

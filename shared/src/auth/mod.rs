@@ -2,7 +2,10 @@
 //!
 //! In `authelia` mode Caddy's `forward_auth` asks Authelia and copies the
 //! `Remote-*` headers onto the proxied request. Those headers are believed only
-//! when the TCP peer is one of `auth.trusted_proxies`; anything else is 401.
+//! on the systemd-activated Unix socket (only root and Caddy's group can open
+//! it), or on TCP when the peer is one of `auth.trusted_proxies` (empty by
+//! default: a loopback TCP port is open to every local process, a hijacked agent
+//! included, so trusting it is the operator's explicit choice); anything else is 401.
 //! WebSocket upgrades must also come from `auth.public_origin` (or, when unset,
 //! from the same origin as the request: scheme, Host and port) — a browser on a
 //! foreign site can open a WS with the owner's cookies, so the Origin is the guard.
@@ -13,14 +16,14 @@
 //! is full access. Such requests carry the attacker's name as their Host, so only
 //! loopback names, `auth.allowed_hosts` and `auth.public_origin`'s host are answered.
 //!
-//! `/metrics` needs no identity but is served only to a loopback peer whose
-//! request carries no forwarding header (a local scraper, not Caddy); all else
-//! gets 403 `metrics_local_only`.
+//! `/metrics` needs no identity but is served only to a local peer (loopback TCP,
+//! or the Unix socket) whose request carries no forwarding header (a local
+//! scraper, not Caddy); all else gets 403 `metrics_local_only`.
 
 mod host;
 mod origin;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -33,6 +36,7 @@ use ts_rs::TS;
 
 use crate::config::{AuthConfig, AuthMode};
 use crate::error::ApiError;
+use crate::listen::Peer;
 
 pub use host::{HostPattern, check_host};
 pub use origin::{check_ws_origin, parse_origin};
@@ -129,18 +133,18 @@ fn is_unfilled_placeholder(value: &str) -> bool {
 /// Decide who a request is from. Pure, so every branch is unit-tested.
 pub fn authenticate(
     cfg: &AuthConfig,
-    peer: IpAddr,
+    peer: Peer,
     headers: &HeaderMap,
 ) -> Result<Identity, AuthError> {
     if cfg.mode == AuthMode::None {
         return Ok(Identity::local_owner());
     }
-    let peer = canonical(peer);
     if !is_trusted(cfg, peer) {
-        return if headers.contains_key(REMOTE_USER) {
-            Err(AuthError::UntrustedPeer(peer))
-        } else {
-            Err(AuthError::MissingUser)
+        return match peer {
+            Peer::Tcp(ip) if headers.contains_key(REMOTE_USER) => {
+                Err(AuthError::UntrustedPeer(canonical(ip)))
+            }
+            _ => Err(AuthError::MissingUser),
         };
     }
     let user = header(headers, REMOTE_USER)?.ok_or(AuthError::MissingUser)?;
@@ -169,18 +173,29 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Is `peer` one of `auth.trusted_proxies`?
-fn is_trusted(cfg: &AuthConfig, peer: IpAddr) -> bool {
-    let peer = canonical(peer);
-    cfg.trusted_proxies.iter().any(|net| net.contains(&peer))
+/// Is `peer` the auth proxy: the systemd socket (only root and Caddy's group can
+/// open it), or a TCP peer in `auth.trusted_proxies`?
+fn is_trusted(cfg: &AuthConfig, peer: Peer) -> bool {
+    match peer {
+        Peer::UnixSocket => true,
+        Peer::Tcp(ip) => {
+            let ip = canonical(ip);
+            cfg.trusted_proxies.iter().any(|net| net.contains(&ip))
+        }
+    }
 }
 
-/// May this request read `/metrics`? Only from a loopback peer, and only when it
-/// carries no forwarding header: Caddy is a loopback peer too, and what comes
-/// through it comes from the network. Everything else is 403, whoever it is.
-pub fn check_metrics_peer(peer: IpAddr, headers: &HeaderMap) -> Result<(), AuthError> {
+/// May this request read `/metrics`? Only from a local peer (loopback TCP, or
+/// the Unix socket), and only when it carries no forwarding header: Caddy is a
+/// local peer too, and what comes through it comes from the network. Everything
+/// else is 403, whoever it is.
+pub fn check_metrics_peer(peer: Peer, headers: &HeaderMap) -> Result<(), AuthError> {
     let proxied = FORWARDING.iter().any(|h| headers.contains_key(*h));
-    if canonical(peer).is_loopback() && !proxied {
+    let local = match peer {
+        Peer::UnixSocket => true,
+        Peer::Tcp(ip) => canonical(ip).is_loopback(),
+    };
+    if local && !proxied {
         Ok(())
     } else {
         Err(AuthError::MetricsNotLocal)
@@ -202,10 +217,7 @@ pub async fn middleware(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip());
+    let peer = req.extensions().get::<ConnectInfo<Peer>>().map(|ci| ci.0);
     let Some(peer) = peer else {
         // Every listener is served with connect info; a missing one is a wiring bug.
         return ApiError::internal("peer address unavailable").into_response();
@@ -257,8 +269,12 @@ mod tests {
     use http::HeaderValue;
     use pretty_assertions::assert_eq;
 
+    /// Behind a Caddy that proxies over loopback TCP (explicitly trusted).
     pub(super) fn cfg() -> AuthConfig {
-        AuthConfig::default()
+        AuthConfig {
+            trusted_proxies: vec!["127.0.0.1/32".parse().unwrap(), "::1/128".parse().unwrap()],
+            ..AuthConfig::default()
+        }
     }
 
     pub(super) fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -269,8 +285,11 @@ mod tests {
         h
     }
 
-    pub(super) const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-    pub(super) const STRANGER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
+    const LOCAL_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    const STRANGER_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
+    pub(super) const LOCAL: Peer = Peer::Tcp(LOCAL_IP);
+    pub(super) const STRANGER: Peer = Peer::Tcp(STRANGER_IP);
+    const SOCKET: Peer = Peer::UnixSocket;
 
     #[test]
     fn trusted_proxy_with_headers_yields_full_identity() {
@@ -311,7 +330,7 @@ mod tests {
     #[test]
     fn ipv4_mapped_loopback_counts_as_trusted() {
         let h = headers(&[("remote-user", "alice")]);
-        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let mapped = Peer::Tcp("::ffff:127.0.0.1".parse().unwrap());
         assert_eq!(authenticate(&cfg(), mapped, &h).unwrap().user, "alice");
     }
 
@@ -320,7 +339,41 @@ mod tests {
         let h = headers(&[("remote-user", "alice")]);
         assert_eq!(
             authenticate(&cfg(), STRANGER, &h),
-            Err(AuthError::UntrustedPeer(STRANGER))
+            Err(AuthError::UntrustedPeer(STRANGER_IP))
+        );
+    }
+
+    #[test]
+    fn by_default_no_tcp_peer_is_trusted_but_the_unix_socket_is() {
+        // Any local process can reach a loopback port; only root and Caddy's group
+        // can open the systemd socket.
+        let c = AuthConfig::default();
+        assert_eq!(c.trusted_proxies, Vec::<ipnet::IpNet>::new());
+        let h = headers(&[("remote-user", "alice"), ("remote-groups", "dev")]);
+        for (ip, reported) in [
+            ("127.0.0.1", "127.0.0.1"),
+            ("::1", "::1"),
+            ("::ffff:127.0.0.1", "127.0.0.1"),
+        ] {
+            assert_eq!(
+                authenticate(&c, Peer::Tcp(ip.parse().unwrap()), &h),
+                Err(AuthError::UntrustedPeer(reported.parse().unwrap())),
+                "{ip}"
+            );
+        }
+        assert_eq!(
+            authenticate(&c, SOCKET, &h),
+            Ok(Identity {
+                user: "alice".into(),
+                groups: vec!["dev".into()],
+                email: None,
+                name: None,
+            })
+        );
+        // The socket without headers did not come through forward_auth.
+        assert_eq!(
+            authenticate(&c, SOCKET, &HeaderMap::new()),
+            Err(AuthError::MissingUser)
         );
     }
 
@@ -348,7 +401,7 @@ mod tests {
         assert_eq!(authenticate(&c, STRANGER, &h).unwrap().user, "bob");
         assert_eq!(
             authenticate(&c, LOCAL, &h),
-            Err(AuthError::UntrustedPeer(LOCAL))
+            Err(AuthError::UntrustedPeer(LOCAL_IP))
         );
     }
 
@@ -361,10 +414,10 @@ mod tests {
     }
 
     #[test]
-    fn metrics_only_for_loopback_without_forwarding_headers() {
-        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
-        let v6: IpAddr = "::1".parse().unwrap();
-        for peer in [LOCAL, mapped, v6] {
+    fn metrics_only_for_local_peers_without_forwarding_headers() {
+        let mapped = Peer::Tcp("::ffff:127.0.0.1".parse().unwrap());
+        let v6 = Peer::Tcp("::1".parse().unwrap());
+        for peer in [LOCAL, mapped, v6, SOCKET] {
             assert_eq!(check_metrics_peer(peer, &HeaderMap::new()), Ok(()));
         }
         assert_eq!(
@@ -372,11 +425,13 @@ mod tests {
             Err(AuthError::MetricsNotLocal)
         );
         for h in FORWARDING {
-            assert_eq!(
-                check_metrics_peer(LOCAL, &headers(&[(*h, "203.0.113.9")])),
-                Err(AuthError::MetricsNotLocal),
-                "{h}"
-            );
+            for peer in [LOCAL, SOCKET] {
+                assert_eq!(
+                    check_metrics_peer(peer, &headers(&[(*h, "203.0.113.9")])),
+                    Err(AuthError::MetricsNotLocal),
+                    "{h} from {peer}"
+                );
+            }
         }
     }
 

@@ -2,13 +2,12 @@
 //! socket with the owner's cookies, so the Origin must be `auth.public_origin` or,
 //! when that is unset, the request's own scheme, Host and port.
 
-use std::net::IpAddr;
-
 use http::HeaderMap;
 use http::header::ORIGIN;
 
 use super::{AuthError, is_trusted};
 use crate::config::AuthConfig;
+use crate::listen::Peer;
 
 /// `scheme://host[:port]` normalised to lower case with the default port dropped.
 pub fn parse_origin(origin: &str) -> Result<String, &'static str> {
@@ -37,7 +36,7 @@ pub fn parse_origin(origin: &str) -> Result<String, &'static str> {
 
 /// The scheme the client used: `X-Forwarded-Proto` when a trusted proxy sent it,
 /// else `http` (the daemons themselves never serve TLS).
-fn request_scheme(cfg: &AuthConfig, peer: IpAddr, headers: &HeaderMap) -> &'static str {
+fn request_scheme(cfg: &AuthConfig, peer: Peer, headers: &HeaderMap) -> &'static str {
     let forwarded = headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
@@ -55,7 +54,7 @@ fn request_scheme(cfg: &AuthConfig, peer: IpAddr, headers: &HeaderMap) -> &'stat
 /// client (no ambient cookies to abuse), which is allowed.
 pub fn check_ws_origin(
     cfg: &AuthConfig,
-    peer: IpAddr,
+    peer: Peer,
     host: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<(), AuthError> {
@@ -103,7 +102,7 @@ mod tests {
     }
 
     /// `check_ws_origin` with the Host taken from the headers, as the middleware does.
-    fn ws(c: &AuthConfig, peer: IpAddr, h: &HeaderMap) -> Result<(), AuthError> {
+    fn ws(c: &AuthConfig, peer: Peer, h: &HeaderMap) -> Result<(), AuthError> {
         let host = h.get("host").map(|v| v.to_str().unwrap());
         check_ws_origin(c, peer, host, h)
     }
@@ -186,6 +185,7 @@ mod tests {
             ("x-forwarded-proto", "https"),
         ]);
         assert_eq!(ws(&c, LOCAL, &h), Ok(()));
+        assert_eq!(ws(&c, Peer::UnixSocket, &h), Ok(()));
         assert_eq!(
             ws(&c, STRANGER, &h),
             Err(AuthError::BadOrigin("https://boo.lan".into()))

@@ -251,7 +251,8 @@ impl RunningDaemon {
         let listeners = boo_shared::daemon::Listeners::bind(loopback, loopback)
             .await
             .expect("bind loopback");
-        let (http, grpc) = listeners.local_addrs().expect("local addrs");
+        let (http, grpc) = listeners.tcp_addrs().expect("local addrs");
+        let http = http.expect("HTTP on TCP");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let stop: StopFuture = Box::pin(async move {
             let _ = rx.await;
@@ -306,9 +307,25 @@ pub async fn wait_healthy(what: &str, base: &str, limit: Duration) {
     .await;
 }
 
-/// Settings for an in-process test daemon against `db_url`.
+/// `auth.mode = "authelia"` behind a Caddy that proxies over loopback TCP: the
+/// tests' client stands in for it, so loopback is trusted explicitly (by default
+/// no TCP peer is; production serves HTTP on the systemd socket).
+pub fn behind_tcp_proxy() -> boo_shared::config::AuthConfig {
+    boo_shared::config::AuthConfig {
+        trusted_proxies: vec![
+            "127.0.0.1/32".parse().expect("cidr"),
+            "::1/128".parse().expect("cidr"),
+        ],
+        ..boo_shared::config::AuthConfig::default()
+    }
+}
+
+/// Settings for an in-process test daemon against `db_url` (auth: [`behind_tcp_proxy`]).
 pub fn settings_for(db_url: &str) -> boo_shared::config::Settings {
-    let mut s = boo_shared::config::Settings::default();
+    let mut s = boo_shared::config::Settings {
+        auth: behind_tcp_proxy(),
+        ..boo_shared::config::Settings::default()
+    };
     s.database.url = db_url.to_owned();
     s.database.connect_timeout_secs = 10;
     s.shutdown_grace_secs = 5;
