@@ -3,7 +3,8 @@ import type { WorkspaceState } from "@boocode/types";
 import type { WsLike } from "@boocode/common/session-socket";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Api, WorkspaceSaved } from "../api/client";
-import { BooWorkspace, paneOfPath, typingTarget } from "./shell";
+import { paneOfPath, typingTarget } from "./event-path";
+import { BooWorkspace } from "./shell";
 import type { TermClient } from "./term-client";
 import { at, chat, session, terminal } from "./testing";
 

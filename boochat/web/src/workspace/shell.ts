@@ -34,6 +34,7 @@ import { sessionTitle, sidebar } from "../ui/sidebar";
 import { Catalog } from "./catalog";
 import { closedNotice, DeleteFlow } from "./delete-flow";
 import { coderAgentChats, coderSandbox, dismissTask } from "./coder-api";
+import { paneOfPath, typingTarget } from "./event-path";
 import { InboxWatch, notificationText } from "./inbox";
 import type { LayoutEvent } from "./layout";
 import { WorkspaceSession } from "./session";
@@ -48,21 +49,6 @@ export const TAG = "boo-workspace";
 const SIDEBAR_KEY = "boochat.sidebar.hidden";
 /** A history pane shown this long after the last terminal list asks again. */
 const TERMS_STALE_MS = 15_000;
-
-/** Whether the key event happens where typing goes: a text field or a terminal. */
-export function typingTarget(path: readonly EventTarget[]): boolean {
-  for (const t of path) {
-    if (!(t instanceof HTMLElement)) continue;
-    if (t.isContentEditable || t.matches("input, textarea, select, boo-term-pane, .xterm")) return true;
-  }
-  return false;
-}
-
-/** The id of the pane (`section[data-pane-id]`) an event happened in. */
-export function paneOfPath(path: readonly EventTarget[]): string | null {
-  for (const t of path) if (t instanceof HTMLElement && t.matches("section.ws-pane[data-pane-id]")) return t.dataset["paneId"] ?? null;
-  return null;
-}
 
 export class BooWorkspace extends LitElement {
   /** How the shell reaches the daemons (tests replace these before inserting it). */
