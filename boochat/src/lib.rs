@@ -77,6 +77,7 @@ pub async fn run(
         grpc_service_name: SERVICE_NAME,
         own_ws: true,
         metrics,
+        warnings: daemon::Warnings::default(),
     };
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     let shutdown = async move {

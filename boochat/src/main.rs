@@ -8,7 +8,12 @@ use std::process::ExitCode;
 enum Own {
     /// BooCode's coding agent: the Agent Client Protocol on stdin/stdout (logs on
     /// stderr), for boocoder and editors such as Zed.
-    Acp,
+    Acp {
+        /// Where sessions are kept (default `$XDG_STATE_HOME/boocode/acp`, else
+        /// `~/.local/state/boocode/acp`).
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -18,7 +23,7 @@ fn main() -> ExitCode {
             boochat::run(settings, listeners, boo_shared::daemon::shutdown_signal())
         },
         |own: Own, settings| match own {
-            Own::Acp => boochat::acp::main(settings),
+            Own::Acp { state_dir } => boochat::acp::main(settings, state_dir),
         },
     )
 }

@@ -53,8 +53,12 @@ pub async fn run(
     .await;
     let mut probe = providers::ProbeOptions::new(settings.coder.worktree_root.join(".probe"));
     probe.ttl = Duration::from_secs(settings.coder.probe_ttl_secs);
-    probe.sandbox = sandbox::Sandbox::new(&settings.coder.sandbox, &settings.coder.worktree_root);
-    sandbox::announce(&probe.sandbox);
+    probe.sandbox = sandbox::Sandbox::new(
+        &providers::builtin::sandbox_policy(&settings),
+        &settings.coder.worktree_root,
+    );
+    let warnings = daemon::Warnings::default();
+    sandbox::announce(&probe.sandbox, &warnings);
     let providers = providers::Providers::start(
         pool.clone(),
         registry,
@@ -148,6 +152,7 @@ pub async fn run(
         grpc_service_name: SERVICE_NAME,
         own_ws: true,
         metrics,
+        warnings,
     };
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
     let shutdown = async move {

@@ -91,6 +91,7 @@ pub async fn run(
         grpc_service_name: SERVICE_NAME,
         own_ws: false,
         metrics,
+        warnings: daemon::Warnings::default(),
     };
     let shutdown = async move {
         shutdown.await;

@@ -15,6 +15,11 @@ pub struct HealthResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reason: Option<String>,
+    /// What an operator must know though the daemon works (boocoder: the agent
+    /// sandbox is off or unusable). Absent when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<String>>", optional)]
+    pub warnings: Vec<String>,
 }
 
 /// `GET /api/whoami`.

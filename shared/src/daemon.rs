@@ -134,6 +134,29 @@ pub struct Service {
     pub own_ws: bool,
     /// The daemon's metrics, served on `/metrics` (its own series already registered).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Shown on `/healthz` (the daemon may add to them after start).
+    pub warnings: Warnings,
+}
+
+/// Loud conditions an operator must see on `/healthz` though the daemon works
+/// (boocoder: the agent sandbox is off). Cheap to clone; shared.
+#[derive(Clone, Debug, Default)]
+pub struct Warnings(Arc<std::sync::RwLock<Vec<String>>>);
+
+impl Warnings {
+    pub fn add(&self, warning: impl Into<String>) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(warning.into());
+    }
+
+    pub fn list(&self) -> Vec<String> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// Every route: the shared ones, the daemon's, its OpenAPI document at
@@ -196,6 +219,7 @@ fn app<E: RustEmbed + 'static>(
 struct BaseState {
     kind: DaemonKind,
     pool: PgPool,
+    warnings: Warnings,
 }
 
 /// Serve until `shutdown` resolves; then stop accepting, close WebSockets, and
@@ -209,7 +233,11 @@ pub async fn serve<E: RustEmbed + 'static>(
 ) -> Result<(), DaemonError> {
     let kind = service.kind;
     let stopping = CancellationToken::new();
-    let base = BaseState { kind, pool };
+    let base = BaseState {
+        kind,
+        pool,
+        warnings: service.warnings.clone(),
+    };
     let auth = Arc::new(settings.auth.clone());
     let metrics = service.metrics.clone();
     let sampled = base.pool.clone();
@@ -375,6 +403,7 @@ async fn healthz(State(s): State<BaseState>) -> Response {
                 version: crate::VERSION.into(),
                 db: "ok".into(),
                 reason: None,
+                warnings: s.warnings.list(),
             },
         ),
         Err(reason) => (
@@ -384,6 +413,7 @@ async fn healthz(State(s): State<BaseState>) -> Response {
                 version: crate::VERSION.into(),
                 db: "error".into(),
                 reason: Some(reason),
+                warnings: s.warnings.list(),
             },
         ),
     };
@@ -428,7 +458,11 @@ mod tests {
         let kind = DaemonKind::Chat;
         app::<NoWeb>(
             kind,
-            BaseState { kind, pool },
+            BaseState {
+                kind,
+                pool,
+                warnings: Warnings::default(),
+            },
             api,
             crate::metrics::Metrics::new(kind),
             false,

@@ -15,7 +15,12 @@ db: string,
 /**
  * Why the database check failed.
  */
-reason?: string, };
+reason?: string, 
+/**
+ * What an operator must know though the daemon works (boocoder: the agent
+ * sandbox is off or unusable). Absent when there is nothing to say.
+ */
+warnings?: Array<string>, };
 
 /**
  * `GET /api/whoami`.

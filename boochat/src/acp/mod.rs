@@ -7,9 +7,10 @@
 //!
 //! - `initialize` advertises what is true: `session/load`, `resume`, `list`,
 //!   `close`; prompts of text, resource links and embedded text resources.
-//! - Sessions and their model-side conversation live in Postgres ([`store`]), so a
-//!   new agent process can `session/load` (history replayed as updates) or
-//!   `session/resume` one.
+//! - Sessions and their model-side conversation live in files under the agent's
+//!   HOME ([`store`]), so a new agent process can `session/load` (history replayed
+//!   as updates) or `session/resume` one. No database: the agent runs on the
+//!   [`Toolkit`] alone and holds none of BooCode's credentials.
 //! - Config options: `mode` (`ask` read-only, `code` asks before writes and
 //!   commands, `auto` does not ask), `model` (the model server's list), `agent`
 //!   (the AGENTS.md agents). Each AGENTS.md agent is also a slash command
@@ -43,19 +44,20 @@ use tokio_util::compat::{TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::engine::{ASK_USER_INPUT, Engine, turn_loop};
+use crate::engine::{ASK_USER_INPUT, Toolkit, turn_loop};
 use crate::tools::SESSION_TOOLS;
 pub use command::{COMMAND_OUTPUT_BYTES, COMMAND_TIMEOUT, Run, run_local};
 pub use prompt::Mode;
 use prompt::{prompt_text, system_prompt};
+use store::Store;
 use tools::{AgentTools, ClientCaps, MemOutputs};
 
 /// The agent's name in `initialize` (boocoder's provider id is the same).
 pub const NAME: &str = "boocode";
 
-/// `boochat acp`: connect to the database (migrating it like the daemons do),
-/// then serve ACP on stdin/stdout until the client hangs up.
-pub fn main(settings: Settings) -> ExitCode {
+/// `boochat acp`: serve ACP on stdin/stdout until the client hangs up, keeping
+/// sessions in `state_dir` (default [`store::default_dir`]).
+pub fn main(settings: Settings, state_dir: Option<PathBuf>) -> ExitCode {
     boo_shared::telemetry::init(&settings.log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -65,9 +67,12 @@ pub fn main(settings: Settings) -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        let settings = Arc::new(settings);
-        let engine = engine(settings).await?;
-        serve(engine, tokio::io::stdin(), tokio::io::stdout())
+        let dir = state_dir.or_else(store::default_dir).ok_or(
+            "no directory for the sessions: set HOME or XDG_STATE_HOME, or pass --state-dir",
+        )?;
+        let store = Store::open(dir).map_err(|e| format!("cannot open the session store: {e}"))?;
+        let kit = toolkit(Arc::new(settings)).map_err(|e| e.to_string())?;
+        serve(kit, store, tokio::io::stdin(), tokio::io::stdout())
             .await
             .map_err(|e| e.to_string())
     });
@@ -81,26 +86,18 @@ pub fn main(settings: Settings) -> ExitCode {
     }
 }
 
-/// The chat engine the agent runs on (no HTTP, no session streams).
-pub async fn engine(settings: Arc<Settings>) -> Result<Arc<Engine>, String> {
-    let pool = boo_shared::daemon::prepare(crate::KIND, &settings)
-        .await
-        .map_err(|e| e.to_string())?;
+/// What the agent runs on: the model server, the tools, the AGENTS.md agents.
+pub fn toolkit(settings: Arc<Settings>) -> Result<Arc<Toolkit>, reqwest::Error> {
     let agents = match &settings.chat.agents_file {
         Some(path) => crate::agents::Registry::load(path.clone()),
         None => crate::agents::Registry::none(),
     };
-    Engine::new(
-        pool,
-        Arc::new(boo_shared::hub::Hub::new()),
-        settings,
-        agents,
-    )
-    .map_err(|e| e.to_string())
+    Toolkit::new(settings, agents).map(Arc::new)
 }
 
 struct State {
-    engine: Arc<Engine>,
+    kit: Arc<Toolkit>,
+    store: Store,
     caps: Mutex<ClientCaps>,
     live: Mutex<HashMap<Uuid, Live>>,
 }
@@ -130,13 +127,14 @@ fn session_uuid(id: &acp::SessionId) -> Result<Uuid, Error> {
 }
 
 /// Serve ACP over `reader`/`writer` until the client closes its end.
-pub async fn serve<R, W>(engine: Arc<Engine>, reader: R, writer: W) -> Result<(), Error>
+pub async fn serve<R, W>(kit: Arc<Toolkit>, store: Store, reader: R, writer: W) -> Result<(), Error>
 where
     R: AsyncRead + Send + 'static,
     W: AsyncWrite + Send + 'static,
 {
     let state = Arc::new(State {
-        engine,
+        kit,
+        store,
         caps: Mutex::new(ClientCaps::default()),
         live: Mutex::new(HashMap::new()),
     });
@@ -312,7 +310,9 @@ impl State {
                 )));
             }
             let cwd = req.cwd.to_string_lossy().into_owned();
-            let row = store::create(&self.engine.pool, &cwd, Mode::Code.id())
+            let row = self
+                .store
+                .create(&cwd, Mode::Code.id())
                 .await
                 .map_err(internal)?;
             self.track(&row);
@@ -349,15 +349,15 @@ impl State {
         replay_to: Option<&ConnectionTo<Client>>,
     ) -> Result<(acp::SessionModeState, Vec<acp::SessionConfigOption>), Error> {
         let uuid = session_uuid(id)?;
-        let row = store::get(&self.engine.pool, uuid)
+        let row = self
+            .store
+            .get(uuid)
             .await
             .map_err(internal)?
             .ok_or_else(|| invalid(format!("unknown session {}", id.0)))?;
         self.track(&row);
         if let Some(cx) = replay_to {
-            let history = store::history(&self.engine.pool, uuid)
-                .await
-                .map_err(internal)?;
+            let history = self.store.history(uuid).await.map_err(internal)?;
             sink::replay(cx, id, &history)?;
         }
         Ok(self.options(uuid).await)
@@ -368,7 +368,9 @@ impl State {
         req: acp::ListSessionsRequest,
     ) -> Result<acp::ListSessionsResponse, Error> {
         let cwd = req.cwd.as_ref().map(|c| c.to_string_lossy().into_owned());
-        let rows = store::list(&self.engine.pool, cwd.as_deref(), 200)
+        let rows = self
+            .store
+            .list(cwd.as_deref(), 200)
             .await
             .map_err(internal)?;
         Ok(acp::ListSessionsResponse::new(
@@ -392,10 +394,7 @@ impl State {
         {
             t.cancel();
         }
-        if !store::close(&self.engine.pool, uuid)
-            .await
-            .map_err(internal)?
-        {
+        if !self.store.close(uuid).await.map_err(internal)? {
             return Err(invalid(format!("unknown session {}", req.session_id.0)));
         }
         Ok(acp::CloseSessionResponse::new())
@@ -445,26 +444,30 @@ impl State {
             // `/agent task`: this turn with that AGENTS.md agent.
             if let Some(rest) = text.strip_prefix('/') {
                 let (name, task) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-                if self.engine.agents.get(name).is_some() {
+                if self.kit.agents.get(name).is_some() {
                     agent = Some(name.to_owned());
                     text = task.trim().to_owned();
                 }
             }
-            let agent_def = agent.as_deref().and_then(|a| self.engine.agents.get(a));
+            let agent_def = agent.as_deref().and_then(|a| self.kit.agents.get(a));
             let model = match model {
                 Some(m) => m,
                 None => self
-                    .engine
+                    .kit
                     .model_for(agent_def.as_ref())
                     .await
                     .map_err(internal)?,
             };
-            let pool = &self.engine.pool;
-            let history = store::history(pool, uuid).await.map_err(internal)?;
+            let history = self.store.history(uuid).await.map_err(internal)?;
             let user = json!({"role": "user", "content": text});
-            store::append(pool, uuid, std::slice::from_ref(&user))
+            if !self
+                .store
+                .append(uuid, std::slice::from_ref(&user))
                 .await
-                .map_err(internal)?;
+                .map_err(internal)?
+            {
+                return Err(invalid(format!("unknown session {}", req.session_id.0)));
+            }
             let title: String = text
                 .lines()
                 .next()
@@ -472,12 +475,13 @@ impl State {
                 .chars()
                 .take(80)
                 .collect();
-            store::title_once(pool, uuid, &title)
+            self.store
+                .title_once(uuid, &title)
                 .await
                 .map_err(internal)?;
 
             let mut specs: Vec<Value> = self
-                .engine
+                .kit
                 .tool_specs(agent_def.as_ref())
                 .into_iter()
                 .filter(|s| {
@@ -500,9 +504,9 @@ impl State {
             ];
             convo.extend(history);
             convo.push(user);
-            let settings = &self.engine.settings.chat;
+            let settings = &self.kit.settings.chat;
             let spec = turn_loop::Spec {
-                llm: &self.engine.llm,
+                llm: &self.kit.llm,
                 model: model.clone(),
                 sampling: match agent_def
                     .as_ref()
@@ -520,7 +524,7 @@ impl State {
             };
             let caps = *self.caps.lock().unwrap_or_else(|e| e.into_inner());
             let tools = AgentTools {
-                engine: self.engine.clone(),
+                kit: self.kit.clone(),
                 cx: cx.clone(),
                 session: req.session_id.clone(),
                 cwd,
@@ -533,14 +537,13 @@ impl State {
             let mut sink = sink::AcpSink {
                 cx: cx.clone(),
                 session: req.session_id.clone(),
-                context_size: self.engine.llm.ctx_size(&model).await,
+                context_size: self.kit.llm.ctx_size(&model).await,
                 usage: Default::default(),
             };
             let interrupted = || "cancelled by the client".to_owned();
             let out = turn_loop::drive(spec, convo, &mut sink, &tools, &cancel, &interrupted).await;
-            self.engine
-                .count_turn(out.status, out.usage.completion_tokens);
-            store::append(pool, uuid, &out.added)
+            self.store
+                .append(uuid, &out.added)
                 .await
                 .map_err(internal)?;
             let usage = out

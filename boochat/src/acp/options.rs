@@ -19,17 +19,17 @@ impl State {
             .get(&id)
             .map(|l| (l.mode, l.model.clone(), l.agent.clone()))
             .unwrap_or((Mode::Code, None, None));
-        let agent_def = agent.as_deref().and_then(|a| self.engine.agents.get(a));
+        let agent_def = agent.as_deref().and_then(|a| self.kit.agents.get(a));
         let current_model = match model {
             Some(m) => m,
             None => self
-                .engine
+                .kit
                 .model_for(agent_def.as_ref())
                 .await
                 .unwrap_or_else(|_| "default".into()),
         };
         let mut models: Vec<(String, String)> = self
-            .engine
+            .kit
             .llm
             .models()
             .await
@@ -40,7 +40,7 @@ impl State {
         }
         let mut agents = vec![("none".to_owned(), "No agent".to_owned())];
         agents.extend(
-            self.engine
+            self.kit
                 .agents
                 .agents()
                 .iter()
@@ -103,7 +103,7 @@ impl State {
                 (store::Setting::Mode, Some(value))
             }
             "model" => {
-                if let Ok(models) = self.engine.llm.models().await
+                if let Ok(models) = self.kit.llm.models().await
                     && !models.iter().any(|m| m.id == value)
                 {
                     return Err(invalid(format!("the model server has no model {value:?}")));
@@ -116,7 +116,7 @@ impl State {
             "agent" => {
                 let agent = (value != "none").then_some(value);
                 if let Some(a) = agent
-                    && self.engine.agents.get(a).is_none()
+                    && self.kit.agents.get(a).is_none()
                 {
                     return Err(invalid(format!("no AGENTS.md agent {a:?}")));
                 }
@@ -127,7 +127,8 @@ impl State {
             }
             other => return Err(invalid(format!("unknown config option {other:?}"))),
         };
-        store::set(&self.engine.pool, uuid, column, stored)
+        self.store
+            .set(uuid, column, stored)
             .await
             .map_err(internal)?;
         Ok(self.options(uuid).await.1)
@@ -140,7 +141,7 @@ impl State {
         id: &acp::SessionId,
     ) -> Result<(), Error> {
         let commands = self
-            .engine
+            .kit
             .agents
             .agents()
             .iter()

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use super::Mode;
 use super::command::{Run, run_local};
 use crate::engine::turn_loop::{ToolResult, Tools};
-use crate::engine::{Engine, ToolCall};
+use crate::engine::{ToolCall, Toolkit};
 use crate::tools::{OutputStore, openai_spec};
 
 pub use super::command::{COMMAND_OUTPUT_BYTES, COMMAND_TIMEOUT};
@@ -115,7 +115,7 @@ impl OutputStore for MemOutputs {
 }
 
 pub struct AgentTools {
-    pub engine: Arc<Engine>,
+    pub kit: Arc<Toolkit>,
     pub cx: ConnectionTo<Client>,
     pub session: acp::SessionId,
     pub cwd: PathBuf,
@@ -178,13 +178,13 @@ fn rpc(e: Error) -> String {
 
 impl AgentTools {
     async fn read_only(&self, call: &ToolCall) -> ToolResult {
-        let ctx = self.engine.tool_context(
+        let ctx = self.kit.tool_context(
             self.cwd.clone(),
             vec![self.cwd.clone()],
             self.outputs.clone(),
         );
         match self
-            .engine
+            .kit
             .tools
             .call(&ctx, &call.id, &call.name, call.arguments.clone())
             .await

@@ -7,6 +7,7 @@ pub mod llm;
 pub mod runner;
 pub mod textcalls;
 pub mod think;
+pub mod toolkit;
 pub mod turn;
 pub mod turn_loop;
 
@@ -16,7 +17,6 @@ use std::time::Duration;
 
 use boo_shared::config::Settings;
 use boo_shared::metrics::{Counter, Metrics, Outcomes};
-use boo_shared::netguard::{NetGuard, NetPolicy};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
@@ -25,10 +25,11 @@ use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::agents::{AgentDef, Registry};
-use crate::tools::{Limits, OutputStore, SessionScope, ToolContext, ToolRegistry};
+use crate::tools::{OutputStore, SessionScope};
 use boo_shared::hub::Hub;
 
 pub use runner::Running;
+pub use toolkit::Toolkit;
 
 /// The engine-owned tool that waits for the owner.
 pub const ASK_USER_INPUT: &str = "ask_user_input";
@@ -45,16 +46,11 @@ pub struct ToolCall {
 pub struct Engine {
     pub pool: PgPool,
     pub hub: Arc<Hub>,
-    pub llm: llm::LlmClient,
-    pub tools: ToolRegistry,
-    pub agents: Arc<Registry>,
-    pub settings: Arc<Settings>,
+    /// The model client, tools, agents and settings (no database).
+    pub kit: Toolkit,
     /// boocoder over gRPC: the delete guard and closing what sessions and chats
     /// own (`None`: its address or token is unusable, so it counts as unreachable).
     pub coder: Option<boo_shared::peers::CoderClient>,
-    http: reqwest::Client,
-    /// What `web_fetch` may connect to (`chat.web_fetch_allow`, the daemons' listeners).
-    net: Arc<NetGuard>,
     /// booterm over gRPC, built once, connecting on first use (or why it could not
     /// be built): `read_terminal`/`read_tab_by_number`, and closing a session's
     /// terminals on delete and archive.
@@ -64,7 +60,6 @@ pub struct Engine {
     running: Mutex<HashMap<Uuid, Running>>,
     /// Open `ask_user_input` questions: (chat, call id) → the waiting turn.
     questions: Mutex<HashMap<(Uuid, String), oneshot::Sender<String>>>,
-    default_model: tokio::sync::Mutex<Option<String>>,
     tasks: TaskTracker,
     stopping: CancellationToken,
     /// Cancelled after the turns are finalised: WebSockets close on it, so clients
@@ -99,11 +94,6 @@ impl Engine {
         settings: Arc<Settings>,
         agents: Arc<Registry>,
     ) -> Result<Arc<Self>, reqwest::Error> {
-        let llm = llm::LlmClient::new(&settings.llm)?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("boochat/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .build()?;
         let coder = boo_shared::peers::coder(&settings)
             .inspect_err(
                 |e| tracing::warn!(error = %e, "no boocoder peer: session deletes need force"),
@@ -113,23 +103,14 @@ impl Engine {
             coder,
             pool,
             hub,
-            llm,
-            tools: ToolRegistry::read_only(),
-            agents,
-            net: Arc::new(NetGuard::system(NetPolicy {
-                allow: settings.chat.web_fetch_allow.clone(),
-                own_listeners: settings.listen_addrs(),
-            })),
             term: boo_shared::peers::term(&settings).map_err(|e| {
                 tracing::warn!(error = %e, "no booterm client: read_terminal refuses, session deletes need force");
                 e.to_string()
             }),
-            settings,
-            http,
+            kit: Toolkit::new(settings, agents)?,
             gate: tokio::sync::Mutex::new(()),
             running: Mutex::new(HashMap::new()),
             questions: Mutex::new(HashMap::new()),
-            default_model: tokio::sync::Mutex::new(None),
             tasks: TaskTracker::new(),
             stopping: CancellationToken::new(),
             closing: CancellationToken::new(),
@@ -170,17 +151,6 @@ impl Engine {
         }
     }
 
-    /// OpenAI `tools` for a turn: the registry's (whitelisted by the agent) plus
-    /// `ask_user_input` unless the whitelist leaves it out.
-    pub fn tool_specs(&self, agent: Option<&AgentDef>) -> Vec<serde_json::Value> {
-        let whitelist = agent.and_then(|a| a.tools.as_deref());
-        let mut specs = self.tools.openai_specs(whitelist);
-        if whitelist.is_none_or(|w| w.iter().any(|t| t == ASK_USER_INPUT)) {
-            specs.push(turn::ask_user_input_spec());
-        }
-        specs
-    }
-
     fn allowed(agent: Option<&AgentDef>, name: &str) -> bool {
         agent
             .and_then(|a| a.tools.as_deref())
@@ -217,9 +187,12 @@ impl Engine {
             pool: self.pool.clone(),
             chat_id: spec.chat_id,
         });
-        let mut ctx = self.tool_context(root, self.settings.chat.project_roots.clone(), outputs);
+        let mut ctx =
+            self.kit
+                .tool_context(root, self.kit.settings.chat.project_roots.clone(), outputs);
         ctx.session = Some(self.session_scope(spec.session_id));
         match self
+            .kit
             .tools
             .call(&ctx, &call.id, &call.name, call.arguments.clone())
             .await
@@ -238,32 +211,7 @@ impl Engine {
             session_id,
             pool: self.pool.clone(),
             term: self.term.clone(),
-            term_addr: self.settings.term.grpc_addr,
-        }
-    }
-
-    /// What the read-only tools run against: `root` (confined to `roots` when
-    /// not empty), the engine's HTTP client and network guard, the limits; no
-    /// workspace session (a chat turn adds its own).
-    pub fn tool_context(
-        &self,
-        root: std::path::PathBuf,
-        roots: Vec<std::path::PathBuf>,
-        outputs: Arc<dyn OutputStore>,
-    ) -> ToolContext {
-        ToolContext {
-            root,
-            roots,
-            http: self.http.clone(),
-            net: Arc::clone(&self.net),
-            web_search_url: self.settings.chat.web_search_url.clone(),
-            outputs,
-            limits: Limits {
-                max_output_bytes: self.settings.chat.tool_output_bytes,
-                walk_timeout: Duration::from_secs(self.settings.chat.tool_walk_timeout_secs),
-                ..Limits::default()
-            },
-            session: None,
+            term_addr: self.kit.settings.term.grpc_addr,
         }
     }
 
@@ -316,29 +264,6 @@ impl Engine {
             .unwrap_or_else(|e| e.into_inner())
             .remove(&(chat_id, call_id.to_owned()));
         tx.is_some_and(|tx| tx.send(answer).is_ok())
-    }
-
-    /// The model a chat uses: the agent's, else `llm.default_model`, else the
-    /// server's first.
-    pub async fn model_for(&self, agent: Option<&AgentDef>) -> Result<String, llm::LlmError> {
-        if let Some(m) = agent.and_then(|a| a.model.clone()) {
-            return Ok(m);
-        }
-        if let Some(m) = self.settings.llm.default_model.clone() {
-            return Ok(m);
-        }
-        let mut cached = self.default_model.lock().await;
-        if let Some(m) = cached.clone() {
-            return Ok(m);
-        }
-        let models = self.llm.models().await?;
-        let first = models
-            .into_iter()
-            .next()
-            .map(|m| m.id)
-            .ok_or(llm::LlmError::NoModels)?;
-        *cached = Some(first.clone());
-        Ok(first)
     }
 
     /// Cancelled when the daemon begins to stop.

@@ -275,7 +275,7 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
     };
     let (agent, agent_error) = match chat.agent.as_deref() {
         None => (None, None),
-        Some(name) => match engine.agents.get(name) {
+        Some(name) => match engine.kit.agents.get(name) {
             Some(a) => (Some(a), None),
             None => (
                 None,
@@ -288,6 +288,7 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
     let model = match &agent_error {
         Some(e) => Err(e.clone()),
         None => engine
+            .kit
             .model_for(agent.as_ref())
             .await
             .map_err(|e| e.to_string()),

@@ -81,7 +81,7 @@ async fn drive(
         .into_iter()
         .filter(|m| m.id != spec.message_id)
         .collect();
-    let cap = engine.settings.chat.tool_output_bytes;
+    let cap = engine.kit.settings.chat.tool_output_bytes;
     let system = system_prompt(spec);
     let convo = super::context::build(Some(&system), &history, cap);
     let sampling = match spec
@@ -93,15 +93,15 @@ async fn drive(
         _ => Map::new(),
     };
     let loop_spec = turn_loop::Spec {
-        llm: &engine.llm,
+        llm: &engine.kit.llm,
         model: spec.model.clone(),
         sampling,
-        tools: engine.tool_specs(spec.agent.as_ref()),
+        tools: engine.kit.tool_specs(spec.agent.as_ref()),
         budget: spec
             .agent
             .as_ref()
             .and_then(|a| a.max_tool_calls)
-            .unwrap_or(engine.settings.chat.max_tool_calls) as usize,
+            .unwrap_or(engine.kit.settings.chat.max_tool_calls) as usize,
         output_cap: cap,
     };
     let interrupted = || match reason

@@ -21,7 +21,7 @@ pub struct ListQuery {
 
 fn check_agent(s: &AppState, agent: Option<&str>) -> Result<(), ApiError> {
     match agent {
-        Some(name) if s.engine.agents.get(name).is_none() => Err(ApiError::bad_request(
+        Some(name) if s.engine.kit.agents.get(name).is_none() => Err(ApiError::bad_request(
             "unknown_agent",
             format!("agent {name:?} is not defined in the agents registry"),
         )),

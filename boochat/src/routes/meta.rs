@@ -9,7 +9,7 @@ use super::AppState;
 #[utoipa::path(get, path = "/api/models", tag = "meta",
     responses((status = 200, description = "The models", body = ModelsInfo)))]
 pub async fn models(State(s): State<AppState>) -> Json<ModelsInfo> {
-    let llm = &s.engine.llm;
+    let llm = &s.engine.kit.llm;
     Json(match llm.models().await {
         Ok(models) => ModelsInfo {
             reachable: true,
@@ -30,7 +30,7 @@ pub async fn models(State(s): State<AppState>) -> Json<ModelsInfo> {
 #[utoipa::path(get, path = "/api/agents", tag = "meta",
     responses((status = 200, description = "The agents", body = AgentsInfo)))]
 pub async fn agents(State(s): State<AppState>) -> Json<AgentsInfo> {
-    let registry = &s.engine.agents;
+    let registry = &s.engine.kit.agents;
     Json(AgentsInfo {
         agents: registry
             .agents()

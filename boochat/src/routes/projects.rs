@@ -67,7 +67,7 @@ pub async fn create(
             "name must not be blank",
         ));
     }
-    check_path(&body.path, &s.engine.settings.chat.project_roots)?;
+    check_path(&body.path, &s.engine.kit.settings.chat.project_roots)?;
     let project = projects::create(&s.engine.pool, name, &body.path).await?;
     Ok((StatusCode::CREATED, Json(project)))
 }

@@ -1,8 +1,8 @@
 //! `boochat acp` driven directly by an ACP client (the SDK's client side), as an
-//! editor would: the real binary as a child on the scripted model server and a
-//! real database. Streaming, config options, ask mode, cancel, and a kill -9
-//! after which a new process lists, loads (replaying the history) and continues
-//! the session with its memory.
+//! editor would: the real binary as a child on the scripted model server, with no
+//! database (its sessions are files under its HOME). Streaming, config options,
+//! ask mode, cancel, and a kill -9 after which a new process lists, loads
+//! (replaying the history) and continues the session with its memory.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -12,7 +12,6 @@ use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema as acp;
 use agent_client_protocol::{Agent, ByteStreams, Client};
-use boo_testkit::TestDb;
 use boo_testkit::fake_llm::{FakeLlm, Reply};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -25,10 +24,14 @@ const N_CTX: u64 = boo_testkit::fake_llm::DEFAULT_N_CTX;
 /// Every `session/update` the client received, as JSON.
 type Updates = Arc<Mutex<Vec<Value>>>;
 
-fn agent(db: &TestDb, llm: &FakeLlm) -> tokio::process::Child {
+/// `boochat acp` with HOME `home` and nothing of ours in its environment but
+/// PATH and the model server (no database URL: it needs none).
+fn agent(home: &std::path::Path, llm: &FakeLlm) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_boochat"))
         .arg("acp")
-        .env("BOO_DATABASE__URL", &db.url)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
         .env("BOO_LLM__BASE_URL", llm.base_url())
         .env("BOO_LOG__LEVEL", "warn")
         .stdin(Stdio::piped())
@@ -93,7 +96,7 @@ fn take(updates: &Updates) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_session_streams_and_outlives_a_kill_of_the_agent() {
-    let db = TestDb::create().await;
+    let home = tempfile::tempdir().unwrap();
     let llm = FakeLlm::start().await;
     llm.push(
         Reply::text("The code word is noted.")
@@ -106,7 +109,7 @@ async fn a_session_streams_and_outlives_a_kill_of_the_agent() {
     let updates: Updates = Arc::default();
     let session = Arc::new(Mutex::new(String::new()));
 
-    let mut first = agent(&db, &llm);
+    let mut first = agent(home.path(), &llm);
     let (u, s, c) = (updates.clone(), session.clone(), cwd.clone());
     with_client(&mut first, updates.clone(), async move |cx| {
         let init = initialize(&cx).await;
@@ -196,7 +199,15 @@ async fn a_session_streams_and_outlives_a_kill_of_the_agent() {
     first.start_kill().unwrap();
     first.wait().await.unwrap();
     let id = session.lock().unwrap().clone();
-    let mut second = agent(&db, &llm);
+    // What outlived it: the session's files under its HOME.
+    let state = home.path().join(".local/state/boocode/acp");
+    let mut files: Vec<String> = std::fs::read_dir(&state)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, [format!("{id}.json"), format!("{id}.jsonl")]);
+    let mut second = agent(home.path(), &llm);
     let (u, c) = (updates.clone(), cwd.clone());
     with_client(&mut second, updates.clone(), async move |cx| {
         initialize(&cx).await;
@@ -290,12 +301,12 @@ async fn a_session_streams_and_outlives_a_kill_of_the_agent() {
 
 #[tokio::test]
 async fn cancel_drops_the_model_request_and_ends_the_turn_cancelled() {
-    let db = TestDb::create().await;
+    let home = tempfile::tempdir().unwrap();
     let llm = FakeLlm::start().await;
     llm.push(Reply::text("never finished").hang());
     let dir = tempfile::tempdir().unwrap();
     let cwd = dir.path().canonicalize().unwrap();
-    let mut child = agent(&db, &llm);
+    let mut child = agent(home.path(), &llm);
     let llm = Arc::new(llm);
     let l = llm.clone();
     with_client(&mut child, Arc::default(), async move |cx| {

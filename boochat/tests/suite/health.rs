@@ -21,6 +21,7 @@ async fn healthz_reports_version_and_db() {
                 version: env!("CARGO_PKG_VERSION").into(),
                 db: "ok".into(),
                 reason: None,
+                warnings: vec![],
             }
         )
     );

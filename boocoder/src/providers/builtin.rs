@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use boo_shared::config::Settings;
+use boo_shared::config::{SandboxConfig, Settings};
 
 use super::{ProviderDef, ProviderKind, Transport};
 
@@ -12,9 +12,10 @@ pub const BUILTIN_IDS: [&str; 5] = ["boocode", "opencode", "goose", "qwen", "cla
 
 /// The built-ins. qwen talks to the owner's OpenAI-compatible server from `llm`
 /// (`OPENAI_BASE_URL`, `OPENAI_API_KEY`, `OPENAI_MODEL`); `boocode` (`boochat acp`,
-/// found next to boocoder's own executable) gets boocoder's database, model server
-/// and AGENTS.md file as `BOO_*` variables, so it runs on the same configuration
-/// whichever way boocoder got its own. The providers file can override each variable.
+/// found next to boocoder's own executable) gets boocoder's model server and
+/// AGENTS.md file as `BOO_*` variables, so it runs on the same configuration
+/// whichever way boocoder got its own, and nothing else: no database (it keeps its
+/// sessions under its HOME). The providers file can override each variable.
 pub fn builtins(settings: &Settings) -> Vec<ProviderDef> {
     let llm = &settings.llm;
     let own_dir = std::env::current_exe()
@@ -32,13 +33,7 @@ pub fn builtins(settings: &Settings) -> Vec<ProviderDef> {
     if let Some(model) = &llm.default_model {
         qwen_env.insert("OPENAI_MODEL".to_owned(), model.clone());
     }
-    let mut boocode_env = BTreeMap::from([
-        (
-            "BOO_DATABASE__URL".to_owned(),
-            settings.database.url.clone(),
-        ),
-        ("BOO_LLM__BASE_URL".to_owned(), llm.base_url.clone()),
-    ]);
+    let mut boocode_env = BTreeMap::from([("BOO_LLM__BASE_URL".to_owned(), llm.base_url.clone())]);
     if let Some(key) = &llm.api_key {
         boocode_env.insert("BOO_LLM__API_KEY".to_owned(), key.expose().to_owned());
     }
@@ -65,6 +60,19 @@ pub fn builtins(settings: &Settings) -> Vec<ProviderDef> {
         },
         def("claude", "Claude Code", "claude-code-acp", &[]),
     ]
+}
+
+/// `coder.sandbox` plus what the built-ins need to see: `boocode` reads the
+/// AGENTS.md file boocoder points it at (read-only, the file alone).
+pub fn sandbox_policy(settings: &Settings) -> SandboxConfig {
+    let mut policy = settings.coder.sandbox.clone();
+    if let Some(file) = &settings.chat.agents_file {
+        let paths = policy.providers.entry("boocode".to_owned()).or_default();
+        if !paths.read_only.contains(file) && !paths.writable.contains(file) {
+            paths.read_only.push(file.clone());
+        }
+    }
+    policy
 }
 
 fn def(id: &str, display_name: &str, command: &str, args: &[&str]) -> ProviderDef {
@@ -132,13 +140,10 @@ mod tests {
                 ("OPENAI_MODEL".to_owned(), "qwen3-coder".to_owned()),
             ])
         );
+        // No database for boocode (issue 13): only the model server and AGENTS.md.
         assert_eq!(
             defs[0].env,
             BTreeMap::from([
-                (
-                    "BOO_DATABASE__URL".to_owned(),
-                    "postgres://boo@127.0.0.1:5/boo".to_owned()
-                ),
                 ("BOO_LLM__API_KEY".to_owned(), "sk-test".to_owned()),
                 (
                     "BOO_LLM__BASE_URL".to_owned(),
@@ -158,5 +163,31 @@ mod tests {
             .unwrap()
             .to_path_buf();
         assert_eq!(defs[0].search_dirs, vec![own_dir]);
+    }
+
+    #[test]
+    fn boocode_sees_the_agents_file_it_is_pointed_at() {
+        let mut settings = Settings::default();
+        assert_eq!(sandbox_policy(&settings), settings.coder.sandbox);
+        settings.chat.agents_file = Some("/etc/boocode/AGENTS.md".into());
+        settings.coder.sandbox.providers.insert(
+            "boocode".into(),
+            boo_shared::config::SandboxPaths {
+                read_only: vec!["/opt/docs".into()],
+                ..Default::default()
+            },
+        );
+        let policy = sandbox_policy(&settings);
+        assert_eq!(
+            policy.paths_for("boocode").read_only,
+            [PathBuf::from("/opt/docs"), "/etc/boocode/AGENTS.md".into()]
+        );
+        assert_eq!(
+            builtins(&settings)[0]
+                .env
+                .get("BOO_CHAT__AGENTS_FILE")
+                .map(String::as_str),
+            Some("/etc/boocode/AGENTS.md")
+        );
     }
 }

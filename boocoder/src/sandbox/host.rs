@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use boo_shared::daemon::Warnings;
+
 use super::{Bind, Sandbox};
 use crate::process::{self, Spec};
 
@@ -114,18 +116,21 @@ async fn user_namespaces() -> Option<String> {
 }
 
 /// Say at start how agents will run: a warning when the sandbox is off, an error
-/// when it is on but does not work here.
-pub fn announce(sandbox: &Sandbox) {
+/// when it is on but does not work here; either also goes on `/healthz`.
+pub fn announce(sandbox: &Sandbox, warnings: &Warnings) {
     let sandbox = sandbox.clone();
+    let warnings = warnings.clone();
     tokio::spawn(async move {
         let host = check(&sandbox).await;
         if !host.enabled {
+            warnings.add(format!("agent sandbox {}", host.summary()));
             tracing::warn!(
                 "AGENT SANDBOX IS OFF (coder.sandbox.mode = \"off\"): agent processes and \
                  their commands run unconfined as the daemon's user and can read its config, \
                  every worktree and the project trees"
             );
         } else if let Err(why) = &host.trial {
+            warnings.add(format!("agent sandbox {}", host.summary()));
             tracing::error!(reason = %why, summary = %host.summary(), "the agent sandbox does not work on this host: agents will fail to start");
         } else {
             tracing::info!(bwrap = %host.bwrap, "agents run inside bubblewrap");

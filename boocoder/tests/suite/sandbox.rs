@@ -2,6 +2,9 @@
 //! tries to get out of bwrap; every attempt fails and is reported in its answer,
 //! while a write inside its worktree lands and becomes a pending change.
 
+use std::time::Duration;
+
+use boo_shared::api::HealthResponse;
 use boo_shared::config::{SandboxMode, SandboxPaths};
 use boo_shared::providers::SandboxStatus;
 use boo_testkit::TestDb;
@@ -10,6 +13,8 @@ use pretty_assertions::assert_eq;
 use serde_json::json;
 
 use super::turns::{fx, fx_in};
+
+const LIMIT: Duration = Duration::from_secs(20);
 
 /// Between two commands' reports in the agent's answer.
 const SEP: &str = "\u{241e}";
@@ -47,6 +52,8 @@ async fn a_hostile_agent_reaches_nothing_but_its_worktree() {
             summary: "bwrap works (/usr/bin/bwrap)".into(),
         }
     );
+    let health: HealthResponse = f.get("/healthz").await;
+    assert_eq!(health.warnings, Vec::<String>::new());
     let scratch = f._scratch.path().canonicalize().unwrap();
     let project = f.project_dir.path().canonicalize().unwrap();
     // What the daemon reads and the agent must not: its config file.
@@ -147,6 +154,23 @@ async fn the_sandbox_being_off_is_said_for_the_banner() {
             summary: "OFF (coder.sandbox.mode = \"off\"): agents run unconfined, as the \
                       daemon's user, seeing everything it sees"
                 .into(),
+        }
+    );
+    // And on /healthz, for whatever watches the daemons (said once the start-up
+    // check has run).
+    let health = boo_testkit::wait_for("the warning on /healthz", LIMIT, || async {
+        let h: HealthResponse = f.get("/healthz").await;
+        (!h.warnings.is_empty()).then_some(h)
+    })
+    .await;
+    assert_eq!(
+        health,
+        HealthResponse {
+            status: "ok".into(),
+            version: boo_shared::VERSION.into(),
+            db: "ok".into(),
+            reason: None,
+            warnings: vec![format!("agent sandbox {}", status.summary)],
         }
     );
 }

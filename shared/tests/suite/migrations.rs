@@ -81,8 +81,6 @@ async fn schema_has_the_catalog_tables_and_views() {
     .unwrap();
     tables.sort();
     let mut want = vec![
-        "acp_history",
-        "acp_sessions",
         "agent_sessions",
         "available_agents",
         "chats",
