@@ -49,7 +49,7 @@ use boo_shared::config::{SandboxConfig, SandboxMode};
 use crate::process::Spec;
 
 mod host;
-pub use host::{HostCheck, announce, check};
+pub use host::{HostCheck, announce, check, trial_args};
 
 /// What of `/etc` an agent sees (each only when it exists).
 pub const ETC: [&str; 22] = [

@@ -352,7 +352,10 @@ mod tests {
         let log = dir.path().join(format!("{}.jsonl", s.id));
         let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
         f.write_all(b"{\"role\": \"assis").unwrap();
-        assert_eq!(store.history(s.id).await.unwrap(), std::slice::from_ref(&one));
+        assert_eq!(
+            store.history(s.id).await.unwrap(),
+            std::slice::from_ref(&one)
+        );
         let two = json!({"role": "user", "content": "two"});
         store
             .append(s.id, std::slice::from_ref(&two))

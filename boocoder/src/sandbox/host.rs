@@ -56,6 +56,25 @@ impl HostCheck {
     }
 }
 
+/// bwrap's arguments for the trial run: every namespace, the system read-only,
+/// a fresh `/proc` and `/dev`, running `true`.
+pub fn trial_args() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = ["--unshare-all", "--die-with-parent", "--new-session"]
+        .map(Into::into)
+        .to_vec();
+    for bind in super::system_binds() {
+        match bind {
+            Bind::ReadOnly(p) => args.extend(["--ro-bind".into(), p.clone().into(), p.into()]),
+            Bind::Writable(p) => args.extend(["--bind".into(), p.clone().into(), p.into()]),
+            Bind::Link { target, at } => {
+                args.extend(["--symlink".into(), target.into(), at.into()]);
+            }
+        }
+    }
+    args.extend(["--proc", "/proc", "--dev", "/dev", "--", "true"].map(Into::into));
+    args
+}
+
 /// Try the sandbox: a minimal bwrap with every namespace, running `true`.
 pub async fn check(sandbox: &Sandbox) -> HostCheck {
     let bwrap = sandbox.config().bwrap.clone();
@@ -75,22 +94,7 @@ pub async fn check(sandbox: &Sandbox) -> HostCheck {
         ));
         return out;
     }
-    let mut args: Vec<std::ffi::OsString> = ["--unshare-all", "--die-with-parent", "--new-session"]
-        .map(Into::into)
-        .to_vec();
-    for bind in super::system_binds() {
-        match bind {
-            Bind::ReadOnly(p) => args.extend(["--ro-bind".into(), p.clone().into(), p.into()]),
-            Bind::Writable(p) => args.extend(["--bind".into(), p.clone().into(), p.into()]),
-            Bind::Link { target, at } => {
-                args.extend(["--symlink".into(), target.into(), at.into()])
-            }
-        }
-    }
-    let spec = Spec::new(&bwrap, "/")
-        .args(args)
-        .args(["--proc", "/proc", "--dev", "/dev", "--", "true"])
-        .clear_env(true);
+    let spec = Spec::new(&bwrap, "/").args(trial_args()).clear_env(true);
     out.trial = match process::run_output(&spec, CHECK_TIMEOUT).await {
         Ok(o) if o.status.success() => Ok(()),
         Ok(o) => Err(format!(

@@ -13,3 +13,4 @@ mod qwen;
 mod sandbox;
 mod terminals;
 mod turns;
+mod units;
