@@ -202,12 +202,19 @@ async fn a_hostile_agent_on_the_network_gets_nothing_without_credentials() {
         Serve::Socket(coder_grpc),
     )
     .await;
-    // The harness gets in through the socket (as Caddy would), saying who it is.
+    // The harness gets in through the socket (as Caddy would), saying who it is;
+    // saying nothing gets nothing there either.
+    let d = f.daemon.as_ref().unwrap();
+    let anonymous = d.client().get(d.url("/api/sandbox")).send().await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
     let status: SandboxStatus = f.get("/api/sandbox").await;
     assert_eq!(
-        (status.mode.as_str(), status.confined),
-        ("bwrap", true),
-        "{status:?}"
+        status,
+        SandboxStatus {
+            mode: "bwrap".into(),
+            confined: true,
+            summary: "bwrap works (/usr/bin/bwrap)".into(),
+        }
     );
     let scratch = f._scratch.path().canonicalize().unwrap();
     let project = f.project_dir.path().canonicalize().unwrap();
