@@ -41,7 +41,8 @@ pub enum Hostile {
     /// Says `grpc <daemon> <addr>: ok` or `…: <tonic code>` (`Unauthenticated`, …).
     Grpc { daemon: Daemon, addr: String },
     /// `pglogin <host:port>`: log in to Postgres as `boochat`, database `boochat`,
-    /// with no password (nor a passfile). Says `pglogin <addr>: ok`, `…: <SQLSTATE>`
+    /// with no password (no passfile read; only a `PGPASSWORD` in its environment,
+    /// which agents never get, would be sent). Says `pglogin <addr>: ok`, `…: <SQLSTATE>`
     /// (`28P01`: password authentication failed) or `…: <ErrorKind>`.
     PgLogin(String),
 }
@@ -240,7 +241,7 @@ async fn pg_login(addr: &str) -> String {
     else {
         return "error: not host:port".to_owned();
     };
-    // Without the passfile; the agent's environment has no PGPASSWORD.
+    // The passfile is not read; PGPASSWORD would be (agents never get it).
     let options = PgConnectOptions::new_without_pgpass()
         .host(host)
         .port(port)
