@@ -4,13 +4,24 @@
 # Source this file, then:
 #   pg_start <dir> [port]   create (initdb) or reuse the cluster in <dir>/data, start it on
 #                           127.0.0.1 (a free port unless one is given), create role and
-#                           database `boochat` and export DATABASE_URL.
+#                           database `boochat` and export DATABASE_URL (with the password).
 #   pg_stop <dir>           stop it (fast shutdown); does nothing when it is not running.
 #   pg_status <dir>         exit 0 when the cluster in <dir> accepts connections.
+#   pg_redact_url <url>     the URL with its password replaced by [redacted] (for banners).
 #   boo_free_port           print a free TCP port on 127.0.0.1.
 #
 # Layout of <dir>: data/ (PGDATA), pg.log (server log), run/ (unix socket, when the path
-# is short enough), port and database_url (last values, for other shells).
+# is short enough), port and database_url (last values, for other shells; database_url
+# carries the password, mode 0600), boochat.password and postgres.password (mode 0600).
+#
+# Every login needs a password (scram-sha-256), over TCP and the Unix socket: a local
+# port is open to every local process, sandboxed coding agents with network on
+# included, so `trust` would let any of them in as any role. The passwords of the
+# roles `boochat` and `postgres` (the superuser, for pg_start's own psql calls) are
+# generated at the first start and reused; pg_hba.conf is rewritten at every start. A
+# cluster made with `trust` by an older pg.sh is moved over at its next start: the
+# passwords are set while the old pg_hba.conf is still in force, then it is replaced
+# and the server reloads.
 #
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user
 # (or a system user `boopg`, created when `postgres` does not exist).
@@ -23,6 +34,63 @@ if [[ -n "${_BOO_PG_SH:-}" ]]; then return 0; fi
 _BOO_PG_SH=1
 
 _pg_log() { printf '[pg] %s\n' "$*" >&2; }
+
+# postgres://user:pw@host/db -> postgres://user:[redacted]@host/db (unchanged without one).
+pg_redact_url() {
+	local url=$1 scheme rest userinfo
+	if [[ "$url" != *://*@* ]]; then
+		printf '%s\n' "$url"
+		return 0
+	fi
+	scheme=${url%%://*}
+	rest=${url#*://}
+	userinfo=${rest%%@*}
+	if [[ "$userinfo" == *:* ]]; then
+		printf '%s://%s:[redacted]@%s\n' "$scheme" "${userinfo%%:*}" "${rest#*@}"
+	else
+		printf '%s\n' "$url"
+	fi
+}
+
+# Print the password of role <role> of the cluster in <dir>, kept in
+# <dir>/<role>.password (mode 0600); generated the first time (32 hex characters, so
+# it needs no escaping in a URL or in SQL).
+_pg_password() {
+	local dir=$1 role=$2 file pw
+	file=$dir/$role.password
+	if [[ ! -s "$file" ]]; then
+		pw=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n') || return 1
+		if [[ ! "$pw" =~ ^[0-9a-f]{32}$ ]]; then
+			_pg_log "cannot generate a password for $role"
+			return 1
+		fi
+		(umask 077 && printf '%s\n' "$pw" >"$file") || return 1
+	fi
+	chmod 600 "$file" || return 1
+	pw=$(<"$file")
+	if [[ ! "$pw" =~ ^[0-9A-Za-z_-]+$ ]]; then
+		_pg_log "$file must hold one password of letters, digits, - and _"
+		return 1
+	fi
+	printf '%s\n' "$pw"
+}
+
+# The pg_hba.conf pg_start writes at every start.
+_pg_hba() {
+	cat <<'HBA'
+# Written by deploy/lib/pg.sh at every start: edits here are lost.
+#
+# Passwords (scram-sha-256) everywhere, never `trust`: the TCP port is reachable by
+# every local process, a coding agent in its sandbox (network on) included, and
+# `trust` would let any of them log in as any role. The Unix socket (<dir>/run, when
+# the path is short enough) is no better guarded: its directory is open to every local
+# user, and nothing here connects through it, so it asks for the password too (the
+# server's OS user can always get in by editing this file; nobody else needs to).
+host    all    all    127.0.0.1/32    scram-sha-256
+host    all    all    ::1/128         scram-sha-256
+local   all    all                    scram-sha-256
+HBA
+}
 
 # Print the directory holding initdb/pg_ctl/postgres: PATH first (symlinks resolved so
 # that the tools of one installation are used together), then /usr/lib/postgresql/*/bin.
@@ -178,11 +246,13 @@ pg_start() {
 		_pg_log "cluster in $data already running on port $port"
 	else
 		mkdir -p "$data" || return 1
+		# Made before the chown below: initdb (as $user) reads the superuser's.
+		_pg_password "$dir" postgres >/dev/null && _pg_password "$dir" boochat >/dev/null || return 1
 		_pg_grant_dir "$user" "$dir" || return 1
 		if [[ ! -f "$data/PG_VERSION" ]]; then
 			_pg_log "initdb $data (as $user)"
-			local -a init_args=(-D "$data" --username=postgres --auth-local=trust --auth-host=trust
-				--encoding=UTF8 --locale=C)
+			local -a init_args=(-D "$data" --username=postgres --pwfile="$dir/postgres.password"
+				--auth-local=scram-sha-256 --auth-host=scram-sha-256 --encoding=UTF8 --locale=C)
 			if [[ "${BOO_PG_FAST:-0}" == 1 ]]; then init_args+=(--no-sync); fi
 			if ! _pg_as "$user" "$bindir/initdb" "${init_args[@]}" >"$dir/initdb.log" 2>&1; then
 				cat "$dir/initdb.log" >&2
@@ -245,9 +315,11 @@ pg_start() {
 		fi
 	fi
 
-	local isready psql deadline
+	local isready psql deadline pg_pw boochat_pw
 	isready=$(_pg_tool pg_isready) || return 1
 	psql=$(_pg_tool psql) || return 1
+	pg_pw=$(_pg_password "$dir" postgres) || return 1
+	boochat_pw=$(_pg_password "$dir" boochat) || return 1
 	deadline=$((SECONDS + timeout))
 	until "$isready" -q -h 127.0.0.1 -p "$port" -d postgres -U postgres; do
 		if ((SECONDS >= deadline)); then
@@ -258,29 +330,62 @@ pg_start() {
 		sleep 0.2
 	done
 
-	# Role and database, idempotently. CREATEDB lets #[sqlx::test] make its databases.
-	if ! "$psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres >/dev/null <<'SQL'; then
-DO $$
+	# Passwords first (under the pg_hba.conf in force: this one's, or `trust` of a cluster
+	# an older pg.sh made), then role and database, idempotently. CREATEDB lets
+	# #[sqlx::test] and the test fixtures make their databases. The SQL goes on stdin,
+	# never on a command line (which `ps` shows).
+	if ! PGPASSWORD=$pg_pw PGPASSFILE=/dev/null "$psql" -X -q -w -v ON_ERROR_STOP=1 \
+		-h 127.0.0.1 -p "$port" -U postgres -d postgres >/dev/null <<SQL; then
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE postgres PASSWORD '$pg_pw';
+DO \$\$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'boochat') THEN
-    CREATE ROLE boochat LOGIN CREATEDB;
+    CREATE ROLE boochat LOGIN CREATEDB PASSWORD '$boochat_pw';
   ELSE
-    ALTER ROLE boochat LOGIN CREATEDB;
+    ALTER ROLE boochat LOGIN CREATEDB PASSWORD '$boochat_pw';
   END IF;
 END
-$$;
+\$\$;
 SELECT 'CREATE DATABASE boochat OWNER boochat'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'boochat')\gexec
 SQL
-		_pg_log "creating role/database boochat failed"
+		_pg_log "setting the passwords and creating role/database boochat failed (is $dir/postgres.password the superuser's password?)"
 		return 1
 	fi
 
-	export DATABASE_URL="postgres://boochat@127.0.0.1:$port/boochat"
+	# Passwords everywhere from now on; a reload applies a changed pg_hba.conf.
+	if ! _pg_hba | cmp -s - "$data/pg_hba.conf"; then
+		_pg_log "writing $data/pg_hba.conf (scram-sha-256 for every connection) and reloading"
+		local owner
+		owner=$(stat -c %U "$data") || return 1
+		_pg_hba >"$data/pg_hba.conf" || return 1
+		[[ $EUID -eq 0 ]] && chown "$owner:" "$data/pg_hba.conf"
+		chmod 600 "$data/pg_hba.conf"
+		_pg_as "$owner" "$bindir/pg_ctl" -D "$data" reload >/dev/null || return 1
+	fi
+	# Make sure: the password opens, its absence does not (a reload is asynchronous).
+	deadline=$((SECONDS + timeout))
+	until ! PGPASSWORD='' PGPASSFILE=/dev/null "$psql" -X -q -w -h 127.0.0.1 -p "$port" \
+		-U boochat -d boochat -c 'SELECT 1' >/dev/null 2>&1; do
+		if ((SECONDS >= deadline)); then
+			_pg_log "the server on port $port still lets boochat in without a password; see $data/pg_hba.conf and $dir/pg.log"
+			return 1
+		fi
+		sleep 0.2
+	done
+	if ! PGPASSWORD=$boochat_pw PGPASSFILE=/dev/null "$psql" -X -q -w -h 127.0.0.1 -p "$port" \
+		-U boochat -d boochat -c 'SELECT 1' >/dev/null; then
+		_pg_log "boochat cannot log in with the password in $dir/boochat.password"
+		return 1
+	fi
+
+	export DATABASE_URL="postgres://boochat:$boochat_pw@127.0.0.1:$port/boochat"
 	export BOO_PG_PORT=$port
 	printf '%s\n' "$port" >"$dir/port"
-	printf '%s\n' "$DATABASE_URL" >"$dir/database_url"
-	_pg_log "ready: DATABASE_URL=$DATABASE_URL"
+	(umask 077 && printf '%s\n' "$DATABASE_URL" >"$dir/database_url") || return 1
+	chmod 600 "$dir/database_url"
+	_pg_log "ready: DATABASE_URL=$(pg_redact_url "$DATABASE_URL") (password in $dir/boochat.password)"
 }
 
 pg_stop() {

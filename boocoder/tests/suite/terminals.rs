@@ -24,6 +24,16 @@ pub(super) struct Booterm {
 
 impl Booterm {
     pub(super) async fn start(db: &TestDb) -> Booterm {
+        Self::start_on(db, boo_testkit::loopback_listeners().await, |_| {}).await
+    }
+
+    /// On `listeners`, its settings adjusted by `tweak` (after the suites' own:
+    /// `auth.mode = "none"`, a private tmux server, `/bin/sh`).
+    pub(super) async fn start_on(
+        db: &TestDb,
+        listeners: boo_shared::daemon::Listeners,
+        tweak: impl FnOnce(&mut boo_shared::config::Settings),
+    ) -> Booterm {
         // A short path: unix sockets allow 107 bytes.
         let dir = tempfile::Builder::new()
             .prefix("bc")
@@ -33,7 +43,8 @@ impl Booterm {
         s.auth.mode = boo_shared::config::AuthMode::None;
         s.term.tmux_socket = Some(dir.path().join("tmux/sock"));
         s.term.shell = "/bin/sh".into();
-        let daemon = RunningDaemon::spawn(s, booterm::run).await;
+        tweak(&mut s);
+        let daemon = RunningDaemon::spawn_on(s, listeners, booterm::run).await;
         Booterm {
             daemon: Some(daemon),
             dir,
@@ -42,6 +53,10 @@ impl Booterm {
 
     pub(super) fn grpc(&self) -> std::net::SocketAddr {
         self.daemon.as_ref().unwrap().grpc
+    }
+
+    pub(super) fn http(&self) -> std::net::SocketAddr {
+        self.daemon.as_ref().unwrap().http
     }
 
     /// Stop the daemon (its tmux server lives on until this drops).

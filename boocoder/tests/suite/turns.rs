@@ -8,7 +8,7 @@ use boo_shared::chat::{MessageStatus, MessageWindow};
 use boo_shared::coder::{AgentSessionInfo, PendingChange, TurnAccepted};
 use boo_shared::config::{AuthMode, Settings};
 use boo_testkit::workspace::{Catalog, alive, catalog, fake_acp_providers, git_repo, new_chat};
-use boo_testkit::{RunningDaemon, TestDb, wait_for};
+use boo_testkit::{RunningDaemon, TestDb, socket_listeners, wait_for};
 use futures::StreamExt;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -34,6 +34,18 @@ pub struct Fx {
     pub provider: &'static str,
     /// What boocoder was started with (a restart starts it again with them).
     pub settings: Settings,
+    /// The Unix socket boocoder serves HTTP on ([`Serve::Socket`]).
+    pub socket: Option<PathBuf>,
+}
+
+/// Where the fixture's boocoder serves.
+pub enum Serve {
+    /// HTTP and gRPC on fresh loopback ports (the suites' default).
+    Loopback,
+    /// HTTP on `<scratch>/boocoder.sock`, production's shape (the systemd socket,
+    /// where `Remote-*` headers are believed); gRPC on this listener, bound first so
+    /// that peers can be pointed at it (`coder.grpc_addr` is set to its address).
+    Socket(tokio::net::TcpListener),
 }
 
 /// Turns go to the scripted `boo-fake-acp`.
@@ -65,6 +77,20 @@ pub async fn fx_in(
     write_providers: impl FnOnce(&Path, &Path),
     tweak: impl FnOnce(&mut Settings),
 ) -> Fx {
+    fx_served(base, db, provider, write_providers, tweak, Serve::Loopback).await
+}
+
+/// [`fx_in`], boocoder serving as `serve` says. The fixture's client stands in for
+/// the auth proxy: every request says `Remote-User: owner` (ignored with
+/// `auth.mode = "none"`, the suites' default).
+pub async fn fx_served(
+    base: &Path,
+    db: TestDb,
+    provider: &'static str,
+    write_providers: impl FnOnce(&Path, &Path),
+    tweak: impl FnOnce(&mut Settings),
+    serve: Serve,
+) -> Fx {
     let project_dir = tempfile::tempdir_in(base).unwrap();
     git_repo(project_dir.path());
     let scratch = tempfile::tempdir_in(base).unwrap();
@@ -75,20 +101,37 @@ pub async fn fx_in(
     settings.coder.worktree_root = scratch.path().join("wt");
     settings.coder.providers_file = Some(providers);
     tweak(&mut settings);
-    let daemon = RunningDaemon::spawn(settings.clone(), boocoder::run).await;
+    let (listeners, socket) = match serve {
+        Serve::Loopback => (boo_testkit::loopback_listeners().await, None),
+        Serve::Socket(grpc) => {
+            settings.coder.grpc_addr = grpc.local_addr().unwrap();
+            let path = scratch.path().join("boocoder.sock");
+            (socket_listeners(&path, grpc), Some(path))
+        }
+    };
+    let daemon = RunningDaemon::spawn_on(settings.clone(), listeners, boocoder::run).await;
+    let http = daemon
+        .client_builder()
+        .default_headers(reqwest::header::HeaderMap::from_iter([(
+            reqwest::header::HeaderName::from_static("remote-user"),
+            reqwest::header::HeaderValue::from_static("owner"),
+        )]))
+        .build()
+        .unwrap();
     let pool = PgPool::connect(&db.url).await.unwrap();
     let Catalog { session, chat, .. } = catalog(&pool, project_dir.path()).await;
     Fx {
         daemon: Some(daemon),
         _db: db,
         pool,
-        http: reqwest::Client::new(),
+        http,
         project_dir,
         _scratch: scratch,
         session,
         chat,
         provider,
         settings,
+        socket,
     }
 }
 
@@ -98,7 +141,17 @@ impl Fx {
         if let Some(d) = self.daemon.take() {
             d.stop().await.unwrap();
         }
-        self.daemon = Some(RunningDaemon::spawn(self.settings.clone(), boocoder::run).await);
+        let listeners = match &self.socket {
+            Some(path) => {
+                let grpc = tokio::net::TcpListener::bind(self.settings.coder.grpc_addr)
+                    .await
+                    .unwrap();
+                socket_listeners(path, grpc)
+            }
+            None => boo_testkit::loopback_listeners().await,
+        };
+        self.daemon =
+            Some(RunningDaemon::spawn_on(self.settings.clone(), listeners, boocoder::run).await);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -220,6 +273,7 @@ impl Fx {
     ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
     {
         let d = self.daemon.as_ref().unwrap();
+        assert!(d.socket.is_none(), "ws() speaks TCP only");
         let (mut ws, _) = tokio_tungstenite::connect_async(format!(
             "ws://{}/api/ws?session_id={}",
             d.http, self.session

@@ -205,15 +205,39 @@ where
     }
 }
 
-/// A daemon running in-process on `127.0.0.1:0`, stopped by [`RunningDaemon::stop`].
+/// A daemon running in-process, stopped by [`RunningDaemon::stop`]: HTTP and gRPC on
+/// fresh loopback ports ([`RunningDaemon::spawn`]), or on listeners the test bound
+/// ([`RunningDaemon::spawn_on`]), e.g. HTTP on a Unix socket ([`socket_listeners`]).
 pub struct RunningDaemon {
+    /// HTTP on loopback TCP; `127.0.0.1:0` (nothing there) when HTTP is on
+    /// [`Self::socket`]. [`Self::url`] and [`Self::client`] work for both.
     pub http: SocketAddr,
+    /// The Unix socket HTTP is served on, when it is.
+    pub socket: Option<std::path::PathBuf>,
     pub grpc: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: tokio::task::JoinHandle<Result<(), boo_shared::daemon::DaemonError>>,
 }
 
 type StopFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// HTTP on a new Unix socket at `path` (a stale file there is removed first), as
+/// systemd hands it over in production, where `Remote-*` headers are believed; gRPC
+/// on `grpc`.
+pub fn socket_listeners(
+    path: &std::path::Path,
+    grpc: TcpListener,
+) -> boo_shared::daemon::Listeners {
+    let _ = std::fs::remove_file(path);
+    let listener = tokio::net::UnixListener::bind(path).expect("bind the HTTP unix socket");
+    boo_shared::daemon::Listeners {
+        http: boo_shared::listen::HttpListener::Unix {
+            listener,
+            name: format!("unix:{}", path.display()),
+        },
+        grpc,
+    }
+}
 
 impl RunningDaemon {
     /// Start `run` (a daemon's `run`) with `settings` on fresh loopback ports and
@@ -227,11 +251,29 @@ impl RunningDaemon {
         ) -> Fut,
         Fut: Future<Output = Result<(), boo_shared::daemon::DaemonError>> + Send + 'static,
     {
-        let this = Self::spawn_unchecked(settings, run).await;
-        let url = this.url("/healthz");
+        Self::spawn_on(settings, loopback_listeners().await, run).await
+    }
+
+    /// [`Self::spawn`] on `listeners` (bound beforehand, so that peers can be told
+    /// the addresses before the daemon starts).
+    pub async fn spawn_on<F, Fut>(
+        settings: boo_shared::config::Settings,
+        listeners: boo_shared::daemon::Listeners,
+        run: F,
+    ) -> Self
+    where
+        F: FnOnce(
+            Arc<boo_shared::config::Settings>,
+            boo_shared::daemon::Listeners,
+            StopFuture,
+        ) -> Fut,
+        Fut: Future<Output = Result<(), boo_shared::daemon::DaemonError>> + Send + 'static,
+    {
+        let this = Self::spawn_unchecked_on(settings, listeners, run);
+        let (client, url) = (this.client(), this.url("/healthz"));
         wait_for("daemon /healthz", Duration::from_secs(30), || {
-            let url = url.clone();
-            async move { reqwest::get(&url).await.ok().map(|_| ()) }
+            let (client, url) = (client.clone(), url.clone());
+            async move { client.get(&url).send().await.ok().map(|_| ()) }
         })
         .await;
         this
@@ -247,12 +289,34 @@ impl RunningDaemon {
         ) -> Fut,
         Fut: Future<Output = Result<(), boo_shared::daemon::DaemonError>> + Send + 'static,
     {
-        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-        let listeners = boo_shared::daemon::Listeners::bind(loopback, loopback)
-            .await
-            .expect("bind loopback");
+        Self::spawn_unchecked_on(settings, loopback_listeners().await, run)
+    }
+
+    fn spawn_unchecked_on<F, Fut>(
+        settings: boo_shared::config::Settings,
+        listeners: boo_shared::daemon::Listeners,
+        run: F,
+    ) -> Self
+    where
+        F: FnOnce(
+            Arc<boo_shared::config::Settings>,
+            boo_shared::daemon::Listeners,
+            StopFuture,
+        ) -> Fut,
+        Fut: Future<Output = Result<(), boo_shared::daemon::DaemonError>> + Send + 'static,
+    {
         let (http, grpc) = listeners.tcp_addrs().expect("local addrs");
-        let http = http.expect("HTTP on TCP");
+        let socket = match &listeners.http {
+            boo_shared::listen::HttpListener::Unix { listener, .. } => Some(
+                listener
+                    .local_addr()
+                    .ok()
+                    .and_then(|a| a.as_pathname().map(std::path::Path::to_path_buf))
+                    .expect("the unix socket has a path"),
+            ),
+            boo_shared::listen::HttpListener::Tcp(_) => None,
+        };
+        let http = http.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let stop: StopFuture = Box::pin(async move {
             let _ = rx.await;
@@ -260,14 +324,34 @@ impl RunningDaemon {
         let handle = tokio::spawn(run(Arc::new(settings), listeners, stop));
         Self {
             http,
+            socket,
             grpc,
             stop: Some(tx),
             handle,
         }
     }
 
+    /// The URL of `path` for [`Self::client`].
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.http)
+        match self.socket {
+            Some(_) => format!("http://localhost{path}"),
+            None => format!("http://{}{path}", self.http),
+        }
+    }
+
+    /// A client builder that reaches this daemon's HTTP (through its socket, when
+    /// it is on one: then every request it sends goes there, whatever the URL).
+    pub fn client_builder(&self) -> reqwest::ClientBuilder {
+        let builder = reqwest::Client::builder();
+        match &self.socket {
+            Some(path) => builder.unix_socket(path.clone()),
+            None => builder,
+        }
+    }
+
+    /// [`Self::client_builder`], built.
+    pub fn client(&self) -> reqwest::Client {
+        self.client_builder().build().expect("http client")
     }
 
     pub fn grpc_url(&self) -> String {
@@ -289,6 +373,14 @@ impl RunningDaemon {
             .expect("daemon stops within 30s")
             .expect("daemon task did not panic")
     }
+}
+
+/// HTTP and gRPC on fresh loopback ports.
+pub async fn loopback_listeners() -> boo_shared::daemon::Listeners {
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    boo_shared::daemon::Listeners::bind(loopback, loopback)
+        .await
+        .expect("bind loopback")
 }
 
 /// Wait until `GET {base}/healthz` answers 2xx (a daemon started as a process).

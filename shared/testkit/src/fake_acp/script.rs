@@ -77,8 +77,9 @@ pub enum Command {
     },
     /// `tokens <input> <output>`: report this token usage in the prompt response.
     Tokens { input: u64, output: u64 },
-    /// `readfile`, `listdir`, `writefile`, `connect`, `env`: what a hostile agent
-    /// tries on its own ([`super::hostile`]); says the outcome.
+    /// `readfile`, `listdir`, `writefile`, `connect`, `env`, `http`, `grpc`,
+    /// `pglogin`: what a hostile agent tries on its own ([`super::hostile`]); says
+    /// the outcome.
     Hostile(super::hostile::Hostile),
     /// Anything else: says `Echo: <line>`.
     Echo(String),
