@@ -12,11 +12,12 @@
 //! - the session worktree read-write (the working directory);
 //! - the git the worktree needs: its `.git` file points at
 //!   `<project>/.git/worktrees/<name>`, which shares the project's object store and
-//!   refs. The project's `.git` is bound read-write (commits write objects and the
-//!   session branch), then `config`, `hooks` and the other worktrees' admin dirs
-//!   read-only over it (a writable config or hook would run code as the daemon's
-//!   user the next time boocoder runs git), then this worktree's admin dir
-//!   read-write. The project's working tree is not bound at all;
+//!   refs. The project's `.git` is bound read-only (a writable config or hook would
+//!   run code as the daemon's user the next time boocoder runs git; writable refs
+//!   would let an agent move the owner's branches, past every approval), then
+//!   read-write over it only what a commit on the session branch writes: `objects`,
+//!   the directory of the session branch's ref (`refs/heads/boo`) and of its reflog,
+//!   and this worktree's admin dir. The project's working tree is not bound at all;
 //! - a private HOME, `<worktree_root>/.homes/<provider>/<key>` (per provider, per
 //!   session), read-write;
 //! - the agent's install dir read-only: the `node_modules` its executable lives in
@@ -377,15 +378,35 @@ pub fn git_binds(worktree: &Path) -> Vec<Bind> {
     let Some(common) = common else {
         return vec![Bind::Writable(admin)];
     };
-    let mut binds = vec![Bind::Writable(common.clone())];
-    for name in ["config", "hooks", "worktrees"] {
-        let path = common.join(name);
-        if path.exists() {
-            binds.push(Bind::ReadOnly(path));
+    let mut binds = vec![
+        Bind::ReadOnly(common.clone()),
+        Bind::Writable(common.join("objects")),
+    ];
+    // The directory holding the branch's ref (a commit writes `<ref>.lock` there and
+    // renames it), and its reflog's: only below `refs/heads/<dir>/`, so a worktree
+    // on a top-level branch (`main`) cannot commit rather than open every branch.
+    if let Some(dir) = branch_ref(&admin).and_then(|r| r.parent().map(Path::to_path_buf))
+        && dir.components().count() > 2
+    {
+        for base in [common.clone(), common.join("logs")] {
+            let path = base.join(&dir);
+            if path.is_dir() {
+                binds.push(Bind::Writable(path));
+            }
         }
     }
     binds.push(Bind::Writable(admin));
     binds
+}
+
+/// `refs/heads/…` of the `ref:` line of the worktree's `HEAD` (none when detached
+/// or odd: no `..`, nothing absolute).
+fn branch_ref(admin: &Path) -> Option<PathBuf> {
+    let head = std::fs::read_to_string(admin.join("HEAD")).ok()?;
+    let name = head.trim().strip_prefix("ref:")?.trim();
+    let path = PathBuf::from(name);
+    let plain = path.components().all(|c| matches!(c, Component::Normal(_)));
+    (plain && path.starts_with("refs/heads")).then_some(path)
 }
 
 /// `<project>/.git/worktrees/<name>`, from the `gitdir:` line of `<worktree>/.git`.

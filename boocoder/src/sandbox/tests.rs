@@ -168,10 +168,10 @@ fn the_plan_binds_the_worktree_its_git_and_nothing_else_of_boocode() {
         vec![
             Bind::Writable(repo.path("cache")),
             Bind::Writable(repo.path("wt/.homes/fake/sid")),
-            Bind::Writable(git.clone()),
-            Bind::ReadOnly(git.join("config")),
-            Bind::ReadOnly(git.join("hooks")),
-            Bind::ReadOnly(git.join("worktrees")),
+            Bind::ReadOnly(git.clone()),
+            Bind::Writable(git.join("objects")),
+            Bind::Writable(git.join("refs/heads/boo")),
+            Bind::Writable(git.join("logs/refs/heads/boo")),
             Bind::Writable(git.join("worktrees/s1")),
             Bind::Writable(repo.path("wt/s1")),
         ]
@@ -213,6 +213,9 @@ async fn inside_bwrap_an_agent_reaches_its_worktree_and_nothing_else() {
         try "write project tree" "echo x > {proj}/evil.txt"
         try "write a git hook" "echo x > {proj}/.git/hooks/post-checkout"
         try "write git config" "echo x >> {proj}/.git/config"
+        try "move the owner's branch" "git update-ref refs/heads/main HEAD"
+        try "make a branch" "git branch agent-made"
+        try "delete the project's refs" "rm -rf {proj}/.git/refs/heads/main"
         try "write outside" "echo x > /evil.txt"
         try "write tmp" "echo x > /tmp/scratch"
         try "write home" "echo x > $HOME/f"
@@ -251,6 +254,9 @@ async fn inside_bwrap_an_agent_reaches_its_worktree_and_nothing_else() {
             "write project tree: no",
             "write a git hook: no",
             "write git config: no",
+            "move the owner's branch: no",
+            "make a branch: no",
+            "delete the project's refs: no",
             "write outside: no",
             "write tmp: yes",
             "write home: yes",
@@ -264,6 +270,13 @@ async fn inside_bwrap_an_agent_reaches_its_worktree_and_nothing_else() {
     assert_eq!(
         git(&repo.path("proj"), &["log", "-1", "--format=%s", "boo/s1"]),
         "agent\n"
+    );
+    assert_eq!(
+        git(
+            &repo.path("proj"),
+            &["for-each-ref", "--format=%(refname) %(subject)"]
+        ),
+        "refs/heads/boo/s1 agent\nrefs/heads/boo/s2 init\nrefs/heads/main init\n"
     );
     assert!(!repo.path("proj/evil.txt").exists());
     assert!(!repo.path("proj/.git/hooks/post-checkout").exists());
