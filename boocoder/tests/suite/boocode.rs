@@ -245,7 +245,7 @@ async fn after_a_kill_the_agent_resumes_its_session_and_remembers() {
         .await
         .unwrap();
     let worktree = PathBuf::from(worktree).canonicalize().unwrap();
-    let children = super::qwen::agent_children(&worktree);
+    let children = super::real_agent::agent_children(&worktree);
     assert_eq!(children.len(), 1, "{children:?}");
     for pid in &children {
         let killed = std::process::Command::new("kill")
@@ -258,7 +258,7 @@ async fn after_a_kill_the_agent_resumes_its_session_and_remembers() {
         "the agent to be gone",
         std::time::Duration::from_secs(10),
         || async {
-            super::qwen::agent_children(&worktree)
+            super::real_agent::agent_children(&worktree)
                 .is_empty()
                 .then_some(())
         },

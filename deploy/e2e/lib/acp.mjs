@@ -4,7 +4,7 @@
 // processes).
 
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -19,21 +19,22 @@ function binDir(env) {
 }
 
 /**
- * What the test needs, from the environment: the boochat binary, a database, and a
- * model server (BOO_E2E_LLM_URL, which must be a boo-fake-llm: it gets scripted) or
- * the boo-fake-llm binary to start one. Throws naming every missing input.
+ * What the test needs, from the environment: the boochat binary and a model server
+ * (BOO_E2E_LLM_URL, which must be a boo-fake-llm: it gets scripted) or the
+ * boo-fake-llm binary to start one. Throws naming every missing input. The agent
+ * needs no database: its sessions go to `stateDir`, a fresh temporary directory
+ * every agent spawned with these inputs shares.
  */
 export function acpInputs(env = process.env) {
   const boochat = env.BOO_E2E_BOOCHAT_BIN || path.join(binDir(env), "boochat");
   const fakeLlm = env.BOO_E2E_FAKE_LLM_BIN || path.join(path.dirname(boochat), "boo-fake-llm");
-  const databaseUrl = env.BOO_E2E_DATABASE_URL || env.DATABASE_URL || "";
   const llmUrl = env.BOO_E2E_LLM_URL || "";
   const missing = [];
   if (!existsSync(boochat)) missing.push(`the boochat binary ${boochat} (BOO_E2E_BOOCHAT_BIN, BOO_BIN_DIR or CARGO_TARGET_DIR)`);
-  if (databaseUrl === "") missing.push("a database (BOO_E2E_DATABASE_URL or DATABASE_URL)");
   if (llmUrl === "" && !existsSync(fakeLlm)) missing.push(`a model server: BOO_E2E_LLM_URL, or the boo-fake-llm binary ${fakeLlm} (BOO_E2E_FAKE_LLM_BIN)`);
   if (missing.length > 0) throw new Error(`boochat acp test: missing ${missing.join("; ")}`);
-  return { boochat, fakeLlm, databaseUrl, llmUrl };
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), "boo-acp-state-"));
+  return { boochat, fakeLlm, llmUrl, stateDir };
 }
 
 /** Resolves with the first line of `stream` that `re` matches (its match); rejects after TIMEOUT_MS or at EOF. */
@@ -103,12 +104,11 @@ export async function startModel({ fakeLlm, llmUrl }) {
 }
 
 /** `boochat acp` as a child process, its stderr kept for failure messages. */
-export function spawnAgent({ boochat, databaseUrl }, llmUrl) {
-  const child = spawn(boochat, ["acp"], {
+export function spawnAgent({ boochat, stateDir }, llmUrl) {
+  const child = spawn(boochat, ["acp", "--state-dir", stateDir], {
     stdio: ["pipe", "pipe", "pipe"],
     env: {
       ...process.env,
-      BOO_DATABASE__URL: databaseUrl,
       BOO_LLM__BASE_URL: llmUrl,
       BOO_LOG__LEVEL: "warn",
     },

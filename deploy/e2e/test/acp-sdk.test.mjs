@@ -3,7 +3,7 @@
 // the editor side implemented here (files in a temp dir, terminals as child
 // processes). The model is a boo-fake-llm of the test's own, scripted over HTTP, so
 // no reply leaks into the other e2e tests.
-// Run: BOO_E2E_DATABASE_URL=postgres://… [BOO_E2E_BOOCHAT_BIN=…] npm test
+// Run: [BOO_E2E_BOOCHAT_BIN=…] npm test (no database: the agent keeps its sessions in files)
 // (BOO_E2E_LLM_URL: use that boo-fake-llm instead of starting one.)
 
 import assert from "node:assert/strict";
@@ -83,6 +83,7 @@ describe("boochat acp driven by the ACP TypeScript SDK", () => {
   after(async () => {
     await model?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+    if (inputs) await rm(inputs.stateDir, { recursive: true, force: true });
   });
 
   it("initializes, streams, writes through the client, runs in its terminal, cancels", async () => {
