@@ -75,7 +75,10 @@ pub async fn run(
         }),
         grpc,
         grpc_service_name: SERVICE_NAME,
-        own_ws: true,
+        streams: Some(daemon::SessionStreams {
+            hub: engine.hub.clone(),
+            closing: engine.closing(),
+        }),
         metrics,
         warnings: daemon::Warnings::default(),
     };

@@ -145,12 +145,16 @@ pub async fn run(
             }
         },
     );
+    let streams = daemon::SessionStreams {
+        hub: state.hub.clone(),
+        closing: state.closing.clone(),
+    };
     let service = Service {
         kind: KIND,
         api: routes::router(state),
         grpc,
         grpc_service_name: SERVICE_NAME,
-        own_ws: true,
+        streams: Some(streams),
         metrics,
         warnings,
     };

@@ -89,7 +89,7 @@ pub async fn run(
         api: routes::router(stream),
         grpc,
         grpc_service_name: SERVICE_NAME,
-        own_ws: false,
+        streams: None,
         metrics,
         warnings: daemon::Warnings::default(),
     };

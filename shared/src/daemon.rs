@@ -129,13 +129,21 @@ pub struct Service {
     /// The daemon's gRPC service(s).
     pub grpc: Routes,
     pub grpc_service_name: &'static str,
-    /// The daemon serves its own `/api/ws` (session streams) instead of the
-    /// connection-only one here.
-    pub own_ws: bool,
+    /// The daemon's session streams, served on `/api/ws`; `None`: the socket
+    /// still answers (hello, ping) but carries no session frames.
+    pub streams: Option<SessionStreams>,
     /// The daemon's metrics, served on `/metrics` (its own series already registered).
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Shown on `/healthz` (the daemon may add to them after start).
     pub warnings: Warnings,
+}
+
+/// What `/api/ws` streams for a daemon with sessions: its hub, and the token
+/// cancelled when live connections should close (after the daemon finalised what
+/// it was streaming, so clients get the last frames first).
+pub struct SessionStreams {
+    pub hub: Arc<crate::hub::Hub>,
+    pub closing: CancellationToken,
 }
 
 /// Loud conditions an operator must see on `/healthz` though the daemon works
@@ -167,10 +175,10 @@ fn app<E: RustEmbed + 'static>(
     base: BaseState,
     api: OpenApiRouter,
     metrics: Arc<crate::metrics::Metrics>,
-    own_ws: bool,
+    streams: Option<SessionStreams>,
     stopping: &CancellationToken,
 ) -> Result<Router, DaemonError> {
-    let mut routes = OpenApiRouter::new()
+    let routes = OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(whoami))
         .with_state(base.clone())
@@ -179,19 +187,20 @@ fn app<E: RustEmbed + 'static>(
                 .routes(routes!(crate::metrics::scrape))
                 .with_state(metrics),
         );
-    if !own_ws {
-        // A daemon without session streams still offers the socket (hello, ping).
-        routes = routes.merge(
-            OpenApiRouter::new()
-                .routes(routes!(crate::session_ws::upgrade))
-                .with_state(crate::session_ws::SessionWs {
-                    kind,
-                    pool: base.pool.clone(),
-                    hub: Arc::new(crate::hub::Hub::new()),
-                    closing: stopping.clone(),
-                }),
-        );
-    }
+    let streams = streams.unwrap_or_else(|| SessionStreams {
+        hub: Arc::new(crate::hub::Hub::new()),
+        closing: stopping.clone(),
+    });
+    let routes = routes.merge(
+        OpenApiRouter::new()
+            .routes(routes!(crate::session_ws::upgrade))
+            .with_state(crate::session_ws::SessionWs {
+                kind,
+                pool: base.pool.clone(),
+                hub: streams.hub,
+                closing: streams.closing,
+            }),
+    );
     let (doc_route, doc_part) = OpenApiRouter::new()
         .routes(routes!(crate::openapi::serve))
         .split_for_parts();
@@ -257,7 +266,7 @@ pub async fn serve<E: RustEmbed + 'static>(
         base.clone(),
         service.api,
         metrics.clone(),
-        service.own_ws,
+        service.streams,
         &stopping,
     )?
     .layer(from_fn_with_state(auth, crate::auth::middleware))
@@ -465,7 +474,7 @@ mod tests {
             },
             api,
             crate::metrics::Metrics::new(kind),
-            false,
+            None,
             &CancellationToken::new(),
         )
     }

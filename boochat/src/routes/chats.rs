@@ -1,23 +1,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use boo_shared::chat::{Chat, CreateChat, ForkChat, Page, Status, UpdateChat};
-use boo_shared::error::{ApiError, Json, OptionalJson, Path, Query};
+use boo_shared::error::{ApiError, Json, OptionalJson, Path};
 use boo_shared::frames::ServerFrame;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
 use crate::engine::runner;
-use boo_shared::catalog::{self as store, chats, cursor::Cursor, sessions};
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    status: Option<Status>,
-    cursor: Option<String>,
-    limit: Option<i64>,
-}
+use boo_shared::catalog::listing::{ChatFilters, Listing, PageParams};
+use boo_shared::catalog::{chats, sessions};
 
 fn check_agent(s: &AppState, agent: Option<&str>) -> Result<(), ApiError> {
     match agent {
@@ -62,18 +53,17 @@ pub async fn get(State(s): State<AppState>, Path(id): Path<Uuid>) -> Result<Json
     Ok(Json(chats::get(&s.engine.pool, id).await?))
 }
 
-#[utoipa::path(get, path = "/api/sessions/{id}/chats", tag = "chats", params(("id" = Uuid, Path, description = "Session id"), ListQuery),
+#[utoipa::path(get, path = "/api/sessions/{id}/chats", tag = "chats", params(("id" = Uuid, Path, description = "Session id"), ChatFilters, PageParams),
     responses((status = 200, description = "A page of the session's chats", body = Page<Chat>)))]
 pub async fn list(
     State(s): State<AppState>,
     Path(session_id): Path<Uuid>,
-    Query(q): Query<ListQuery>,
+    page: Listing<ChatFilters>,
 ) -> Result<Json<Page<Chat>>, ApiError> {
     sessions::get(&s.engine.pool, session_id).await?;
-    let limit = store::page_limit(q.limit)?;
-    let after = Cursor::parse(q.cursor.as_deref())?;
+    let status = page.filters.status;
     Ok(Json(
-        chats::list(&s.engine.pool, session_id, q.status, after, limit).await?,
+        chats::list(&s.engine.pool, session_id, status, page.after, page.limit).await?,
     ))
 }
 

@@ -37,15 +37,5 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))
-        .with_state(state.clone())
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(boo_shared::session_ws::upgrade))
-                .with_state(boo_shared::session_ws::SessionWs {
-                    kind: crate::KIND,
-                    pool: state.engine.pool.clone(),
-                    hub: state.engine.hub.clone(),
-                    closing: state.engine.closing(),
-                }),
-        )
+        .with_state(state)
 }

@@ -3,21 +3,13 @@ use std::path::{Component, Path as FsPath};
 use axum::extract::State;
 use axum::http::StatusCode;
 use boo_shared::chat::{CreateProject, Page, Project};
-use boo_shared::error::{ApiError, Json, Path, Query};
+use boo_shared::error::{ApiError, Json, Path};
 use boo_shared::pathguard::{self, RootsError};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
-use boo_shared::catalog::{self as store, cursor::Cursor, projects};
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    cursor: Option<String>,
-    limit: Option<i64>,
-}
+use boo_shared::catalog::listing::{Listing, NoFilters, PageParams};
+use boo_shared::catalog::projects;
 
 /// The path must be absolute, normalised, an existing directory, and inside
 /// `chat.project_roots` when that is set — where it leads, with symlinks and `..`
@@ -81,15 +73,15 @@ pub async fn get(
     Ok(Json(projects::get(&s.engine.pool, id).await?))
 }
 
-#[utoipa::path(get, path = "/api/projects", tag = "projects", params(ListQuery),
+#[utoipa::path(get, path = "/api/projects", tag = "projects", params(PageParams),
     responses((status = 200, description = "A page of projects", body = Page<Project>)))]
 pub async fn list(
     State(s): State<AppState>,
-    Query(q): Query<ListQuery>,
+    page: Listing<NoFilters>,
 ) -> Result<Json<Page<Project>>, ApiError> {
-    let limit = store::page_limit(q.limit)?;
-    let after = Cursor::parse(q.cursor.as_deref())?;
-    Ok(Json(projects::list(&s.engine.pool, after, limit).await?))
+    Ok(Json(
+        projects::list(&s.engine.pool, page.after, page.limit).await?,
+    ))
 }
 
 #[cfg(test)]

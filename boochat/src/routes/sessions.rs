@@ -8,17 +8,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
-use boo_shared::catalog::{self as store, cursor::Cursor, projects, sessions};
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    project_id: Option<Uuid>,
-    status: Option<Status>,
-    cursor: Option<String>,
-    limit: Option<i64>,
-}
+use boo_shared::catalog::listing::{Listing, PageParams, SessionFilters};
+use boo_shared::catalog::{projects, sessions};
 
 #[utoipa::path(post, path = "/api/sessions", tag = "sessions", request_body = CreateSession,
     responses((status = 201, description = "Created", body = Session)))]
@@ -46,16 +37,22 @@ pub async fn get(
     Ok(Json(sessions::get(&s.engine.pool, id).await?))
 }
 
-#[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(ListQuery),
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(SessionFilters, PageParams),
     responses((status = 200, description = "A page of sessions, newest activity first", body = Page<Session>)))]
 pub async fn list(
     State(s): State<AppState>,
-    Query(q): Query<ListQuery>,
+    page: Listing<SessionFilters>,
 ) -> Result<Json<Page<Session>>, ApiError> {
-    let limit = store::page_limit(q.limit)?;
-    let after = Cursor::parse(q.cursor.as_deref())?;
+    let q = page.filters;
     Ok(Json(
-        sessions::list(&s.engine.pool, q.project_id, q.status, after, limit).await?,
+        sessions::list(
+            &s.engine.pool,
+            q.project_id,
+            q.status,
+            page.after,
+            page.limit,
+        )
+        .await?,
     ))
 }
 

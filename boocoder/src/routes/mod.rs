@@ -56,15 +56,5 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(cards::open))
         .routes(routes!(cards::permission))
         .routes(routes!(cards::elicitation))
-        .with_state(state.clone())
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(boo_shared::session_ws::upgrade))
-                .with_state(boo_shared::session_ws::SessionWs {
-                    kind: crate::KIND,
-                    pool: state.pool.clone(),
-                    hub: state.hub.clone(),
-                    closing: state.closing.clone(),
-                }),
-        )
+        .with_state(state)
 }

@@ -2,8 +2,9 @@
 //! session's agent sessions and worktree risk.
 
 use axum::extract::State;
-use boo_shared::catalog::{self, chats, cursor::Cursor, sessions};
-use boo_shared::chat::{Chat, MessageWindow, Page, Session, Status};
+use boo_shared::catalog::listing::{ChatFilters, Listing, PageParams, SessionFilters};
+use boo_shared::catalog::{self, chats, sessions};
+use boo_shared::chat::{Chat, MessageWindow, Page, Session};
 use boo_shared::coder::AgentSessionInfo;
 use boo_shared::error::{ApiError, Json, Path, Query};
 use boo_shared::transcript::store as messages;
@@ -18,50 +19,29 @@ pub async fn session_exists(pool: &PgPool, id: Uuid) -> Result<Session, ApiError
     sessions::get(pool, id).await
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    project_id: Option<Uuid>,
-    status: Option<Status>,
-    cursor: Option<String>,
-    limit: Option<i64>,
-}
-
-#[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(ListQuery),
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(SessionFilters, PageParams),
     responses((status = 200, description = "A page of sessions", body = Page<Session>)))]
 pub async fn sessions(
     State(s): State<AppState>,
-    Query(q): Query<ListQuery>,
+    page: Listing<SessionFilters>,
 ) -> Result<Json<Page<Session>>, ApiError> {
-    let limit = catalog::page_limit(q.limit)?;
-    let after = Cursor::parse(q.cursor.as_deref())?;
+    let q = page.filters;
     Ok(Json(
-        sessions::list(&s.pool, q.project_id, q.status, after, limit).await?,
+        sessions::list(&s.pool, q.project_id, q.status, page.after, page.limit).await?,
     ))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ChatsQuery {
-    status: Option<Status>,
-    cursor: Option<String>,
-    limit: Option<i64>,
-}
-
-#[utoipa::path(get, path = "/api/sessions/{sid}/chats", tag = "sessions", params(("sid" = Uuid, Path, description = "Session id"), ChatsQuery),
+#[utoipa::path(get, path = "/api/sessions/{sid}/chats", tag = "sessions", params(("sid" = Uuid, Path, description = "Session id"), ChatFilters, PageParams),
     responses((status = 200, description = "A page of the session's chats", body = Page<Chat>)))]
 pub async fn chats(
     State(s): State<AppState>,
     Path(sid): Path<Uuid>,
-    Query(q): Query<ChatsQuery>,
+    page: Listing<ChatFilters>,
 ) -> Result<Json<Page<Chat>>, ApiError> {
     sessions::get(&s.pool, sid).await?;
-    let limit = catalog::page_limit(q.limit)?;
-    let after = Cursor::parse(q.cursor.as_deref())?;
+    let status = page.filters.status;
     Ok(Json(
-        chats::list(&s.pool, sid, q.status, after, limit).await?,
+        chats::list(&s.pool, sid, status, page.after, page.limit).await?,
     ))
 }
 

@@ -5,6 +5,7 @@
 pub mod chats;
 pub mod cursor;
 pub mod inbox;
+pub mod listing;
 pub mod projects;
 pub mod sessions;
 pub mod workspace;
