@@ -26,6 +26,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{ChildStdin, ChildStdout, Command};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
 /// How much of a child's stderr is kept: the last 16 KiB.
 pub const STDERR_TAIL_BYTES: usize = 16 * 1024;
@@ -218,7 +219,7 @@ impl Child {
         let stderr_task = inner
             .stderr
             .take()
-            .map(|pipe| tokio::spawn(drain_into(pipe, stderr.clone())));
+            .map(|pipe| tokio::spawn(drain_into(pipe, stderr.clone()).in_current_span()));
         Ok(Child {
             inner,
             program,
@@ -564,13 +565,37 @@ fn lossy_tail(bytes: &[u8], truncated: bool) -> String {
     )
 }
 
+/// Keep the child's stderr in `ring`, and log each line at debug (target
+/// `boocoder::agent`) in the span the child was started in: an agent's lines
+/// carry the session, chat and task of the turn that started it.
 async fn drain_into(mut pipe: impl AsyncRead + Unpin, ring: Arc<StderrRing>) {
+    /// A longer line is logged in pieces.
+    const MAX_LINE: usize = 16 * 1024;
     let mut buf = [0u8; 4096];
+    let mut line: Vec<u8> = Vec::new();
+    let log = |bytes: &[u8]| {
+        tracing::debug!(target: "boocoder::agent", line = %String::from_utf8_lossy(bytes).trim_end());
+    };
     loop {
         match pipe.read(&mut buf).await {
             Ok(0) | Err(_) => break,
-            Ok(n) => ring.push(&buf[..n]),
+            Ok(n) => {
+                ring.push(&buf[..n]);
+                if !tracing::enabled!(target: "boocoder::agent", tracing::Level::DEBUG) {
+                    continue;
+                }
+                for piece in buf[..n].split_inclusive(|&b| b == b'\n') {
+                    line.extend_from_slice(piece);
+                    if line.ends_with(b"\n") || line.len() >= MAX_LINE {
+                        log(&line);
+                        line.clear();
+                    }
+                }
+            }
         }
+    }
+    if !line.is_empty() {
+        log(&line);
     }
 }
 

@@ -271,7 +271,7 @@ pub async fn serve<E: RustEmbed + 'static>(
     )?
     .layer(from_fn_with_state(auth, crate::auth::middleware))
     .layer(from_fn_with_state(metrics, crate::metrics::track_http))
-    .layer(TraceLayer::new_for_http());
+    .layer(TraceLayer::new_for_http().make_span_with(request_span));
 
     let http_addr = listeners.http.describe();
     if settings.auth.mode == crate::config::AuthMode::Authelia
@@ -357,6 +357,18 @@ pub async fn serve<E: RustEmbed + 'static>(
         }
     }
     Ok(())
+}
+
+/// The span of one HTTP request: the method and the matched route template
+/// (`/api/sessions/{id}`), never the raw URI (ids, query strings). Handlers that
+/// start work add their own span below it with the ids (`session_id`, `chat_id`,
+/// `task_id`), so JSON logs can be filtered by either.
+fn request_span(req: &axum::extract::Request) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(unmatched)", axum::extract::MatchedPath::as_str);
+    tracing::info_span!("request", method = %req.method(), route)
 }
 
 fn notify(state: sd_notify::NotifyState<'_>) {

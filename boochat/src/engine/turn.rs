@@ -43,7 +43,13 @@ pub async fn run(
     cancel: CancellationToken,
     reason: Arc<std::sync::Mutex<Interrupt>>,
 ) {
-    let span = tracing::info_span!("turn", chat_id = %spec.chat_id, message_id = %spec.message_id, model = %spec.model);
+    let span = tracing::info_span!(
+        "turn",
+        session_id = %spec.session_id,
+        chat_id = %spec.chat_id,
+        message_id = %spec.message_id,
+        model = %spec.model,
+    );
     async move {
         let mut sink = ChatSink {
             engine: &engine,

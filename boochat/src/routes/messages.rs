@@ -22,6 +22,7 @@ pub struct WindowQuery {
 #[utoipa::path(post, path = "/api/chats/{id}/messages", tag = "messages", params(("id" = Uuid, Path, description = "Chat id")),
     request_body = SendMessage,
     responses((status = 202, description = "Accepted", body = MessageAccepted)))]
+#[tracing::instrument(skip_all, err, fields(chat_id = %chat_id))]
 pub async fn send(
     State(s): State<AppState>,
     Path(chat_id): Path<Uuid>,

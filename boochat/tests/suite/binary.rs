@@ -99,3 +99,62 @@ async fn notifies_systemd_and_drains_on_sigterm() {
         .unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+/// JSON logs name the route template a request matched, never its raw path: a
+/// request's span says `/api/sessions/{id}`, and the id is nowhere in the line.
+#[tokio::test]
+async fn request_spans_carry_the_route_template_not_the_uri() {
+    let db = TestDb::create().await;
+    let http = free_port();
+    let child = command()
+        .arg("serve")
+        .env("BOO_DATABASE__URL", &db.url)
+        .env("BOO_AUTH__MODE", "none")
+        .env("BOO_LOG__FORMAT", "json")
+        .env("RUST_LOG", "info,tower_http=debug")
+        .env("BOO_CHAT__HTTP_ADDR", format!("127.0.0.1:{http}"))
+        .env("BOO_CHAT__GRPC_ADDR", format!("127.0.0.1:{}", free_port()))
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{http}");
+    boo_testkit::wait_healthy("boochat", &base, Duration::from_secs(30)).await;
+    let id = uuid::Uuid::new_v4();
+    let resp = reqwest::get(format!("{base}/api/sessions/{id}?x=1"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    let pid = child.id().unwrap();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let responses: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "finished processing request")
+        .filter(|v| v["span"]["route"] == "/api/sessions/{id}")
+        .collect();
+    assert_eq!(responses.len(), 1, "{stderr}");
+    assert_eq!(
+        (
+            &responses[0]["span"]["name"],
+            &responses[0]["span"]["method"],
+            &responses[0]["fields"]["status"]
+        ),
+        (
+            &serde_json::json!("request"),
+            &serde_json::json!("GET"),
+            &serde_json::json!(404)
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&id.to_string()), "{stderr}");
+}

@@ -183,7 +183,13 @@ impl Dispatcher {
             .unwrap_or_else(|e| e.into_inner())
             .insert(task.id, cancel.clone());
         let this = self.clone();
-        let span = tracing::info_span!("task", task_id = %task.id, agent = %task.agent);
+        let span = tracing::info_span!(
+            "task",
+            task_id = %task.id,
+            session_id = task.session_id.map(tracing::field::display),
+            chat_id = task.chat_id.map(tracing::field::display),
+            agent = %task.agent,
+        );
         self.tasks.spawn(tracing::Instrument::instrument(
             async move {
                 let id = task.id;

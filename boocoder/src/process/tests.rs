@@ -348,3 +348,81 @@ async fn the_child_dies_with_its_parent() {
         "child {child_pid} survived its parent"
     );
 }
+
+/// A writer the test's subscriber logs into.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    /// `(line, task_id)` of each logged stderr line of a child, from the JSON.
+    fn agent_lines(&self) -> Vec<(String, String)> {
+        let bytes = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["target"] == "boocoder::agent")
+            .map(|v| {
+                (
+                    v["fields"]["line"].as_str().unwrap_or_default().to_owned(),
+                    v["span"]["task_id"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// An agent's stderr can be followed in the JSON logs: each line is logged in the
+/// span of the turn that started it (the README's `jq` line relies on it), and
+/// is still kept in the tail.
+#[tokio::test]
+async fn a_childs_stderr_lines_are_logged_in_the_span_it_was_started_in() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(captured.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let dir = tempfile::tempdir().unwrap();
+    let span = tracing::info_span!("task", task_id = "t-1");
+    let (mut child, _stdin, _stdout) = {
+        let _entered = span.enter();
+        Child::spawn_piped(&sh("echo one >&2; printf two >&2", dir.path())).unwrap()
+    };
+    assert!(child.wait().await.unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while captured.agent_lines().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        captured.agent_lines(),
+        [
+            ("one".to_owned(), "t-1".to_owned()),
+            ("two".to_owned(), "t-1".to_owned())
+        ]
+    );
+    assert_eq!(child.stderr_tail(), "one\ntwo");
+}

@@ -22,6 +22,7 @@ pub const MAX_PROMPT_CHARS: usize = 200_000;
     params(("sid" = Uuid, Path, description = "Session id"), ("cid" = Uuid, Path, description = "Chat id")),
     request_body = SubmitTurn,
     responses((status = 202, description = "Accepted", body = TurnAccepted)))]
+#[tracing::instrument(skip_all, err, fields(session_id = %sid, chat_id = %cid, task_id = tracing::field::Empty))]
 pub async fn submit(
     State(s): State<AppState>,
     Path((sid, cid)): Path<(Uuid, Uuid)>,
@@ -93,6 +94,7 @@ pub async fn submit(
         _ => e.into(),
     })?;
     tx.commit().await?;
+    tracing::Span::current().record("task_id", tracing::field::display(task));
     if let Ok(message) = messages::get(&s.pool, user_message_id).await {
         s.hub.publish(
             sid,
