@@ -5,93 +5,74 @@ use std::process::ExitCode;
 
 use boo_testkit::fake_acp::{FakeAcpOptions, OnCrash, serve};
 
-const USAGE: &str =
-    "usage: boo-fake-acp [--name NAME] [--version VERSION] [--fail-initialize] [--stderr TEXT]
-                    [--resume] [--load] [--state-dir DIR]
-
-An ACP agent on stdin/stdout whose prompts are scripts, one command per line:
+/// An ACP agent on stdin/stdout whose prompts are scripts, one command per line.
+#[derive(Debug, clap::Parser)]
+// No clap `version`: `--version VERSION` is the agentInfo.version to report.
+#[command(
+    name = "boo-fake-acp",
+    after_help = "Commands, one per line of a prompt:
   say TEXT | think TEXT | tool ID TITLE | write PATH|\"JSON\" CONTENT | read PATH [LINE] [LIMIT]
   terminal | ask | elicit
   run JSON | start JSON | wait [ID] | output [ID] | kill [ID] | release [ID]
       JSON = {\"command\":C, \"args\":[..], \"env\":{NAME:VALUE}, \"cwd\":DIR, \"outputByteLimit\":N}
       (run: create, wait, output, release; the others act on the last started terminal)
   slow MS | refuse | crash | pid | session | history | plan A; B | mode ID | config
-  usage USED SIZE [COST] | tokens IN OUT      (anything else is echoed)
-
-  --name NAME         agentInfo.name (default boo-fake-acp)
-  --version VERSION   agentInfo.version (default the crate version)
-  --fail-initialize   exit(1) when initialize arrives
-  --stderr TEXT       write TEXT to stderr at start
-  --resume            advertise sessionCapabilities.resume (session/resume)
-  --load              advertise loadSession (session/load replays the turns)
-  --state-dir DIR     keep sessions (turns, mode, model) in DIR/<id>.json, so a
-                      new process can resume or load them";
-
-#[derive(Debug, PartialEq)]
-struct Args {
-    opts: FakeAcpOptions,
+  usage USED SIZE [COST] | tokens IN OUT
+  readfile PATH | listdir PATH | writefile PATH TEXT | connect HOST:PORT | env
+  http HOST:PORT|unix:PATH PATH | grpc chat|coder|term HOST:PORT | pglogin HOST:PORT
+  (anything else is echoed)"
+)]
+struct Cli {
+    /// agentInfo.name.
+    #[arg(long, value_name = "NAME", default_value = "boo-fake-acp")]
+    name: String,
+    /// agentInfo.version (default the crate version).
+    #[arg(long = "version", value_name = "VERSION")]
+    agent_version: Option<String>,
+    /// Exit(1) when initialize arrives.
+    #[arg(long)]
+    fail_initialize: bool,
+    /// Write TEXT to stderr at start.
+    #[arg(long, value_name = "TEXT")]
     stderr: Option<String>,
+    /// Advertise sessionCapabilities.resume (session/resume).
+    #[arg(long)]
+    resume: bool,
+    /// Advertise loadSession (session/load replays the turns).
+    #[arg(long)]
+    load: bool,
+    /// Keep sessions (turns, mode, model) in DIR/<id>.json, so a new process can
+    /// resume or load them.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<std::path::PathBuf>,
 }
 
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let mut opts = FakeAcpOptions {
-        on_crash: OnCrash::Exit,
-        ..FakeAcpOptions::default()
-    };
-    let mut stderr = None;
-    let mut args = args.into_iter();
-    while let Some(flag) = args.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (flag.clone(), None),
-        };
-        match name.as_str() {
-            "-h" | "--help" => return Err(String::new()),
-            "--fail-initialize" => {
-                opts.fail_initialize = true;
-                continue;
-            }
-            "--resume" => {
-                opts.resume = true;
-                continue;
-            }
-            "--load" => {
-                opts.load = true;
-                continue;
-            }
-            "--name" | "--version" | "--stderr" | "--state-dir" => {}
-            other => return Err(format!("unknown argument {other}")),
-        }
-        let value = inline
-            .or_else(|| args.next())
-            .ok_or_else(|| format!("{name} needs a value"))?;
-        match name.as_str() {
-            "--name" => opts.name = value,
-            "--version" => opts.version = value,
-            "--state-dir" => opts.state_dir = Some(value.into()),
-            _ => stderr = Some(value),
+impl Cli {
+    fn options(&self) -> FakeAcpOptions {
+        let defaults = FakeAcpOptions::default();
+        FakeAcpOptions {
+            name: self.name.clone(),
+            version: self
+                .agent_version
+                .clone()
+                .unwrap_or(defaults.version.clone()),
+            fail_initialize: self.fail_initialize,
+            resume: self.resume,
+            load: self.load,
+            state_dir: self.state_dir.clone(),
+            on_crash: OnCrash::Exit,
+            ..defaults
         }
     }
-    Ok(Args { opts, stderr })
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(a) => a,
-        Err(msg) if msg.is_empty() => {
-            eprintln!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("boo-fake-acp: {msg}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Some(text) = &args.stderr {
+    let cli = <Cli as clap::Parser>::parse();
+    if let Some(text) = &cli.stderr {
         eprintln!("{text}");
     }
-    match serve(tokio::io::stdin(), tokio::io::stdout(), args.opts).await {
+    match serve(tokio::io::stdin(), tokio::io::stdout(), cli.options()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("boo-fake-acp: {e}");
@@ -102,11 +83,16 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser as _;
+    use clap::error::ErrorKind;
+
     use super::*;
     use pretty_assertions::assert_eq;
 
-    fn args(s: &str) -> Result<Args, String> {
-        parse(s.split_whitespace().map(str::to_owned))
+    fn cli(s: &str) -> Result<(FakeAcpOptions, Option<String>), ErrorKind> {
+        Cli::try_parse_from(std::iter::once("boo-fake-acp").chain(s.split_whitespace()))
+            .map(|c| (c.options(), c.stderr))
+            .map_err(|e| e.kind())
     }
 
     #[test]
@@ -115,19 +101,13 @@ mod tests {
             on_crash: OnCrash::Exit,
             ..FakeAcpOptions::default()
         };
+        assert_eq!(cli(""), Ok((exit.clone(), None)));
         assert_eq!(
-            args(""),
-            Ok(Args {
-                opts: exit.clone(),
-                stderr: None
-            })
-        );
-        assert_eq!(
-            args(
+            cli(
                 "--name goose --version=9.9 --fail-initialize --stderr hello --resume --load --state-dir /tmp/s"
             ),
-            Ok(Args {
-                opts: FakeAcpOptions {
+            Ok((
+                FakeAcpOptions {
                     name: "goose".into(),
                     version: "9.9".into(),
                     fail_initialize: true,
@@ -136,15 +116,15 @@ mod tests {
                     state_dir: Some("/tmp/s".into()),
                     ..exit
                 },
-                stderr: Some("hello".into()),
-            })
+                Some("hello".into()),
+            ))
         );
     }
 
     #[test]
     fn rejects_bad_flags() {
-        assert_eq!(args("--help"), Err(String::new()));
-        assert_eq!(args("--name"), Err("--name needs a value".to_owned()));
-        assert_eq!(args("--bogus"), Err("unknown argument --bogus".to_owned()));
+        assert_eq!(cli("--help").unwrap_err(), ErrorKind::DisplayHelp);
+        assert_eq!(cli("--name").unwrap_err(), ErrorKind::InvalidValue);
+        assert_eq!(cli("--bogus").unwrap_err(), ErrorKind::UnknownArgument);
     }
 }

@@ -9,73 +9,45 @@ use std::time::Duration;
 
 use boo_testkit::fake_llm::{FakeLlm, FakeOptions};
 
-const USAGE: &str =
-    "usage: boo-fake-llm --listen HOST:PORT [--model NAME]... [--n-ctx N] [--delay-ms N]
-
-Serves an OpenAI-compatible chat API (llama-server flavour) that answers each
-unscripted request with reasoning \"Thinking about: <last user message>\" and content
-\"Echo: <last user message>\", streamed in small chunks.
-
-  --listen HOST:PORT  address to bind (port 0 picks a free one)
-  --model NAME        a model to list in /v1/models (repeatable; default fake-model)
-  --n-ctx N           context size reported by /props (default 8192)
-  --delay-ms N        pause between streamed chunks (default 0)
-
-Another process scripts it: POST /__script queues replies given as JSON
-({\"content\", \"reasoning\", \"tool_calls\": [{\"id\", \"name\", \"arguments\"}],
-\"delay_first_ms\", \"delay_each_ms\", \"hang\"}, or an array of them) and
-GET /__requests returns the chat completion bodies received so far.";
-
-#[derive(Debug, PartialEq)]
-struct Args {
+/// Serves an OpenAI-compatible chat API (llama-server flavour) that answers each
+/// unscripted request with reasoning "Thinking about: <last user message>" and
+/// content "Echo: <last user message>", streamed in small chunks.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "boo-fake-llm",
+    version,
+    after_help = "Another process scripts it: POST /__script queues replies given as JSON \
+                  ({\"content\", \"reasoning\", \"tool_calls\": [{\"id\", \"name\", \"arguments\"}], \
+                  \"delay_first_ms\", \"delay_each_ms\", \"hang\"}, or an array of them) and \
+                  GET /__requests returns the chat completion bodies received so far."
+)]
+struct Cli {
+    /// Address to bind (port 0 picks a free one).
+    #[arg(long, value_name = "HOST:PORT")]
     listen: SocketAddr,
-    opts: FakeOptions,
+    /// A model to list in /v1/models (repeatable; default fake-model).
+    #[arg(long = "model", value_name = "NAME")]
+    models: Vec<String>,
+    /// Context size reported by /props.
+    #[arg(long, value_name = "N", default_value_t = boo_testkit::fake_llm::DEFAULT_N_CTX)]
+    n_ctx: u64,
+    /// Pause between streamed chunks, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    delay_ms: u64,
 }
 
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let mut listen = None;
-    let mut models = Vec::new();
-    let mut opts = FakeOptions::default();
-    let mut args = args.into_iter();
-    while let Some(flag) = args.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (flag.clone(), None),
+impl Cli {
+    fn options(&self) -> FakeOptions {
+        let mut opts = FakeOptions {
+            n_ctx: self.n_ctx,
+            echo_delay: Duration::from_millis(self.delay_ms),
+            ..FakeOptions::default()
         };
-        match name.as_str() {
-            "-h" | "--help" => return Err(String::new()),
-            "--listen" | "--model" | "--n-ctx" | "--delay-ms" => {}
-            other => return Err(format!("unknown argument {other}")),
+        if !self.models.is_empty() {
+            opts.models = self.models.clone();
         }
-        let value = match inline.or_else(|| args.next()) {
-            Some(v) => v,
-            None => return Err(format!("{name} needs a value")),
-        };
-        match name.as_str() {
-            "--listen" => {
-                let addr = value
-                    .parse()
-                    .map_err(|e| format!("--listen {value}: {e}"))?;
-                listen = Some(addr);
-            }
-            "--model" => models.push(value),
-            "--n-ctx" => {
-                opts.n_ctx = value.parse().map_err(|e| format!("--n-ctx {value}: {e}"))?;
-            }
-            "--delay-ms" => {
-                let ms = value
-                    .parse()
-                    .map_err(|e| format!("--delay-ms {value}: {e}"))?;
-                opts.echo_delay = Duration::from_millis(ms);
-            }
-            _ => {}
-        }
+        opts
     }
-    if !models.is_empty() {
-        opts.models = models;
-    }
-    let listen = listen.ok_or("--listen is required")?;
-    Ok(Args { listen, opts })
 }
 
 async fn terminated() -> std::io::Result<()> {
@@ -95,22 +67,13 @@ async fn terminated() -> std::io::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(a) => a,
-        Err(msg) if msg.is_empty() => {
-            eprintln!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("boo-fake-llm: {msg}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let models = args.opts.models.join(", ");
-    let llm = match FakeLlm::bind(args.listen, args.opts).await {
+    let cli = <Cli as clap::Parser>::parse();
+    let opts = cli.options();
+    let models = opts.models.join(", ");
+    let llm = match FakeLlm::bind(cli.listen, opts).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("boo-fake-llm: cannot listen on {}: {e}", args.listen);
+            eprintln!("boo-fake-llm: cannot listen on {}: {e}", cli.listen);
             return ExitCode::FAILURE;
         }
     };
@@ -131,34 +94,39 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser as _;
+    use clap::error::ErrorKind;
+
     use super::*;
     use boo_testkit::fake_llm::{DEFAULT_MODEL, DEFAULT_N_CTX};
     use pretty_assertions::assert_eq;
 
-    fn args(s: &str) -> Result<Args, String> {
-        parse(s.split_whitespace().map(str::to_owned))
+    fn options(s: &str) -> Result<(SocketAddr, FakeOptions), ErrorKind> {
+        Cli::try_parse_from(std::iter::once("boo-fake-llm").chain(s.split_whitespace()))
+            .map(|c| (c.listen, c.options()))
+            .map_err(|e| e.kind())
     }
 
     #[test]
     fn parses_flags() {
         assert_eq!(
-            args("--listen 127.0.0.1:0"),
-            Ok(Args {
-                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-                opts: FakeOptions::default(),
-            })
+            options("--listen 127.0.0.1:0"),
+            Ok((
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+                FakeOptions::default()
+            ))
         );
         assert_eq!(
-            args("--listen=0.0.0.0:9 --model a --model b --n-ctx 4096 --delay-ms=25"),
-            Ok(Args {
-                listen: SocketAddr::from(([0, 0, 0, 0], 9)),
-                opts: FakeOptions {
+            options("--listen=0.0.0.0:9 --model a --model b --n-ctx 4096 --delay-ms=25"),
+            Ok((
+                SocketAddr::from(([0, 0, 0, 0], 9)),
+                FakeOptions {
                     models: vec!["a".into(), "b".into()],
                     n_ctx: 4096,
                     echo_delay: Duration::from_millis(25),
                     ..FakeOptions::default()
                 },
-            })
+            ))
         );
         assert_eq!(
             FakeOptions::default().models,
@@ -169,20 +137,20 @@ mod tests {
 
     #[test]
     fn rejects_bad_flags() {
-        assert_eq!(args(""), Err("--listen is required".to_owned()));
-        assert_eq!(args("--help"), Err(String::new()));
-        assert_eq!(args("--listen"), Err("--listen needs a value".to_owned()));
+        assert_eq!(options("").unwrap_err(), ErrorKind::MissingRequiredArgument);
+        assert_eq!(options("--help").unwrap_err(), ErrorKind::DisplayHelp);
+        assert_eq!(options("--listen").unwrap_err(), ErrorKind::InvalidValue);
         assert_eq!(
-            args("--bogus 1"),
-            Err("unknown argument --bogus".to_owned())
+            options("--listen 127.0.0.1:1 --bogus 1").unwrap_err(),
+            ErrorKind::UnknownArgument
         );
         assert_eq!(
-            args("--listen 1:2:3"),
-            Err("--listen 1:2:3: invalid socket address syntax".to_owned())
+            options("--listen 1:2:3").unwrap_err(),
+            ErrorKind::ValueValidation
         );
         assert_eq!(
-            args("--listen 127.0.0.1:1 --n-ctx big"),
-            Err("--n-ctx big: invalid digit found in string".to_owned())
+            options("--listen 127.0.0.1:1 --n-ctx big").unwrap_err(),
+            ErrorKind::ValueValidation
         );
     }
 }
