@@ -152,7 +152,7 @@ export const SHORTCUTS: readonly { keys: string; what: string }[] = [
   { keys: "Mod \\", what: "Split the focused pane (new pane on its right)" },
   { keys: "Mod Shift T", what: "Reopen the last closed pane" },
   { keys: "?", what: "Show these shortcuts (outside text fields and terminals)" },
-  { keys: "Escape", what: "Cancel a tab drag, close a menu or dialog" },
+  { keys: "Escape", what: "Cancel a tab drag, close a menu, the inbox or a dialog" },
 ];
 
 /**

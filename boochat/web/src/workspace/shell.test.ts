@@ -72,6 +72,7 @@ function mount(narrow = false): { shell: BooWorkspace; fakes: Fakes } {
     },
     updateChat: fakes.updateChat,
     createChat: async () => chat("c9"),
+    inbox: async () => ({ items: [] }),
   };
   const term = {
     list: async () => [terminal("t1", { title: "htop" }), terminal("t2", { status: "exited", exit_code: 0, exited_at: at() })],
@@ -121,6 +122,17 @@ describe("<boo-workspace>", () => {
     expect(fakes.saved[0]?.panes.map((p) => p.tabs.map((t) => t.id))).toEqual([["t1"], ["c2"]]);
     expect(fakes.saved[0]?.version).toBe(5);
     expect(window.location.hash).toBe("#/s/s1");
+  });
+
+  it("closes the inbox panel on Escape and gives the focus back to its button", async () => {
+    const { shell } = mount();
+    await vi.waitFor(() => expect(tabIds(shell, "p1")).toEqual(["t1"]));
+    const button = shell.querySelector<HTMLElement>('[data-testid="inbox-button"]');
+    button?.click();
+    await vi.waitFor(() => expect(shell.querySelector('[data-testid="inbox-panel"]')).not.toBeNull());
+    key({ key: "Escape" });
+    await vi.waitFor(() => expect(shell.querySelector('[data-testid="inbox-panel"]')).toBeNull());
+    expect(document.activeElement).toBe(button);
   });
 
   it("follows the session's other devices: a workspace frame moves the same element", async () => {

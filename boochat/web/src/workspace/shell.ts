@@ -412,6 +412,11 @@ export class BooWorkspace extends LitElement {
       this.requestUpdate();
       return;
     }
+    if (e.key === "Escape" && this.inbox.state.open) {
+      this.inbox.toggle(false);
+      this.querySelector<HTMLElement>(".inbox-btn")?.focus();
+      return;
+    }
     if (this.ws?.layout == null || this.dialogOpen()) return;
     const action = shortcut(e, typingTarget(e.composedPath()));
     if (action === null) return;
