@@ -548,5 +548,4 @@ fn args(list: &[&str]) -> Vec<OsString> {
 }
 
 #[cfg(test)]
-#[path = "tmux_tests.rs"]
 mod tests;

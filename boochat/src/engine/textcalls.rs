@@ -632,5 +632,4 @@ fn placeholder_str(s: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "textcalls_tests.rs"]
 mod tests;

@@ -354,10 +354,10 @@ pub(crate) fn bounded(
 pub(crate) mod testing;
 
 #[cfg(test)]
-mod confinement_tests;
-
-#[cfg(test)]
 mod tests {
+    /// The symlink corpus through every filesystem tool.
+    mod confinement;
+
     use super::testing::{MemoryStore, context};
     use super::*;
     use pretty_assertions::assert_eq;

@@ -308,5 +308,4 @@ fn fetch_failure(url: &Url, e: &reqwest::Error) -> ToolError {
 }
 
 #[cfg(test)]
-#[path = "web_fetch_tests.rs"]
 mod tests;

@@ -20,10 +20,6 @@ mod store;
 pub mod tree;
 
 #[cfg(test)]
-mod agent_write_tests;
-#[cfg(test)]
-mod paths_tests;
-#[cfg(test)]
 mod tests;
 
 use axum::http::StatusCode;

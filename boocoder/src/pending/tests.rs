@@ -1,5 +1,8 @@
 //! Pending-change store and lifecycle against a real Postgres and real git repos.
 
+mod agent_write;
+mod paths;
+
 use std::path::Path;
 
 use boo_shared::error::ApiError;

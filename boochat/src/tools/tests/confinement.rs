@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-use super::ToolContext;
-use super::testing::{MemoryStore, context, run, write_files};
+use crate::tools::ToolContext;
+use crate::tools::testing::{MemoryStore, context, run, write_files};
 
 /// Text that lives only outside the project.
 const SECRET: &str = "TOP-SECRET-OUTSIDE";

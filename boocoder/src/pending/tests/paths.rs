@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use boo_shared::pathguard::{ResolveOptions, resolve_with};
 use pretty_assertions::assert_eq;
 
-use super::PendingError;
-use super::tree::{self, Expect, TreeWrite, Written};
+use crate::pending::PendingError;
+use crate::pending::tree::{self, Expect, TreeWrite, Written};
 use crate::worktree::mode;
 
 /// `<tmp>/app` is the project root; `app-evil`, `app2` and `outside` sit beside it.

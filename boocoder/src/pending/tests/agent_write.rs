@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use pretty_assertions::assert_eq;
 use uuid::Uuid;
 
-use super::agent_write::{self, Refused};
-use super::paths_tests::snapshot;
-use super::*;
+use crate::pending::agent_write::{self, Refused};
+use super::paths::snapshot;
+use crate::pending::*;
 use crate::worktree::Worktree;
 use crate::worktree::tests::{Fixture, git};
 
