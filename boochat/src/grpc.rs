@@ -7,9 +7,9 @@ use boo_proto::chat::v1::{
 };
 use boo_shared::chat::{Message, MessageStatus, PartKind, Role};
 use boo_shared::grpc::reject_nul;
+use boo_shared::grpc::uuid_field;
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
-use uuid::Uuid;
 
 use crate::engine::context::is_sentinel;
 use boo_shared::transcript::store as messages;
@@ -25,11 +25,6 @@ impl ChatServiceImpl {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
-}
-
-fn uuid(field: &str, raw: &str) -> Result<Uuid, Status> {
-    Uuid::parse_str(raw)
-        .map_err(|_| Status::invalid_argument(format!("{field} must be a UUID, got {raw:?}")))
 }
 
 fn role(r: Role) -> &'static str {
@@ -88,7 +83,7 @@ impl ChatService for ChatServiceImpl {
             ("chat_id", req.chat_id.as_str()),
             ("before_message_id", &req.before_message_id),
         ])?;
-        let chat_id = uuid("chat_id", &req.chat_id)?;
+        let chat_id = uuid_field("chat_id", &req.chat_id)?;
         let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1)")
             .bind(chat_id)
             .fetch_one(&self.pool)
@@ -100,7 +95,7 @@ impl ChatService for ChatServiceImpl {
         let before_seq = if req.before_message_id.is_empty() {
             None
         } else {
-            let mid = uuid("before_message_id", &req.before_message_id)?;
+            let mid = uuid_field("before_message_id", &req.before_message_id)?;
             let seq: Option<i64> =
                 sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
                     .bind(mid)

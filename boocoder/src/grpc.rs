@@ -2,6 +2,7 @@
 //! boocoder — worktree risk before a session delete, closing a chat's agents,
 //! submitting a turn, and watching a session's frames.
 
+use boo_shared::grpc::uuid_field;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -50,11 +51,6 @@ impl CoderServiceImpl {
     }
 }
 
-fn uuid(field: &str, raw: &str) -> Result<Uuid, Status> {
-    Uuid::parse_str(raw)
-        .map_err(|_| Status::invalid_argument(format!("{field} must be a UUID, got {raw:?}")))
-}
-
 fn db(e: impl std::fmt::Display) -> Status {
     Status::unavailable(format!("database: {e}"))
 }
@@ -69,7 +65,7 @@ impl CoderService for CoderServiceImpl {
         req: Request<WorktreeRiskRequest>,
     ) -> Result<Response<WorktreeRiskResponse>, Status> {
         reject_nul([("session_id", req.get_ref().session_id.as_str())])?;
-        let sid = uuid("session_id", &req.get_ref().session_id)?;
+        let sid = uuid_field("session_id", &req.get_ref().session_id)?;
         let risks = crate::worktree::risk(&self.pool, sid)
             .await
             .map_err(|e| Status::internal(format!("cannot inspect worktrees: {e}")))?;
@@ -87,7 +83,7 @@ impl CoderService for CoderServiceImpl {
     ) -> Result<Response<CloseChatResponse>, Status> {
         let req = req.into_inner();
         reject_nul([("chat_id", req.chat_id.as_str())])?;
-        let chat_id = uuid("chat_id", &req.chat_id)?;
+        let chat_id = uuid_field("chat_id", &req.chat_id)?;
         // A chat alone is only ever archived (deleting one goes with its session).
         let closed = self
             .runner
@@ -127,7 +123,7 @@ impl CoderService for CoderServiceImpl {
     ) -> Result<Response<CloseSessionResponse>, Status> {
         let req = req.into_inner();
         reject_nul([("session_id", req.session_id.as_str())])?;
-        let sid = uuid("session_id", &req.session_id)?;
+        let sid = uuid_field("session_id", &req.session_id)?;
         let reason = match CloseReason::try_from(req.reason) {
             Ok(CloseReason::Archived) => Why::SessionArchived,
             Ok(CloseReason::Deleted) => Why::SessionDeleted,
@@ -176,11 +172,11 @@ impl CoderService for CoderServiceImpl {
             ("agent", &req.agent),
             ("prompt", &req.prompt),
         ])?;
-        let sid = uuid("session_id", &req.session_id)?;
+        let sid = uuid_field("session_id", &req.session_id)?;
         let chat = if req.chat_id.is_empty() {
             None
         } else {
-            Some(uuid("chat_id", &req.chat_id)?)
+            Some(uuid_field("chat_id", &req.chat_id)?)
         };
         if req.prompt.trim().is_empty() {
             return Err(Status::invalid_argument("prompt must not be empty"));
@@ -227,7 +223,7 @@ impl CoderService for CoderServiceImpl {
     ) -> Result<Response<EventStream>, Status> {
         let req = req.into_inner();
         reject_nul([("session_id", req.session_id.as_str())])?;
-        let sid = uuid("session_id", &req.session_id)?;
+        let sid = uuid_field("session_id", &req.session_id)?;
         let last = (req.after_seq > 0).then_some(req.after_seq);
         let (start, rx) = self.hub.subscribe(sid, last);
         let replay = match start {

@@ -6,6 +6,7 @@
 //! HTTP/2 flow control in place of acknowledgements: a peer that stops reading stops
 //! the PTY being read.
 
+use boo_shared::grpc::uuid_field;
 use std::sync::Arc;
 
 use boo_proto::term::v1::attach_input::Msg;
@@ -75,11 +76,6 @@ impl From<SessionError> for Status {
     }
 }
 
-fn uuid(field: &str, raw: &str) -> Result<Uuid, Status> {
-    Uuid::parse_str(raw)
-        .map_err(|_| Status::invalid_argument(format!("{field} must be a UUID, got {raw:?}")))
-}
-
 /// Empty string = not given (proto3 scalars have no presence).
 fn given(raw: &str) -> Option<&str> {
     Some(raw).filter(|s| !s.is_empty())
@@ -126,7 +122,7 @@ impl TermService for TermServiceImpl {
             ),
         )?;
         let session_id = given(&req.session_id)
-            .map(|s| uuid("session_id", s))
+            .map(|s| uuid_field("session_id", s))
             .transpose()?;
         let dimension = |n: u32| (n != 0).then_some(i64::from(n));
         let command = match (req.ssh, req.command.is_empty()) {
@@ -161,7 +157,7 @@ impl TermService for TermServiceImpl {
     ) -> Result<Response<ListSessionsResponse>, Status> {
         reject_nul([("session_id", req.get_ref().session_id.as_str())])?;
         let session_id = given(&req.get_ref().session_id)
-            .map(|s| uuid("session_id", s))
+            .map(|s| uuid_field("session_id", s))
             .transpose()?;
         let terminals = self
             .sessions
@@ -178,7 +174,7 @@ impl TermService for TermServiceImpl {
         req: Request<KillSessionRequest>,
     ) -> Result<Response<KillSessionResponse>, Status> {
         reject_nul([("id", req.get_ref().id.as_str())])?;
-        let id = uuid("id", &req.get_ref().id)?;
+        let id = uuid_field("id", &req.get_ref().id)?;
         let killed = self.sessions.kill(id).await?;
         Ok(Response::new(KillSessionResponse { killed }))
     }
@@ -188,7 +184,7 @@ impl TermService for TermServiceImpl {
         req: Request<GetSessionRequest>,
     ) -> Result<Response<GetSessionResponse>, Status> {
         reject_nul([("id", req.get_ref().id.as_str())])?;
-        let id = uuid("id", &req.get_ref().id)?;
+        let id = uuid_field("id", &req.get_ref().id)?;
         let terminal = self.sessions.get(id).await?;
         Ok(Response::new(GetSessionResponse {
             session: Some(to_proto(terminal)),
@@ -203,7 +199,7 @@ impl TermService for TermServiceImpl {
         req: Request<WaitSessionRequest>,
     ) -> Result<Response<WaitSessionResponse>, Status> {
         reject_nul([("id", req.get_ref().id.as_str())])?;
-        let id = uuid("id", &req.get_ref().id)?;
+        let id = uuid_field("id", &req.get_ref().id)?;
         let mut ended = self.sessions.subscribe_ended();
         loop {
             let terminal = self.sessions.get(id).await?;
@@ -240,7 +236,7 @@ impl TermService for TermServiceImpl {
     ) -> Result<Response<SnapshotResponse>, Status> {
         let req = req.into_inner();
         reject_nul([("id", req.id.as_str())])?;
-        let id = uuid("id", &req.id)?;
+        let id = uuid_field("id", &req.id)?;
         let snap = self.sessions.snapshot(id, req.scrollback_lines).await?;
         Ok(Response::new(SnapshotResponse {
             text: snap.text,
@@ -260,7 +256,7 @@ impl TermService for TermServiceImpl {
                 msg: Some(Msg::Id(id)),
             }) => {
                 reject_nul([("id", id.as_str())])?;
-                uuid("id", &id)?
+                uuid_field("id", &id)?
             }
             _ => {
                 return Err(Status::invalid_argument(

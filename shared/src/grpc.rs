@@ -93,6 +93,13 @@ pub fn reject_nul<'a>(
     }
 }
 
+/// A UUID request field, or INVALID_ARGUMENT naming the field and the value.
+pub fn uuid_field(field: &str, raw: &str) -> Result<uuid::Uuid, tonic::Status> {
+    uuid::Uuid::parse_str(raw).map_err(|_| {
+        tonic::Status::invalid_argument(format!("{field} must be a UUID, got {raw:?}"))
+    })
+}
+
 /// Constant-time comparison, so the token cannot be guessed byte by byte.
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use pretty_assertions::assert_eq;
 use uuid::Uuid;
 
-use crate::pending::agent_write::{self, Refused};
 use super::paths::snapshot;
+use crate::pending::agent_write::{self, Refused};
 use crate::pending::*;
 use crate::worktree::Worktree;
 use crate::worktree::tests::{Fixture, git};
