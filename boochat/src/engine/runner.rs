@@ -247,15 +247,13 @@ async fn chat_loop(engine: Arc<Engine>, chat_id: Uuid, session_id: Uuid, mut rep
 }
 
 async fn project_root(engine: &Engine, session_id: Uuid) -> Option<PathBuf> {
-    sqlx::query_scalar::<_, String>(
-        "SELECT p.path FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.id = $1",
-    )
-    .bind(session_id)
-    .fetch_optional(&engine.pool)
-    .await
-    .ok()
-    .flatten()
-    .map(PathBuf::from)
+    match boo_shared::catalog::sessions::project_path(&engine.pool, session_id).await {
+        Ok(path) => path.map(PathBuf::from),
+        Err(e) => {
+            tracing::warn!(error = %e, %session_id, "cannot read the session's project path");
+            None
+        }
+    }
 }
 
 async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id: Uuid) {

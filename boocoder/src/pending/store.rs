@@ -327,10 +327,7 @@ pub(crate) async fn project_path(
     conn: &mut PgConnection,
     session_id: Uuid,
 ) -> Result<String, PendingError> {
-    Ok(sqlx::query_scalar(
-        "SELECT p.path FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.id = $1",
-    )
-    .bind(session_id)
-    .fetch_one(conn)
-    .await?)
+    boo_shared::catalog::sessions::project_path(conn, session_id)
+        .await?
+        .ok_or(PendingError::Db(sqlx::Error::RowNotFound))
 }

@@ -133,3 +133,17 @@ pub async fn delete(pool: &PgPool, id: Uuid) -> Result<bool, ApiError> {
         .rows_affected()
         == 1)
 }
+
+/// The project directory of a session (`None`: no such session). boochat's turns
+/// read from it; boocoder's pending changes apply to it.
+pub async fn project_path<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    session_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT p.path FROM sessions s JOIN projects p ON p.id = s.project_id WHERE s.id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(conn)
+    .await
+}
