@@ -32,8 +32,14 @@ fn uuid(field: &str, raw: &str) -> Result<Uuid, Status> {
         .map_err(|_| Status::invalid_argument(format!("{field} must be a UUID, got {raw:?}")))
 }
 
+/// The proto carries the role as its wire (and column) spelling.
 fn role(r: Role) -> &'static str {
-    messages::role_str(r)
+    match r {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+        Role::System => "system",
+        Role::Tool => "tool",
+    }
 }
 
 fn to_proto(m: Message) -> TranscriptMessage {
