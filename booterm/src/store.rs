@@ -366,4 +366,26 @@ mod tests {
         delete(&pool, b.id).await.unwrap();
         assert_eq!(get(&pool, b.id).await.unwrap(), None);
     }
+
+    /// A status outside [`TerminalStatus`] fails the read instead of reading as
+    /// exited (or live).
+    #[tokio::test]
+    async fn an_unknown_status_is_a_decode_error() {
+        let (_db, pool) = pool().await;
+        let a = insert(&pool, &new_row("/a")).await.unwrap();
+        sqlx::raw_sql(
+            "ALTER TABLE terminal_sessions DROP CONSTRAINT terminal_sessions_status_chk;
+             UPDATE terminal_sessions SET status = 'frozen';",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let err = get(&pool, a.id).await.unwrap_err();
+        assert!(
+            matches!(&err, sqlx::Error::ColumnDecode { index, source }
+                if index == "\"status\""
+                    && source.to_string() == "invalid value \"frozen\" for enum TerminalStatus"),
+            "{err:?}"
+        );
+    }
 }
