@@ -36,7 +36,7 @@ macro_rules! variants {
     }};
 }
 
-/// The values a `col IN (...)` CHECK allows, in the order it lists them.
+/// The values a `col IN (...)` CHECK allows, sorted.
 async fn allowed(pool: &PgPool, constraint: &str) -> Vec<String> {
     let def: String = sqlx::query_scalar(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1 AND contype = 'c'",
@@ -46,15 +46,18 @@ async fn allowed(pool: &PgPool, constraint: &str) -> Vec<String> {
     .await
     .unwrap_or_else(|e| panic!("no CHECK constraint {constraint}: {e}"));
     // `CHECK ((status = ANY (ARRAY['open'::text, 'archived'::text])))`
-    def.split('\'')
+    let mut values: Vec<String> = def
+        .split('\'')
         .skip(1)
         .step_by(2)
         .map(str::to_owned)
-        .collect()
+        .collect();
+    values.sort();
+    values
 }
 
-/// Each variant as the database stores it (encoded by sqlx), checked to decode
-/// back to itself and to be spelled the same in JSON.
+/// Each variant as the database stores it (encoded by sqlx), sorted; each one
+/// checked to decode back to itself and to be spelled the same in JSON.
 async fn stored<T>(pool: &PgPool, all: &[T]) -> Vec<String>
 where
     T: Copy + std::fmt::Debug + PartialEq + Serialize + Send + Unpin + 'static,
@@ -78,6 +81,7 @@ where
         );
         out.push(s);
     }
+    out.sort();
     out
 }
 
