@@ -27,8 +27,14 @@ impl ChatServiceImpl {
     }
 }
 
+/// The proto carries the role as its wire (and column) spelling.
 fn role(r: Role) -> &'static str {
-    messages::role_str(r)
+    match r {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+        Role::System => "system",
+        Role::Tool => "tool",
+    }
 }
 
 fn to_proto(m: Message) -> TranscriptMessage {

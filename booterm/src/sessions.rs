@@ -607,11 +607,7 @@ fn to_terminal(row: TerminalRow, live: Option<&TmuxSession>) -> Terminal {
         current_command: live.and_then(|s| non_empty(&s.current_command)),
         cols: live.map_or_else(|| stored(row.cols, DEFAULT_SIZE.0), |s| s.width),
         rows: live.map_or_else(|| stored(row.rows, DEFAULT_SIZE.1), |s| s.height),
-        status: if row.is_live() {
-            TerminalStatus::Live
-        } else {
-            TerminalStatus::Exited
-        },
+        status: row.status,
         attached_clients: live.map_or(0, |s| s.attached),
         id: row.id,
         session_id: row.session_id,

@@ -30,8 +30,12 @@ pub struct TurnAccepted {
     pub queued: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+// Also the `tasks.status` SQL type, decoded strictly (see `chat::Status`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
+)]
 #[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum TaskStatus {
     Queued,
     Running,
@@ -39,19 +43,6 @@ pub enum TaskStatus {
     Failed,
     Blocked,
     Cancelled,
-}
-
-impl TaskStatus {
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "running" => Self::Running,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "blocked" => Self::Blocked,
-            "cancelled" => Self::Cancelled,
-            _ => Self::Queued,
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
@@ -75,8 +66,7 @@ pub struct TaskInfo {
 pub struct AgentSessionInfo {
     pub chat_id: Uuid,
     pub agent: String,
-    /// active | idle | evicted | crashed | closed
-    pub status: String,
+    pub status: AgentSessionStatus,
     pub backend: String,
     pub agent_session_id: Option<String>,
     pub config_hash: Option<String>,
@@ -101,6 +91,26 @@ pub struct AgentSessionInfo {
     /// The agent's latest slash commands (ACP `AvailableCommand` objects).
     #[ts(type = "unknown[]")]
     pub commands: Vec<serde_json::Value>,
+}
+
+/// Where an agent's warm context stands.
+// Also the `agent_sessions.status` SQL type, decoded strictly (see `chat::Status`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
+)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum AgentSessionStatus {
+    /// Its process is running a turn.
+    Active,
+    /// Warm between turns.
+    Idle,
+    /// Stopped to make room or after the idle timeout; the next turn restarts it.
+    Evicted,
+    /// Its process died; the next turn restarts it.
+    Crashed,
+    /// Stopped for good: its chat or session was archived or deleted.
+    Closed,
 }
 
 /// An agent's plan: the message it belongs to and its ACP `PlanEntry`s.

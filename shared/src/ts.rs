@@ -69,6 +69,7 @@ pub fn render() -> String {
     decl::<crate::coder::TaskStatus>(&cfg, &mut out);
     decl::<crate::coder::TaskInfo>(&cfg, &mut out);
     decl::<crate::coder::AgentSessionInfo>(&cfg, &mut out);
+    decl::<crate::coder::AgentSessionStatus>(&cfg, &mut out);
     decl::<crate::coder::AgentPlan>(&cfg, &mut out);
     decl::<crate::coder::ChangeKind>(&cfg, &mut out);
     decl::<crate::coder::ChangeStatus>(&cfg, &mut out);

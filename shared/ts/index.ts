@@ -47,6 +47,9 @@ details?: unknown, };
  */
 export type Page<T> = { items: Array<T>, next_cursor: string | null, };
 
+/**
+ * A project's, session's or chat's status.
+ */
 export type Status = "open" | "archived";
 
 export type Project = { id: string, name: string, path: string, status: Status, created_at: string, updated_at: string, };
@@ -294,11 +297,7 @@ export type TaskInfo = { id: string, session_id: string | null, chat_id: string 
 /**
  * One warm agent context: `(chat, agent)`.
  */
-export type AgentSessionInfo = { chat_id: string, agent: string, 
-/**
- * active | idle | evicted | crashed | closed
- */
-status: string, backend: string, agent_session_id: string | null, config_hash: string | null, input_tokens: number, output_tokens: number, 
+export type AgentSessionInfo = { chat_id: string, agent: string, status: AgentSessionStatus, backend: string, agent_session_id: string | null, config_hash: string | null, input_tokens: number, output_tokens: number, 
 /**
  * Provider-reported, USD.
  */
@@ -327,6 +326,11 @@ plan: AgentPlan | null,
  * The agent's latest slash commands (ACP `AvailableCommand` objects).
  */
 commands: unknown[], };
+
+/**
+ * Where an agent's warm context stands.
+ */
+export type AgentSessionStatus = "active" | "idle" | "evicted" | "crashed" | "closed";
 
 /**
  * An agent's plan: the message it belongs to and its ACP `PlanEntry`s.

@@ -1,5 +1,6 @@
 //! Task rows: submit, claim, heartbeat, finish, rescue.
 
+use boo_shared::coder::TaskStatus;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -15,7 +16,7 @@ pub struct Task {
     pub mode_id: Option<String>,
     pub model: Option<String>,
     pub prompt: String,
-    pub status: String,
+    pub status: TaskStatus,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
 }
@@ -146,9 +147,9 @@ pub enum Outcome {
 
 pub async fn finish(pool: &PgPool, id: Uuid, outcome: &Outcome) -> Result<(), sqlx::Error> {
     let (status, error, summary) = match outcome {
-        Outcome::Completed { summary } => ("completed", None, summary.as_deref()),
-        Outcome::Failed { error } => ("failed", Some(error.as_str()), None),
-        Outcome::Cancelled { reason } => ("cancelled", Some(reason.as_str()), None),
+        Outcome::Completed { summary } => (TaskStatus::Completed, None, summary.as_deref()),
+        Outcome::Failed { error } => (TaskStatus::Failed, Some(error.as_str()), None),
+        Outcome::Cancelled { reason } => (TaskStatus::Cancelled, Some(reason.as_str()), None),
     };
     sqlx::query(
         "UPDATE tasks SET status = $2, error = $3, output_summary = $4 WHERE id = $1 AND status IN ('running', 'blocked', 'queued')",

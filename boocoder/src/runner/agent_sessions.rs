@@ -2,7 +2,7 @@
 //! session id, config hash, activity, tokens and cost; how its session started,
 //! the mode and model last applied, its plan and commands (CODER-9).
 
-use boo_shared::coder::{AgentPlan, AgentSessionInfo};
+use boo_shared::coder::{AgentPlan, AgentSessionInfo, AgentSessionStatus};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 struct Row {
     chat_id: Uuid,
     agent: String,
-    status: String,
+    status: AgentSessionStatus,
     backend: String,
     agent_session_id: Option<String>,
     config_hash: Option<String>,
@@ -192,7 +192,7 @@ pub async fn set_status(
     pool: &PgPool,
     chat_id: Uuid,
     agent: &str,
-    status: &str,
+    status: AgentSessionStatus,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE agent_sessions SET status = $3, closed_reason = NULL, last_used_at = clock_timestamp() WHERE chat_id = $1 AND agent = $2")
         .bind(chat_id)

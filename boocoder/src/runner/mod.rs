@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use boo_shared::chat::{MessageStatus, Usage};
-use boo_shared::coder::{TaskInfo, TaskStatus};
+use boo_shared::coder::{AgentSessionStatus, TaskInfo, TaskStatus};
 use boo_shared::config::Settings;
 use boo_shared::frames::ServerFrame;
 use boo_shared::hub::Hub;
@@ -311,7 +311,9 @@ impl Runner {
         streamed: &stream::Streamed,
     ) {
         if !lease.conn.is_alive() {
-            if let Err(e) = agent_sessions::set_status(&self.pool, chat_id, agent, "crashed").await
+            if let Err(e) =
+                agent_sessions::set_status(&self.pool, chat_id, agent, AgentSessionStatus::Crashed)
+                    .await
             {
                 tracing::error!(error = %e, "cannot mark the agent session crashed");
             }

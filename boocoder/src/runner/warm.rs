@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use boo_shared::coder::AgentSessionStatus;
 use uuid::Uuid;
 
 use super::agent_sessions::{self, Prior};
@@ -86,7 +87,9 @@ impl super::Runner {
                 });
             }
             tracing::warn!(%chat_id, agent, "warm agent is gone; respawning");
-            if let Err(e) = agent_sessions::set_status(&self.pool, chat_id, agent, "crashed").await
+            if let Err(e) =
+                agent_sessions::set_status(&self.pool, chat_id, agent, AgentSessionStatus::Crashed)
+                    .await
             {
                 tracing::error!(error = %e, "cannot mark the agent session crashed");
             }
@@ -211,7 +214,10 @@ impl super::Runner {
         for ((chat, agent), w) in gone {
             tracing::info!(%chat, agent, "stopping a warm agent (evicted)");
             shutdown_conn(w.conn).await;
-            if let Err(e) = agent_sessions::set_status(&self.pool, chat, &agent, "evicted").await {
+            if let Err(e) =
+                agent_sessions::set_status(&self.pool, chat, &agent, AgentSessionStatus::Evicted)
+                    .await
+            {
                 tracing::warn!(error = %e, "cannot mark the agent session evicted");
             }
         }

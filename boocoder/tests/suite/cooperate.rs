@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use boo_proto::term::v1::term_service_client::TermServiceClient;
 use boo_proto::term::v1::{CreateSessionRequest, GetSessionRequest};
 use boo_shared::chat::{SessionChange, SessionClosed, WorktreeReport};
+use boo_shared::coder::AgentSessionStatus;
 use boo_shared::config::{AuthMode, Settings};
 use boo_testkit::fake_llm::{FakeLlm, Reply};
 use boo_testkit::workspace::{alive, fake_acp_providers, new_chat};
@@ -128,7 +129,7 @@ impl Trio {
         .unwrap()
     }
 
-    async fn agent_row(&self, chat: Uuid) -> (String, Option<String>) {
+    async fn agent_row(&self, chat: Uuid) -> (AgentSessionStatus, Option<String>) {
         sqlx::query_as("SELECT status, closed_reason FROM agent_sessions WHERE chat_id = $1")
             .bind(chat)
             .fetch_one(&self.f.pool)
@@ -289,7 +290,7 @@ async fn archiving_closes_what_chats_and_sessions_own() {
     gone(pid).await;
     assert_eq!(
         t.agent_row(t.f.chat).await,
-        ("closed".into(), Some("chat_archived".into()))
+        (AgentSessionStatus::Closed, Some("chat_archived".into()))
     );
 
     // A session with a clean worktree: the worktree goes, the terminal too.

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use boo_shared::chat::MessageStatus;
-use boo_shared::coder::{AgentPlan, TurnAccepted};
+use boo_shared::coder::{AgentPlan, AgentSessionStatus, TurnAccepted};
 use boo_shared::providers::ProvidersSnapshot;
 use boo_testkit::TestDb;
 use boo_testkit::wait_for;
@@ -72,7 +72,7 @@ async fn turn_with(f: &Fx, prompt: &str, mode: &str, model: &str) -> (String, St
 async fn row(
     f: &Fx,
 ) -> (
-    String,
+    AgentSessionStatus,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -81,7 +81,7 @@ async fn row(
     let rows = f.agent_sessions().await;
     let r = rows.iter().find(|r| r.chat_id == f.chat).unwrap();
     (
-        r.status.clone(),
+        r.status,
         r.start_kind.clone(),
         r.agent_session_id.clone(),
         r.mode_id.clone(),
@@ -103,7 +103,7 @@ async fn after_a_restart_a_resumable_agent_resumes_its_session_with_the_chats_mo
     assert_eq!(
         row(&f).await,
         (
-            "idle".into(),
+            AgentSessionStatus::Idle,
             s("new"),
             Some(sid.clone()),
             s("ask"),
@@ -113,7 +113,7 @@ async fn after_a_restart_a_resumable_agent_resumes_its_session_with_the_chats_mo
 
     f.restart().await;
     // The restart marked the row evicted (its child is gone).
-    assert_eq!(row(&f).await.0, "evicted");
+    assert_eq!(row(&f).await.0, AgentSessionStatus::Evicted);
     let (status, second) = f.turn("session\nsay |\nconfig\nsay |\nhistory").await;
     assert_eq!(status, "completed", "{}", second.content);
     assert_eq!(
@@ -123,7 +123,7 @@ async fn after_a_restart_a_resumable_agent_resumes_its_session_with_the_chats_mo
     assert_eq!(
         row(&f).await,
         (
-            "idle".into(),
+            AgentSessionStatus::Idle,
             s("resumed"),
             Some(sid),
             s("ask"),
@@ -171,8 +171,13 @@ async fn an_agent_that_cannot_resume_gets_the_chats_transcript_and_its_settings_
     );
     let (status, kind, sid, mode, model) = row(&f).await;
     assert_eq!(
-        (status.as_str(), kind, mode, model),
-        ("idle", s("history"), s("ask"), s("fake-smart"))
+        (status, kind, mode, model),
+        (
+            AgentSessionStatus::Idle,
+            s("history"),
+            s("ask"),
+            s("fake-smart")
+        )
     );
     assert_ne!(sid, Some(old_sid));
     // The next turn is a plain one again.
@@ -231,11 +236,11 @@ async fn another_session(f: &Fx) -> (Uuid, Uuid) {
     (session, new_chat(&f.pool, session).await)
 }
 
-async fn status_of(f: &Fx, chat: Uuid) -> String {
+async fn status_of(f: &Fx, chat: Uuid) -> AgentSessionStatus {
     try_status_of(f, chat).await.unwrap()
 }
 
-async fn try_status_of(f: &Fx, chat: Uuid) -> Option<String> {
+async fn try_status_of(f: &Fx, chat: Uuid) -> Option<AgentSessionStatus> {
     sqlx::query_scalar("SELECT status FROM agent_sessions WHERE chat_id = $1")
         .bind(chat)
         .fetch_optional(&f.pool)
@@ -256,7 +261,7 @@ async fn over_the_cap_the_least_recently_used_idle_agent_stops_and_a_running_one
     })
     .await;
     wait_for("A's agent to be in its turn", LIMIT, || async {
-        (try_status_of(&f, a_chat).await.as_deref() == Some("active")).then_some(())
+        (try_status_of(&f, a_chat).await == Some(AgentSessionStatus::Active)).then_some(())
     })
     .await;
     // B: idle after its turn.
@@ -273,9 +278,9 @@ async fn over_the_cap_the_least_recently_used_idle_agent_stops_and_a_running_one
         (!alive(b_pid)).then_some(())
     })
     .await;
-    assert_eq!(status_of(&f, b_chat).await, "evicted");
-    assert_eq!(status_of(&f, a_chat).await, "active");
-    assert_eq!(status_of(&f, c_chat).await, "idle");
+    assert_eq!(status_of(&f, b_chat).await, AgentSessionStatus::Evicted);
+    assert_eq!(status_of(&f, a_chat).await, AgentSessionStatus::Active);
+    assert_eq!(status_of(&f, c_chat).await, AgentSessionStatus::Idle);
     assert!(alive(c_pid));
     assert_eq!(f.task_status(a.task_id).await.0, "running");
     // A's turn was never touched: cancelled by the owner, not failed.
@@ -288,17 +293,17 @@ async fn over_the_cap_the_least_recently_used_idle_agent_stops_and_a_running_one
     (f.session, f.chat) = (b_session, b_chat);
     let (status, again) = f.turn("pid").await;
     assert_eq!(status, "completed", "{}", again.content);
-    let live = ["active", "idle"];
+    let live = [AgentSessionStatus::Active, AgentSessionStatus::Idle];
     let mut live_rows = 0;
     for chat in [a_chat, b_chat, c_chat] {
-        if live.contains(&status_of(&f, chat).await.as_str()) {
+        if live.contains(&status_of(&f, chat).await) {
             live_rows += 1;
         }
     }
     assert_eq!(live_rows, 2);
     assert_eq!(
         status_of(&f, c_chat).await,
-        "evicted",
+        AgentSessionStatus::Evicted,
         "C was used before A ended"
     );
     f.daemon.take().unwrap().stop().await.unwrap();
@@ -369,7 +374,8 @@ async fn the_reaper_removes_what_deleted_sessions_left_and_evicts_rows_nobody_ho
                 .await
                 .unwrap();
             let row = try_status_of(&f, other_chat).await;
-            (st == "removed" && !stray.exists() && row.as_deref() == Some("evicted")).then_some(())
+            (st == "removed" && !stray.exists() && row == Some(AgentSessionStatus::Evicted))
+                .then_some(())
         },
     )
     .await;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use boo_shared::chat::MessageStatus;
+use boo_shared::coder::AgentSessionStatus;
 use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
 use boo_testkit::wait_for;
 use pretty_assertions::assert_eq;
@@ -257,11 +258,11 @@ pub(super) async fn two_warm_turns(mut f: Fx, llm: FakeLlm, agent: &str) {
     assert_eq!(
         (
             rows[0].agent.as_str(),
-            rows[0].status.as_str(),
+            rows[0].status,
             rows[0].backend.as_str(),
             &rows[0].agent_session_id,
         ),
-        (agent, "idle", "acp_warm", &acp_session),
+        (agent, AgentSessionStatus::Idle, "acp_warm", &acp_session),
         "{rows:#?}"
     );
     // Both report tokens (qwen in `_meta.usage` of its chunks, opencode in the

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use boo_shared::chat::{MessageStatus, MessageWindow};
-use boo_shared::coder::{AgentSessionInfo, PendingChange, TurnAccepted};
+use boo_shared::coder::{AgentSessionInfo, AgentSessionStatus, PendingChange, TurnAccepted};
 use boo_shared::config::{AuthMode, Settings};
 use boo_testkit::workspace::{Catalog, alive, catalog, fake_acp_providers, git_repo, new_chat};
 use boo_testkit::{RunningDaemon, TestDb, socket_listeners, wait_for};
@@ -348,10 +348,10 @@ async fn a_warm_agent_serves_turns_streams_them_and_survives_cancel() {
     assert_eq!(
         (
             rows[0].agent.as_str(),
-            rows[0].status.as_str(),
+            rows[0].status,
             rows[0].backend.as_str()
         ),
-        ("fake", "idle", "acp_warm")
+        ("fake", AgentSessionStatus::Idle, "acp_warm")
     );
 
     // Cancel a slow turn: the turn ends cancelled, the child lives on.
@@ -380,12 +380,13 @@ async fn a_crashed_agent_fails_its_turn_and_the_next_turn_respawns_it() {
     let (status, crashed) = f.turn("crash").await;
     assert_eq!(status, "failed");
     assert_eq!(crashed.status, MessageStatus::Failed);
-    let row: String = sqlx::query_scalar("SELECT status FROM agent_sessions WHERE chat_id = $1")
-        .bind(f.chat)
-        .fetch_one(&f.pool)
-        .await
-        .unwrap();
-    assert_eq!(row, "crashed");
+    let row: AgentSessionStatus =
+        sqlx::query_scalar("SELECT status FROM agent_sessions WHERE chat_id = $1")
+            .bind(f.chat)
+            .fetch_one(&f.pool)
+            .await
+            .unwrap();
+    assert_eq!(row, AgentSessionStatus::Crashed);
     let (status, again) = f.turn("say |\npid").await;
     assert_eq!(status, "completed", "{}", again.content);
     assert_ne!(said_pid(&again), pid);
@@ -555,14 +556,17 @@ async fn chats_of_one_session_get_their_own_agents_sharing_the_worktree() {
         b.content
     );
     assert_ne!(said_pid(&a), said_pid(&b));
-    let rows: Vec<(Uuid, String)> =
+    let rows: Vec<(Uuid, AgentSessionStatus)> =
         sqlx::query_as("SELECT chat_id, status FROM agent_sessions ORDER BY created_at")
             .fetch_all(&f.pool)
             .await
             .unwrap();
     assert_eq!(
         rows,
-        vec![(first_chat, "idle".to_owned()), (other, "idle".to_owned())]
+        vec![
+            (first_chat, AgentSessionStatus::Idle),
+            (other, AgentSessionStatus::Idle)
+        ]
     );
 }
 

@@ -11,7 +11,7 @@ struct Row {
     id: Uuid,
     session_id: Uuid,
     title: Option<String>,
-    status: String,
+    status: Status,
     agent: Option<String>,
     forked_from_chat_id: Option<Uuid>,
     forked_from_message_id: Option<Uuid>,
@@ -26,7 +26,7 @@ impl From<Row> for Chat {
             id: r.id,
             session_id: r.session_id,
             title: r.title,
-            status: super::parse_status(&r.status),
+            status: r.status,
             agent: r.agent,
             forked_from_chat_id: r.forked_from_chat_id,
             forked_from_message_id: r.forked_from_message_id,
@@ -96,7 +96,7 @@ pub async fn list(
          ORDER BY c.created_at, c.id LIMIT $5"
     ))
     .bind(session_id)
-    .bind(status.map(Status::as_str))
+    .bind(status)
     .bind(after.map(|c| c.at))
     .bind(after.map(|c| c.id))
     .bind(limit + 1)
@@ -126,7 +126,7 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateChat) -> Result<Chat,
             .map(str::trim)
             .filter(|t| !t.is_empty()),
     )
-    .bind(patch.status.map(Status::as_str))
+    .bind(patch.status)
     .bind(patch.agent.is_some())
     .bind(patch.agent.clone().flatten())
     .fetch_optional(pool)

@@ -10,7 +10,6 @@ pub mod projects;
 pub mod sessions;
 pub mod workspace;
 
-use crate::chat::Status;
 use crate::error::ApiError;
 
 /// The constraint a database error violated, if any.
@@ -18,13 +17,6 @@ pub fn constraint(e: &sqlx::Error) -> Option<&str> {
     match e {
         sqlx::Error::Database(db) => db.constraint(),
         _ => None,
-    }
-}
-
-pub(crate) fn parse_status(s: &str) -> Status {
-    match s {
-        "archived" => Status::Archived,
-        _ => Status::Open,
     }
 }
 

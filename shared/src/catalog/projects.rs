@@ -1,4 +1,4 @@
-use crate::chat::{Page, Project};
+use crate::chat::{Page, Project, Status};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -11,7 +11,7 @@ struct Row {
     id: Uuid,
     name: String,
     path: String,
-    status: String,
+    status: Status,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -22,7 +22,7 @@ impl From<Row> for Project {
             id: r.id,
             name: r.name,
             path: r.path,
-            status: super::parse_status(&r.status),
+            status: r.status,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

@@ -11,7 +11,7 @@ struct Row {
     id: Uuid,
     project_id: Uuid,
     title: Option<String>,
-    status: String,
+    status: Status,
     tags: Vec<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -23,7 +23,7 @@ impl From<Row> for Session {
             id: r.id,
             project_id: r.project_id,
             title: r.title,
-            status: super::parse_status(&r.status),
+            status: r.status,
             tags: r.tags,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -84,7 +84,7 @@ pub async fn list(
          ORDER BY updated_at DESC, id DESC LIMIT $5"
     ))
     .bind(project_id)
-    .bind(status.map(Status::as_str))
+    .bind(status)
     .bind(after.map(|c| c.at))
     .bind(after.map(|c| c.id))
     .bind(limit + 1)
@@ -114,7 +114,7 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateSession) -> Result<Se
             .map(str::trim)
             .filter(|t| !t.is_empty()),
     )
-    .bind(patch.status.map(Status::as_str))
+    .bind(patch.status)
     .fetch_optional(pool)
     .await
     .map_err(title_error)?

@@ -12,8 +12,8 @@ struct Row {
     id: Uuid,
     chat_id: Uuid,
     seq: i64,
-    role: String,
-    status: String,
+    role: Role,
+    status: MessageStatus,
     content: String,
     metadata: serde_json::Value,
     model: Option<String>,
@@ -25,69 +25,18 @@ struct Row {
     error: Option<String>,
     created_at: DateTime<Utc>,
     finished_at: Option<DateTime<Utc>>,
-    parts: serde_json::Value,
-}
-
-pub fn role_str(r: Role) -> &'static str {
-    match r {
-        Role::User => "user",
-        Role::Assistant => "assistant",
-        Role::System => "system",
-        Role::Tool => "tool",
-    }
-}
-
-pub fn status_str(s: MessageStatus) -> &'static str {
-    match s {
-        MessageStatus::Queued => "queued",
-        MessageStatus::Streaming => "streaming",
-        MessageStatus::Complete => "complete",
-        MessageStatus::Cancelled => "cancelled",
-        MessageStatus::Failed => "failed",
-    }
-}
-
-pub fn kind_str(k: PartKind) -> &'static str {
-    match k {
-        PartKind::Text => "text",
-        PartKind::Reasoning => "reasoning",
-        PartKind::ToolCall => "tool_call",
-        PartKind::ToolResult => "tool_result",
-        PartKind::Plan => "plan",
-    }
-}
-
-fn parse_role(s: &str) -> Role {
-    match s {
-        "user" => Role::User,
-        "system" => Role::System,
-        "tool" => Role::Tool,
-        _ => Role::Assistant,
-    }
-}
-
-fn parse_status(s: &str) -> MessageStatus {
-    match s {
-        "queued" => MessageStatus::Queued,
-        "streaming" => MessageStatus::Streaming,
-        "cancelled" => MessageStatus::Cancelled,
-        "failed" => MessageStatus::Failed,
-        _ => MessageStatus::Complete,
-    }
+    /// Decoded strictly too: a part of an unknown kind fails the row.
+    parts: sqlx::types::Json<Vec<Part>>,
 }
 
 impl From<Row> for Message {
     fn from(r: Row) -> Self {
-        let parts: Vec<Part> = serde_json::from_value(r.parts).unwrap_or_else(|e| {
-            tracing::error!(message_id = %r.id, error = %e, "unreadable message parts");
-            Vec::new()
-        });
         Self {
             id: r.id,
             chat_id: r.chat_id,
             seq: r.seq,
-            role: parse_role(&r.role),
-            status: parse_status(&r.status),
+            role: r.role,
+            status: r.status,
             content: r.content,
             metadata: r.metadata,
             model: r.model,
@@ -101,7 +50,7 @@ impl From<Row> for Message {
             error: r.error,
             created_at: r.created_at,
             finished_at: r.finished_at,
-            parts,
+            parts: r.parts.0,
         }
     }
 }
@@ -196,8 +145,8 @@ pub async fn insert<'e, E: sqlx::Executor<'e, Database = Postgres>>(
          RETURNING id",
     )
     .bind(chat_id)
-    .bind(role_str(role))
-    .bind(status_str(status))
+    .bind(role)
+    .bind(status)
     .bind(content)
     .bind(metadata)
     .fetch_one(db)
@@ -294,7 +243,7 @@ pub async fn insert_part(
     )
     .bind(message_id)
     .bind(ordinal)
-    .bind(kind_str(p.kind.unwrap_or(PartKind::Text)))
+    .bind(p.kind.unwrap_or(PartKind::Text))
     .bind(p.content)
     .bind(p.tool_name)
     .bind(p.call_id)
@@ -347,7 +296,7 @@ pub async fn finalize(
          WHERE id = $1",
     )
     .bind(message_id)
-    .bind(status_str(status))
+    .bind(status)
     .bind(content)
     .bind(usage.prompt_tokens)
     .bind(usage.completion_tokens)
@@ -394,7 +343,7 @@ pub async fn set_status(pool: &PgPool, id: Uuid, status: MessageStatus) -> Resul
          WHERE id = $1",
     )
     .bind(id)
-    .bind(status_str(status))
+    .bind(status)
     .execute(pool)
     .await?;
     Ok(())

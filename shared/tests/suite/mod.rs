@@ -1,2 +1,3 @@
 mod migrations;
+mod status_enums;
 mod transcript;

@@ -1,6 +1,6 @@
 // Builders of boocoder wire values for unit tests (chat ones come from @boocode/common/fixtures).
 
-import type { AgentSessionInfo, Checkpoint, PendingChange, ProviderEntry, ProvidersSnapshot, TaskInfo } from "@boocode/types";
+import type { AgentSessionInfo, AgentSessionStatus, Checkpoint, PendingChange, ProviderEntry, ProvidersSnapshot, TaskInfo } from "@boocode/types";
 import { CHAT, SESSION } from "@boocode/common/fixtures";
 
 export function provider(id: string, fields: Partial<ProviderEntry> = {}): ProviderEntry {
@@ -87,7 +87,7 @@ export function change(id: string, path: string, fields: Partial<PendingChange> 
   };
 }
 
-export function agentSession(agent: string, status: string, fields: Partial<AgentSessionInfo> = {}): AgentSessionInfo {
+export function agentSession(agent: string, status: AgentSessionStatus, fields: Partial<AgentSessionInfo> = {}): AgentSessionInfo {
   return {
     chat_id: CHAT,
     agent,

@@ -49,19 +49,17 @@ struct Cli {
 
 impl Cli {
     fn options(&self) -> FakeAcpOptions {
-        let defaults = FakeAcpOptions::default();
         FakeAcpOptions {
             name: self.name.clone(),
             version: self
                 .agent_version
                 .clone()
-                .unwrap_or(defaults.version.clone()),
+                .unwrap_or_else(|| FakeAcpOptions::default().version),
             fail_initialize: self.fail_initialize,
             resume: self.resume,
             load: self.load,
             state_dir: self.state_dir.clone(),
             on_crash: OnCrash::Exit,
-            ..defaults
         }
     }
 }
