@@ -180,12 +180,11 @@ impl Term {
                 }
             }
         };
-        if tokio::time::timeout(limit, wait).await.is_err() {
-            panic!(
-                "{:?} did not arrive within {limit:?}",
-                String::from_utf8_lossy(needle)
-            );
-        }
+        assert!(
+            tokio::time::timeout(limit, wait).await.is_ok(),
+            "{:?} did not arrive within {limit:?}",
+            String::from_utf8_lossy(needle)
+        );
     }
 
     /// Wait for an interactive shell: it runs `setup`, then prints a marker.

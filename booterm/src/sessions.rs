@@ -665,5 +665,4 @@ fn tidy(raw: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "sessions_tests.rs"]
 mod tests;

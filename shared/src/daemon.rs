@@ -196,7 +196,7 @@ fn app<E: RustEmbed + 'static>(
             .routes(routes!(crate::session_ws::upgrade))
             .with_state(crate::session_ws::SessionWs {
                 kind,
-                pool: base.pool.clone(),
+                pool: base.pool,
                 hub: streams.hub,
                 closing: streams.closing,
             }),

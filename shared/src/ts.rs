@@ -15,7 +15,7 @@ pub fn committed_path() -> PathBuf {
 }
 
 fn decl<T: TS>(cfg: &Config, out: &mut String) {
-    let docs = T::docs().map(|d| d.to_string()).unwrap_or_default();
+    let docs = T::docs().unwrap_or_default();
     out.push_str(&docs);
     out.push_str("export ");
     out.push_str(&T::decl(cfg));

@@ -587,7 +587,7 @@ fn tool_call_updates_keep_what_they_do_not_carry() {
             kind: "read".into(),
             status: "failed".into(),
             locations: vec!["a.rs:3".into()],
-            ..expected.clone()
+            ..expected
         }
     );
     // A new tool_call with the same id starts over.

@@ -229,15 +229,13 @@ impl super::Runner {
         chat_id: Uuid,
         reason: agent_sessions::CloseReason,
     ) -> Result<u32, sqlx::Error> {
-        let gone: Vec<Warm> = {
-            let mut warm = self.warm.lock().await;
-            let keys: Vec<_> = warm
-                .keys()
-                .filter(|(c, _)| *c == chat_id)
-                .cloned()
-                .collect();
-            keys.into_iter().filter_map(|k| warm.remove(&k)).collect()
-        };
+        let gone: Vec<Warm> = self
+            .warm
+            .lock()
+            .await
+            .extract_if(|(c, _), _| *c == chat_id)
+            .map(|(_, w)| w)
+            .collect();
         for w in gone {
             shutdown_conn(w.conn).await;
         }
@@ -248,17 +246,12 @@ impl super::Runner {
     /// Stop agents idle longer than `coder.idle_ttl_secs` (their sessions resume later).
     pub async fn evict_idle(&self) {
         let ttl = Duration::from_secs(self.settings.coder.idle_ttl_secs);
-        let gone: Vec<(Key, Warm)> = {
-            let mut warm = self.warm.lock().await;
-            let keys: Vec<_> = warm
-                .iter()
-                .filter(|(_, w)| !w.running && w.last_used.elapsed() > ttl)
-                .map(|(k, _)| k.clone())
-                .collect();
-            keys.into_iter()
-                .filter_map(|k| warm.remove(&k).map(|w| (k, w)))
-                .collect()
-        };
+        let gone: Vec<(Key, Warm)> = self
+            .warm
+            .lock()
+            .await
+            .extract_if(|_, w| !w.running && w.last_used.elapsed() > ttl)
+            .collect();
         self.stop_evicted(gone).await;
     }
 

@@ -243,7 +243,7 @@ mod tests {
         std::fs::create_dir_all(&wt).unwrap();
         let gitdir = top.join(".git/worktrees/w1");
         std::fs::write(wt.join(".git"), format!("gitdir: {}\n", gitdir.display())).unwrap();
-        assert_eq!(project_of(&wt), Some(top.clone()));
+        assert_eq!(project_of(&wt), Some(top));
         std::fs::write(wt.join(".git"), "gitdir: /nowhere/else\n").unwrap();
         assert_eq!(project_of(&wt), None);
         std::fs::remove_file(wt.join(".git")).unwrap();

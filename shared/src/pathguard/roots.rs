@@ -123,7 +123,7 @@ mod tests {
         for (name, resolved) in [
             ("etc", PathBuf::from("/etc")),
             ("chain", outside.clone()),
-            ("up", outside.clone()),
+            ("up", outside),
         ] {
             let path = f.root.join(name);
             assert_eq!(

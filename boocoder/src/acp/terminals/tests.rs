@@ -112,7 +112,7 @@ wait"#;
                 "exitStatus": {"exitCode": null, "signal": "SIGINT"},
             }}),
             json!({"line": "released"}),
-            json!({"line": gone.clone()}),
+            json!({"line": gone}),
             json!({"line": gone}),
         ]
     );

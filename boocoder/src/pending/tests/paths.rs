@@ -382,7 +382,7 @@ fn what_the_policy_adds_on_top_of_pathguard() {
             "\\\\server\\share\\x".into(),
             "src/".into(),
             "newdir/".into(),
-            "".into(),
+            String::new(),
             ".".into(),
             "a//b.txt".into(),
             "./src/main.rs".into(),

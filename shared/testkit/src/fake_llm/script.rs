@@ -157,9 +157,12 @@ impl Reply {
 
 /// `s` in pieces of `n` characters (never splitting a character).
 fn split(s: &str, n: usize) -> impl Iterator<Item = String> + '_ {
-    let chars: Vec<char> = s.chars().collect();
-    let pieces: Vec<String> = chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect();
-    pieces.into_iter()
+    let n = n.max(1);
+    let mut chars = s.chars().peekable();
+    std::iter::from_fn(move || {
+        chars.peek()?;
+        Some(chars.by_ref().take(n).collect())
+    })
 }
 /// The text of the last `user` message (string content, or its text parts joined).
 pub(crate) fn last_user_text(request: &Value) -> String {
