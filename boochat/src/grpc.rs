@@ -90,32 +90,16 @@ impl ChatService for ChatServiceImpl {
             ("before_message_id", &req.before_message_id),
         ])?;
         let chat_id = uuid_field("chat_id", &req.chat_id)?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1)")
-            .bind(chat_id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| Status::unavailable(e.to_string()))?;
-        if !exists {
-            return Err(Status::not_found(format!("no chat {chat_id}")));
-        }
+        // Stores' errors map to statuses once (boo_shared::store): no such chat is
+        // NOT_FOUND, a message of another chat INVALID_ARGUMENT.
+        boo_shared::catalog::chats::get(&self.pool, chat_id).await?;
         let before_seq = if req.before_message_id.is_empty() {
             None
         } else {
             let mid = uuid_field("before_message_id", &req.before_message_id)?;
-            let seq: Option<i64> =
-                sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
-                    .bind(mid)
-                    .bind(chat_id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(|e| Status::unavailable(e.to_string()))?;
-            Some(seq.ok_or_else(|| {
-                Status::invalid_argument(format!("message {mid} is not in chat {chat_id}"))
-            })?)
+            Some(messages::seq_in_chat(&self.pool, chat_id, mid).await?)
         };
-        let all = messages::history(&self.pool, chat_id, before_seq)
-            .await
-            .map_err(|e| Status::unavailable(e.to_string()))?;
+        let all = messages::history(&self.pool, chat_id, before_seq).await?;
         let mut turns: Vec<Message> = all
             .into_iter()
             .filter(|m| {

@@ -34,6 +34,7 @@ pub mod pathguard;
 pub mod peers;
 pub mod providers;
 pub mod session_ws;
+pub mod store;
 pub mod telemetry;
 pub mod term;
 pub mod transcript;

@@ -93,7 +93,7 @@ async fn chat_tab(
     id: uuid::Uuid,
     limit: usize,
 ) -> Result<String, ToolError> {
-    let failed = |e: boo_shared::error::ApiError| {
+    let failed = |e: boo_shared::store::StoreError| {
         ToolError::Failed(format!("cannot read the chat of tab {number}: {e}"))
     };
     let chat = chats::get(&scope.pool, id).await.map_err(failed)?;

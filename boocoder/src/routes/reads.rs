@@ -16,7 +16,7 @@ use super::AppState;
 use crate::runner::agent_sessions;
 
 pub async fn session_exists(pool: &PgPool, id: Uuid) -> Result<Session, ApiError> {
-    sessions::get(pool, id).await
+    Ok(sessions::get(pool, id).await?)
 }
 
 #[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(SessionFilters, PageParams),

@@ -1,5 +1,5 @@
 use crate::chat::{Chat, Page, Status, UpdateChat};
-use crate::error::ApiError;
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -42,13 +42,13 @@ const COLUMNS: &str = "c.id, c.session_id, c.title, c.status, c.agent, c.forked_
     EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = c.id AND m.status = 'streaming') AS busy,
     c.created_at, c.updated_at";
 
-fn write_error(e: sqlx::Error) -> ApiError {
+fn write_error(e: sqlx::Error) -> StoreError {
     match super::constraint(&e) {
         Some("chats_title_chk") => {
-            ApiError::bad_request("invalid_title", "title must be at most 500 characters")
+            StoreError::invalid("invalid_title", "title must be at most 500 characters")
         }
-        Some("chats_agent_chk") => ApiError::bad_request("invalid_agent", "invalid agent name"),
-        Some("chats_session_id_fkey") => ApiError::not_found("no such session"),
+        Some("chats_agent_chk") => StoreError::invalid("invalid_agent", "invalid agent name"),
+        Some("chats_session_id_fkey") => StoreError::not_found("no such session"),
         _ => e.into(),
     }
 }
@@ -58,7 +58,7 @@ pub async fn create(
     session_id: Uuid,
     title: Option<&str>,
     agent: Option<&str>,
-) -> Result<Chat, ApiError> {
+) -> Result<Chat, StoreError> {
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO chats (session_id, title, agent) VALUES ($1, $2, $3) RETURNING id",
     )
@@ -71,13 +71,13 @@ pub async fn create(
     get(pool, id).await
 }
 
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Chat, ApiError> {
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Chat, StoreError> {
     sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM chats c WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
         .map(Chat::from)
-        .ok_or_else(|| ApiError::not_found(format!("no chat {id}")))
+        .ok_or_else(|| StoreError::not_found(format!("no chat {id}")))
 }
 
 /// Oldest first (tab order).
@@ -87,7 +87,7 @@ pub async fn list(
     status: Option<Status>,
     after: Option<Cursor>,
     limit: i64,
-) -> Result<Page<Chat>, ApiError> {
+) -> Result<Page<Chat>, StoreError> {
     let rows = sqlx::query_as::<_, Row>(&format!(
         "SELECT {COLUMNS} FROM chats c
          WHERE c.session_id = $1
@@ -109,7 +109,7 @@ pub async fn list(
     })
 }
 
-pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateChat) -> Result<Chat, ApiError> {
+pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateChat) -> Result<Chat, StoreError> {
     let found: Option<Uuid> = sqlx::query_scalar(
         "UPDATE chats SET
             title = CASE WHEN $2 THEN $3 ELSE title END,
@@ -134,13 +134,13 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateChat) -> Result<Chat,
     .map_err(write_error)?;
     match found {
         Some(id) => get(pool, id).await,
-        None => Err(ApiError::not_found(format!("no chat {id}"))),
+        None => Err(StoreError::not_found(format!("no chat {id}"))),
     }
 }
 
 /// Copy a chat's finished messages (with their parts) up to and including
 /// `upto` (default: all) into a new chat in the same session, in one transaction.
-pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Chat, ApiError> {
+pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Chat, StoreError> {
     let mut tx = pool.begin().await?;
     let src = sqlx::query_as::<_, (Uuid, Option<String>, Option<String>)>(
         "SELECT session_id, title, agent FROM chats WHERE id = $1 FOR SHARE",
@@ -148,7 +148,7 @@ pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Cha
     .bind(source)
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| ApiError::not_found(format!("no chat {source}")))?;
+    .ok_or_else(|| StoreError::not_found(format!("no chat {source}")))?;
     let limit_seq: i64 = match upto {
         Some(mid) => sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
             .bind(mid)
@@ -156,7 +156,7 @@ pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Cha
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| {
-                ApiError::bad_request(
+                StoreError::invalid(
                     "invalid_message",
                     format!("message {mid} is not in chat {source}"),
                 )
@@ -208,10 +208,10 @@ pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Cha
 }
 
 /// The session a chat belongs to.
-pub async fn session_of(pool: &PgPool, chat_id: Uuid) -> Result<Uuid, ApiError> {
+pub async fn session_of(pool: &PgPool, chat_id: Uuid) -> Result<Uuid, StoreError> {
     sqlx::query_scalar("SELECT session_id FROM chats WHERE id = $1")
         .bind(chat_id)
         .fetch_optional(pool)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no chat {chat_id}")))
+        .ok_or_else(|| StoreError::not_found(format!("no chat {chat_id}")))
 }

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::chat::{InboxItem, InboxKind};
-use crate::error::ApiError;
+use crate::store::StoreError;
 
 /// Most items the inbox returns.
 pub const MAX_ITEMS: i64 = 200;
@@ -39,7 +39,7 @@ fn kind(s: &str) -> Option<InboxKind> {
 
 /// Everything waiting on the owner in open sessions, newest first. A session-less
 /// task (no workspace session to open) is left out; so are archived sessions.
-pub async fn list(pool: &PgPool) -> Result<Vec<InboxItem>, ApiError> {
+pub async fn list(pool: &PgPool) -> Result<Vec<InboxItem>, StoreError> {
     let rows = sqlx::query_as::<_, Row>(
         "SELECT h.kind, h.item_id, h.project_id, p.name AS project_name, h.session_id,
                 s.title AS session_title, h.chat_id, h.agent, h.summary, h.detail, h.since

@@ -1,5 +1,5 @@
 use crate::chat::{Page, Project, Status};
-use crate::error::ApiError;
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -31,7 +31,7 @@ impl From<Row> for Project {
 
 const COLUMNS: &str = "id, name, path, status, created_at, updated_at";
 
-pub async fn create(pool: &PgPool, name: &str, path: &str) -> Result<Project, ApiError> {
+pub async fn create(pool: &PgPool, name: &str, path: &str) -> Result<Project, StoreError> {
     let row = sqlx::query_as::<_, Row>(&format!(
         "INSERT INTO projects (name, path) VALUES ($1, $2) RETURNING {COLUMNS}"
     ))
@@ -41,13 +41,13 @@ pub async fn create(pool: &PgPool, name: &str, path: &str) -> Result<Project, Ap
     .await
     .map_err(|e| match super::constraint(&e) {
         Some("projects_path_key") => {
-            ApiError::conflict("project_exists", format!("a project already uses {path}"))
+            StoreError::conflict("project_exists", format!("a project already uses {path}"))
         }
-        Some("projects_name_chk") => ApiError::bad_request(
+        Some("projects_name_chk") => StoreError::invalid(
             "invalid_name",
             "name must be 1 to 200 characters and not blank",
         ),
-        Some("projects_path_chk") => ApiError::bad_request(
+        Some("projects_path_chk") => StoreError::invalid(
             "invalid_path",
             format!("{path:?} is not a normalised absolute path"),
         ),
@@ -56,13 +56,13 @@ pub async fn create(pool: &PgPool, name: &str, path: &str) -> Result<Project, Ap
     Ok(row.into())
 }
 
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Project, ApiError> {
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Project, StoreError> {
     sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM projects WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
         .map(Project::from)
-        .ok_or_else(|| ApiError::not_found(format!("no project {id}")))
+        .ok_or_else(|| StoreError::not_found(format!("no project {id}")))
 }
 
 /// Newest first.
@@ -70,7 +70,7 @@ pub async fn list(
     pool: &PgPool,
     after: Option<Cursor>,
     limit: i64,
-) -> Result<Page<Project>, ApiError> {
+) -> Result<Page<Project>, StoreError> {
     let rows = sqlx::query_as::<_, Row>(&format!(
         "SELECT {COLUMNS} FROM projects
          WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2))

@@ -1,5 +1,5 @@
 use crate::chat::{Page, Session, Status, UpdateSession};
-use crate::error::ApiError;
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -33,12 +33,12 @@ impl From<Row> for Session {
 
 const COLUMNS: &str = "id, project_id, title, status, tags, created_at, updated_at";
 
-fn title_error(e: sqlx::Error) -> ApiError {
+fn title_error(e: sqlx::Error) -> StoreError {
     match super::constraint(&e) {
         Some("sessions_title_chk") => {
-            ApiError::bad_request("invalid_title", "title must be at most 500 characters")
+            StoreError::invalid("invalid_title", "title must be at most 500 characters")
         }
-        Some("sessions_project_id_fkey") => ApiError::not_found("no such project"),
+        Some("sessions_project_id_fkey") => StoreError::not_found("no such project"),
         _ => e.into(),
     }
 }
@@ -47,7 +47,7 @@ pub async fn create(
     pool: &PgPool,
     project_id: Uuid,
     title: Option<&str>,
-) -> Result<Session, ApiError> {
+) -> Result<Session, StoreError> {
     sqlx::query_as::<_, Row>(&format!(
         "INSERT INTO sessions (project_id, title) VALUES ($1, $2) RETURNING {COLUMNS}"
     ))
@@ -59,13 +59,13 @@ pub async fn create(
     .map_err(title_error)
 }
 
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Session, ApiError> {
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Session, StoreError> {
     sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM sessions WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
         .map(Session::from)
-        .ok_or_else(|| ApiError::not_found(format!("no session {id}")))
+        .ok_or_else(|| StoreError::not_found(format!("no session {id}")))
 }
 
 /// Most recently active first.
@@ -75,7 +75,7 @@ pub async fn list(
     status: Option<Status>,
     after: Option<Cursor>,
     limit: i64,
-) -> Result<Page<Session>, ApiError> {
+) -> Result<Page<Session>, StoreError> {
     let rows = sqlx::query_as::<_, Row>(&format!(
         "SELECT {COLUMNS} FROM sessions
          WHERE ($1::uuid IS NULL OR project_id = $1)
@@ -97,7 +97,7 @@ pub async fn list(
     })
 }
 
-pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateSession) -> Result<Session, ApiError> {
+pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateSession) -> Result<Session, StoreError> {
     sqlx::query_as::<_, Row>(&format!(
         "UPDATE sessions SET
             title = CASE WHEN $2 THEN $3 ELSE title END,
@@ -119,13 +119,13 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateSession) -> Result<Se
     .await
     .map_err(title_error)?
     .map(Session::from)
-    .ok_or_else(|| ApiError::not_found(format!("no session {id}")))
+    .ok_or_else(|| StoreError::not_found(format!("no session {id}")))
 }
 
 /// Delete a session row; its chats, messages, tasks and pending changes go with it
 /// (CASCADE), its worktree and terminal rows let go of it (SET NULL). False when
 /// there was no such session.
-pub async fn delete(pool: &PgPool, id: Uuid) -> Result<bool, ApiError> {
+pub async fn delete(pool: &PgPool, id: Uuid) -> Result<bool, StoreError> {
     Ok(sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id)
         .execute(pool)

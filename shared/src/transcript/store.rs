@@ -2,7 +2,7 @@
 //! the restart sweep.
 
 use crate::chat::{Message, MessageStatus, MessageWindow, Part, PartKind, Role, Usage};
-use crate::error::ApiError;
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
@@ -59,7 +59,7 @@ const COLUMNS: &str = "id, chat_id, seq, role, status, content, metadata, model,
     prompt_tokens, completion_tokens, tokens_per_second, prompt_ms, error, created_at,
     finished_at, parts";
 
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Message, ApiError> {
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Message, StoreError> {
     sqlx::query_as::<_, Row>(&format!(
         "SELECT {COLUMNS} FROM messages_with_parts WHERE id = $1"
     ))
@@ -67,7 +67,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Message, ApiError> {
     .fetch_optional(pool)
     .await?
     .map(Message::from)
-    .ok_or_else(|| ApiError::not_found(format!("no message {id}")))
+    .ok_or_else(|| StoreError::not_found(format!("no message {id}")))
 }
 
 /// The newest `limit` messages before `before` (a message id), returned oldest first.
@@ -76,7 +76,7 @@ pub async fn window(
     chat_id: Uuid,
     before: Option<Uuid>,
     limit: i64,
-) -> Result<MessageWindow, ApiError> {
+) -> Result<MessageWindow, StoreError> {
     let before_seq: Option<i64> = match before {
         Some(id) => Some(
             sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
@@ -85,7 +85,7 @@ pub async fn window(
                 .fetch_optional(pool)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::bad_request(
+                    StoreError::invalid(
                         "invalid_before",
                         format!("message {id} is not in this chat"),
                     )
@@ -117,7 +117,7 @@ pub async fn history(
     pool: &PgPool,
     chat_id: Uuid,
     before_seq: Option<i64>,
-) -> Result<Vec<Message>, ApiError> {
+) -> Result<Vec<Message>, StoreError> {
     let rows = sqlx::query_as::<_, Row>(&format!(
         "SELECT {COLUMNS} FROM messages_with_parts
          WHERE chat_id = $1 AND ($2::bigint IS NULL OR seq < $2)
@@ -128,6 +128,21 @@ pub async fn history(
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Message::from).collect())
+}
+
+/// The `seq` of message `id`, which must be in `chat_id` (else `Invalid`).
+pub async fn seq_in_chat(pool: &PgPool, chat_id: Uuid, id: Uuid) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
+        .bind(id)
+        .bind(chat_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| {
+            StoreError::invalid(
+                "message_not_in_chat",
+                format!("message {id} is not in chat {chat_id}"),
+            )
+        })
 }
 
 /// Insert a plain row (user message, sentinel) and return it.

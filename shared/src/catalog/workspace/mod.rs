@@ -23,7 +23,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::store::StoreError;
 use crate::workspace::{TabKind, WorkspaceState, WorkspaceTab, WorkspaceWrite};
 use rules::{Invalid, Known};
 
@@ -41,7 +41,7 @@ pub enum Saved {
 }
 
 /// The session's layout as `GET` shows it: initial when never saved, pruned.
-pub async fn load(pool: &PgPool, session_id: Uuid) -> Result<WorkspaceState, ApiError> {
+pub async fn load(pool: &PgPool, session_id: Uuid) -> Result<WorkspaceState, StoreError> {
     let mut conn = pool.acquire().await?;
     let stored = stored(&mut conn, session_id, false).await?;
     pruned(&mut conn, session_id, stored).await
@@ -52,7 +52,7 @@ pub async fn save(
     pool: &PgPool,
     session_id: Uuid,
     write: WorkspaceWrite,
-) -> Result<Saved, ApiError> {
+) -> Result<Saved, StoreError> {
     let mut tx = pool.begin().await?;
     let stored = stored(&mut tx, session_id, true).await?;
     let next = match write {
@@ -101,7 +101,7 @@ async fn stored(
     conn: &mut PgConnection,
     session_id: Uuid,
     lock: bool,
-) -> Result<WorkspaceState, ApiError> {
+) -> Result<WorkspaceState, StoreError> {
     let sql = if lock {
         "SELECT workspace_panes FROM sessions WHERE id = $1 FOR UPDATE"
     } else {
@@ -112,7 +112,7 @@ async fn stored(
         .fetch_optional(&mut *conn)
         .await?;
     match column {
-        None => Err(ApiError::not_found(format!("no session {session_id}"))),
+        None => Err(StoreError::not_found(format!("no session {session_id}"))),
         Some(None) => Ok(WorkspaceState::initial()),
         Some(Some(value)) => Ok(decode(session_id, value)),
     }
@@ -142,7 +142,7 @@ async fn pruned(
     conn: &mut PgConnection,
     session_id: Uuid,
     state: WorkspaceState,
-) -> Result<WorkspaceState, ApiError> {
+) -> Result<WorkspaceState, StoreError> {
     let known = known_in(conn, session_id, &state).await?;
     Ok(rules::prune(state, &known))
 }
@@ -152,7 +152,7 @@ async fn known_in(
     conn: &mut PgConnection,
     session_id: Uuid,
     state: &WorkspaceState,
-) -> Result<Known, ApiError> {
+) -> Result<Known, StoreError> {
     let (terminals, chats): (Vec<&WorkspaceTab>, Vec<&WorkspaceTab>) =
         rules::all_tabs(state).partition(|t| t.kind == TabKind::Term);
     let ids = |tabs: Vec<&WorkspaceTab>| -> Vec<Uuid> { tabs.iter().map(|t| t.id).collect() };
@@ -166,7 +166,7 @@ async fn known(
     session_id: Uuid,
     chats: &[Uuid],
     terminals: &[Uuid],
-) -> Result<Known, ApiError> {
+) -> Result<Known, StoreError> {
     let chats: Vec<(Uuid, bool)> = if chats.is_empty() {
         Vec::new()
     } else {

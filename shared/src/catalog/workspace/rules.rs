@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::store::StoreError;
 use crate::workspace::{
     MAX_CLOSED_PANES, MAX_PANES, MAX_TABS_PER_PANE, TabKind, WorkspacePane, WorkspaceState,
     WorkspaceTab,
@@ -130,9 +130,9 @@ impl Invalid {
     }
 }
 
-impl From<Invalid> for ApiError {
+impl From<Invalid> for StoreError {
     fn from(e: Invalid) -> Self {
-        Self::bad_request(e.code(), e.to_string())
+        Self::invalid(e.code(), e.to_string())
     }
 }
 
