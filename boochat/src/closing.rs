@@ -17,7 +17,7 @@ use boo_proto::coder::v1::{
     WorktreeRiskRequest,
 };
 use boo_proto::term::v1::{KillSessionRequest, ListSessionsRequest};
-use boo_shared::catalog::sessions;
+use boo_shared::catalog::{chats, sessions};
 use boo_shared::chat::{SessionClosed, WorktreeReport};
 use boo_shared::error::ApiError;
 use tonic::Status;
@@ -121,15 +121,12 @@ async fn kill_terminals(engine: &Engine, ids: &[String]) -> Result<u32, Status> 
 
 /// Stop the session's running chat turns and wait (bounded) until they ended.
 async fn stop_chat_turns(engine: &Engine, session_id: Uuid) -> Result<(), ApiError> {
-    let chats: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM chats WHERE session_id = $1")
-        .bind(session_id)
-        .fetch_all(&engine.pool)
-        .await?;
-    for &chat in &chats {
+    let chat_ids = chats::ids_in_session(&engine.pool, session_id).await?;
+    for &chat in &chat_ids {
         runner::stop(engine, chat);
     }
     let deadline = tokio::time::Instant::now() + TURN_STOP_LIMIT;
-    while chats.iter().any(|&c| runner::is_running(engine, c)) {
+    while chat_ids.iter().any(|&c| runner::is_running(engine, c)) {
         if tokio::time::Instant::now() >= deadline {
             return Err(ApiError::conflict(
                 "turn_still_running",

@@ -6,11 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use boo_shared::catalog::chats;
 use boo_shared::config::CoderConfig;
+use boo_shared::store::StoreError;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::dispatcher::Dispatcher;
+use crate::dispatcher::store as tasks;
 use crate::runner::Runner;
 use crate::runner::agent_sessions::CloseReason;
 use crate::worktree::{self, WorktreeError, WorktreeRisk};
@@ -42,6 +45,8 @@ pub struct Closed {
 pub enum CloseError {
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("{running} turn(s) of the session did not stop within {}s of their cancel", TASK_STOP_LIMIT.as_secs())]
     TasksStillRunning { running: i64 },
     #[error("cannot remove the worktree: {0}")]
@@ -68,11 +73,7 @@ impl Closer {
             cancelled_tasks: self.cancel_tasks(session_id).await?,
             ..Closed::default()
         };
-        let chats: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM chats WHERE session_id = $1")
-            .bind(session_id)
-            .fetch_all(&self.pool)
-            .await?;
-        for chat in chats {
+        for chat in chats::ids_in_session(&self.pool, session_id).await? {
             closed.closed_agent_sessions += self.runner.close_chat(chat, reason).await?;
         }
         let remove = match policy {
@@ -100,28 +101,15 @@ impl Closer {
     /// until none runs: a turn still streaming would write into rows and a
     /// worktree that are about to go.
     async fn cancel_tasks(&self, session_id: Uuid) -> Result<u32, CloseError> {
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM tasks WHERE session_id = $1
-               AND status IN ('queued', 'running', 'blocked')",
-        )
-        .bind(session_id)
-        .fetch_all(&self.pool)
-        .await?;
         let mut cancelled = 0;
-        for id in ids {
+        for id in tasks::ids_in_flight(&self.pool, session_id).await? {
             if self.dispatcher.cancel(id).await? {
                 cancelled += 1;
             }
         }
         let deadline = tokio::time::Instant::now() + TASK_STOP_LIMIT;
         loop {
-            let running: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM tasks WHERE session_id = $1
-                   AND status IN ('running', 'blocked')",
-            )
-            .bind(session_id)
-            .fetch_one(&self.pool)
-            .await?;
+            let running = tasks::count_running(&self.pool, session_id).await?;
             if running == 0 {
                 return Ok(cancelled);
             }

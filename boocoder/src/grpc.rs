@@ -12,13 +12,14 @@ use boo_proto::coder::v1::{
     SessionEvent, SubmitTaskRequest, SubmitTaskResponse, WatchSessionRequest, WorktreePolicy,
     WorktreeRiskRequest, WorktreeRiskResponse,
 };
+use boo_shared::catalog::{chats, sessions};
 use boo_shared::config::Settings;
 use boo_shared::grpc::reject_nul;
 use boo_shared::hub::{Hub, Start};
+use boo_shared::store::StoreError;
 use futures::{Stream, StreamExt};
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
-use uuid::Uuid;
 
 use crate::closing::{CloseError, Closer};
 use crate::dispatcher::store::{self as tasks, NewTask};
@@ -92,12 +93,12 @@ impl CoderService for CoderServiceImpl {
             .map_err(db)?;
         let mut worktree_removed = false;
         if req.remove_worktree {
-            let session: Option<Uuid> =
-                sqlx::query_scalar("SELECT session_id FROM chats WHERE id = $1")
-                    .bind(chat_id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(db)?;
+            // A chat that is gone has no worktree to remove: not an error.
+            let session = match chats::get(&self.pool, chat_id).await {
+                Ok(chat) => Some(chat.session_id),
+                Err(StoreError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
             if let Some(sid) = session {
                 worktree_removed = crate::worktree::remove_for_session(
                     &self.pool,
@@ -149,6 +150,7 @@ impl CoderService for CoderServiceImpl {
             .await
             .map_err(|e| match e {
                 CloseError::Db(e) => db(e),
+                CloseError::Store(e) => e.into(),
                 CloseError::TasksStillRunning { .. } => Status::aborted(e.to_string()),
                 CloseError::Worktree(_) => Status::internal(e.to_string()),
             })?;
@@ -184,13 +186,7 @@ impl CoderService for CoderServiceImpl {
         if req.agent.is_empty() {
             return Err(Status::invalid_argument("agent must name a provider"));
         }
-        let project: Option<Uuid> =
-            sqlx::query_scalar("SELECT project_id FROM sessions WHERE id = $1")
-                .bind(sid)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-        let project = project.ok_or_else(|| Status::not_found(format!("no session {sid}")))?;
+        let project = sessions::get(&self.pool, sid).await?.project_id;
         let task = tasks::submit(
             &self.pool,
             &NewTask {
@@ -202,12 +198,7 @@ impl CoderService for CoderServiceImpl {
                 ..NewTask::default()
             },
         )
-        .await
-        .map_err(|e| match boo_shared::catalog::constraint(&e) {
-            Some("tasks_agent_chk") => Status::invalid_argument("invalid agent name"),
-            Some("tasks_chat_id_fkey") => Status::not_found("no such chat"),
-            _ => db(e),
-        })?;
+        .await?;
         Ok(Response::new(SubmitTaskResponse {
             task_id: task.id.to_string(),
             message_id: String::new(),

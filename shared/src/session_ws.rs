@@ -21,6 +21,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::catalog::sessions;
 use crate::config::DaemonKind;
 use crate::error::{ApiError, Query, WsUpgrade};
 use crate::frames::{CLOSE_NO_SUCH_SESSION, ClientFrame, Envelope, ServerFrame};
@@ -36,15 +37,6 @@ pub struct SessionWs {
     /// Cancelled when live connections should close (after the daemon finalised
     /// what it was streaming).
     pub closing: CancellationToken,
-}
-
-async fn session_exists(pool: &PgPool, id: Uuid) -> Result<bool, ApiError> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)")
-            .bind(id)
-            .fetch_one(pool)
-            .await?,
-    )
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -77,11 +69,11 @@ pub async fn upgrade(
         return ApiError::bad_request("invalid_query", "last_seq needs session_id").into_response();
     }
     if let Some(id) = q.session_id {
-        match session_exists(&s.pool, id).await {
+        match sessions::exists(&s.pool, id).await {
             Ok(true) => {}
             Ok(false) => return ws.on_upgrade(no_such_session),
             // The database is unreachable: a plain error the client retries.
-            Err(e) => return e.into_response(),
+            Err(e) => return ApiError::from(e).into_response(),
         }
     }
     ws.on_upgrade(move |socket| async move {
@@ -239,7 +231,7 @@ async fn connection(socket: WebSocket, s: SessionWs, q: WsQuery) {
                 match serde_json::from_str::<ClientFrame>(&text) {
                     Ok(ClientFrame::Ping) => {}
                     Ok(ClientFrame::Resume { session_id, last_seq }) => {
-                        if !session_exists(&s.pool, session_id).await.unwrap_or(false) {
+                        if !sessions::exists(&s.pool, session_id).await.unwrap_or(false) {
                             let _ = out.send(connection_frame(ServerFrame::Error {
                                 code: "not_found".into(),
                                 message: format!("no session {session_id}"),

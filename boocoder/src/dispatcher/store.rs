@@ -1,8 +1,11 @@
-//! Task rows: submit, claim, heartbeat, finish, rescue.
+//! Task rows: submit, claim, heartbeat, finish, rescue, and the task list the API
+//! shows.
 
-use boo_shared::coder::TaskStatus;
+use boo_shared::catalog::constraint;
+use boo_shared::coder::{TaskInfo, TaskStatus};
+use boo_shared::store::StoreError;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
 
 /// A task as the dispatcher and executors see it.
@@ -35,8 +38,13 @@ pub struct NewTask<'a> {
     pub prompt: &'a str,
 }
 
-/// Queue a task; the `tasks_new` trigger wakes the dispatchers.
-pub async fn submit(pool: &PgPool, t: &NewTask<'_>) -> Result<Task, sqlx::Error> {
+/// Queue a task and return its row; the `tasks_new` trigger wakes the dispatchers
+/// (at commit, when `db` is a transaction). An agent id outside the provider-id
+/// rule is `Invalid` (`unknown_provider`), a chat that does not exist `NotFound`.
+pub async fn submit<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    db: E,
+    t: &NewTask<'_>,
+) -> Result<Task, StoreError> {
     sqlx::query_as::<_, Task>(&format!(
         "INSERT INTO tasks (project_id, session_id, chat_id, agent, mode_id, model, prompt)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
@@ -48,8 +56,112 @@ pub async fn submit(pool: &PgPool, t: &NewTask<'_>) -> Result<Task, sqlx::Error>
     .bind(t.mode_id)
     .bind(t.model)
     .bind(t.prompt)
+    .fetch_one(db)
+    .await
+    .map_err(|e| match constraint(&e) {
+        Some("tasks_agent_chk") => StoreError::invalid("unknown_provider", "invalid provider id"),
+        Some("tasks_chat_id_fkey") => StoreError::not_found("no such chat"),
+        Some("tasks_session_id_fkey") => StoreError::not_found("no such session"),
+        _ => e.into(),
+    })
+}
+
+/// Whether the session has a task queued, running or waiting on a card.
+pub async fn in_flight_in_session(pool: &PgPool, session_id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM tasks WHERE session_id = $1
+                          AND status IN ('queued', 'running', 'blocked'))",
+    )
+    .bind(session_id)
     .fetch_one(pool)
     .await
+}
+
+/// The session's tasks queued, running or waiting on a card, oldest first.
+pub async fn ids_in_flight(pool: &PgPool, session_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM tasks WHERE session_id = $1
+           AND status IN ('queued', 'running', 'blocked') ORDER BY created_at, id",
+    )
+    .bind(session_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// How many of the session's tasks run (or wait on a card) right now.
+pub async fn count_running(pool: &PgPool, session_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM tasks WHERE session_id = $1 AND status IN ('running', 'blocked')",
+    )
+    .bind(session_id)
+    .fetch_one(pool)
+    .await
+}
+
+/// A task as the API lists it.
+#[derive(sqlx::FromRow)]
+struct InfoRow {
+    id: Uuid,
+    session_id: Option<Uuid>,
+    chat_id: Option<Uuid>,
+    agent: String,
+    mode_id: Option<String>,
+    model: Option<String>,
+    status: TaskStatus,
+    error: Option<String>,
+    output_summary: Option<String>,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<InfoRow> for TaskInfo {
+    fn from(r: InfoRow) -> Self {
+        Self {
+            id: r.id,
+            session_id: r.session_id,
+            chat_id: r.chat_id,
+            agent: r.agent,
+            mode_id: r.mode_id,
+            model: r.model,
+            status: r.status,
+            error: r.error,
+            output_summary: r.output_summary,
+            created_at: r.created_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+const INFO_COLUMNS: &str = "id, session_id, chat_id, agent, mode_id, model, status, error, \
+     output_summary, created_at, started_at, finished_at";
+
+/// The session's newest `limit` tasks, newest first.
+pub async fn list_info(
+    pool: &PgPool,
+    session_id: Uuid,
+    limit: i64,
+) -> Result<Vec<TaskInfo>, StoreError> {
+    let rows = sqlx::query_as::<_, InfoRow>(&format!(
+        "SELECT {INFO_COLUMNS} FROM tasks WHERE session_id = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(session_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(TaskInfo::from).collect())
+}
+
+/// One task as the API shows it; `NotFound` when there is none.
+pub async fn info(pool: &PgPool, id: Uuid) -> Result<TaskInfo, StoreError> {
+    sqlx::query_as::<_, InfoRow>(&format!("SELECT {INFO_COLUMNS} FROM tasks WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .map(TaskInfo::from)
+        .ok_or_else(|| StoreError::not_found(format!("no task {id}")))
 }
 
 /// Claim the oldest queued task whose session has no turn in flight. `None`

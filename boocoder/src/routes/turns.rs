@@ -4,16 +4,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use boo_shared::catalog::{chats, sessions};
 use boo_shared::chat::{MessageStatus, Role, Status};
-use boo_shared::coder::{SubmitTurn, TaskInfo, TaskStatus, TurnAccepted};
+use boo_shared::coder::{SubmitTurn, TaskInfo, TurnAccepted};
 use boo_shared::error::{ApiError, Json, Path};
 use boo_shared::frames::ServerFrame;
 use boo_shared::transcript::store as messages;
-use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::dispatcher::store as tasks;
+use crate::dispatcher::store::{self as tasks, NewTask};
 
 pub const MAX_PROMPT_CHARS: usize = 200_000;
 
@@ -60,12 +59,7 @@ pub async fn submit(
             format!("no provider {:?}", body.provider),
         ));
     }
-    let queued_before: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM tasks WHERE session_id = $1 AND status IN ('queued', 'running', 'blocked'))",
-    )
-    .bind(sid)
-    .fetch_one(&s.pool)
-    .await?;
+    let queued_before = tasks::in_flight_in_session(&s.pool, sid).await?;
     let mut tx = s.pool.begin().await?;
     let user_message_id = messages::insert(
         &mut *tx,
@@ -76,23 +70,20 @@ pub async fn submit(
         json!({"provider": body.provider}),
     )
     .await?;
-    let task = sqlx::query_scalar::<_, Uuid>(
-        "INSERT INTO tasks (project_id, session_id, chat_id, agent, mode_id, model, prompt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    let task = tasks::submit(
+        &mut *tx,
+        &NewTask {
+            project_id: session.project_id,
+            session_id: Some(sid),
+            chat_id: Some(cid),
+            agent: &body.provider,
+            mode_id: body.mode.as_deref(),
+            model: body.model.as_deref(),
+            prompt: &body.content,
+        },
     )
-    .bind(session.project_id)
-    .bind(sid)
-    .bind(cid)
-    .bind(&body.provider)
-    .bind(body.mode.as_deref())
-    .bind(body.model.as_deref())
-    .bind(&body.content)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| match boo_shared::catalog::constraint(&e) {
-        Some("tasks_agent_chk") => ApiError::bad_request("unknown_provider", "invalid provider id"),
-        _ => e.into(),
-    })?;
+    .await?
+    .id;
     tx.commit().await?;
     tracing::Span::current().record("task_id", tracing::field::display(task));
     if let Ok(message) = messages::get(&s.pool, user_message_id).await {
@@ -114,44 +105,6 @@ pub async fn submit(
     ))
 }
 
-#[derive(sqlx::FromRow)]
-struct TaskRow {
-    id: Uuid,
-    session_id: Option<Uuid>,
-    chat_id: Option<Uuid>,
-    agent: String,
-    mode_id: Option<String>,
-    model: Option<String>,
-    status: TaskStatus,
-    error: Option<String>,
-    output_summary: Option<String>,
-    created_at: DateTime<Utc>,
-    started_at: Option<DateTime<Utc>>,
-    finished_at: Option<DateTime<Utc>>,
-}
-
-impl From<TaskRow> for TaskInfo {
-    fn from(r: TaskRow) -> Self {
-        Self {
-            id: r.id,
-            session_id: r.session_id,
-            chat_id: r.chat_id,
-            agent: r.agent,
-            mode_id: r.mode_id,
-            model: r.model,
-            status: r.status,
-            error: r.error,
-            output_summary: r.output_summary,
-            created_at: r.created_at,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-        }
-    }
-}
-
-const TASK_COLUMNS: &str = "id, session_id, chat_id, agent, mode_id, model, status, error, \
-     output_summary, created_at, started_at, finished_at";
-
 /// The session's tasks, newest first (at most 100).
 #[utoipa::path(get, path = "/api/sessions/{sid}/tasks", tag = "turns", params(("sid" = Uuid, Path, description = "Session id")),
     responses((status = 200, description = "The tasks, newest first", body = Vec<TaskInfo>)))]
@@ -160,14 +113,7 @@ pub async fn tasks(
     Path(sid): Path<Uuid>,
 ) -> Result<Json<Vec<TaskInfo>>, ApiError> {
     sessions::get(&s.pool, sid).await?;
-    let rows = sqlx::query_as::<_, TaskRow>(&format!(
-        "SELECT {TASK_COLUMNS} FROM tasks WHERE session_id = $1 \
-         ORDER BY created_at DESC, id DESC LIMIT 100"
-    ))
-    .bind(sid)
-    .fetch_all(&s.pool)
-    .await?;
-    Ok(Json(rows.into_iter().map(TaskInfo::from).collect()))
+    Ok(Json(tasks::list_info(&s.pool, sid, 100).await?))
 }
 
 /// One task, in the shape the list returns; 404 `not_found` when there is none.
@@ -177,13 +123,7 @@ pub async fn task(
     State(s): State<AppState>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<TaskInfo>, ApiError> {
-    let row =
-        sqlx::query_as::<_, TaskRow>(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&s.pool)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no task {id}")))?;
-    Ok(Json(row.into()))
+    Ok(Json(tasks::info(&s.pool, id).await?))
 }
 
 /// `POST /api/tasks/{id}/cancel`.

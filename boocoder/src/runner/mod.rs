@@ -25,11 +25,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use boo_shared::catalog::projects;
 use boo_shared::chat::{MessageStatus, Usage};
 use boo_shared::coder::{AgentSessionStatus, TaskInfo, TaskStatus};
 use boo_shared::config::Settings;
 use boo_shared::frames::ServerFrame;
 use boo_shared::hub::Hub;
+use boo_shared::store::StoreError;
 use boo_shared::transcript::store as messages;
 use boo_shared::transcript::writer::TurnWriter;
 use sqlx::PgPool;
@@ -129,12 +131,10 @@ impl Runner {
         }
     }
 
-    async fn project_path(&self, project_id: Uuid) -> Result<PathBuf, sqlx::Error> {
-        let p: String = sqlx::query_scalar("SELECT path FROM projects WHERE id = $1")
-            .bind(project_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(PathBuf::from(p))
+    async fn project_path(&self, project_id: Uuid) -> Result<PathBuf, StoreError> {
+        Ok(PathBuf::from(
+            projects::get(&self.pool, project_id).await?.path,
+        ))
     }
 
     async fn turn(&self, task: &Task, cancel: CancellationToken) -> Outcome {

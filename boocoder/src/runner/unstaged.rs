@@ -1,6 +1,7 @@
 //! The chat notice of changed files that cannot become pending changes.
 
 use boo_shared::hub::Hub;
+use boo_shared::transcript::store as messages;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -22,16 +23,7 @@ pub(super) async fn report(
         return;
     }
     let files = serde_json::to_value(skipped).unwrap_or_default();
-    let last: Result<Option<serde_json::Value>, _> = sqlx::query_scalar(
-        "SELECT metadata -> 'files' FROM messages \
-          WHERE chat_id = $1 AND role = 'system' AND metadata ->> 'kind' = $2 \
-          ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(chat_id)
-    .bind(UNSTAGED_KIND)
-    .fetch_optional(pool)
-    .await
-    .map(Option::flatten);
+    let last = messages::last_notice_metadata(pool, chat_id, UNSTAGED_KIND, "files").await;
     if matches!(&last, Ok(Some(prev)) if *prev == files) {
         return;
     }

@@ -59,16 +59,17 @@ pub async fn create(
     title: Option<&str>,
     agent: Option<&str>,
 ) -> Result<Chat, StoreError> {
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO chats (session_id, title, agent) VALUES ($1, $2, $3) RETURNING id",
-    )
+    sqlx::query_as::<_, Row>(&format!(
+        "WITH c AS (INSERT INTO chats (session_id, title, agent) VALUES ($1, $2, $3) RETURNING *)
+         SELECT {COLUMNS} FROM c"
+    ))
     .bind(session_id)
     .bind(title)
     .bind(agent)
     .fetch_one(pool)
     .await
-    .map_err(write_error)?;
-    get(pool, id).await
+    .map(Chat::from)
+    .map_err(write_error)
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Chat, StoreError> {
@@ -165,17 +166,22 @@ pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Cha
     };
     let title = format!("Fork of {}", src.1.as_deref().unwrap_or("chat"));
     let title: String = title.chars().take(500).collect();
-    let new_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO chats (session_id, title, agent, forked_from_chat_id, forked_from_message_id)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
+    // The row as the insert returns it is the final one: copying messages touches
+    // no column of the chat (its busy flag stays false: only ended messages are copied).
+    let chat = sqlx::query_as::<_, Row>(&format!(
+        "WITH c AS (
+            INSERT INTO chats (session_id, title, agent, forked_from_chat_id, forked_from_message_id)
+            VALUES ($1, $2, $3, $4, $5) RETURNING *)
+         SELECT {COLUMNS} FROM c"
+    ))
     .bind(src.0)
     .bind(&title)
     .bind(&src.2)
     .bind(source)
     .bind(upto)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map(Chat::from)?;
     // Copy rows in seq order; map old ids to new ones for the parts.
     sqlx::query(
         "WITH src AS (
@@ -200,11 +206,21 @@ pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Cha
     )
     .bind(source)
     .bind(limit_seq)
-    .bind(new_id)
+    .bind(chat.id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    get(pool, new_id).await
+    Ok(chat)
+}
+
+/// The ids of a session's chats, open and archived.
+pub async fn ids_in_session(pool: &PgPool, session_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM chats WHERE session_id = $1 ORDER BY created_at, id")
+            .bind(session_id)
+            .fetch_all(pool)
+            .await?,
+    )
 }
 
 /// The session a chat belongs to.

@@ -68,6 +68,16 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Session, StoreError> {
         .ok_or_else(|| StoreError::not_found(format!("no session {id}")))
 }
 
+/// Whether a session row exists (open or archived).
+pub async fn exists(pool: &PgPool, id: Uuid) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)")
+            .bind(id)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// Most recently active first.
 pub async fn list(
     pool: &PgPool,

@@ -145,6 +145,27 @@ pub async fn seq_in_chat(pool: &PgPool, chat_id: Uuid, id: Uuid) -> Result<i64, 
         })
 }
 
+/// `metadata -> field` of the chat's newest system notice of `kind` (`None`: no
+/// such notice, or it has no such field).
+pub async fn last_notice_metadata(
+    pool: &PgPool,
+    chat_id: Uuid,
+    kind: &str,
+    field: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let value: Option<Option<serde_json::Value>> = sqlx::query_scalar(
+        "SELECT metadata -> $3 FROM messages
+          WHERE chat_id = $1 AND role = 'system' AND metadata ->> 'kind' = $2
+          ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(chat_id)
+    .bind(kind)
+    .bind(field)
+    .fetch_optional(pool)
+    .await?;
+    Ok(value.flatten())
+}
+
 /// Insert a plain row (user message, sentinel) and return it.
 pub async fn insert<'e, E: sqlx::Executor<'e, Database = Postgres>>(
     db: E,

@@ -241,6 +241,8 @@ async fn an_unknown_stored_status_fails_the_read() {
             "unknown variant `frozen`",
         ),
     ] {
+        // A store's decode error is a database error: a 500 to HTTP clients.
+        let err = boo_shared::error::ApiError::from(err);
         assert_eq!(err.status, 500, "{err:?}");
         assert!(err.message.contains(want), "{want}: {err:?}");
     }
