@@ -1,4 +1,4 @@
-// Generated from boo-shared by `cargo run -p boo-shared --bin boo-gen-ts`. Do not edit.
+// Generated from boo-wire by `cargo run -p boo-wire --bin boo-gen-ts`. Do not edit.
 
 /**
  * `GET /healthz`.

@@ -31,8 +31,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 use http::header::{HOST, UPGRADE};
-use serde::Serialize;
-use ts_rs::TS;
 
 use crate::config::{AuthConfig, AuthMode};
 use crate::error::ApiError;
@@ -60,26 +58,7 @@ const FORWARDING: &[&str] = &[
     REMOTE_USER,
 ];
 
-/// The authenticated caller, available to handlers as an extension.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS, utoipa::ToSchema)]
-pub struct Identity {
-    pub user: String,
-    pub groups: Vec<String>,
-    pub email: Option<String>,
-    pub name: Option<String>,
-}
-
-impl Identity {
-    /// The single owner when `auth.mode = "none"` (loopback only).
-    pub fn local_owner() -> Self {
-        Self {
-            user: "owner".into(),
-            groups: Vec::new(),
-            email: None,
-            name: None,
-        }
-    }
-}
+pub use boo_wire::identity::Identity;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {

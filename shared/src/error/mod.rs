@@ -16,24 +16,10 @@ use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 pub use body::{json_from_bytes, json_has_nul};
+pub use boo_wire::error::ErrorBody;
 pub use extract::{Json, OptionalJson, Path, Query, WsUpgrade};
-
-/// Body of every error response.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
-pub struct ErrorBody {
-    pub error: String,
-    pub code: String,
-    /// What the client needs to decide its next step, for the few errors that
-    /// carry more than a message (e.g. `worktree_at_risk`: the per-worktree report).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional, type = "unknown")]
-    #[schema(value_type = Option<Object>)]
-    pub details: Option<serde_json::Value>,
-}
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]

@@ -7,7 +7,8 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 /// One page of a cursor-paginated list. `next_cursor` is opaque; absent on the last page.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -17,17 +18,18 @@ pub struct Page<T> {
 // Like every status enum here, also the column's SQL type (`text`, snake_case, one
 // variant per value its CHECK allows): rows decode straight into it and an unknown
 // value is a decode error, never a default (shared/tests/suite/status_enums.rs).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum Status {
     Open,
     Archived,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     pub id: Uuid,
     pub name: String,
@@ -37,7 +39,8 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
     pub name: String,
@@ -45,7 +48,8 @@ pub struct CreateProject {
     pub path: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub id: Uuid,
     pub project_id: Uuid,
@@ -57,7 +61,8 @@ pub struct Session {
 }
 
 /// What kind of thing waits on the owner in the needs-you inbox.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InboxKind {
     /// An agent turn waits on a permission or elicitation card.
@@ -71,7 +76,8 @@ pub enum InboxKind {
 }
 
 /// One thing waiting on the owner (the `human_inbox` view, across sessions).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxItem {
     pub kind: InboxKind,
     /// The task id (task_*), the session id (pending_changes) or the question's
@@ -88,21 +94,23 @@ pub struct InboxItem {
     /// Kind-specific facts (a task's prompt, the changed paths, the question's
     /// arguments).
     #[ts(type = "Record<string, unknown>")]
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub detail: serde_json::Value,
     /// Waiting since.
     pub since: DateTime<Utc>,
 }
 
 /// `GET /api/inbox`: newest first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inbox {
     pub items: Vec<InboxItem>,
 }
 
 /// What removing one of a session's worktrees would lose (boocoder's
 /// `WorktreeRisk`), as the delete guard and an archive report it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorktreeReport {
     pub path: String,
     pub branch: String,
@@ -122,7 +130,8 @@ pub struct WorktreeReport {
 }
 
 /// What deleting or archiving a session closed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionClosed {
     /// Agent turns (queued, running or waiting on the owner) that were cancelled.
     pub cancelled_tasks: u32,
@@ -139,7 +148,8 @@ pub struct SessionClosed {
 
 /// `PATCH /api/sessions/{id}`: the session as stored and, when the change archived
 /// it, what the archive closed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionChange {
     #[serde(flatten)]
     #[ts(flatten)]
@@ -149,7 +159,8 @@ pub struct SessionChange {
     pub closed: Option<SessionClosed>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateSession {
     pub project_id: Uuid,
@@ -158,7 +169,8 @@ pub struct CreateSession {
     pub title: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSession {
     #[serde(default)]
@@ -169,7 +181,8 @@ pub struct UpdateSession {
     pub status: Option<Status>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Chat {
     pub id: Uuid,
     pub session_id: Uuid,
@@ -185,7 +198,8 @@ pub struct Chat {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateChat {
     #[serde(default)]
@@ -197,7 +211,8 @@ pub struct CreateChat {
 }
 
 /// `PATCH /api/chats/{id}`. `agent: null` clears the agent; absent leaves it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateChat {
     #[serde(default)]
@@ -213,7 +228,8 @@ pub struct UpdateChat {
 
 /// `POST /api/chats/{id}/fork`: copy the transcript up to and including `message_id`
 /// (default: all of it).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ForkChat {
     #[serde(default)]
@@ -221,14 +237,16 @@ pub struct ForkChat {
     pub message_id: Option<Uuid>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     pub content: String,
 }
 
 /// `202` answer to [`SendMessage`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageAccepted {
     pub user_message_id: Uuid,
     /// The assistant message that answers it (created when its turn starts).
@@ -238,24 +256,26 @@ pub struct MessageAccepted {
 }
 
 /// `POST /api/chats/{id}/answers`: the owner's answer to an `ask_user_input` card.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     pub call_id: String,
     pub answer: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StopResult {
     /// A running turn was cancelled.
     pub stopped: bool,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum Role {
     User,
     Assistant,
@@ -263,11 +283,11 @@ pub enum Role {
     Tool,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum MessageStatus {
     Queued,
     Streaming,
@@ -276,11 +296,11 @@ pub enum MessageStatus {
     Failed,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum PartKind {
     Text,
     Reasoning,
@@ -289,7 +309,8 @@ pub enum PartKind {
     Plan,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Part {
     pub id: Uuid,
     pub ordinal: i32,
@@ -310,7 +331,8 @@ pub struct Part {
 }
 
 /// Token accounting and speed of one assistant message.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub prompt_tokens: Option<i32>,
     pub completion_tokens: Option<i32>,
@@ -319,7 +341,8 @@ pub struct Usage {
     pub prompt_ms: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: Uuid,
     pub chat_id: Uuid,
@@ -341,7 +364,8 @@ pub struct Message {
 }
 
 /// `GET /api/chats/{id}/messages`: a window, oldest first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageWindow {
     pub items: Vec<Message>,
     /// Older messages exist before the first item.
@@ -349,7 +373,8 @@ pub struct MessageWindow {
 }
 
 /// `GET /api/models`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelsInfo {
     /// The model server answered.
     pub reachable: bool,
@@ -358,7 +383,8 @@ pub struct ModelsInfo {
     pub error: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelInfo {
     pub id: String,
     /// Context window in tokens, where the server tells.
@@ -366,14 +392,16 @@ pub struct ModelInfo {
 }
 
 /// `GET /api/agents`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentsInfo {
     pub agents: Vec<AgentSummary>,
     /// Why the last (re)load of AGENTS.md failed; the previous good set stays in use.
     pub error: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentSummary {
     pub name: String,
     pub description: Option<String>,

@@ -7,7 +7,8 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 /// `POST /api/sessions/{sid}/chats/{cid}/messages`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubmitTurn {
     pub content: String,
@@ -22,7 +23,8 @@ pub struct SubmitTurn {
 }
 
 /// `202` answer to [`SubmitTurn`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TurnAccepted {
     pub task_id: Uuid,
     pub user_message_id: Uuid,
@@ -31,11 +33,11 @@ pub struct TurnAccepted {
 }
 
 // Also the `tasks.status` SQL type, decoded strictly (see `chat::Status`).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum TaskStatus {
     Queued,
     Running,
@@ -45,7 +47,8 @@ pub enum TaskStatus {
     Cancelled,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskInfo {
     pub id: Uuid,
     pub session_id: Option<Uuid>,
@@ -62,7 +65,8 @@ pub struct TaskInfo {
 }
 
 /// One warm agent context: `(chat, agent)`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentSessionInfo {
     pub chat_id: Uuid,
     pub agent: String,
@@ -95,11 +99,11 @@ pub struct AgentSessionInfo {
 
 /// Where an agent's warm context stands.
 // Also the `agent_sessions.status` SQL type, decoded strictly (see `chat::Status`).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum AgentSessionStatus {
     /// Its process is running a turn.
     Active,
@@ -114,14 +118,16 @@ pub enum AgentSessionStatus {
 }
 
 /// An agent's plan: the message it belongs to and its ACP `PlanEntry`s.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentPlan {
     pub message_id: Uuid,
     #[ts(type = "unknown[]")]
     pub entries: Vec<serde_json::Value>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     Create,
@@ -129,7 +135,8 @@ pub enum ChangeKind {
     Delete,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeStatus {
     Pending,
@@ -140,7 +147,8 @@ pub enum ChangeStatus {
 }
 
 /// A staged file change awaiting (or past) the owner's decision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PendingChange {
     pub id: Uuid,
     pub session_id: Uuid,
@@ -159,7 +167,8 @@ pub struct PendingChange {
 }
 
 /// An option an agent offers on a permission card.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PermissionChoice {
     pub id: String,
     pub name: String,
@@ -168,13 +177,15 @@ pub struct PermissionChoice {
 }
 
 /// `POST /api/permissions/{request_id}`: the owner's choice; `option_id: null` cancels.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PermissionAnswer {
     pub option_id: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ElicitAction {
     Accept,
@@ -183,7 +194,8 @@ pub enum ElicitAction {
 }
 
 /// `POST /api/elicitations/{request_id}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ElicitationAnswer {
     pub action: ElicitAction,
@@ -194,7 +206,8 @@ pub struct ElicitationAnswer {
 }
 
 /// An agent tool call as the latest merged snapshot of `tool_call` + updates.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentToolCall {
     pub id: String,
     pub title: String,
@@ -211,7 +224,8 @@ pub struct AgentToolCall {
 
 /// The worktree's state before an agent turn (CODER-12): a commit under
 /// `refs/boo/checkpoints/<session_id>/<n>`, with the turn it precedes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checkpoint {
     pub session_id: Uuid,
     /// 1, 2, … per session, in the order the turns started.
@@ -233,7 +247,8 @@ pub struct Checkpoint {
 
 /// `POST /api/sessions/{sid}/checkpoints/{n}/restore`. Restoring discards the work of
 /// the turn the checkpoint precedes and of every later one: the request must say so.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RestoreCheckpoint {
     /// Go ahead although later turns' work is discarded (else 409
@@ -243,7 +258,8 @@ pub struct RestoreCheckpoint {
 }
 
 /// `200` answer to [`RestoreCheckpoint`]: the worktree is back at `checkpoint`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckpointRestored {
     pub checkpoint: Checkpoint,
     /// The checkpoints of the turns whose work was discarded (this one's turn and later).
@@ -254,7 +270,8 @@ pub struct CheckpointRestored {
 
 /// The body of every 409 of a restore: `checkpoint_discards_later` (confirm with
 /// `discard_later: true`; `discarded` lists what would go), `turn_running`, … .
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckpointConflict {
     pub error: String,
     pub code: String,

@@ -12,7 +12,8 @@ use crate::workspace::WorkspaceState;
 
 /// What a daemon sends. boochat's chat frames carry the chat they belong to; the
 /// envelope carries the session.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame on every connection.
@@ -156,7 +157,8 @@ pub enum ServerFrame {
     SessionDeleted { session_id: Uuid },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UsagePhase {
     /// Request sent; the server is processing the prompt (no token yet).
@@ -168,7 +170,8 @@ pub enum UsagePhase {
 }
 
 /// A frame with its ordering metadata: `{"type": …, "seq": …, "session_id": …, …}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Envelope {
     /// Per-session sequence number; 0 for connection-level frames.
     pub seq: u64,
@@ -196,7 +199,8 @@ impl Envelope {
 pub const CLOSE_NO_SUCH_SESSION: u16 = 4404;
 
 /// What a browser sends.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Subscribe to a session, replaying everything after `last_seq`.

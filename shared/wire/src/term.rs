@@ -15,7 +15,8 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 /// A terminal pane: its `terminal_sessions` row joined with tmux's live view.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Terminal {
     pub id: Uuid,
     /// The owning workspace session, if any.
@@ -48,18 +49,19 @@ pub struct Terminal {
 }
 
 // Also the `terminal_sessions.status` SQL type, decoded strictly (see `chat::Status`).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema, sqlx::Type,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
 #[serde(rename_all = "snake_case")]
-#[sqlx(type_name = "text", rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", sqlx(type_name = "text", rename_all = "snake_case"))]
 pub enum TerminalStatus {
     Live,
     Exited,
 }
 
 /// `POST /api/terminals`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateTerminal {
     /// Absolute (or `~/…`) existing directory; default `term.default_cwd`, else `$HOME`.
@@ -86,7 +88,8 @@ pub struct CreateTerminal {
 }
 
 /// `"ssh"` or `["prog", "arg", …]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum CommandSpec {
     /// Only `"ssh"` is accepted.
@@ -95,14 +98,16 @@ pub enum CommandSpec {
 }
 
 /// `PATCH /api/terminals/{id}`: `null` or `""` clears the title.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RenameTerminal {
     pub title: Option<String>,
 }
 
 /// `GET /api/terminals/{id}/snapshot`: the screen as plain text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TerminalSnapshot {
     /// Scrollback then the visible screen; wrapped lines joined, trailing blanks trimmed.
     pub text: String,
@@ -111,7 +116,8 @@ pub struct TerminalSnapshot {
 }
 
 /// Flow-control window of one WebSocket attach (bytes of terminal output).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowWindow {
     /// The server stops sending once this many bytes are unacknowledged…
     pub high: u32,
@@ -122,7 +128,8 @@ pub struct FlowWindow {
 }
 
 /// Text frames the server sends on a terminal WebSocket.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TermServerMsg {
     /// First frame. The client resets its screen: the binary frames after this repaint it.
@@ -145,7 +152,8 @@ pub enum TermServerMsg {
 }
 
 /// Text frames a client sends on a terminal WebSocket (keystrokes go as binary).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TermClientMsg {
     /// The client's terminal size (2..=1000 each). Ignored from read-only clients

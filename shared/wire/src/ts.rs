@@ -1,15 +1,18 @@
 //! TypeScript declarations for the wire types, generated from the Rust types so the
 //! browser clients never hand-copy them. The committed copy lives in
-//! `shared/ts/index.ts`; `cargo run -p boo-shared --bin boo-gen-ts` rewrites it and a
+//! `shared/ts/index.ts`; `cargo run -p boo-wire --bin boo-gen-ts` rewrites it and a
 //! test fails when it is stale.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ts_rs::{Config, TS};
 
 /// Where the committed declarations live.
 pub fn committed_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // shared/wire -> shared/ts
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new(".."))
         .join("ts")
         .join("index.ts")
 }
@@ -26,11 +29,11 @@ fn decl<T: TS>(cfg: &Config, out: &mut String) {
 pub fn render() -> String {
     let cfg = Config::new().with_large_int("number");
     let mut out = String::from(
-        "// Generated from boo-shared by `cargo run -p boo-shared --bin boo-gen-ts`. Do not edit.\n\n",
+        "// Generated from boo-wire by `cargo run -p boo-wire --bin boo-gen-ts`. Do not edit.\n\n",
     );
     decl::<crate::api::HealthResponse>(&cfg, &mut out);
     decl::<crate::api::WhoAmI>(&cfg, &mut out);
-    decl::<crate::auth::Identity>(&cfg, &mut out);
+    decl::<crate::identity::Identity>(&cfg, &mut out);
     decl::<crate::error::ErrorBody>(&cfg, &mut out);
     decl::<crate::chat::Page<()>>(&cfg, &mut out);
     decl::<crate::chat::Status>(&cfg, &mut out);
@@ -130,7 +133,7 @@ mod tests {
         let committed = std::fs::read_to_string(super::committed_path()).unwrap_or_default();
         assert!(
             committed == super::render(),
-            "shared/ts/index.ts is stale: run `cargo run -p boo-shared --bin boo-gen-ts`"
+            "shared/ts/index.ts is stale: run `cargo run -p boo-wire --bin boo-gen-ts`"
         );
     }
 }

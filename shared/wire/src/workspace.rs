@@ -28,20 +28,8 @@ pub const MAX_CLOSED_PANES: usize = 10;
 pub const MAX_TABS_PER_PANE: usize = 50;
 
 /// What a tab shows.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    TS,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TabKind {
     /// A boochat chat (`chats.id`).
@@ -52,7 +40,8 @@ pub enum TabKind {
     Term,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceTab {
     pub kind: TabKind,
@@ -60,7 +49,8 @@ pub struct WorkspaceTab {
     pub id: Uuid,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkspacePane {
     /// Made by the client, unique among the session's panes and closed panes
@@ -79,7 +69,8 @@ pub struct WorkspacePane {
 }
 
 /// `sessions.workspace_panes`: what `GET`/`PATCH /api/sessions/{id}/workspace` carry.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkspaceState {
     /// 1–5 panes, left to right.
@@ -116,7 +107,8 @@ impl WorkspaceState {
 
 /// A pane as the original BooCode stored it before the envelope (a bare array of
 /// these). Only chats lived in tabs then; terminal and agent panes were placeholders.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LegacyPane {
     #[serde(default)]
@@ -135,7 +127,8 @@ pub struct LegacyPane {
 
 /// The body of `PATCH /api/sessions/{id}/workspace`: the envelope, or the legacy bare
 /// pane array (migrated on write, without a version check: legacy writers have none).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum WorkspaceWrite {
     State(WorkspaceState),
@@ -144,7 +137,8 @@ pub enum WorkspaceWrite {
 
 /// The body of a 409 for a write based on an old version: the error, and the state the
 /// client must rebase its change on.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkspaceConflict {
     pub error: String,
     pub code: String,

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let path = boo_shared::ts::committed_path();
-    let fresh = boo_shared::ts::render();
+    let path = boo_wire::ts::committed_path();
+    let fresh = boo_wire::ts::render();
     let check = std::env::args().any(|a| a == "--check");
     let current = std::fs::read_to_string(&path).unwrap_or_default();
     if check {
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         eprintln!(
-            "{} is stale: run `cargo run -p boo-shared --bin boo-gen-ts`",
+            "{} is stale: run `cargo run -p boo-wire --bin boo-gen-ts`",
             path.display()
         );
         return ExitCode::FAILURE;
