@@ -15,17 +15,7 @@ use pretty_assertions::assert_eq;
 const BIN: &str = env!("CARGO_BIN_EXE_boochat");
 const ACTIVATE: &str = "systemd-socket-activate";
 
-/// A command with only PATH from our environment (the rest is set per test).
-fn clean(program: &str) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
+use boo_testkit::process::command as clean;
 
 fn over(socket: &Path) -> reqwest::Client {
     reqwest::Client::builder()

@@ -8,12 +8,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 async fn get(url: &str, headers: &[(&str, &str)]) -> (u16, serde_json::Value) {
-    let mut req = reqwest::Client::new().get(url);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
+    let http = reqwest::Client::new();
+    boo_testkit::http::call_with(&http, reqwest::Method::GET, url, headers, None).await
 }
 
 fn unauthenticated(message: &str) -> serde_json::Value {

@@ -1,7 +1,6 @@
 //! The real `boochat` binary: config errors, sd_notify, SIGTERM.
 
 use std::os::unix::net::UnixDatagram;
-use std::process::Stdio;
 use std::time::Duration;
 
 use boo_testkit::TestDb;
@@ -11,14 +10,7 @@ use pretty_assertions::assert_eq;
 const BIN: &str = env!("CARGO_BIN_EXE_boochat");
 
 fn command() -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+    boo_testkit::process::command(BIN)
 }
 
 #[tokio::test]

@@ -1,11 +1,12 @@
 //! kill -9 in the middle of a stream: after a restart nothing is left `streaming`
 //! and what was persisted stays.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use boo_shared::chat::{MessageStatus, MessageWindow};
+use boo_shared::config::DaemonKind;
 use boo_testkit::fake_llm::{FakeLlm, Reply};
+use boo_testkit::process::DaemonBinary;
 use boo_testkit::workspace::free_port;
 use pretty_assertions::assert_eq;
 use serde_json::json;
@@ -14,24 +15,14 @@ use super::fixture::{LIMIT, get, post};
 
 const BIN: &str = env!("CARGO_BIN_EXE_boochat");
 
+/// The real boochat on `http`, its model server at `llm`.
 async fn spawn(db: &str, llm: &str, http: u16) -> tokio::process::Child {
-    let child = tokio::process::Command::new(BIN)
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("BOO_DATABASE__URL", db)
-        .env("BOO_AUTH__MODE", "none")
+    DaemonBinary::new(BIN, DaemonKind::Chat, db)
         .env("BOO_LLM__BASE_URL", llm)
-        .env("BOO_CHAT__HTTP_ADDR", format!("127.0.0.1:{http}"))
-        .env("BOO_CHAT__GRPC_ADDR", format!("127.0.0.1:{}", free_port()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    boo_testkit::wait_healthy("boochat", &format!("http://127.0.0.1:{http}"), LIMIT).await;
-    child
+        .http_port(http)
+        .start()
+        .await
+        .child
 }
 
 #[tokio::test]

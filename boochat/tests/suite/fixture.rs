@@ -197,43 +197,4 @@ pub fn joined(frames: &[Value], kind: &str, message_id: Uuid) -> String {
         .collect()
 }
 
-pub async fn post<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
-    url: &str,
-    body: Value,
-    status: u16,
-) -> T {
-    let resp = http.post(url).json(&body).send().await.unwrap();
-    let got = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    assert_eq!(got, status, "POST {url}: {text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-pub async fn get<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &str) -> T {
-    let resp = http.get(url).send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    assert_eq!(status, 200, "GET {url}: {text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-/// `(status, body)` of any request, for error-path tests.
-pub async fn call(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = http.request(method, url);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
+pub use boo_testkit::http::{call, get, post};

@@ -10,8 +10,9 @@ use boo_proto::term::v1::term_service_client::TermServiceClient;
 use boo_proto::term::v1::{CreateSessionRequest, SnapshotRequest};
 use boo_shared::chat::{Chat, MessageAccepted, MessageStatus, MessageWindow, PartKind, Session};
 use boo_shared::workspace::{TabKind, WorkspacePane, WorkspaceState, WorkspaceTab};
+use boo_testkit::TestDb;
+use boo_testkit::booterm::Booterm;
 use boo_testkit::fake_llm::{FakeLlm, Reply};
-use boo_testkit::{RunningDaemon, TestDb};
 use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -22,100 +23,56 @@ use super::fixture::{Fx, LIMIT, call, get, post};
 /// What the probe terminals print and then show until they are killed.
 const LINE: &str = "hello from the terminal";
 
-/// booterm in process on a private tmux server (killed when this drops).
-struct Booterm {
-    daemon: Option<RunningDaemon>,
-    dir: tempfile::TempDir,
+async fn client(term: &Booterm) -> TermServiceClient<tonic::transport::Channel> {
+    TermServiceClient::new(boo_testkit::channel(&format!("http://{}", term.grpc())).await)
 }
 
-impl Booterm {
-    async fn start(db: &TestDb) -> Booterm {
-        // A short path: unix sockets allow 107 bytes.
-        let dir = tempfile::Builder::new()
-            .prefix("bt")
-            .tempdir_in("/tmp")
-            .unwrap();
-        let mut s = boo_testkit::settings_for(&db.url);
-        s.auth.mode = boo_shared::config::AuthMode::None;
-        s.term.tmux_socket = Some(dir.path().join("tmux/sock"));
-        s.term.shell = "/bin/sh".into();
-        let daemon = RunningDaemon::spawn(s, booterm::run).await;
-        Booterm {
-            daemon: Some(daemon),
-            dir,
-        }
-    }
-
-    fn grpc(&self) -> std::net::SocketAddr {
-        self.daemon.as_ref().unwrap().grpc
-    }
-
-    async fn client(&self) -> TermServiceClient<tonic::transport::Channel> {
-        TermServiceClient::new(boo_testkit::channel(&format!("http://{}", self.grpc())).await)
-    }
-
-    /// A terminal of `session` titled "probe" that prints [`LINE`] and idles;
-    /// returns once booterm's snapshot shows the line.
-    async fn probe(&self, session: Uuid) -> Uuid {
-        let mut client = self.client().await;
-        let created = client
-            .create_session(CreateSessionRequest {
-                session_id: session.to_string(),
-                title: "probe".into(),
-                cwd: "/tmp".into(),
-                cols: 80,
-                rows: 24,
-                command: vec![
-                    "sh".into(),
-                    "-c".into(),
-                    format!("printf '{LINE}\\n'; exec sleep 600"),
-                ],
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .session
-            .unwrap();
-        let id = created.id.clone();
-        boo_testkit::wait_for("the probe line on the screen", LIMIT, || {
-            let (mut client, id) = (client.clone(), id.clone());
-            async move {
-                let snap = client
-                    .snapshot(SnapshotRequest {
-                        id,
-                        scrollback_lines: 0,
-                    })
-                    .await
-                    .ok()?
-                    .into_inner();
-                (snap.text == LINE).then_some(())
-            }
+/// A terminal of `session` titled "probe" that prints [`LINE`] and idles;
+/// returns once booterm's snapshot shows the line.
+async fn probe(term: &Booterm, session: Uuid) -> Uuid {
+    let mut client = client(term).await;
+    let created = client
+        .create_session(CreateSessionRequest {
+            session_id: session.to_string(),
+            title: "probe".into(),
+            cwd: "/tmp".into(),
+            cols: 80,
+            rows: 24,
+            command: vec![
+                "sh".into(),
+                "-c".into(),
+                format!("printf '{LINE}\\n'; exec sleep 600"),
+            ],
+            ..Default::default()
         })
-        .await;
-        created.id.parse().unwrap()
-    }
-
-    async fn stop(&mut self) {
-        self.daemon.take().unwrap().stop().await.unwrap();
-    }
-}
-
-impl Drop for Booterm {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .arg("-S")
-            .arg(self.dir.path().join("tmux/sock"))
-            .arg("kill-server")
-            .env_remove("TMUX")
-            .output();
-    }
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    let id = created.id.clone();
+    boo_testkit::wait_for("the probe line on the screen", LIMIT, || {
+        let (mut client, id) = (client.clone(), id.clone());
+        async move {
+            let snap = client
+                .snapshot(SnapshotRequest {
+                    id,
+                    scrollback_lines: 0,
+                })
+                .await
+                .ok()?
+                .into_inner();
+            (snap.text == LINE).then_some(())
+        }
+    })
+    .await;
+    created.id.parse().unwrap()
 }
 
 /// booterm first, then boochat on the same database, pointed at it.
 async fn start() -> (Booterm, Fx) {
     let db = TestDb::create().await;
-    let term = Booterm::start(&db).await;
+    let term = Booterm::start(&db, booterm::run).await;
     let llm = FakeLlm::start().await;
     let mut settings = boo_testkit::settings_for(&db.url);
     settings.auth.mode = boo_shared::config::AuthMode::None;
@@ -211,7 +168,7 @@ fn err(name: &str, text: String) -> (String, String, bool) {
 #[tokio::test]
 async fn read_terminal_reads_a_terminal_of_the_session_by_id_and_by_tab() {
     let (term, fx) = start().await;
-    let id = term.probe(fx.session.id).await;
+    let id = probe(&term, fx.session.id).await;
     layout(
         &fx,
         fx.session.id,
@@ -269,7 +226,7 @@ async fn read_terminal_reads_a_terminal_of_the_session_by_id_and_by_tab() {
 #[tokio::test]
 async fn read_tab_by_number_reads_a_chat_transcript_and_a_terminal_screen() {
     let (term, fx) = start().await;
-    let id = term.probe(fx.session.id).await;
+    let id = probe(&term, fx.session.id).await;
     // Another chat of the session with one exchange in it.
     let notes = new_chat(&fx, fx.session.id, "notes").await;
     fx.llm.push(Reply::text("Let me look.").with_tool_call(
@@ -362,7 +319,7 @@ async fn tabs_and_terminals_of_another_session_are_refused() {
     )
     .await;
     // The other session has a readable terminal as its tab 5 and a chat as tab 6.
-    let theirs = term.probe(other.id).await;
+    let theirs = probe(&term, other.id).await;
     let their_chat = new_chat(&fx, other.id, "theirs").await;
     layout(
         &fx,
@@ -370,7 +327,7 @@ async fn tabs_and_terminals_of_another_session_are_refused() {
         &[(TabKind::Term, theirs, 5), (TabKind::Chat, their_chat, 6)],
     )
     .await;
-    let ours = term.probe(fx.session.id).await;
+    let ours = probe(&term, fx.session.id).await;
     layout(
         &fx,
         fx.session.id,
@@ -415,7 +372,7 @@ async fn tabs_and_terminals_of_another_session_are_refused() {
 #[tokio::test]
 async fn a_stopped_booterm_is_a_tool_error_and_the_turn_completes() {
     let (mut term, fx) = start().await;
-    let id = term.probe(fx.session.id).await;
+    let id = probe(&term, fx.session.id).await;
     layout(&fx, fx.session.id, &[(TabKind::Term, id, 1)]).await;
     let addr = term.grpc();
     term.stop().await;

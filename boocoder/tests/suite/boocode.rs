@@ -88,7 +88,7 @@ async fn answer(f: &Fx, request_id: &str, option: &str) {
 #[tokio::test]
 async fn boocode_reads_edits_and_runs_a_command_in_a_booterm_terminal() {
     let db = TestDb::create().await;
-    let term = Booterm::start(&db).await;
+    let term = Booterm::start(&db, booterm::run).await;
     let llm = FakeLlm::start().await;
     llm.push(Reply::tool_call(
         "c1",
@@ -188,7 +188,7 @@ async fn boocode_reads_edits_and_runs_a_command_in_a_booterm_terminal() {
 #[tokio::test]
 async fn a_rejected_write_is_not_done_and_the_model_is_told() {
     let db = TestDb::create().await;
-    let term = Booterm::start(&db).await;
+    let term = Booterm::start(&db, booterm::run).await;
     let llm = FakeLlm::start().await;
     llm.push(Reply::tool_call(
         "d1",
@@ -228,7 +228,7 @@ async fn a_rejected_write_is_not_done_and_the_model_is_told() {
 #[tokio::test]
 async fn after_a_kill_the_agent_resumes_its_session_and_remembers() {
     let db = TestDb::create().await;
-    let term = Booterm::start(&db).await;
+    let term = Booterm::start(&db, booterm::run).await;
     let llm = FakeLlm::start().await;
     llm.push(Reply::text("Noted: PELICAN."));
     llm.push(Reply::text("It was PELICAN."));

@@ -31,7 +31,7 @@ struct Trio {
 
 async fn trio() -> Trio {
     let db = TestDb::create().await;
-    let term = Booterm::start(&db).await;
+    let term = Booterm::start(&db, booterm::run).await;
     let term_grpc = term.grpc();
     let url = db.url.clone();
     let f = fx_on(
@@ -53,30 +53,14 @@ async fn trio() -> Trio {
 
 impl Trio {
     async fn delete(&self, session: Uuid, force: bool) -> (u16, Value) {
-        let resp = self
-            .f
-            .http
-            .delete(
-                self.chat
-                    .url(&format!("/api/sessions/{session}?force={force}")),
-            )
-            .send()
-            .await
-            .unwrap();
-        (resp.status().as_u16(), resp.json().await.unwrap())
+        let url = self
+            .chat
+            .url(&format!("/api/sessions/{session}?force={force}"));
+        boo_testkit::http::call(&self.f.http, reqwest::Method::DELETE, &url, None).await
     }
 
     async fn patch(&self, path: &str, body: Value) -> Value {
-        let resp = self
-            .f
-            .http
-            .patch(self.chat.url(path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "PATCH {path}");
-        resp.json().await.unwrap()
+        boo_testkit::http::patch(&self.f.http, &self.chat.url(path), body).await
     }
 
     async fn terminal(&self, session: Uuid) -> String {

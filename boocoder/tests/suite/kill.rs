@@ -1,9 +1,10 @@
 //! kill -9 of boocoder mid-turn: no agent process survives, and the next start
 //! leaves no task `running` and no message `streaming`.
 
-use std::process::Stdio;
 use std::time::Duration;
 
+use boo_shared::config::DaemonKind;
+use boo_testkit::process::DaemonBinary;
 use boo_testkit::workspace::{
     Catalog, alive, catalog, fake_acp_providers, free_port, git_repo, host_pid,
 };
@@ -16,30 +17,20 @@ use uuid::Uuid;
 const BIN: &str = env!("CARGO_BIN_EXE_boocoder");
 const LIMIT: Duration = Duration::from_secs(30);
 
+/// The real boocoder on `http`, with its providers file and worktree root.
 async fn spawn(
     db: &str,
     providers: &std::path::Path,
     wt: &std::path::Path,
     http: u16,
 ) -> tokio::process::Child {
-    let child = tokio::process::Command::new(BIN)
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("BOO_DATABASE__URL", db)
-        .env("BOO_AUTH__MODE", "none")
-        .env("BOO_CODER__HTTP_ADDR", format!("127.0.0.1:{http}"))
-        .env("BOO_CODER__GRPC_ADDR", format!("127.0.0.1:{}", free_port()))
+    DaemonBinary::new(BIN, DaemonKind::Coder, db)
         .env("BOO_CODER__PROVIDERS_FILE", providers)
         .env("BOO_CODER__WORKTREE_ROOT", wt)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    boo_testkit::wait_healthy("boocoder", &format!("http://127.0.0.1:{http}"), LIMIT).await;
-    child
+        .http_port(http)
+        .start()
+        .await
+        .child
 }
 
 #[tokio::test]

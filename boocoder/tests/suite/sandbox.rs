@@ -190,7 +190,13 @@ async fn a_hostile_agent_on_the_network_gets_nothing_without_credentials() {
         term_listeners.grpc.local_addr().unwrap(),
         coder_grpc.local_addr().unwrap(),
     ];
-    let term = Booterm::start_on(&db, term_listeners, |s| production(s, grpc, &llm)).await;
+    let term = Booterm::start_on(
+        &db,
+        term_listeners,
+        |s| production(s, grpc, &llm),
+        booterm::run,
+    )
+    .await;
     let mut chat_settings = boo_testkit::settings_for(&db_url);
     production(&mut chat_settings, grpc, &llm);
     let chat = RunningDaemon::spawn_on(chat_settings, chat_listeners, boochat::run).await;

@@ -9,74 +9,14 @@ use std::path::PathBuf;
 use boo_proto::term::v1::term_service_client::TermServiceClient;
 use boo_proto::term::v1::{GetSessionRequest, ListSessionsRequest, TerminalSession};
 use boo_testkit::workspace::fake_acp_providers;
-use boo_testkit::{RunningDaemon, TestDb, channel};
+use boo_testkit::{TestDb, channel};
 use boocoder::acp::FALLBACK_NOTE;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
 use super::turns::{Fx, fx_on};
 
-/// booterm in process on a private tmux server (killed when this drops).
-pub(super) struct Booterm {
-    daemon: Option<RunningDaemon>,
-    dir: tempfile::TempDir,
-}
-
-impl Booterm {
-    pub(super) async fn start(db: &TestDb) -> Booterm {
-        Self::start_on(db, boo_testkit::loopback_listeners().await, |_| {}).await
-    }
-
-    /// On `listeners`, its settings adjusted by `tweak` (after the suites' own:
-    /// `auth.mode = "none"`, a private tmux server, `/bin/sh`).
-    pub(super) async fn start_on(
-        db: &TestDb,
-        listeners: boo_shared::daemon::Listeners,
-        tweak: impl FnOnce(&mut boo_shared::config::Settings),
-    ) -> Booterm {
-        // A short path: unix sockets allow 107 bytes.
-        let dir = tempfile::Builder::new()
-            .prefix("bc")
-            .tempdir_in("/tmp")
-            .unwrap();
-        let mut s = boo_testkit::settings_for(&db.url);
-        s.auth.mode = boo_shared::config::AuthMode::None;
-        s.term.tmux_socket = Some(dir.path().join("tmux/sock"));
-        s.term.shell = "/bin/sh".into();
-        tweak(&mut s);
-        let daemon = RunningDaemon::spawn_on(s, listeners, booterm::run).await;
-        Booterm {
-            daemon: Some(daemon),
-            dir,
-        }
-    }
-
-    pub(super) fn grpc(&self) -> std::net::SocketAddr {
-        self.daemon.as_ref().unwrap().grpc
-    }
-
-    pub(super) fn http(&self) -> std::net::SocketAddr {
-        self.daemon.as_ref().unwrap().http
-    }
-
-    /// Stop the daemon (its tmux server lives on until this drops).
-    pub(super) async fn stop(&mut self) {
-        if let Some(d) = self.daemon.take() {
-            d.stop().await.unwrap();
-        }
-    }
-}
-
-impl Drop for Booterm {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .arg("-S")
-            .arg(self.dir.path().join("tmux/sock"))
-            .arg("kill-server")
-            .env_remove("TMUX")
-            .output();
-    }
-}
+pub(super) use boo_testkit::booterm::Booterm;
 
 async fn worktree_dir(f: &Fx) -> PathBuf {
     let path: String =
@@ -116,7 +56,7 @@ fn run_line(output: &str, truncated: bool, code: Option<u32>, signal: Option<&st
 #[tokio::test]
 async fn agent_commands_run_in_booterm_terminals_of_the_session() {
     let db = TestDb::create().await;
-    let term = Booterm::start(&db).await;
+    let term = Booterm::start(&db, booterm::run).await;
     let grpc = term.grpc();
     let f = fx_on(
         db,

@@ -160,9 +160,7 @@ impl Fx {
 
     /// `GET path` (an `/api/…` path), decoded.
     pub async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        let resp = self.http.get(self.url(path)).send().await.unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "GET {path}");
-        resp.json().await.unwrap()
+        boo_testkit::http::get(&self.http, &self.url(path)).await
     }
 
     /// `POST path` with an optional JSON body; the response, whatever its status.
@@ -177,9 +175,8 @@ impl Fx {
 
     /// `POST path` answered 200, decoded.
     pub async fn post_ok<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        let resp = self.post(path, None).await;
-        assert_eq!(resp.status().as_u16(), 200, "POST {path}");
-        resp.json().await.unwrap()
+        let url = self.url(path);
+        boo_testkit::http::expect(&self.http, reqwest::Method::POST, &url, None, 200).await
     }
 
     pub async fn send(&self, prompt: &str) -> TurnAccepted {
@@ -188,9 +185,7 @@ impl Fx {
             self.session, self.chat
         );
         let body = json!({"content": prompt, "provider": self.provider});
-        let resp = self.post(&path, Some(body)).await;
-        assert_eq!(resp.status().as_u16(), 202);
-        resp.json().await.unwrap()
+        boo_testkit::http::post(&self.http, &self.url(&path), body, 202).await
     }
 
     pub async fn task_status(&self, id: Uuid) -> (String, Option<String>) {

@@ -59,6 +59,7 @@ async fn bad_requests_get_a_code_and_start_nothing() {
     assert_eq!(got, want);
     // Nothing half-made: no rows, no tmux sessions.
     let (status, list) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{base}/api/terminals?status=all"),
         None,
@@ -79,7 +80,13 @@ async fn bad_requests_get_a_code_and_start_nothing() {
         (reqwest::Method::PATCH, format!("/api/terminals/{unknown}")),
     ] {
         let body = (method == reqwest::Method::PATCH).then(|| json!({"title": "t"}));
-        let (status, body) = call(method.clone(), &format!("{base}{path}"), body).await;
+        let (status, body) = call(
+            &reqwest::Client::new(),
+            method.clone(),
+            &format!("{base}{path}"),
+            body,
+        )
+        .await;
         assert_eq!(
             (status, body["code"].as_str()),
             (404, Some("not_found")),
@@ -87,6 +94,7 @@ async fn bad_requests_get_a_code_and_start_nothing() {
         );
     }
     let (status, body) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{base}/api/terminals/not-a-uuid"),
         None,
@@ -94,6 +102,7 @@ async fn bad_requests_get_a_code_and_start_nothing() {
     .await;
     assert_eq!(status, 400, "{body}");
     let (status, body) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{base}/api/terminals?status=dead"),
         None,
@@ -105,6 +114,7 @@ async fn bad_requests_get_a_code_and_start_nothing() {
     );
     for limit in ["0", "501", "-1"] {
         let (status, body) = call(
+            &reqwest::Client::new(),
             reqwest::Method::GET,
             &format!("{base}/api/terminals?status=exited&limit={limit}"),
             None,

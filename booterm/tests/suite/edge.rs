@@ -84,6 +84,7 @@ async fn foreign_hosts_and_origins_are_refused_on_every_route_and_socket() {
 /// What the requests below could have changed: the rows and the tmux sessions.
 async fn state(env: &Env, id: Uuid) -> (Value, Value, Vec<String>) {
     let (status, all) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{}/api/terminals?status=all", env.base),
         None,
@@ -91,6 +92,7 @@ async fn state(env: &Env, id: Uuid) -> (Value, Value, Vec<String>) {
     .await;
     assert_eq!(status, 200);
     let (status, one) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{}/api/terminals/{id}", env.base),
         None,

@@ -44,6 +44,7 @@ async fn live_terminals_and_terminal_sockets_are_counted() {
     )
     .await;
     let (status, _) = call(
+        &reqwest::Client::new(),
         reqwest::Method::DELETE,
         &format!("{base}/api/terminals/{}", a.id),
         None,

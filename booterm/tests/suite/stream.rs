@@ -37,6 +37,7 @@ async fn typed_commands_run_and_their_output_streams_back() {
         .await;
     // The terminal records the attach.
     let (_, body) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{base}/api/terminals/{}", t.id),
         None,
@@ -68,6 +69,7 @@ async fn a_resize_reaches_the_program() {
     }
     ws.until_output("size=132x43").await;
     let (_, body) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{base}/api/terminals/{}", t.id),
         None,
@@ -143,6 +145,7 @@ async fn several_viewers_see_the_same_output_and_read_only_ones_cannot_type() {
     assert!(!snap.contains("should"), "{snap}");
     writer.until_output("size=80").await;
     let (_, body) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{base}/api/terminals/{}", t.id),
         None,
@@ -166,6 +169,7 @@ async fn when_the_program_exits_the_socket_says_so_and_closes() {
         (vec![&json!({"type": "exit", "exit_code": 3})], Some(1000))
     );
     let (_, body) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{base}/api/terminals/{}", t.id),
         None,
@@ -179,6 +183,7 @@ async fn when_the_program_exits_the_socket_says_so_and_closes() {
     let other = create(&base, json!({})).await;
     let mut watcher = TermWs::connect(&base, other.id, "?readonly=1").await;
     let (status, _) = call(
+        &reqwest::Client::new(),
         reqwest::Method::DELETE,
         &format!("{base}/api/terminals/{}", other.id),
         None,
@@ -195,6 +200,7 @@ async fn when_the_program_exits_the_socket_says_so_and_closes() {
     );
     // An ended terminal is refused before any upgrade.
     let (status, body) = call(
+        &reqwest::Client::new(),
         reqwest::Method::GET,
         &format!("{base}/api/terminals/{}/ws", t.id),
         None,

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use boo_shared::config::Settings;
+use boo_shared::config::{DaemonKind, Settings};
+use boo_testkit::process::DaemonBinary;
 use boo_testkit::{RunningDaemon, TestDb, wait_for};
 use booterm::wire::Terminal;
 use serde_json::Value;
@@ -151,13 +152,13 @@ pub async fn spawn_with(settings: Settings) -> RunningDaemon {
 
 /// `POST /api/terminals`; (status, body).
 pub async fn post(base: &str, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/terminals"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    call(
+        &reqwest::Client::new(),
+        reqwest::Method::POST,
+        &format!("{base}/api/terminals"),
+        Some(body),
+    )
+    .await
 }
 
 pub async fn create(base: &str, body: Value) -> Terminal {
@@ -166,27 +167,14 @@ pub async fn create(base: &str, body: Value) -> Terminal {
     serde_json::from_value(body).unwrap()
 }
 
-/// A request's (status, JSON body or null).
-pub async fn call(method: reqwest::Method, url: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = reqwest::Client::new().request(method, url);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
+pub use boo_testkit::http::call;
 
 pub async fn get_terminal(base: &str, id: Uuid) -> Terminal {
-    let (status, body) = call(
-        reqwest::Method::GET,
+    boo_testkit::http::get(
+        &reqwest::Client::new(),
         &format!("{base}/api/terminals/{id}"),
-        None,
     )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_value(body).unwrap()
+    .await
 }
 
 /// Wait until the snapshot has a line equal to `line`; the whole text.
@@ -195,7 +183,8 @@ pub async fn wait_for_line(base: &str, id: Uuid, line: &str) -> String {
     wait_for(&format!("line {line:?} on the screen"), LIMIT, || {
         let url = url.clone();
         async move {
-            let (status, body) = call(reqwest::Method::GET, &url, None).await;
+            let (status, body) =
+                call(&reqwest::Client::new(), reqwest::Method::GET, &url, None).await;
             let text = body["text"].as_str().unwrap_or_default().to_owned();
             (status == 200 && text.lines().any(|l| l == line)).then_some(text)
         }
@@ -237,42 +226,24 @@ pub async fn wait_row_exited(db: &TestDb, id: Uuid) -> Option<i32> {
     code
 }
 
-/// The real binary, in its own process group, on fresh ports; (child, base URL).
+/// The real binary, in its own process group, on fresh ports, its log appended
+/// to `log`; (child, base URL).
 pub async fn spawn_binary(
     sandbox: &Sandbox,
     db: &TestDb,
     log: &Path,
 ) -> (tokio::process::Child, String) {
-    use boo_testkit::workspace::free_port;
-    let http = free_port();
-    let log_file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    let child = tokio::process::Command::new(BIN)
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
+    let started = DaemonBinary::new(BIN, DaemonKind::Term, &db.url)
         .env("HOME", std::env::var("HOME").unwrap_or_else(|_| "/".into()))
-        .env("BOO_DATABASE__URL", &db.url)
-        .env("BOO_AUTH__MODE", "none")
-        .env("BOO_TERM__HTTP_ADDR", format!("127.0.0.1:{http}"))
-        .env("BOO_TERM__GRPC_ADDR", format!("127.0.0.1:{}", free_port()))
         .env("BOO_TERM__TMUX_SOCKET", sandbox.socket())
         .env("BOO_TERM__DEFAULT_CWD", sandbox.work())
         .env("BOO_TERM__SHELL", sandbox.shell())
         .env("BOO_LOG__FORMAT", "pretty")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log_file)
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{http}");
-    boo_testkit::wait_healthy("booterm", &base, LIMIT).await;
-    (child, base)
+        .log_to(log)
+        .own_process_group()
+        .start()
+        .await;
+    (started.child, started.base)
 }
 
 /// A terminal WebSocket client that records every output byte.

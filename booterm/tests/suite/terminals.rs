@@ -52,7 +52,13 @@ async fn create_list_rename_snapshot_and_kill() {
     .await;
     wait_for_line(&base, other.id, "argv-ok").await;
 
-    let (status, list) = call(Method::GET, &format!("{base}/api/terminals"), None).await;
+    let (status, list) = call(
+        &reqwest::Client::new(),
+        Method::GET,
+        &format!("{base}/api/terminals"),
+        None,
+    )
+    .await;
     let ids: Vec<_> = list
         .as_array()
         .unwrap()
@@ -62,6 +68,7 @@ async fn create_list_rename_snapshot_and_kill() {
     assert_eq!((status, ids), (200, vec![json!(t.id), json!(other.id)]));
 
     let (status, renamed) = call(
+        &reqwest::Client::new(),
         Method::PATCH,
         &format!("{base}/api/terminals/{}", t.id),
         Some(json!({"title": "tail"})),
@@ -69,6 +76,7 @@ async fn create_list_rename_snapshot_and_kill() {
     .await;
     assert_eq!((status, &renamed["title"]), (200, &json!("tail")));
     let (_, cleared) = call(
+        &reqwest::Client::new(),
         Method::PATCH,
         &format!("{base}/api/terminals/{}", t.id),
         Some(json!({"title": ""})),
@@ -86,6 +94,7 @@ async fn create_list_rename_snapshot_and_kill() {
     );
 
     let (status, _) = call(
+        &reqwest::Client::new(),
         Method::DELETE,
         &format!("{base}/api/terminals/{}", t.id),
         None,
@@ -93,13 +102,20 @@ async fn create_list_rename_snapshot_and_kill() {
     .await;
     assert_eq!(status, 204);
     assert_eq!(sandbox.sessions(), vec![other.tmux_name.clone()]);
-    let (_, gone) = call(Method::GET, &format!("{base}/api/terminals/{}", t.id), None).await;
+    let (_, gone) = call(
+        &reqwest::Client::new(),
+        Method::GET,
+        &format!("{base}/api/terminals/{}", t.id),
+        None,
+    )
+    .await;
     assert_eq!(
         (&gone["status"], &gone["exit_code"]),
         (&json!("exited"), &json!(null))
     );
     // Killing again is fine; an ended terminal's snapshot is what it showed last.
     let (status, _) = call(
+        &reqwest::Client::new(),
         Method::DELETE,
         &format!("{base}/api/terminals/{}", t.id),
         None,
@@ -107,6 +123,7 @@ async fn create_list_rename_snapshot_and_kill() {
     .await;
     assert_eq!(status, 204);
     let (status, last) = call(
+        &reqwest::Client::new(),
         Method::GET,
         &format!("{base}/api/terminals/{}/snapshot?lines=100", t.id),
         None,
@@ -115,8 +132,15 @@ async fn create_list_rename_snapshot_and_kill() {
     assert_eq!(status, 200);
     assert_eq!(last, json!({"text": text, "cols": t.cols, "rows": t.rows}));
 
-    let (_, live) = call(Method::GET, &format!("{base}/api/terminals"), None).await;
+    let (_, live) = call(
+        &reqwest::Client::new(),
+        Method::GET,
+        &format!("{base}/api/terminals"),
+        None,
+    )
+    .await;
     let (_, all) = call(
+        &reqwest::Client::new(),
         Method::GET,
         &format!("{base}/api/terminals?status=all"),
         None,
@@ -131,6 +155,7 @@ async fn create_list_rename_snapshot_and_kill() {
     );
     // The newest by start or end: the one just killed.
     let (_, newest) = call(
+        &reqwest::Client::new(),
         Method::GET,
         &format!("{base}/api/terminals?status=all&limit=1"),
         None,
@@ -184,6 +209,7 @@ async fn a_program_that_exits_ends_its_terminal_without_anyone_asking() {
         let exit_code = wait_row_exited(&env._db, t.id).await;
         // Its last screen is kept.
         let (status, last) = call(
+            &reqwest::Client::new(),
             Method::GET,
             &format!("{base}/api/terminals/{}/snapshot", t.id),
             None,
@@ -260,7 +286,13 @@ async fn a_restart_adopts_unknown_bc_sessions_and_ends_vanished_ones() {
 
     let daemon = spawn(&sandbox, &db).await;
     let base = daemon.url("");
-    let (_, live) = call(Method::GET, &format!("{base}/api/terminals"), None).await;
+    let (_, live) = call(
+        &reqwest::Client::new(),
+        Method::GET,
+        &format!("{base}/api/terminals"),
+        None,
+    )
+    .await;
     let live: Vec<Terminal> = serde_json::from_value(live).unwrap();
     // Adopted rows date from the tmux session's creation (whole seconds).
     let mut summary: Vec<_> = live
@@ -278,6 +310,7 @@ async fn a_restart_adopts_unknown_bc_sessions_and_ends_vanished_ones() {
     );
     assert!(live.iter().any(|t| t.id == stray));
     let (_, gone) = call(
+        &reqwest::Client::new(),
         Method::GET,
         &format!("{base}/api/terminals/{}", vanished.id),
         None,
@@ -286,6 +319,7 @@ async fn a_restart_adopts_unknown_bc_sessions_and_ends_vanished_ones() {
     assert_eq!(gone["status"], json!("exited"));
     // Nothing of its screen could be kept.
     let (status, body) = call(
+        &reqwest::Client::new(),
         Method::GET,
         &format!("{base}/api/terminals/{}/snapshot", vanished.id),
         None,

@@ -1,12 +1,16 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 //! Fixtures for BooCode tests: throwaway databases in the cluster the test runner
 //! started (`DATABASE_URL`), a TCP proxy that can cut a daemon off from Postgres,
-//! and bounded waits.
+//! bounded waits, in-process daemons ([`RunningDaemon`]), the daemons' real binaries
+//! ([`process`]) and request helpers ([`http`]).
 
+pub mod booterm;
 pub mod edge;
 pub mod fake_acp;
 pub mod fake_llm;
+pub mod http;
 pub mod odd_paths;
+pub mod process;
 pub mod workspace;
 
 use std::future::Future;
@@ -219,7 +223,7 @@ pub struct RunningDaemon {
     handle: tokio::task::JoinHandle<Result<(), boo_shared::daemon::DaemonError>>,
 }
 
-type StopFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+pub type StopFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// HTTP on a new Unix socket at `path` (a stale file there is removed first), as
 /// systemd hands it over in production, where `Remote-*` headers are believed; gRPC
