@@ -264,18 +264,7 @@ async fn a_session_streams_and_outlives_a_kill_of_the_agent() {
     })
     .await;
     let requests = llm.requests();
-    let second_turn: Vec<(String, String)> = requests[1]["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .skip(1)
-        .map(|m| {
-            (
-                m["role"].as_str().unwrap().to_owned(),
-                m["content"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let second_turn = llm.conversation(1);
     assert_eq!(
         second_turn,
         vec![

@@ -20,32 +20,7 @@ pub(crate) struct Fixture {
     pub project_id: Uuid,
 }
 
-/// Run git like a user would, isolated from the machine's config.
-pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Tester",
-            "-c",
-            "user.email=tester@example.invalid",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+pub(crate) use boo_testkit::workspace::git;
 
 pub(crate) fn blob(bytes: &[u8]) -> String {
     Oid::hash_object(ObjectType::Blob, bytes)

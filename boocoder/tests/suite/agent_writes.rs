@@ -10,7 +10,7 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-use boo_testkit::workspace::git;
+use boo_testkit::workspace::{Node, git, tree};
 use boocoder::pending::agent_write::{self, Refused};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -19,27 +19,6 @@ use super::turns::{Fx, fx, next_frame};
 
 /// Between two commands' reports in the agent's answer.
 const SEP: &str = "\u{241e}";
-
-/// Every file (not directory) under `dir` with its content, `.git` entries left out.
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.file_name().is_some_and(|n| n == ".git") {
-                continue;
-            }
-            let meta = p.symlink_metadata().unwrap();
-            if meta.is_dir() {
-                stack.push(p);
-            } else if meta.is_file() {
-                out.insert(p.clone(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
 
 async fn worktree_dir(f: &Fx) -> PathBuf {
     let path: String =
@@ -117,7 +96,7 @@ async fn every_odd_write_is_refused_to_the_agent_or_staged_exactly() {
         .enumerate()
         .map(|(i, p)| format!("write {} {i}\nsay {SEP}", json!(p)))
         .collect();
-    let before = files(&dir);
+    let before = tree(&dir);
     let (status, answer) = f.turn(&script.join("\n")).await;
     assert_eq!(status, "completed");
 
@@ -136,12 +115,16 @@ async fn every_odd_write_is_refused_to_the_agent_or_staged_exactly() {
     let mut want_rows = BTreeMap::new();
     for (i, p) in paths.iter().enumerate() {
         if let Ok(landing) = agent_write::check(&dir, p) {
-            want_files.insert(landing.full.clone(), i.to_string().into_bytes());
+            let rel = landing.full.strip_prefix(&dir).unwrap().to_string_lossy();
+            want_files.insert(
+                rel.into_owned(),
+                Node::File(i.to_string().into_bytes(), false),
+            );
             want_rows.insert(landing.path, Some(i.to_string()));
         }
     }
     assert!(want_rows.len() >= 20, "{want_rows:?}");
-    assert_eq!(files(&dir), want_files);
+    assert_eq!(tree(&dir), want_files);
     assert_eq!(pending_rows(&f).await, want_rows);
     assert_eq!(
         notices(&f).await,

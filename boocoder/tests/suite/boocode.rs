@@ -274,18 +274,7 @@ async fn after_a_kill_the_agent_resumes_its_session_and_remembers() {
         second.content
     );
     assert_eq!(f.agent_sessions().await[0].agent_session_id, acp_session);
-    let convo: Vec<(String, String)> = llm.requests()[1]["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .skip(1)
-        .map(|m| {
-            (
-                m["role"].as_str().unwrap().to_owned(),
-                m["content"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let convo = llm.conversation(1);
     assert_eq!(
         convo,
         vec![

@@ -4,13 +4,11 @@
 //! re-stages the pending changes, tells every device, and tells the agent on its
 //! next turn.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use boo_shared::coder::{Checkpoint, CheckpointRestored, PendingChange};
-use boo_testkit::workspace::{fake_acp_providers, git};
+use boo_testkit::workspace::{Node, fake_acp_providers, git, scratch_tree, tree};
 use boo_testkit::{TestDb, wait_for};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -41,54 +39,7 @@ async fn fx() -> Fx {
     f
 }
 
-/// Every file under `dir` (`.git` left out) with its bytes and exec bit.
-fn files(dir: &Path) -> BTreeMap<String, (Vec<u8>, bool)> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.file_name().is_some_and(|n| n == ".git") {
-                continue;
-            }
-            let meta = p.symlink_metadata().unwrap();
-            if meta.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                let exec = meta.permissions().mode() & 0o100 != 0;
-                out.insert(rel, (std::fs::read(&p).unwrap(), exec));
-            }
-        }
-    }
-    out
-}
-
-/// git's own answer: the tree `git add -A` into a scratch index writes for `dir`.
-fn git_add_all_tree(dir: &Path) -> String {
-    let index = tempfile::tempdir().unwrap();
-    let index = index.path().join("index");
-    let run = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_INDEX_FILE", &index)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    };
-    run(&["add", "-A"]);
-    run(&["write-tree"])
-}
-
+/// The session's live worktree directory.
 async fn worktree_dir(f: &Fx) -> PathBuf {
     let path: String =
         sqlx::query_scalar("SELECT path FROM worktrees WHERE session_id = $1 AND status = 'live'")
@@ -130,25 +81,9 @@ async fn pending_rows(
     .unwrap()
 }
 
-/// `git <args>` in `dir`, isolated from the machine's config; its stdout.
-fn git_out(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
+/// The object `what` names in `dir`.
 fn rev_parse(dir: &Path, what: &str) -> String {
-    git_out(dir, &["rev-parse", what]).trim().to_owned()
+    git(dir, &["rev-parse", what]).trim().to_owned()
 }
 
 const TURN_ONE: &str = r#"write a.txt turn one
@@ -169,11 +104,11 @@ async fn restoring_a_checkpoint_puts_the_worktree_back_restages_and_tells_the_ag
     let dir = worktree_dir(&f).await;
     std::fs::write(dir.join("README.md"), "hello, edited by hand\n").unwrap();
     std::fs::write(dir.join("owner.txt"), "untracked, by hand\n").unwrap();
-    let before_one = files(&dir);
+    let before_one = tree(&dir);
 
     let one = f.send(TURN_ONE).await;
     assert_eq!(f.wait_task(one.task_id).await.0, "completed");
-    let after_one = files(&dir);
+    let after_one = tree(&dir);
     assert_eq!(
         after_one.keys().collect::<Vec<_>>(),
         vec![
@@ -190,7 +125,7 @@ async fn restoring_a_checkpoint_puts_the_worktree_back_restages_and_tells_the_ag
     let two = f.send(TURN_TWO).await;
     assert_eq!(f.wait_task(two.task_id).await.0, "completed");
     assert_eq!(
-        files(&dir).keys().collect::<Vec<_>>(),
+        tree(&dir).keys().collect::<Vec<_>>(),
         vec![
             ".gitignore",
             "README.md",
@@ -256,7 +191,7 @@ async fn restoring_a_checkpoint_puts_the_worktree_back_restages_and_tells_the_ag
         .await;
     assert_eq!(resp.status().as_u16(), 409);
     assert_eq!(
-        files(&dir).contains_key("b.txt"),
+        tree(&dir).contains_key("b.txt"),
         true,
         "nothing restored yet"
     );
@@ -269,16 +204,16 @@ async fn restoring_a_checkpoint_puts_the_worktree_back_restages_and_tells_the_ag
     assert_eq!(resp.status().as_u16(), 200);
     let restored: CheckpointRestored = resp.json().await.unwrap();
     let mut want = before_one.clone();
-    want.insert("one.log".into(), (b"noise\n".to_vec(), false));
-    want.insert("two.log".into(), (b"more\n".to_vec(), false));
-    assert_eq!(files(&dir), want);
+    want.insert("one.log".into(), Node::File(b"noise\n".to_vec(), false));
+    want.insert("two.log".into(), Node::File(b"more\n".to_vec(), false));
+    assert_eq!(tree(&dir), want);
     // The ref's tree is the tree git itself makes of the restored worktree.
     assert_eq!(
         rev_parse(
             project,
             &format!("refs/boo/checkpoints/{}/2^{{tree}}", f.session)
         ),
-        git_add_all_tree(&dir)
+        scratch_tree(&dir)
     );
     assert_eq!(restored.checkpoint.n, 2);
     assert!(restored.checkpoint.restored_at.is_some());
@@ -430,7 +365,7 @@ async fn removing_the_sessions_worktree_prunes_its_checkpoints() {
     }
     let project = f.project_dir.path();
     let refs = || {
-        git_out(
+        git(
             project,
             &[
                 "for-each-ref",

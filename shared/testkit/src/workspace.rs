@@ -1,28 +1,95 @@
 //! Fixtures for tests that need a real project: a git repository with one commit,
-//! its catalog rows (project → session → chat), and small process helpers.
+//! its catalog rows (project → session → chat), what git and the disk say of a
+//! working directory, and small process helpers.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Run git in `dir` with a fixed identity and no user or system config.
-pub fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
+/// Run git in `dir` like a user would (a fixed identity, `main` as the default
+/// branch, no signing, no user or system config); its stdout. Panics with git's
+/// stderr when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    git_with(dir, args, &[])
+}
+
+fn git_with(dir: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> String {
+    let out = std::process::Command::new("git")
         .args([
             "-c",
             "user.name=boo-test",
             "-c",
             "user.email=test@example.com",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
         ])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .status()
-        .expect("run git")
-        .success();
-    assert!(ok, "git {args:?} failed in {}", dir.display());
+        .envs(env.iter().copied())
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("git's output is UTF-8")
+}
+
+/// git's own answer for `dir` now: the tree id `git add -A` into a scratch index
+/// (the real index untouched) and `git write-tree` make.
+pub fn scratch_tree(dir: &Path) -> String {
+    let index = tempfile::tempdir().expect("a temp dir for the scratch index");
+    let index = index.path().join("index");
+    let env = [("GIT_INDEX_FILE", index.as_os_str())];
+    git_with(dir, &["add", "-A"], &env);
+    git_with(dir, &["write-tree"], &env).trim().to_owned()
+}
+
+/// What a path of a working directory holds: a file's bytes and exec bit, or a
+/// symlink's target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    File(Vec<u8>, bool),
+    Link(std::path::PathBuf),
+}
+
+/// Every file and symlink under `dir` by relative path (`.git` left out;
+/// directories only through what they hold).
+pub fn tree(dir: &Path) -> BTreeMap<String, Node> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let p = entry.expect("dir entry").path();
+            if p.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            let rel = p
+                .strip_prefix(dir)
+                .expect("under dir")
+                .to_string_lossy()
+                .into_owned();
+            let meta = p.symlink_metadata().expect("lstat");
+            if meta.is_symlink() {
+                out.insert(rel, Node::Link(std::fs::read_link(&p).expect("readlink")));
+            } else if meta.is_dir() {
+                stack.push(p);
+            } else {
+                let exec = meta.permissions().mode() & 0o100 != 0;
+                out.insert(rel, Node::File(std::fs::read(&p).expect("read"), exec));
+            }
+        }
+    }
+    out
 }
 
 /// Make `dir` a git repository on `main` with a committed README.

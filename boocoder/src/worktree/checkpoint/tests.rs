@@ -1,9 +1,7 @@
 //! Checkpoints against real git repositories and a real Postgres.
 
-use std::collections::BTreeMap;
 use std::os::unix::fs::{PermissionsExt as _, symlink};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use git2::Repository;
 use pretty_assertions::assert_eq;
@@ -11,63 +9,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::worktree::tests::{Fixture, git};
-
-/// What a path of the working directory holds: a file's bytes and exec bit, or a
-/// symlink's target.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Node {
-    File(Vec<u8>, bool),
-    Link(PathBuf),
-}
-
-/// Every file and symlink under `dir` (`.git` left out), by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Node> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.file_name().is_some_and(|n| n == ".git") {
-                continue;
-            }
-            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-            let meta = p.symlink_metadata().unwrap();
-            if meta.is_symlink() {
-                out.insert(rel, Node::Link(std::fs::read_link(&p).unwrap()));
-            } else if meta.is_dir() {
-                stack.push(p);
-            } else {
-                let exec = meta.permissions().mode() & 0o100 != 0;
-                out.insert(rel, Node::File(std::fs::read(&p).unwrap(), exec));
-            }
-        }
-    }
-    out
-}
-
-/// The tree `git add -A` into a scratch index would write for `dir` now.
-fn cli_tree(dir: &Path) -> String {
-    let index = tempfile::NamedTempFile::new().unwrap();
-    std::fs::remove_file(index.path()).unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_INDEX_FILE", index.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    };
-    run(&["add", "-A"]);
-    run(&["write-tree"])
-}
+use boo_testkit::workspace::{Node, scratch_tree, tree};
 
 fn write(dir: &Path, rel: &str, bytes: &[u8]) {
     let p = dir.join(rel);
@@ -177,7 +119,7 @@ async fn a_checkpoint_holds_the_files_as_git_add_would_and_touches_nothing() {
     let commit = repo
         .find_commit(git2::Oid::from_str(&row.commit_id).unwrap())
         .unwrap();
-    assert_eq!(commit.tree_id().to_string(), cli_tree(&dir));
+    assert_eq!(commit.tree_id().to_string(), scratch_tree(&dir));
     assert_eq!(
         commit
             .parent_ids()

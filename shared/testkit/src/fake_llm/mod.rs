@@ -165,6 +165,27 @@ impl FakeLlm {
         self.shared.requests.borrow().clone()
     }
 
+    /// The conversation request `n` carried after its system prompt, as (role,
+    /// content) pairs: what a model was shown of the history.
+    pub fn conversation(&self, n: usize) -> Vec<(String, String)> {
+        let requests = self.requests();
+        let request = requests
+            .get(n)
+            .unwrap_or_else(|| panic!("no request {n}: {} arrived", requests.len()));
+        request["messages"]
+            .as_array()
+            .unwrap_or_else(|| panic!("request {n} has no messages: {request}"))
+            .iter()
+            .skip(1)
+            .map(|m| {
+                (
+                    m["role"].as_str().unwrap_or_default().to_owned(),
+                    m["content"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
     /// Wait until at least `n` requests arrived and return them all; panics after `limit`.
     pub async fn wait_requests(&self, n: usize, limit: Duration) -> Vec<Value> {
         let mut rx = self.shared.requests.subscribe();
