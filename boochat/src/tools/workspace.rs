@@ -122,13 +122,9 @@ pub(crate) async fn terminal_screen(
     tab: Option<u32>,
     lines: usize,
 ) -> Result<String, ToolError> {
-    let title: Option<Option<String>> =
-        sqlx::query_scalar("SELECT title FROM terminal_sessions WHERE id = $1 AND session_id = $2")
-            .bind(id)
-            .bind(scope.session_id)
-            .fetch_optional(&scope.pool)
-            .await
-            .map_err(|e| ToolError::Failed(format!("cannot look up terminal {id}: {e}")))?;
+    let title = boo_shared::catalog::sessions::terminal_title(&scope.pool, scope.session_id, id)
+        .await
+        .map_err(|e| ToolError::Failed(format!("cannot look up terminal {id}: {e}")))?;
     let Some(title) = title else {
         return Err(ToolError::Failed(format!(
             "terminal {id} is not a terminal of this session"

@@ -1,4 +1,6 @@
-//! `available_agents`: the probe cache that survives restarts (migration 0007).
+//! `available_agents`: the probe cache that survives restarts (migration 0007);
+//! `permission_always`: the "always" answers given per project, agent and tool
+//! kind (migration 0014).
 //!
 //! `probe_status` in the table: `unknown` (never probed, or the command changed
 //! since), `ready`, `missing` (binary not found → `unavailable`), `error`.
@@ -7,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 use sqlx::types::Json;
+use uuid::Uuid;
 
 use super::probe::{Outcome, ProbeReport};
 use super::{CommandInfo, ModeInfo, ModelInfo, ProviderDef};
@@ -250,6 +253,48 @@ pub async fn set_override(pool: &PgPool, name: &str, enabled: bool) -> Result<()
     )
     .bind(name)
     .bind(enabled)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The "always" answer remembered for a tool kind of `agent` in a project
+/// (`allow_always` / `reject_always`), if any.
+pub async fn remembered_answer(
+    pool: &PgPool,
+    project_id: Uuid,
+    agent: &str,
+    tool_kind: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT option_kind FROM permission_always
+         WHERE project_id = $1 AND agent = $2 AND tool_kind = $3",
+    )
+    .bind(project_id)
+    .bind(agent)
+    .bind(tool_kind)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Remember (or replace) the "always" answer for a tool kind of `agent` in a project.
+pub async fn remember_answer(
+    pool: &PgPool,
+    project_id: Uuid,
+    agent: &str,
+    tool_kind: &str,
+    option_kind: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO permission_always (project_id, agent, tool_kind, option_kind)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (project_id, agent, tool_kind)
+         DO UPDATE SET option_kind = EXCLUDED.option_kind",
+    )
+    .bind(project_id)
+    .bind(agent)
+    .bind(tool_kind)
+    .bind(option_kind)
     .execute(pool)
     .await?;
     Ok(())

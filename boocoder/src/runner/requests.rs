@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::acp::{
     ClientHooks, ElicitOutcome, ElicitRequest, PermissionKind, PermissionOutcome, PermissionRequest,
 };
+use crate::providers::store as providers_store;
 
 /// The owner's answer to a card.
 #[derive(Debug)]
@@ -64,18 +65,13 @@ impl Requests {
             return Some(*k);
         }
         let pool = self.pool.as_ref()?;
-        let kind: Option<String> = sqlx::query_scalar(
-            "SELECT option_kind FROM permission_always
-             WHERE project_id = $1 AND agent = $2 AND tool_kind = $3",
-        )
-        .bind(key.0)
-        .bind(&key.1)
-        .bind(&key.2)
-        .fetch_optional(pool)
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "cannot read remembered permission answers"))
-        .ok()
-        .flatten();
+        let kind = providers_store::remembered_answer(pool, key.0, &key.1, &key.2)
+            .await
+            .inspect_err(
+                |e| tracing::warn!(error = %e, "cannot read remembered permission answers"),
+            )
+            .ok()
+            .flatten();
         let kind = match kind.as_deref() {
             Some("allow_always") => PermissionKind::AllowAlways,
             Some("reject_always") => PermissionKind::RejectAlways,
@@ -91,18 +87,8 @@ impl Requests {
     /// Remember an "always" answer (memory and database).
     async fn remember(&self, key: AlwaysKey, kind: PermissionKind) {
         if let Some(pool) = &self.pool
-            && let Err(e) = sqlx::query(
-                "INSERT INTO permission_always (project_id, agent, tool_kind, option_kind)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (project_id, agent, tool_kind)
-                 DO UPDATE SET option_kind = EXCLUDED.option_kind",
-            )
-            .bind(key.0)
-            .bind(&key.1)
-            .bind(&key.2)
-            .bind(kind_str(&kind))
-            .execute(pool)
-            .await
+            && let Err(e) =
+                providers_store::remember_answer(pool, key.0, &key.1, &key.2, kind_str(&kind)).await
         {
             tracing::warn!(error = %e, "cannot keep the permission answer; remembered until restart");
         }

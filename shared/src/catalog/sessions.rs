@@ -78,6 +78,22 @@ pub async fn exists(pool: &PgPool, id: Uuid) -> Result<bool, StoreError> {
     )
 }
 
+/// The title of terminal `id` when it is one of the session's (`Some(None)`: it
+/// is, untitled; `None`: it is not, or does not exist). booterm writes the rows.
+pub async fn terminal_title(
+    pool: &PgPool,
+    session_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Option<String>>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT title FROM terminal_sessions WHERE id = $1 AND session_id = $2")
+            .bind(id)
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
 /// Most recently active first.
 pub async fn list(
     pool: &PgPool,
