@@ -9,7 +9,9 @@
 //! chat's session up again in a new child (resume, load, or the transcript) in
 //! [`start`]; the chat's mode and model in [`config`].
 
+pub mod acp_backend;
 pub mod agent_sessions;
+pub mod backend;
 pub mod config;
 pub mod joining;
 pub mod prober;
@@ -208,7 +210,7 @@ impl Runner {
                 return Outcome::Failed { error };
             }
         };
-        let (conn, acp_session, hooks) = (&lease.conn, lease.acp_session.as_str(), &lease.hooks);
+        let hooks = &lease.hooks;
         *hooks.turn.lock().unwrap_or_else(|e| e.into_inner()) = Some(TurnCtx {
             session_id,
             chat_id,
@@ -235,8 +237,7 @@ impl Runner {
             self.prompt_for(task, chat_id, message_id, &lease).await,
         );
         let streamed = stream_turn(
-            conn,
-            acp_session,
+            lease.backend.as_ref(),
             &prompt,
             &mut w,
             cancel,
@@ -310,7 +311,7 @@ impl Runner {
         lease: &warm::Lease,
         streamed: &stream::Streamed,
     ) {
-        if !lease.conn.is_alive() {
+        if !lease.backend.is_alive() {
             if let Err(e) =
                 agent_sessions::set_status(&self.pool, chat_id, agent, AgentSessionStatus::Crashed)
                     .await
@@ -357,7 +358,7 @@ impl Runner {
         if mode.is_none() && model.is_none() {
             return;
         }
-        let applied = config::apply(&lease.conn, &lease.acp_session, mode, model).await;
+        let applied = lease.backend.apply_config(mode, model).await;
         if let Err(e) = agent_sessions::applied(
             &self.pool,
             chat_id,
@@ -394,11 +395,7 @@ impl Runner {
             message_id,
             entries,
         });
-        let commands = lease
-            .conn
-            .session_info(&lease.acp_session)
-            .map(|i| i.commands)
-            .filter(|c| !c.is_empty());
+        let commands = Some(lease.backend.commands()).filter(|c| !c.is_empty());
         if plan.is_none() && commands.is_none() {
             return;
         }

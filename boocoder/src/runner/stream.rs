@@ -1,5 +1,5 @@
-//! One `session/prompt` of a warm or one-shot agent: its events drained into the
-//! transcript writer, cancel on request, usage and tokens summed.
+//! One turn on a warm agent's [`Backend`]: its events drained into the transcript
+//! writer, cancel on request, usage and tokens summed.
 
 use std::time::Instant;
 
@@ -10,7 +10,8 @@ use boo_shared::transcript::writer::TurnWriter;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::acp::{AgentEvent, Connection, StopReason};
+use super::backend::Backend;
+use crate::acp::{AgentEvent, StopReason};
 
 /// What a streamed turn ended with.
 pub(super) struct Streamed {
@@ -23,17 +24,17 @@ pub(super) struct Streamed {
     pub(super) plan: Option<Vec<serde_json::Value>>,
 }
 
-/// Run `session/prompt`, draining its events into the writer; cancel on request.
+/// Run one prompt on `backend`, draining its events into the writer; cancel on
+/// request.
 pub(super) async fn stream_turn(
-    conn: &Connection,
-    session: &str,
+    backend: &dyn Backend,
     prompt: &str,
     w: &mut TurnWriter,
     cancel: CancellationToken,
     agent: &str,
 ) -> Streamed {
     let (status, usage, error, tokens, plan) =
-        stream_inner(conn, session, prompt, w, cancel, agent).await;
+        stream_inner(backend, prompt, w, cancel, agent).await;
     Streamed {
         status,
         usage,
@@ -52,8 +53,7 @@ type Inner = (
 );
 
 async fn stream_inner(
-    conn: &Connection,
-    session: &str,
+    backend: &dyn Backend,
     prompt: &str,
     w: &mut TurnWriter,
     cancel: CancellationToken,
@@ -66,7 +66,7 @@ async fn stream_inner(
     let started = Instant::now();
     let mut first: Option<Instant> = None;
     w.usage(UsagePhase::Prompt, &usage);
-    let prompt_fut = conn.prompt(session, prompt, tx);
+    let prompt_fut = backend.prompt(prompt, tx);
     tokio::pin!(prompt_fut);
     let mut cancel_sent = false;
     let mut result = None;
@@ -129,8 +129,8 @@ async fn stream_inner(
             }
             () = cancel.cancelled(), if !cancel_sent => {
                 cancel_sent = true;
-                if let Err(e) = conn.cancel(session).await {
-                    tracing::warn!(error = %e, "session/cancel failed");
+                if let Err(e) = backend.cancel().await {
+                    tracing::warn!(error = %e, "cancel failed");
                 }
             }
         }
@@ -153,13 +153,7 @@ async fn stream_inner(
         ),
         Ok(StopReason::Refusal) => (MessageStatus::Failed, Some("the agent refused".to_owned())),
         Ok(_) => (MessageStatus::Complete, None),
-        Err(e) => {
-            let tail = e
-                .stderr_tail()
-                .map(|t| format!("\nagent stderr:\n{t}"))
-                .unwrap_or_default();
-            (MessageStatus::Failed, Some(format!("{e}{tail}")))
-        }
+        Err(e) => (MessageStatus::Failed, Some(e.describe())),
     };
     let error = match (status, write_error) {
         (MessageStatus::Complete, Some(we)) => {

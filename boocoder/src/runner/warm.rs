@@ -15,17 +15,17 @@ use std::time::{Duration, Instant};
 use boo_shared::coder::AgentSessionStatus;
 use uuid::Uuid;
 
+use super::acp_backend::AcpBackend;
 use super::agent_sessions::{self, Prior};
+use super::backend::{Backend, TurnError};
 use super::requests::Hooks;
-use super::start::{self, Pickup, StartKind};
-use crate::acp::Connection;
+use super::start::StartKind;
 
 pub(super) type Key = (Uuid, String);
 
-/// A warm agent: its child, its ACP session, its hooks.
+/// A warm agent: its backend (with its session), its hooks.
 pub(super) struct Warm {
-    pub(super) conn: Arc<Connection>,
-    pub(super) acp_session: String,
+    pub(super) backend: Arc<dyn Backend>,
     pub(super) hooks: Arc<Hooks>,
     pub(super) worktree: PathBuf,
     pub(super) last_used: Instant,
@@ -35,8 +35,7 @@ pub(super) struct Warm {
 
 /// A warm agent lent to one turn.
 pub(super) struct Lease {
-    pub(super) conn: Arc<Connection>,
-    pub(super) acp_session: String,
+    pub(super) backend: Arc<dyn Backend>,
     pub(super) hooks: Arc<Hooks>,
     /// `Some` when the child was started for this turn (its session is new to
     /// it); `None` for a child that was already warm.
@@ -75,12 +74,11 @@ impl super::Runner {
             .map_err(|e| e.to_string())?;
         let mut warm = self.warm.lock().await;
         if let Some(w) = warm.get_mut(&key) {
-            if w.conn.is_alive() && w.worktree == worktree.dir() {
+            if w.backend.is_alive() && w.worktree == worktree.dir() {
                 w.last_used = Instant::now();
                 w.running = true;
                 return Ok(Lease {
-                    conn: w.conn.clone(),
-                    acp_session: w.acp_session.clone(),
+                    backend: w.backend.clone(),
                     hooks: w.hooks.clone(),
                     started: None,
                     prior,
@@ -100,7 +98,6 @@ impl super::Runner {
             .launch(agent, worktree.dir(), &session_id.to_string())
             .await
             .map_err(|e| e.to_string())?;
-        let spec = &launch.spec;
         let hooks = Arc::new(Hooks {
             pool: self.pool.clone(),
             project_id,
@@ -111,30 +108,10 @@ impl super::Runner {
             turn: Mutex::new(None),
             term: self.term_host(session_id, &launch),
         });
-        let fail = |what: &str, e: crate::acp::AcpError| {
-            let tail = e
-                .stderr_tail()
-                .map(|t| format!("\nagent stderr:\n{t}"))
-                .unwrap_or_default();
-            format!("{what}: {e}{tail}")
-        };
-        let conn = Connection::spawn(spec, hooks.clone())
-            .await
-            .map_err(|e| fail("cannot start the agent", e))?;
-        let info = conn
-            .initialize()
-            .await
-            .map_err(|e| fail("ACP initialize failed", e))?;
-        let (session, kind) = start::open_session(
-            &conn,
-            Pickup::of(&info.capabilities),
-            prior.as_ref(),
-            worktree.dir(),
-            agent,
-        )
-        .await
-        .map_err(|e| fail("ACP session/new failed", e))?;
-        let config_hash = format!("{}:{:?}", launch.command_line, session.current_mode);
+        let (backend, kind, config_hash) =
+            start_backend(&launch, hooks.clone(), prior.as_ref(), worktree.dir(), agent)
+                .await
+                .map_err(|e| e.describe())?;
         agent_sessions::started(
             &self.pool,
             &agent_sessions::Started {
@@ -142,8 +119,8 @@ impl super::Runner {
                 agent,
                 session_id,
                 worktree_id: worktree.id,
-                backend: "acp_warm",
-                agent_session_id: &session.id,
+                backend: backend.kind(),
+                agent_session_id: &backend.session_id(),
                 config_hash: &config_hash,
                 start_kind: kind.as_str(),
             },
@@ -151,12 +128,10 @@ impl super::Runner {
         .await
         .map_err(|e| e.to_string())?;
         let victims = self.take_lru_victims(&mut warm, 1);
-        let conn = Arc::new(conn);
         warm.insert(
             key,
             Warm {
-                conn: conn.clone(),
-                acp_session: session.id.clone(),
+                backend: backend.clone(),
                 hooks: hooks.clone(),
                 worktree: worktree.dir().to_path_buf(),
                 last_used: Instant::now(),
@@ -166,8 +141,7 @@ impl super::Runner {
         drop(warm);
         self.stop_evicted(victims).await;
         Ok(Lease {
-            conn,
-            acp_session: session.id,
+            backend,
             hooks,
             started: Some(kind),
             prior,
@@ -213,7 +187,7 @@ impl super::Runner {
     async fn stop_evicted(&self, gone: Vec<(Key, Warm)>) {
         for ((chat, agent), w) in gone {
             tracing::info!(%chat, agent, "stopping a warm agent (evicted)");
-            shutdown_conn(w.conn).await;
+            w.backend.shutdown().await;
             if let Err(e) =
                 agent_sessions::set_status(&self.pool, chat, &agent, AgentSessionStatus::Evicted)
                     .await
@@ -237,7 +211,7 @@ impl super::Runner {
             .map(|(_, w)| w)
             .collect();
         for w in gone {
-            shutdown_conn(w.conn).await;
+            w.backend.shutdown().await;
         }
         let n = agent_sessions::close_chat(&self.pool, chat_id, reason).await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
@@ -259,7 +233,7 @@ impl super::Runner {
     pub async fn shutdown(&self) {
         let all: Vec<Warm> = self.warm.lock().await.drain().map(|(_, w)| w).collect();
         for w in all {
-            shutdown_conn(w.conn).await;
+            w.backend.shutdown().await;
         }
         if let Err(e) = agent_sessions::evict_all(&self.pool).await {
             tracing::warn!(error = %e, "cannot mark agent sessions evicted");
@@ -287,17 +261,23 @@ impl super::Runner {
             .lock()
             .await
             .get(&(chat_id, agent.to_owned()))
-            .and_then(|w| w.conn.pid())
+            .and_then(|w| w.backend.pid())
     }
 }
 
-pub(super) async fn shutdown_conn(conn: Arc<Connection>) {
-    match Arc::try_unwrap(conn) {
-        Ok(c) => c.shutdown().await,
-        // Someone still holds it (a turn in flight): dropping the last reference
-        // kills the child's process group.
-        Err(arc) => drop(arc),
-    }
+/// Start the backend of `launch`'s provider for a chat and open its session (an
+/// earlier one picked up when it can be): the backend, how its session began, and
+/// what started it (`agent_sessions.config_hash`).
+async fn start_backend(
+    launch: &crate::providers::probe::Launch,
+    hooks: Arc<Hooks>,
+    prior: Option<&Prior>,
+    cwd: &std::path::Path,
+    agent: &str,
+) -> Result<(Arc<dyn Backend>, StartKind, String), TurnError> {
+    let (backend, kind) = AcpBackend::start(launch, hooks, prior, cwd, agent).await?;
+    let hash = backend.config_hash.clone();
+    Ok((Arc::new(backend), kind, hash))
 }
 
 #[cfg(test)]
