@@ -14,8 +14,10 @@ pub mod agent_sessions;
 pub mod backend;
 pub mod config;
 pub mod joining;
+mod one_shot;
 pub mod prober;
 pub mod requests;
+mod staging;
 pub mod start;
 mod stream;
 mod unstaged;
@@ -25,7 +27,7 @@ pub use unstaged::UNSTAGED_KIND;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use boo_shared::catalog::projects;
 use boo_shared::chat::{MessageStatus, Usage};
@@ -37,15 +39,13 @@ use boo_shared::store::StoreError;
 use boo_shared::transcript::store as messages;
 use boo_shared::transcript::writer::TurnWriter;
 use sqlx::PgPool;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::acp::{Connection, StopReason};
 use crate::dispatcher::{Executor, Outcome, Task};
 use crate::providers::{Providers, probe};
 use crate::worktree::checkpoint;
-use requests::{Hooks, Requests, TurnCtx};
+use requests::{Requests, TurnCtx};
 use stream::stream_turn;
 
 pub struct Runner {
@@ -409,132 +409,6 @@ impl Runner {
         .await
         {
             tracing::warn!(error = %e, "cannot keep the agent's plan and commands");
-        }
-    }
-
-    /// A task without a chat: a child for this turn only.
-    async fn one_shot(
-        &self,
-        task: &Task,
-        session_id: Uuid,
-        worktree: &crate::worktree::Worktree,
-        cancel: CancellationToken,
-    ) -> Outcome {
-        let turn = checkpoint::Turn {
-            task_id: task.id,
-            chat_id: None,
-            message_id: None,
-            agent: &task.agent,
-            prompt: &task.prompt,
-        };
-        checkpoint::before_turn(&self.pool, &self.hub, worktree, &turn).await;
-        let launch = match self
-            .providers
-            .launch(&task.agent, worktree.dir(), &session_id.to_string())
-            .await
-        {
-            Ok(l) => l,
-            Err(e) => {
-                return Outcome::Failed {
-                    error: e.to_string(),
-                };
-            }
-        };
-        let hooks = Arc::new(Hooks {
-            pool: self.pool.clone(),
-            project_id: task.project_id,
-            agent: task.agent.clone(),
-            worktree: worktree.dir().to_path_buf(),
-            hub: self.hub.clone(),
-            requests: self.requests.clone(),
-            turn: Mutex::new(None),
-            term: self.term_host(session_id, &launch),
-        });
-        let conn = match Connection::spawn(&launch.spec, hooks).await {
-            Ok(c) => c,
-            Err(e) => {
-                return Outcome::Failed {
-                    error: e.to_string(),
-                };
-            }
-        };
-        let session = match conn.initialize().await {
-            Ok(_) => conn.new_session(worktree.dir()).await,
-            Err(e) => Err(e),
-        };
-        let outcome = match session {
-            Err(e) => Outcome::Failed {
-                error: e.to_string(),
-            },
-            Ok(session) => {
-                let (tx, mut rx) = mpsc::channel(256);
-                let drain = async { while rx.recv().await.is_some() {} };
-                let prompt = async {
-                    tokio::select! {
-                        r = conn.prompt(&session.id, &task.prompt, tx) => r,
-                        () = cancel.cancelled() => Ok(StopReason::Cancelled),
-                    }
-                };
-                let (r, ()) = tokio::join!(prompt, drain);
-                match r {
-                    Ok(StopReason::Cancelled) => Outcome::Cancelled {
-                        reason: "cancelled".into(),
-                    },
-                    Ok(s) if s.fails_turn() => Outcome::Failed {
-                        error: format!("the agent stopped: {}", s.as_str()),
-                    },
-                    Ok(_) => Outcome::Completed { summary: None },
-                    Err(e) => Outcome::Failed {
-                        error: e.to_string(),
-                    },
-                }
-            }
-        };
-        conn.shutdown().await;
-        self.stage_changes(session_id, None, task, worktree).await;
-        outcome
-    }
-
-    /// Latest wins: the worktree's diff against its base becomes the session's
-    /// pending changes, stamped with this turn's agent. Files that changed but cannot
-    /// be staged are reported in the chat (see [`unstaged::report`]).
-    async fn stage_changes(
-        &self,
-        session_id: Uuid,
-        chat_id: Option<Uuid>,
-        task: &Task,
-        worktree: &crate::worktree::Worktree,
-    ) {
-        let done = match crate::pending::supersede_from_worktree(
-            &self.pool,
-            worktree,
-            chat_id,
-            Some(task.id),
-            &task.agent,
-        )
-        .await
-        {
-            Ok(done) => done,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot stage the worktree diff");
-                return;
-            }
-        };
-        let changes = match crate::pending::list(&self.pool, session_id, &[]).await {
-            Ok(rows) => rows
-                .iter()
-                .map(boo_shared::coder::PendingChange::from)
-                .collect(),
-            Err(_) => done
-                .rows
-                .iter()
-                .map(boo_shared::coder::PendingChange::from)
-                .collect(),
-        };
-        self.hub
-            .publish(session_id, ServerFrame::PendingChanged { changes });
-        if let Some(chat_id) = chat_id {
-            unstaged::report(&self.pool, &self.hub, session_id, chat_id, &done.skipped).await;
         }
     }
 }

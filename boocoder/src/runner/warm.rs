@@ -108,10 +108,15 @@ impl super::Runner {
             turn: Mutex::new(None),
             term: self.term_host(session_id, &launch),
         });
-        let (backend, kind, config_hash) =
-            start_backend(&launch, hooks.clone(), prior.as_ref(), worktree.dir(), agent)
-                .await
-                .map_err(|e| e.describe())?;
+        let (backend, kind, config_hash) = start_backend(
+            &launch,
+            hooks.clone(),
+            prior.as_ref(),
+            worktree.dir(),
+            agent,
+        )
+        .await
+        .map_err(|e| e.describe())?;
         agent_sessions::started(
             &self.pool,
             &agent_sessions::Started {
