@@ -459,7 +459,7 @@ discarded: Array<Checkpoint>, };
 
 export type ProviderKind = "builtin" | "custom";
 
-export type Transport = "acp";
+export type Transport = "acp" | "opencode_server" | "pty";
 
 /**
  * A provider's lifecycle state in the snapshot.

@@ -81,6 +81,7 @@ fn def(id: &str, display_name: &str, command: &str, args: &[&str]) -> ProviderDe
         display_name: display_name.to_owned(),
         kind: ProviderKind::Builtin,
         transport: Transport::Acp,
+        parser: super::PtyParser::default(),
         command: command.to_owned(),
         args: args.iter().map(|a| (*a).to_owned()).collect(),
         env: BTreeMap::new(),

@@ -1,5 +1,5 @@
 //! The providers file (`coder.providers_file`, TOML): overrides of built-ins by id
-//! and custom ACP providers.
+//! and custom providers (ACP by default).
 //!
 //! ```toml
 //! [providers.qwen]                      # a built-in: only the keys given change
@@ -16,8 +16,9 @@
 //! ```
 //!
 //! Keys: `display_name`, `command`, `args` (replace), `env` (merged), `models`
-//! (replace), `enabled`, `transport` (only `"acp"`). A missing file means built-ins
-//! only. An invalid entry is skipped with an error naming the provider and key; the
+//! (replace), `enabled`, `transport` (`"acp"`, `"opencode_server"`, `"pty"`) and,
+//! for `pty`, `parser` (`"stream-json"`, `"raw"`); a `pty` provider's `args` are a
+//! template ([`crate::pty`]). A missing file means built-ins only. An invalid entry is skipped with an error naming the provider and key; the
 //! rest still load.
 
 use std::collections::BTreeMap;
@@ -29,7 +30,7 @@ use figment::providers::{Format, Toml};
 use figment::value::Value;
 use serde::Deserialize;
 
-use super::{ConfigStatus, ModelInfo, ProviderDef, ProviderKind, Transport};
+use super::{ConfigStatus, ModelInfo, ProviderDef, ProviderKind, PtyParser, Transport};
 
 /// The merged provider list and how the file fared.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -179,6 +180,8 @@ struct Entry {
     models: Option<Vec<ModelEntry>>,
     enabled: Option<bool>,
     transport: Option<String>,
+    /// How a `pty` provider's output is read: `stream-json` or `raw`.
+    parser: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,12 +258,21 @@ fn parse_entry(id: &str, value: &Value) -> Result<Entry, Vec<ConfigError>> {
         }
     }
     if let Some(transport) = &entry.transport
-        && transport != Transport::Acp.as_str()
+        && Transport::parse(transport).is_none()
     {
         errors.push(ConfigError::entry(
             id,
             "transport",
-            format!("`{transport}` is not supported (only `acp`)"),
+            format!("`{transport}` is not one of `acp`, `opencode_server`, `pty`"),
+        ));
+    }
+    if let Some(parser) = &entry.parser
+        && PtyParser::parse(parser).is_none()
+    {
+        errors.push(ConfigError::entry(
+            id,
+            "parser",
+            format!("`{parser}` is not one of `stream-json`, `raw`"),
         ));
     }
     if errors.is_empty() {
@@ -312,7 +324,15 @@ fn merge(defs: &mut Vec<ProviderDef>, id: &str, entry: Entry) -> Result<(), Conf
             })
             .collect()
     });
+    let transport = entry.transport.as_deref().and_then(Transport::parse);
+    let parser = entry.parser.as_deref().and_then(PtyParser::parse);
     if let Some(def) = defs.iter_mut().find(|d| d.id == id) {
+        if let Some(transport) = transport {
+            def.transport = transport;
+        }
+        if let Some(parser) = parser {
+            def.parser = parser;
+        }
         if let Some(name) = entry.display_name {
             def.display_name = name;
         }
@@ -342,7 +362,8 @@ fn merge(defs: &mut Vec<ProviderDef>, id: &str, entry: Entry) -> Result<(), Conf
         id: id.to_owned(),
         display_name: entry.display_name.unwrap_or_else(|| id.to_owned()),
         kind: ProviderKind::Custom,
-        transport: Transport::Acp,
+        transport: transport.unwrap_or(Transport::Acp),
+        parser: parser.unwrap_or_default(),
         command,
         args: entry.args.unwrap_or_default(),
         env: entry.env.unwrap_or_default(),

@@ -32,6 +32,31 @@ pub use boo_shared::providers::{
 pub use config::{ConfigError, Registry};
 pub use snapshot::{ProbeOptions, Providers, ProvidersError};
 
+/// How the output of a CLI run in a PTY becomes a turn's events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PtyParser {
+    /// Claude Code's `--output-format stream-json` lines.
+    #[default]
+    StreamJson,
+    /// The terminal output, as the turn's text.
+    Raw,
+}
+
+impl PtyParser {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StreamJson => "stream-json",
+            Self::Raw => "raw",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::StreamJson, Self::Raw]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
 /// One provider after the providers file was merged over the built-ins.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProviderDef {
@@ -40,6 +65,8 @@ pub struct ProviderDef {
     pub display_name: String,
     pub kind: ProviderKind,
     pub transport: Transport,
+    /// How a [`Transport::Pty`] provider's output is read.
+    pub parser: PtyParser,
     /// A bare name looked up in [`Self::search_dirs`] then `PATH`, or an absolute path.
     pub command: String,
     pub args: Vec<String>,

@@ -315,6 +315,21 @@ async fn probe_resolved(
     let version_failed = check.version.is_none();
     report.version_check = Some(check);
 
+    if def.transport != super::Transport::Acp {
+        // No ACP handshake to try: the opencode server starts with its first
+        // turn, a PTY CLI runs per turn. The binary answering `--version` is
+        // what can be known now.
+        match &report.version_check {
+            Some(check) if check.version.is_some() => report.outcome = Outcome::Ready,
+            Some(check) => {
+                report.error = Some(format!("`--version` failed: {}", check.exit));
+                report.stderr_tail =
+                    Some(check.stderr_tail.clone()).filter(|t| !t.trim().is_empty());
+            }
+            None => {}
+        }
+        return;
+    }
     // A failed `--version` is not fatal: some ACP adapters have no such flag.
     let acp = tokio::time::timeout(limits.acp_timeout, prober.probe(&base, cwd)).await;
     match acp {

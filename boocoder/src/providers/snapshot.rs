@@ -119,10 +119,11 @@ impl Cached {
             Some((error, exit, tail)) => (Some(error), exit, tail),
             None => (None, None, None),
         };
+        // A row with a transport this build does not know never matches a def.
+        let transport = Transport::parse(&row.transport);
         Self {
-            // Only ACP rows are ever written; anything else never matches a def.
-            fingerprint: (Transport::Acp, row.command, row.args),
-            outcome: outcome.filter(|_| row.transport == Transport::Acp.as_str()),
+            fingerprint: (transport.unwrap_or(Transport::Acp), row.command, row.args),
+            outcome: outcome.filter(|_| transport.is_some()),
             install_path: row.install_path,
             version: row.version,
             modes: row.modes,

@@ -79,7 +79,7 @@ pub(super) fn provider_toml(
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "[providers.{id}]\ncommand = {}\nargs = [{args}]\nenv = {{ {env} }}\n",
+        "[providers.{id}]\ntransport = \"acp\"\ncommand = {}\nargs = [{args}]\nenv = {{ {env} }}\n",
         toml_str(command.to_str().unwrap())
     )
 }

@@ -26,14 +26,27 @@ impl ProviderKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Transport {
+    /// An ACP agent as a child process (stdio JSON-RPC).
     Acp,
+    /// `opencode serve`: one warm HTTP server, a session per chat.
+    OpencodeServer,
+    /// A CLI without ACP in a pseudo-terminal, its output parsed.
+    Pty,
 }
 
 impl Transport {
+    pub const ALL: [Self; 3] = [Self::Acp, Self::OpencodeServer, Self::Pty];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Acp => "acp",
+            Self::OpencodeServer => "opencode_server",
+            Self::Pty => "pty",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
 

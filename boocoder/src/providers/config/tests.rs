@@ -91,6 +91,7 @@ enabled = false
             display_name: "Amp".into(),
             kind: ProviderKind::Custom,
             transport: Transport::Acp,
+            parser: PtyParser::StreamJson,
             command: "/usr/local/bin/amp-acp".into(),
             args: vec!["--stdio".into()],
             env: BTreeMap::from([("AMP_TOKEN".into(), "t".into())]),
@@ -119,7 +120,8 @@ comand = "goose"
 enabled = "yes"
 
 [providers.claude]
-transport = "pty"
+transport = "tty"
+parser = "json"
 command = "bin/claude"
 
 [providers.custom1]
@@ -143,11 +145,12 @@ command = "fine-agent"
         vec![
             "provider `bad id!`: invalid id: 1-64 letters, digits, `_`, `.` or `-`, starting with a letter or digit",
             "provider `claude`, key `command`: must be a bare name looked up on PATH or an absolute path",
-            "provider `claude`, key `transport`: `pty` is not supported (only `acp`)",
+            "provider `claude`, key `transport`: `tty` is not one of `acp`, `opencode_server`, `pty`",
+            "provider `claude`, key `parser`: `json` is not one of `stream-json`, `raw`",
             "provider `custom1`, key `command`: required for a custom provider",
             "provider `custom2`, key `env.A=B`: not a valid variable name",
             "provider `custom2`, key `models[0]`: model id must not be empty",
-            "provider `goose`, key `comand`: unknown field: found `comand`, expected `one of `display_name`, `command`, `args`, `env`, `models`, `enabled`, `transport``",
+            "provider `goose`, key `comand`: unknown field: found `comand`, expected `one of `display_name`, `command`, `args`, `env`, `models`, `enabled`, `transport`, `parser``",
             "provider `opencode`, key `enabled`: invalid type: found string \"yes\", expected a boolean",
             "provider `qwen`, key `args`: invalid type: found string \"--acp\", expected a sequence",
         ]
@@ -161,6 +164,7 @@ command = "fine-agent"
         display_name: "fine".into(),
         kind: ProviderKind::Custom,
         transport: Transport::Acp,
+        parser: PtyParser::StreamJson,
         command: "fine-agent".into(),
         args: vec![],
         env: BTreeMap::new(),
@@ -236,4 +240,42 @@ fn ids_follow_the_table_constraint() {
     for bad in ["", "-a", ".a", "a b", "a/b", "é", &"a".repeat(65)] {
         assert!(!valid_id(bad), "{bad}");
     }
+}
+
+#[test]
+fn transport_and_parser_choose_how_a_provider_runs() {
+    let text = r#"
+[providers.opencode]
+transport = "acp"
+args = ["acp"]
+
+[providers.mycli]
+transport = "pty"
+parser = "raw"
+command = "/opt/mycli"
+args = ["--prompt", "{prompt}"]
+"#;
+    let (defs, errors) = apply(text, base());
+    assert_eq!(errors, vec![]);
+    let opencode = by_id(&defs, "opencode");
+    assert_eq!(
+        (opencode.transport, opencode.command_line()),
+        (Transport::Acp, "opencode acp".to_owned())
+    );
+    assert_eq!(
+        by_id(&defs, "mycli"),
+        &ProviderDef {
+            id: "mycli".into(),
+            display_name: "mycli".into(),
+            kind: ProviderKind::Custom,
+            transport: Transport::Pty,
+            parser: PtyParser::Raw,
+            command: "/opt/mycli".into(),
+            args: vec!["--prompt".into(), "{prompt}".into()],
+            env: BTreeMap::new(),
+            enabled: true,
+            models: None,
+            search_dirs: vec![],
+        }
+    );
 }

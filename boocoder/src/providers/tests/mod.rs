@@ -114,6 +114,7 @@ pub(super) fn custom(id: &str, command: &str, env: &[(&str, &str)]) -> ProviderD
         display_name: id.to_uppercase(),
         kind: ProviderKind::Custom,
         transport: Transport::Acp,
+        parser: crate::providers::PtyParser::StreamJson,
         command: command.into(),
         args: vec!["acp".into()],
         env: env

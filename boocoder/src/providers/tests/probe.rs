@@ -177,3 +177,31 @@ fn search_dirs_come_before_path_and_provider_path_wins() {
         }
     );
 }
+
+#[tokio::test]
+async fn servers_and_pty_clis_are_ready_when_their_binary_answers_version() {
+    let sb = Sandbox::new();
+    let prober = ScriptProber::default();
+    let summary = |r: ProbeReport| (r.outcome, r.version, r.facts, r.error);
+    for transport in [Transport::OpencodeServer, Transport::Pty] {
+        let def = ProviderDef {
+            transport,
+            ..custom("cli", "fakeagent", &[])
+        };
+        assert_eq!(
+            summary(probe::run(&def, &sb.limits(), &prober).await),
+            (Outcome::Ready, Some("fakeagent 1.2.3".into()), None, None),
+            "{transport:?}"
+        );
+        let missing = ProviderDef {
+            transport,
+            ..custom("cli", "not-installed", &[])
+        };
+        assert_eq!(
+            probe::run(&missing, &sb.limits(), &prober).await.outcome,
+            Outcome::Unavailable
+        );
+    }
+    // No ACP handshake was tried for either.
+    assert_eq!(prober.calls.load(Ordering::SeqCst), 0);
+}
