@@ -163,6 +163,8 @@ enum Stream {
 struct PartText {
     stream: Stream,
     emitted: String,
+    /// False after a catch-up: the final update completes the part instead.
+    deltas: bool,
 }
 
 /// The mapper of one opencode session: feed it every event of the session in
@@ -230,7 +232,7 @@ impl SessionMapper {
             "message.part.delta" => self.delta(p),
             "todo.updated" => Mapped::Agent(AgentEvent::Plan(plan_entries(p))),
             "permission.asked" => self.permission(p),
-            "question.asked" => question(p),
+            "question.asked" => question_ask(p).map_or(Mapped::Ignore, Mapped::Question),
             "permission.replied" | "question.replied" | "question.rejected" => p
                 .get("requestID")
                 .and_then(Value::as_str)
@@ -286,6 +288,7 @@ impl SessionMapper {
         let entry = self.parts.entry(id.to_owned()).or_insert(PartText {
             stream,
             emitted: String::new(),
+            deltas: true,
         });
         let fresh = match text.strip_prefix(entry.emitted.as_str()) {
             Some(rest) => rest.to_owned(),
@@ -303,7 +306,7 @@ impl SessionMapper {
         if s("field") != "text" {
             return Mapped::Ignore;
         }
-        let Some(entry) = self.parts.get_mut(s("partID")) else {
+        let Some(entry) = self.parts.get_mut(s("partID")).filter(|e| e.deltas) else {
             return Mapped::Ignore;
         };
         let delta = s("delta");
@@ -334,62 +337,94 @@ impl SessionMapper {
     }
 
     fn permission(&self, p: &Value) -> Mapped {
-        let Some(id) = p.get("id").and_then(Value::as_str) else {
-            return Mapped::Ignore;
-        };
-        let strings = |k: &str| -> Vec<String> {
-            p.get(k)
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let tool_call_id = p
+        match permission_ask(p) {
+            Some(mut ask) => {
+                ask.tool_call = ask
+                    .tool_call_id
+                    .as_ref()
+                    .and_then(|c| self.tools.get(c))
+                    .cloned();
+                Mapped::Permission(ask)
+            }
+            None => Mapped::Ignore,
+        }
+    }
+
+    /// Map a message fetched after the event stream was down
+    /// (`GET /session/{id}/message`): its parts as if they had just been
+    /// updated, so only what was missed is emitted. Deltas of its text parts
+    /// are ignored from now on (those already queued are in the fetched text);
+    /// each part's final update brings the rest.
+    pub fn catch_up(&mut self, info: &Value, parts: &[Value]) -> Vec<Mapped> {
+        let role = info.get("role").and_then(Value::as_str);
+        if role == Some("user") {
+            if let Some(id) = info.get("id").and_then(Value::as_str) {
+                self.user_messages.insert(id.to_owned());
+            }
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for part in parts {
+            let mapped = self.part(part);
+            if let Some(entry) = part
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| self.parts.get_mut(id))
+            {
+                entry.deltas = false;
+            }
+            if mapped != Mapped::Ignore {
+                out.push(mapped);
+            }
+        }
+        out
+    }
+}
+
+/// A `permission.asked` event's properties, or an entry of `GET /permission`,
+/// as a [`PermissionAsk`] (without the tool call snapshot, which only a mapper knows).
+pub fn permission_ask(p: &Value) -> Option<PermissionAsk> {
+    let id = p.get("id").and_then(Value::as_str)?;
+    let strings = |k: &str| -> Vec<String> {
+        p.get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Some(PermissionAsk {
+        id: id.to_owned(),
+        permission: p
+            .get("permission")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        patterns: strings("patterns"),
+        always: strings("always"),
+        metadata: p.get("metadata").cloned().unwrap_or(Value::Null),
+        tool_call_id: p
             .get("tool")
             .and_then(|t| t.get("callID"))
             .and_then(Value::as_str)
-            .map(str::to_owned);
-        Mapped::Permission(PermissionAsk {
-            id: id.to_owned(),
-            permission: p
-                .get("permission")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            patterns: strings("patterns"),
-            always: strings("always"),
-            metadata: p.get("metadata").cloned().unwrap_or(Value::Null),
-            tool_call: tool_call_id
-                .as_ref()
-                .and_then(|c| self.tools.get(c))
-                .cloned(),
-            tool_call_id,
-        })
-    }
+            .map(str::to_owned),
+        tool_call: None,
+    })
 }
 
-fn piece(stream: Stream, text: String) -> Mapped {
-    match (stream, text.is_empty()) {
-        (_, true) => Mapped::Ignore,
-        (Stream::Text, false) => Mapped::Agent(AgentEvent::Text(text)),
-        (Stream::Reasoning, false) => Mapped::Agent(AgentEvent::Thought(text)),
-    }
-}
-
-fn question(p: &Value) -> Mapped {
-    let Some(id) = p.get("id").and_then(Value::as_str) else {
-        return Mapped::Ignore;
-    };
+/// A `question.asked` event's properties, or an entry of `GET /question`, as a
+/// [`QuestionAsk`].
+pub fn question_ask(p: &Value) -> Option<QuestionAsk> {
+    let id = p.get("id").and_then(Value::as_str)?;
     let questions = p
         .get("questions")
         .cloned()
         .and_then(|q| serde_json::from_value(q).ok())
         .unwrap_or_default();
-    Mapped::Question(QuestionAsk {
+    Some(QuestionAsk {
         id: id.to_owned(),
         questions,
         tool_call_id: p
@@ -398,6 +433,14 @@ fn question(p: &Value) -> Mapped {
             .and_then(Value::as_str)
             .map(str::to_owned),
     })
+}
+
+fn piece(stream: Stream, text: String) -> Mapped {
+    match (stream, text.is_empty()) {
+        (_, true) => Mapped::Ignore,
+        (Stream::Text, false) => Mapped::Agent(AgentEvent::Text(text)),
+        (Stream::Reasoning, false) => Mapped::Agent(AgentEvent::Thought(text)),
+    }
 }
 
 /// `todo.updated` todos as ACP `PlanEntry`s. ACP has no `cancelled`: a cancelled

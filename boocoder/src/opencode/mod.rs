@@ -6,6 +6,10 @@
 //!   [`crate::acp::AgentEvent`]s plus permission/question requests, step usage
 //!   and terminals), pure, per session.
 //! - `guard.rs`: the post-abort turn guard ([`guard::TurnGuard`]).
+//! - `client.rs`: the HTTP routes ([`Client`]); `stream.rs`: `/global/event`
+//!   demultiplexed per session with a stall bound and reconnect markers
+//!   ([`EventHub`]); `server.rs`: one supervised `opencode serve`
+//!   ([`OpencodeServer`], [`Supervisor`]).
 //!
 //! # What opencode 1.18.33 really does (verified by running it)
 //!
@@ -36,5 +40,18 @@
 //! `question.rejected`, `session.error` (`{name, data: {message}}`), and last
 //! `session.idle`. No `session.next.*` events are sent on these streams.
 
+pub mod client;
+mod error;
 pub mod events;
 pub mod guard;
+pub mod server;
+pub mod stream;
+
+pub use client::{
+    Client, Health, PermissionReply, Prompt, SessionInfo, SessionMessage, SessionStatus,
+};
+pub use error::OpencodeError;
+pub use events::{Mapped, PermissionAsk, QuestionAsk, SessionMapper, StepUsage, session_of};
+pub use guard::{TurnGuard, Verdict};
+pub use server::{OpencodeServer, ServerOptions, Supervisor};
+pub use stream::{EventHub, StreamItem, StreamOptions};
