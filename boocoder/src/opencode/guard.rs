@@ -1,98 +1,122 @@
-//! The post-abort turn guard: the terminal events of an aborted turn must not
-//! end the next turn.
+//! The turn guard: the trailing terminal events of a failed or aborted turn
+//! must not end the next turn, and the next prompt must wait for them.
 //!
 //! opencode's terminal events (`session.idle`, `session.error`) carry only the
-//! session id, never a turn. After `POST /session/{id}/abort`, 1.18.33 sends, for
-//! the cancelled turn, `session.error` (`MessageAbortedError`), `session.idle`,
-//! the aborted message's final `message.updated`, and a **second**
-//! `session.idle` (recorded in `tests/abort.jsonl`). A turn started right after
-//! the abort would be settled by those stragglers. So an abort arms the guard;
-//! while armed, idles and abort errors are swallowed; the next turn's first
-//! streamed event from a message other than the aborted one disarms it (so a
-//! missing orphan never swallows a real end: self-heal). A real error
-//! (not `MessageAbortedError`) settles even while armed: the cancelled turn does
-//! not fail, the new one does.
+//! session id, never a turn. What 1.18.33 really sends (recordings in
+//! `tests/`):
+//!
+//! - a turn that succeeds: one `session.idle`;
+//! - a turn that fails (`error.jsonl`, a 400 from the model) or is aborted
+//!   (`abort.jsonl`, `POST /session/{id}/abort`): `session.error`
+//!   (`MessageAbortedError` for the abort), `session.idle`, the dead message's
+//!   final `message.updated`, then a **second** `session.idle`;
+//! - a prompt sent before that second idle is stored as a user message and never
+//!   answered (`error.jsonl`, `abort_race.jsonl`).
+//!
+//! So the error settles the turn and the two idles after it are orphans: the
+//! guard swallows them, and [`TurnGuard::can_prompt`] is false until they came.
+//! A runner that ends an aborted turn itself, without waiting for opencode,
+//! calls [`TurnGuard::arm`] when `abort` answered true: the abort error is then
+//! swallowed too. Self-heal: the first streamed event of a message other than
+//! the dead turn's means a new turn runs, so nothing more is owed (an orphan
+//! that never comes cannot swallow a real end).
 //!
 //! Pure and per session; the caller feeds it what the mapper produced.
-//!
-//! opencode drops a prompt sent while an abort is still unwinding (it is stored
-//! as a user message and never answered; `tests/abort_race.jsonl`): send the
-//! next prompt after the aborted turn's first swallowed idle, or after
-//! `GET /session/status` no longer lists the session.
 
 use super::events::Mapped;
+
+/// Idles a turn ended by `session.error` still sends.
+const IDLES_AFTER_ERROR: u8 = 2;
 
 /// What to do with a terminal event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// It ends the current turn.
     Settle,
-    /// It belongs to an aborted turn: ignore it.
+    /// It belongs to a turn already ended: ignore it.
     Swallow,
 }
 
 /// The guard of one opencode session.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TurnGuard {
-    armed: Option<Armed>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Armed {
-    /// The assistant message of the aborted turn: its late parts are no sign of
+    /// An abort was sent for a turn the runner ended itself; its
+    /// `MessageAbortedError` is still to come.
+    aborting: bool,
+    /// Idles still owed by a turn that ended with `session.error`.
+    orphan_idles: u8,
+    /// The assistant message of the dead turn: its late parts are no sign of
     /// a new turn.
     stale: Option<String>,
 }
 
 impl TurnGuard {
-    /// An abort was sent for the turn whose latest assistant message is `stale`
-    /// (see `SessionMapper::last_assistant_message`).
+    /// The runner ended the turn itself after `abort` answered true; `stale` is
+    /// that turn's latest assistant message (`SessionMapper::last_assistant_message`).
     pub fn arm(&mut self, stale: Option<&str>) {
-        self.armed = Some(Armed {
-            stale: stale.map(str::to_owned),
-        });
+        self.aborting = true;
+        self.stale = stale.map(str::to_owned);
     }
 
-    /// True between an abort and the next turn's first streamed event.
+    /// True while terminal events of an ended turn are still expected: the next
+    /// prompt would be dropped by opencode. Wait (boundedly) until false.
     pub fn is_armed(&self) -> bool {
-        self.armed.is_some()
+        self.aborting || self.orphan_idles > 0
+    }
+
+    /// Whether a prompt may be sent now (nothing owed).
+    pub fn can_prompt(&self) -> bool {
+        !self.is_armed()
     }
 
     /// A streamed event of assistant message `message` (`None` when unknown)
-    /// arrived: if it is not the aborted turn's, the new turn has begun.
+    /// arrived: if it is not the dead turn's, a new turn runs and nothing is owed.
     pub fn note_activity(&mut self, message: Option<&str>) {
-        if let Some(armed) = &self.armed
-            && (message.is_none() || armed.stale.as_deref() != message)
-        {
-            self.armed = None;
+        if self.is_armed() && (message.is_none() || self.stale.as_deref() != message) {
+            self.aborting = false;
+            self.orphan_idles = 0;
         }
     }
 
-    /// Decide a terminal event: [`Mapped::Idle`], [`Mapped::Aborted`] or
-    /// [`Mapped::Error`]. Anything else settles nothing and is answered
-    /// `Swallow`.
-    pub fn on_terminal(&mut self, event: &Mapped) -> Verdict {
-        match (event, self.armed.is_some()) {
-            (Mapped::Idle | Mapped::Aborted, true) => Verdict::Swallow,
-            (Mapped::Error(_), true) => {
-                self.armed = None;
-                Verdict::Settle
+    /// Decide a terminal event ([`Mapped::Idle`], [`Mapped::Aborted`],
+    /// [`Mapped::Error`]) of the turn whose latest assistant message is
+    /// `message`. Anything else settles nothing and is answered `Swallow`.
+    pub fn on_terminal(&mut self, event: &Mapped, message: Option<&str>) -> Verdict {
+        match event {
+            Mapped::Aborted | Mapped::Error(_) => {
+                let swallow = self.aborting && *event == Mapped::Aborted;
+                self.aborting = false;
+                self.orphan_idles = IDLES_AFTER_ERROR;
+                if let Some(m) = message {
+                    self.stale = Some(m.to_owned());
+                }
+                if swallow {
+                    Verdict::Swallow
+                } else {
+                    Verdict::Settle
+                }
             }
-            (Mapped::Idle | Mapped::Aborted | Mapped::Error(_), false) => Verdict::Settle,
+            Mapped::Idle if self.orphan_idles > 0 => {
+                self.orphan_idles -= 1;
+                Verdict::Swallow
+            }
+            Mapped::Idle => Verdict::Settle,
             _ => Verdict::Swallow,
         }
     }
 
-    /// Feed one mapped event: streamed events count as activity (of
-    /// `message`, the mapper's `last_assistant_message` after mapping it),
-    /// terminals are decided. `None` for events that are neither.
+    /// Feed one mapped event, `message` being the mapper's
+    /// `last_assistant_message` after mapping it: streamed events count as
+    /// activity, terminals are decided. `None` for events that are neither.
     pub fn observe(&mut self, event: &Mapped, message: Option<&str>) -> Option<Verdict> {
         match event {
             Mapped::Agent(_) | Mapped::Permission(_) | Mapped::Question(_) => {
                 self.note_activity(message);
                 None
             }
-            Mapped::Idle | Mapped::Aborted | Mapped::Error(_) => Some(self.on_terminal(event)),
+            Mapped::Idle | Mapped::Aborted | Mapped::Error(_) => {
+                Some(self.on_terminal(event, message))
+            }
             Mapped::Settled(_) | Mapped::StepUsage(_) | Mapped::Ignore => None,
         }
     }

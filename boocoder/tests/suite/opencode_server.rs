@@ -13,8 +13,8 @@ use std::time::Duration;
 use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
 use boocoder::acp::AgentEvent;
 use boocoder::opencode::{
-    EventHub, Mapped, OpencodeServer, Prompt, ServerOptions, SessionMapper, StepUsage,
-    StreamItem, StreamOptions, TurnGuard, Verdict,
+    EventHub, Mapped, OpencodeServer, PermissionReply, Prompt, ServerOptions, SessionMapper,
+    SessionMessage, SessionStatus, StepUsage, StreamItem, StreamOptions, TurnGuard, Verdict,
 };
 use boocoder::process::Spec;
 use pretty_assertions::assert_eq;
@@ -25,6 +25,17 @@ use super::real_agent::agent_binary;
 
 /// The opencode server command: private HOME and XDG dirs, config at `llm`.
 fn spec(opencode: &Path, scratch: &Path, worktree: &Path, llm: &FakeLlm) -> Spec {
+    spec_with(opencode, scratch, worktree, llm, json!({}))
+}
+
+/// [`spec`] with `extra` merged into the top level of `opencode.json`.
+fn spec_with(
+    opencode: &Path,
+    scratch: &Path,
+    worktree: &Path,
+    llm: &FakeLlm,
+    extra: serde_json::Value,
+) -> Spec {
     let home = scratch.join("home");
     let config = home.join(".config/opencode");
     std::fs::create_dir_all(&config).unwrap();
@@ -43,6 +54,10 @@ fn spec(opencode: &Path, scratch: &Path, worktree: &Path, llm: &FakeLlm) -> Spec
         "share": "disabled",
         "agent": { "title": { "disable": true } },
     });
+    let mut settings = settings;
+    if let (Some(s), Some(e)) = (settings.as_object_mut(), extra.as_object()) {
+        s.extend(e.clone());
+    }
     std::fs::write(config.join("opencode.json"), settings.to_string()).unwrap();
     let home = home.to_str().unwrap();
     Spec::new(opencode.as_os_str(), worktree)
@@ -63,7 +78,15 @@ fn git_repo(dir: &Path) {
     for args in [
         &["init", "-q"][..],
         &["add", "."],
-        &["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init"],
+        &[
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "user.name=t",
+            "commit",
+            "-qm",
+            "init",
+        ],
     ] {
         let ok = std::process::Command::new("git")
             .args(args)
@@ -83,6 +106,8 @@ struct Turn {
     usage: StepUsage,
     /// Terminals the guard swallowed while this turn ran.
     swallowed: Vec<Mapped>,
+    /// The terminal that settled it.
+    ended: Option<Mapped>,
 }
 
 /// A session's stream as the runner would consume it.
@@ -95,7 +120,11 @@ struct Follow {
 impl Follow {
     /// Read mapped events into `turn` until `stop` says so (given the mapped
     /// event and the guard's verdict on it); returns the last one.
-    async fn until(&mut self, turn: &mut Turn, stop: impl Fn(&Mapped, Option<Verdict>) -> bool) {
+    async fn until(
+        &mut self,
+        turn: &mut Turn,
+        stop: impl Fn(&Mapped, Option<Verdict>, &TurnGuard) -> bool,
+    ) {
         loop {
             let item = tokio::time::timeout(Duration::from_secs(60), self.rx.recv())
                 .await
@@ -114,10 +143,12 @@ impl Follow {
                 Mapped::StepUsage(u) => turn.usage = turn.usage.plus(*u),
                 _ => {}
             }
-            if verdict == Some(Verdict::Swallow) {
-                turn.swallowed.push(mapped.clone());
+            match verdict {
+                Some(Verdict::Swallow) => turn.swallowed.push(mapped.clone()),
+                Some(Verdict::Settle) => turn.ended = Some(mapped.clone()),
+                None => {}
             }
-            if stop(&mapped, verdict) {
+            if stop(&mapped, verdict, &self.guard) {
                 return;
             }
         }
@@ -126,8 +157,16 @@ impl Follow {
     /// A whole turn: until a terminal settles it.
     async fn turn(&mut self) -> Turn {
         let mut turn = Turn::default();
-        self.until(&mut turn, |_, v| v == Some(Verdict::Settle)).await;
+        self.until(&mut turn, |_, v, _| v == Some(Verdict::Settle))
+            .await;
         turn
+    }
+
+    /// Read on until the guard owes nothing (a prompt now would not be dropped).
+    async fn until_quiet(&mut self, turn: &mut Turn) {
+        if !self.guard.can_prompt() {
+            self.until(turn, |_, _, g| g.can_prompt()).await;
+        }
     }
 }
 
@@ -168,6 +207,7 @@ async fn opencode_server_runs_two_turns_and_guards_the_turn_after_an_abort() {
         follow.turn().await,
         Turn {
             text: "First answer.".to_owned(),
+            ended: Some(Mapped::Idle),
             usage: StepUsage {
                 input: 120,
                 output: 5,
@@ -191,6 +231,7 @@ async fn opencode_server_runs_two_turns_and_guards_the_turn_after_an_abort() {
         Turn {
             text: "Second answer.".to_owned(),
             thought: "Thinking it over.".to_owned(),
+            ended: Some(Mapped::Idle),
             usage: StepUsage {
                 input: 200,
                 output: 9,
@@ -208,38 +249,183 @@ async fn opencode_server_runs_two_turns_and_guards_the_turn_after_an_abort() {
         .unwrap();
     let mut third = Turn::default();
     follow
-        .until(&mut third, |m, _| matches!(m, Mapped::Agent(AgentEvent::Text(_))))
+        .until(&mut third, |m, _, _| {
+            matches!(m, Mapped::Agent(AgentEvent::Text(_)))
+        })
         .await;
     assert!(client.abort(&session.id, &worktree).await.unwrap());
+    // The runner ends the cancelled turn itself, so it arms the guard; opencode
+    // still sends the abort error and two idles, and drops a prompt sent
+    // before the last of them.
     let stale = follow.mapper.last_assistant_message().map(str::to_owned);
     follow.guard.arm(stale.as_deref());
-    // The runner ends the cancelled turn itself; opencode drops a prompt sent
-    // while the abort unwinds, so the next one waits for the first orphan idle.
-    follow
-        .until(&mut third, |m, v| *m == Mapped::Idle && v == Some(Verdict::Swallow))
-        .await;
+    follow.until_quiet(&mut third).await;
+    assert_eq!(
+        third.swallowed,
+        vec![Mapped::Aborted, Mapped::Idle, Mapped::Idle]
+    );
 
     llm.push(Reply::text("After the abort.").usage(300, 4));
     client
         .prompt_async(&session.id, &worktree, &Prompt::text("four"))
         .await
         .unwrap();
-    let fourth = follow.turn().await;
-    assert_eq!(fourth.text, "After the abort.");
     assert_eq!(
-        fourth.usage,
-        StepUsage {
-            input: 300,
-            output: 4,
-            cost: 0.0
+        follow.turn().await,
+        Turn {
+            text: "After the abort.".to_owned(),
+            usage: StepUsage {
+                input: 300,
+                output: 4,
+                cost: 0.0
+            },
+            ended: Some(Mapped::Idle),
+            ..Turn::default()
         }
     );
-    // The aborted turn's abort error and both its idles were swallowed, some
-    // before the fourth prompt, the rest while it ran; none ended turn four.
-    let mut swallowed = third.swallowed;
-    swallowed.extend(fourth.swallowed);
-    assert_eq!(swallowed, vec![Mapped::Aborted, Mapped::Idle, Mapped::Idle]);
-    assert!(!follow.guard.is_armed());
+
+    // A model error settles its turn; its two idles are orphans too.
+    llm.push(Reply::http_error(
+        400,
+        r#"{"error":{"message":"bad things","type":"invalid_request_error"}}"#,
+    ));
+    client
+        .prompt_async(&session.id, &worktree, &Prompt::text("five"))
+        .await
+        .unwrap();
+    let mut fifth = follow.turn().await;
+    assert_eq!(
+        fifth.ended,
+        Some(Mapped::Error("APIError: bad things".to_owned()))
+    );
+    follow.until_quiet(&mut fifth).await;
+    assert_eq!(fifth.swallowed, vec![Mapped::Idle, Mapped::Idle]);
+    llm.push(Reply::text("Recovered."));
+    client
+        .prompt_async(&session.id, &worktree, &Prompt::text("six"))
+        .await
+        .unwrap();
+    assert_eq!(follow.turn().await.text, "Recovered.");
+
+    // What a runner re-reads after a reconnect.
+    assert_eq!(
+        client.status(&session.id, &worktree).await.unwrap(),
+        SessionStatus::Idle
+    );
+    let messages = client.messages(&session.id, &worktree, None).await.unwrap();
+    let users: Vec<&str> = messages
+        .iter()
+        .filter(|m| m.role() == "user")
+        .map(SessionMessage::id)
+        .collect();
+    assert_eq!(users.len(), 6);
+    // Caught up from the fifth prompt on, a fresh mapper sees the last answer.
+    let since = client
+        .messages_after(&session.id, &worktree, Some(users[4]))
+        .await
+        .unwrap();
+    let mut fresh = SessionMapper::new(&session.id);
+    let caught: Vec<Mapped> = since
+        .iter()
+        .flat_map(|m| fresh.catch_up(&m.info, &m.parts))
+        .filter(|m| matches!(m, Mapped::Agent(AgentEvent::Text(_))))
+        .collect();
+    assert_eq!(
+        caught,
+        vec![Mapped::Agent(AgentEvent::Text("Recovered.".to_owned()))]
+    );
+
+    hub.shutdown().await;
+    server.shutdown().await.unwrap();
+    llm.stop().await;
+}
+
+#[tokio::test]
+async fn opencode_server_asks_permission_and_questions() {
+    let Some(opencode) = agent_binary("BOO_OPENCODE", "opencode-ai") else {
+        return;
+    };
+    let llm = FakeLlm::start().await;
+    let scratch = tempfile::tempdir().unwrap();
+    let worktree = scratch.path().join("work");
+    git_repo(&worktree);
+    let ask_bash = json!({"permission": {"bash": "ask"}});
+    let server = OpencodeServer::start(
+        spec_with(&opencode, scratch.path(), &worktree, &llm, ask_bash),
+        &ServerOptions::default(),
+    )
+    .await
+    .unwrap();
+    let client = server.client().clone();
+    let hub = EventHub::start(client.clone(), StreamOptions::default());
+    assert!(hub.wait_connected(Duration::from_secs(10)).await);
+    let session = client.create_session(&worktree, None).await.unwrap();
+    let mut follow = Follow {
+        rx: hub.subscribe(&session.id),
+        mapper: SessionMapper::new(&session.id),
+        guard: TurnGuard::default(),
+    };
+
+    llm.push(Reply::tool_call(
+        "call_b1",
+        "bash",
+        json!({"command": "echo hi", "description": "Print hi"}),
+    ));
+    llm.push(Reply::text("Ran it."));
+    client
+        .prompt_async(&session.id, &worktree, &Prompt::text("run it"))
+        .await
+        .unwrap();
+    let mut turn = Turn::default();
+    follow
+        .until(&mut turn, |m, _, _| matches!(m, Mapped::Permission(_)))
+        .await;
+    let pending = client.permissions(&worktree).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    let ask = &pending[0];
+    assert_eq!(
+        (
+            ask.permission.as_str(),
+            ask.patterns.clone(),
+            ask.tool_call_id.as_deref()
+        ),
+        ("bash", vec!["echo hi".to_owned()], Some("call_b1"))
+    );
+    assert!(
+        client
+            .reply_permission(&ask.id, &worktree, PermissionReply::Once, None)
+            .await
+            .unwrap()
+    );
+    let rest = follow.turn().await;
+    assert_eq!(rest.text, "Ran it.");
+    assert!(client.permissions(&worktree).await.unwrap().is_empty());
+
+    llm.push(Reply::tool_call(
+        "call_q1",
+        "question",
+        json!({"questions": [{"question": "Which color?", "header": "Color",
+            "options": [{"label": "Red", "description": "warm"}, {"label": "Blue", "description": "cool"}]}]}),
+    ));
+    llm.push(Reply::text("Blue it is."));
+    client
+        .prompt_async(&session.id, &worktree, &Prompt::text("ask me"))
+        .await
+        .unwrap();
+    let mut turn = Turn::default();
+    follow
+        .until(&mut turn, |m, _, _| matches!(m, Mapped::Question(_)))
+        .await;
+    let questions = client.questions(&worktree).await.unwrap();
+    assert_eq!(questions.len(), 1);
+    assert_eq!(questions[0].questions[0].question, "Which color?");
+    assert!(
+        client
+            .reply_question(&questions[0].id, &worktree, &[vec!["Blue".to_owned()]])
+            .await
+            .unwrap()
+    );
+    assert_eq!(follow.turn().await.text, "Blue it is.");
 
     hub.shutdown().await;
     server.shutdown().await.unwrap();

@@ -15,6 +15,7 @@ pub(crate) fn fixture(name: &str) -> Vec<Value> {
         "question" => include_str!("../tests/question.jsonl"),
         "abort" => include_str!("../tests/abort.jsonl"),
         "abort_race" => include_str!("../tests/abort_race.jsonl"),
+        "error" => include_str!("../tests/error.jsonl"),
         other => panic!("no fixture {other}"),
     };
     text.lines()
@@ -370,4 +371,27 @@ fn other_errors_read_name_and_message() {
         SessionMapper::new("ses_1").map(&ev),
         Mapped::Error("APIError: Bad Request".to_owned())
     );
+}
+
+#[test]
+fn a_catch_up_emits_only_what_was_missed_and_mutes_queued_deltas() {
+    let ses = "ses_1";
+    let part = |text: &str| json!({"id": "prt_1", "sessionID": ses, "messageID": "msg_a", "type": "text", "text": text});
+    let updated = |text: &str| json!({"type": "message.part.updated", "properties": {"sessionID": ses, "part": part(text)}});
+    let delta = |d: &str| {
+        json!({"type": "message.part.delta", "properties": {"sessionID": ses, "messageID": "msg_a",
+            "partID": "prt_1", "field": "text", "delta": d}})
+    };
+    let mut m = SessionMapper::new(ses);
+    assert_eq!(m.map(&updated("")), Mapped::Ignore);
+    assert_eq!(m.map(&delta("Hel")), text("Hel"));
+    // The stream dropped; the fetched message has more than was streamed.
+    let user = json!({"id": "msg_u", "role": "user"});
+    let user_part = json!({"id": "prt_u", "sessionID": ses, "messageID": "msg_u", "type": "text", "text": "hi"});
+    assert_eq!(m.catch_up(&user, &[user_part]), vec![]);
+    let info = json!({"id": "msg_a", "role": "assistant"});
+    assert_eq!(m.catch_up(&info, &[part("Hello")]), vec![text("lo")]);
+    // A delta queued before the fetch is in the fetched text already.
+    assert_eq!(m.map(&delta("lo")), Mapped::Ignore);
+    assert_eq!(m.map(&updated("Hello world")), text(" world"));
 }
