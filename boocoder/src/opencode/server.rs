@@ -5,16 +5,22 @@
 //! The spec's argv must end with the opencode program (the sandbox wrapper puts
 //! it after `--`); `serve --port 0 --hostname 127.0.0.1` is appended and
 //! `OPENCODE_SERVER_PASSWORD` set to a fresh random password. opencode picks a
-//! free port and prints `opencode server listening on http://127.0.0.1:PORT`
-//! on stdout; that line gives the URL (no port race), then `GET /global/health`
+//! port (4096 when free, any free one otherwise) and prints `opencode server
+//! listening on http://127.0.0.1:PORT` on stdout; that line gives the URL (no
+//! port race), then `GET /global/health`
 //! with the password must answer within [`ServerOptions::start_timeout`].
+//!
+//! In the sandbox the server must share the host's network namespace (bwrap
+//! `--share-net`, the sandbox plan's `network`): with a private one its
+//! loopback port is unreachable from boocoder.
 //!
 //! The child goes through [`crate::process`]: its own process group, killed
 //! with the group on drop, parent-death signal, always reaped. Its stdout and
 //! stderr share one pipe whose last [`ServerOptions::tail_bytes`] are kept for
 //! diagnostics. [`Supervisor`] restarts a dead server with a backoff when asked.
-//! opencode keeps sessions on disk (its XDG data dir), so they survive a restart;
-//! the new server has a new URL and password, hence a new client and event hub.
+//! opencode keeps sessions on disk (its XDG data dir), so they survive a restart
+//! (tested); the new server has a new password (and maybe port), hence a new
+//! client and event hub.
 
 use std::collections::VecDeque;
 use std::process::ExitStatus;

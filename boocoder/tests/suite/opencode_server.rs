@@ -14,7 +14,8 @@ use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
 use boocoder::acp::AgentEvent;
 use boocoder::opencode::{
     EventHub, Mapped, OpencodeServer, PermissionReply, Prompt, ServerOptions, SessionMapper,
-    SessionMessage, SessionStatus, StepUsage, StreamItem, StreamOptions, TurnGuard, Verdict,
+    SessionMessage, SessionStatus, StepUsage, StreamItem, StreamOptions, Supervisor, TurnGuard,
+    Verdict,
 };
 use boocoder::process::Spec;
 use pretty_assertions::assert_eq;
@@ -36,6 +37,17 @@ fn spec_with(
     llm: &FakeLlm,
     extra: serde_json::Value,
 ) -> Spec {
+    spec_at(opencode, scratch, worktree, &llm.base_url(), extra)
+}
+
+/// [`spec_with`] for the model server at `llm_url`.
+fn spec_at(
+    opencode: &Path,
+    scratch: &Path,
+    worktree: &Path,
+    llm_url: &str,
+    extra: serde_json::Value,
+) -> Spec {
     let home = scratch.join("home");
     let config = home.join(".config/opencode");
     std::fs::create_dir_all(&config).unwrap();
@@ -45,7 +57,7 @@ fn spec_with(
             "boo": {
                 "npm": "@ai-sdk/openai-compatible",
                 "name": "BooCode test model",
-                "options": { "baseURL": llm.base_url(), "apiKey": "test" },
+                "options": { "baseURL": llm_url, "apiKey": "test" },
                 "models": { DEFAULT_MODEL: { "name": DEFAULT_MODEL } },
             },
         },
@@ -429,5 +441,56 @@ async fn opencode_server_asks_permission_and_questions() {
 
     hub.shutdown().await;
     server.shutdown().await.unwrap();
+    llm.stop().await;
+}
+
+#[tokio::test]
+async fn a_killed_server_is_restarted_by_the_supervisor_and_its_sessions_survive() {
+    let Some(opencode) = agent_binary("BOO_OPENCODE", "opencode-ai") else {
+        return;
+    };
+    let llm = FakeLlm::start().await;
+    let scratch = tempfile::tempdir().unwrap();
+    let worktree = scratch.path().join("work");
+    git_repo(&worktree);
+    let make = {
+        let (opencode, scratch, worktree) = (
+            opencode.clone(),
+            scratch.path().to_owned(),
+            worktree.clone(),
+        );
+        let llm_url = llm.base_url();
+        move || spec_at(&opencode, &scratch, &worktree, &llm_url, json!({}))
+    };
+    let mut sup = Supervisor::new(make, ServerOptions::default());
+    let first = sup.ensure().await.unwrap();
+    let pid = first.pid().unwrap();
+    let session = first
+        .client()
+        .create_session(&worktree, None)
+        .await
+        .unwrap();
+    // Killed from outside (the group, as an OOM killer or a crash would leave it).
+    let pgid = rustix::process::Pid::from_raw(i32::try_from(pid).unwrap()).unwrap();
+    rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL).unwrap();
+    // ensure() returns the old server until it is seen dead, then a new one.
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while sup.ensure().await.unwrap().pid() == Some(pid) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .unwrap();
+    let second = sup.ensure().await.unwrap();
+    // A new process (opencode's `--port 0` tries 4096 first, so the URL may repeat).
+    assert_ne!(second.pid(), Some(pid));
+    assert!(second.client().health().await.unwrap().healthy);
+    let again = second
+        .client()
+        .session(&session.id, &worktree)
+        .await
+        .unwrap();
+    assert_eq!(again.id, session.id);
+    sup.shutdown().await;
     llm.stop().await;
 }
