@@ -18,6 +18,7 @@ pub mod acp;
 pub mod closing;
 pub mod dispatcher;
 mod grpc;
+pub mod opencode;
 pub mod pending;
 pub mod process;
 pub mod providers;

@@ -10,6 +10,7 @@ mod kill;
 mod lifecycle;
 mod metrics;
 mod opencode;
+mod opencode_server;
 mod qwen;
 mod real_agent;
 mod sandbox;
