@@ -21,6 +21,7 @@ mod grpc;
 pub mod pending;
 pub mod process;
 pub mod providers;
+pub mod pty;
 pub mod reaper;
 mod routes;
 pub mod runner;
