@@ -18,17 +18,17 @@
 //! of the terminal output.
 
 pub mod command;
-// pub mod process;
-// pub mod raw;
+pub mod process;
+pub mod raw;
 pub mod stream_json;
 mod tools;
-// mod turn;
+mod turn;
 
 pub use command::{PtyCommand, TemplateError};
-// pub use process::{PtyExit, PtyProcess, PtySpec, SpawnError};
-// pub use raw::RawText;
+pub use process::{PtyExit, PtyProcess, PtySpec, SpawnError};
+pub use raw::RawText;
 pub use stream_json::{Parsed, StreamJsonParser};
-// pub use turn::{TurnEnd, TurnOutcome, run_turn};
+pub use turn::{TurnEnd, TurnOutcome, run_turn};
 
 /// How a provider's terminal output becomes events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -44,6 +44,7 @@ use crate::acp::{AgentEvent, ContextUsage, Cost, TokenUsage, ToolCallSnapshot};
 
 /// What one line meant.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // events are the common case, as in `AgentEvent`
 pub enum Parsed {
     /// Something for the turn's transcript, as an ACP agent would have sent it.
     Agent(AgentEvent),
@@ -256,7 +257,10 @@ fn u64_at(v: &Value, key: &str) -> Option<u64> {
 /// `result.usage` → [`TokenUsage`]: `input` is the uncached input (what the API
 /// calls `input_tokens`), the cache reads and writes are apart, `total` adds all four.
 fn token_usage(usage: &Value) -> Option<TokenUsage> {
-    let (input, output) = (u64_at(usage, "input_tokens")?, u64_at(usage, "output_tokens")?);
+    let (input, output) = (
+        u64_at(usage, "input_tokens")?,
+        u64_at(usage, "output_tokens")?,
+    );
     let cached_read = u64_at(usage, "cache_read_input_tokens");
     let cached_write = u64_at(usage, "cache_creation_input_tokens");
     Some(TokenUsage {
@@ -293,7 +297,10 @@ fn context_window(model_usage: &Value) -> Option<u64> {
 }
 
 fn failure_text(msg: &Value, subtype: &str) -> String {
-    if let Some(text) = str_at(msg, "result").map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = str_at(msg, "result")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         return text.to_owned();
     }
     let errors: Vec<&str> = msg["errors"]

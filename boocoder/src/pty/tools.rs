@@ -76,7 +76,12 @@ fn file_path(input: &Value) -> Option<&str> {
 }
 
 fn title(name: &str, input: &Value) -> String {
-    let s = |k: &str| input.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let s = |k: &str| {
+        input
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+    };
     let with = |verb: &str, arg: Option<&str>| match arg {
         Some(arg) => format!("{verb} {arg}"),
         None => name.to_owned(),
@@ -85,9 +90,7 @@ fn title(name: &str, input: &Value) -> String {
         "Bash" => s("command")
             .map(|c| c.lines().next().unwrap_or_default().to_owned())
             .unwrap_or_else(|| name.to_owned()),
-        "Read" | "Edit" | "MultiEdit" | "Write" | "NotebookEdit" => {
-            with(name, file_path(input))
-        }
+        "Read" | "Edit" | "MultiEdit" | "Write" | "NotebookEdit" => with(name, file_path(input)),
         "Grep" => with("grep", s("pattern")),
         "Glob" => with("find", s("pattern")),
         "WebFetch" => with("fetch", s("url")),

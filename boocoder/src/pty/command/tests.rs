@@ -34,7 +34,13 @@ fn claude_resumes_only_when_there_is_a_session() {
 
 #[test]
 fn placeholders_inside_arguments_and_groups() {
-    let c = cmd(&["cli", "--ask={prompt}", "[--session={session_id} --fork]", "x"]).unwrap();
+    let c = cmd(&[
+        "cli",
+        "--ask={prompt}",
+        "[--session={session_id} --fork]",
+        "x",
+    ])
+    .unwrap();
     assert_eq!(c.render("a b", None), vec!["cli", "--ask=a b", "x"]);
     assert_eq!(
         c.render("a b", Some("s 1")),
@@ -65,7 +71,8 @@ fn bad_templates_are_refused() {
 
 #[test]
 fn deserializes_from_a_list_and_checks_it() {
-    let c: PtyCommand = serde_json::from_str(r#"["cli", "[-r {session_id}]", "{prompt}"]"#).unwrap();
+    let c: PtyCommand =
+        serde_json::from_str(r#"["cli", "[-r {session_id}]", "{prompt}"]"#).unwrap();
     assert_eq!(c.render("hi", Some("7")), vec!["cli", "-r", "7", "hi"]);
     assert_eq!(
         serde_json::to_value(&c).unwrap(),

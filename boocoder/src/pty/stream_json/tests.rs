@@ -184,7 +184,8 @@ fn failed_results_say_why() {
             error: Some("Invalid API key · Please run /login".into())
         }]
     );
-    let max_turns = r#"{"type":"result","subtype":"error_max_turns","is_error":true,"session_id":"s1"}"#;
+    let max_turns =
+        r#"{"type":"result","subtype":"error_max_turns","is_error":true,"session_id":"s1"}"#;
     assert_eq!(
         p.push_line(max_turns),
         vec![Parsed::Done {
