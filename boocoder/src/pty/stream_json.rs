@@ -8,19 +8,30 @@
 //! - `assistant`: `message.content[]` blocks `text`, `thinking` (`thinking`, may be
 //!   empty when the CLI withholds it) and `tool_use` (`id`, `name`, `input`). The CLI
 //!   prints each block of one API message on its own line, repeating `message.id`.
-//!   `message.usage` is that API call's usage: it sizes the context.
+//!   `message.usage` is that API call's usage: it sizes the context. A failed API
+//!   call is a synthetic message with `is_api_error_message: true` (ignored: the
+//!   `result` carries the error).
 //! - `user`: `message.content[]` blocks `tool_result` (`tool_use_id`, `content` as a
 //!   string or text blocks, `is_error`). A plain-string `content` is an echo of a
 //!   prompt and is ignored.
 //! - `stream_event` (only with `--include-partial-messages`): the raw API stream,
 //!   `event.type` `message_start` (`message.id`), `content_block_delta` with
-//!   `delta.type` `text_delta` (`text`) or `thinking_delta` (`thinking`), …
+//!   `delta.type` `text_delta` (`text`) or `thinking_delta` (`thinking`),
+//!   `message_delta` (`usage`), … The CLI prints the complete `assistant` line of a
+//!   block right after the block's last delta, before `content_block_stop`.
 //! - `result`: `subtype` (`success`, `error_max_turns`, `error_during_execution`,
 //!   `error_max_budget_usd`, …), `is_error`, `result` (the final text), `errors`,
 //!   `session_id`, `total_cost_usd`, `usage` (`input_tokens`, `output_tokens`,
 //!   `cache_creation_input_tokens`, `cache_read_input_tokens`), `modelUsage`
 //!   (per model, `contextWindow`), `num_turns`, `duration_ms`.
 //! - `rate_limit_event`, `control_*` and anything unknown: ignored.
+//!
+//! On SIGINT the CLI ends the turn itself: a `user` text block
+//! `[Request interrupted by user]`, then a `result` `error_during_execution`
+//! (`terminal_reason` `aborted_streaming`), exit code 0.
+//!
+//! `pty/tests/real_*` are recordings of Claude Code 2.1.328 (`real_interrupted_pty.txt`
+//! as read from its terminal, `\r\n` and cursor escapes included).
 //!
 //! With partial messages each text and thinking piece arrives twice, as deltas and
 //! again in the complete `assistant` line of the same `message.id`; the parser
@@ -69,8 +80,9 @@ pub struct StreamJsonParser {
     streaming: Option<String>,
     /// Deltas came without a `message_start`: the next complete message repeats them.
     unkeyed_deltas: bool,
-    /// Tokens in context at the last API call (its input, cached input and output).
-    context_used: Option<u64>,
+    /// Tokens in context at the last API call: its input (cached or not) and its
+    /// output so far.
+    context: Option<(u64, u64)>,
 }
 
 impl StreamJsonParser {
@@ -114,6 +126,12 @@ impl StreamJsonParser {
 
     fn assistant(&mut self, msg: &Value, out: &mut Vec<Parsed>) {
         let message = &msg["message"];
+        // A failed API call comes as a synthetic message whose text is the error
+        // (`Not logged in · Please run /login`); the `result` repeats it as the
+        // turn's error.
+        if msg["is_api_error_message"].as_bool() == Some(true) {
+            return;
+        }
         let sub_agent = !msg["parent_tool_use_id"].is_null();
         let id = str_at(message, "id").unwrap_or_default();
         if self.unkeyed_deltas {
@@ -121,8 +139,8 @@ impl StreamJsonParser {
             self.streamed.insert(id.to_owned());
         }
         let streamed = self.streamed.contains(id);
-        if !sub_agent && let Some(used) = context_tokens(&message["usage"]) {
-            self.context_used = Some(used);
+        if !sub_agent {
+            self.note_context(&message["usage"]);
         }
         let Some(blocks) = message["content"].as_array() else {
             return;
@@ -208,9 +226,24 @@ impl StreamJsonParser {
                     out.push(Parsed::Agent(ev));
                 }
             }
+            // The final usage of the API call (its output tokens, at least).
+            Some("message_delta") if msg["parent_tool_use_id"].is_null() => {
+                self.note_context(&event["usage"]);
+            }
             Some("message_stop") => self.streaming = None,
             _ => {}
         }
+    }
+
+    /// Remember an API call's usage: the input side when it is there, the output.
+    fn note_context(&mut self, usage: &Value) {
+        let Some(output) = u64_at(usage, "output_tokens") else {
+            return;
+        };
+        let input = input_tokens(usage)
+            .or(self.context.map(|(input, _)| input))
+            .unwrap_or(0);
+        self.context = Some((input, output));
     }
 
     fn result(&mut self, msg: &Value, out: &mut Vec<Parsed>) {
@@ -224,9 +257,10 @@ impl StreamJsonParser {
             currency: "USD".to_owned(),
         });
         let size = context_window(&msg["modelUsage"]);
-        if cost.is_some() || self.context_used.is_some() {
+        if cost.is_some() || self.context.is_some() {
+            let (input, output) = self.context.unwrap_or_default();
             out.push(Parsed::Agent(AgentEvent::Context(ContextUsage {
-                used: self.context_used.unwrap_or(0),
+                used: input + output,
                 size: size.unwrap_or(0),
                 cost,
             })));
@@ -276,14 +310,12 @@ fn token_usage(usage: &Value) -> Option<TokenUsage> {
     })
 }
 
-/// Tokens one API call had in context: its input (cached or not) and output.
-fn context_tokens(usage: &Value) -> Option<u64> {
-    let input = u64_at(usage, "input_tokens")?;
+/// The input side of an API call's usage: uncached, cache reads and writes.
+fn input_tokens(usage: &Value) -> Option<u64> {
     Some(
-        input
+        u64_at(usage, "input_tokens")?
             + u64_at(usage, "cache_read_input_tokens").unwrap_or(0)
-            + u64_at(usage, "cache_creation_input_tokens").unwrap_or(0)
-            + u64_at(usage, "output_tokens").unwrap_or(0),
+            + u64_at(usage, "cache_creation_input_tokens").unwrap_or(0),
     )
 }
 

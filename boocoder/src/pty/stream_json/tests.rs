@@ -5,6 +5,9 @@ use super::*;
 
 const TOOL_TURN: &str = include_str!("../tests/tool_turn.jsonl");
 const PARTIAL: &str = include_str!("../tests/partial_messages.jsonl");
+const REAL_TOOL_TURN: &str = include_str!("../tests/real_tool_turn.jsonl");
+const REAL_NOT_LOGGED_IN: &str = include_str!("../tests/real_not_logged_in.jsonl");
+const REAL_INTERRUPTED: &[u8] = include_bytes!("../tests/real_interrupted_pty.txt");
 
 /// Every line through one parser, as a PTY delivers them (`\r\n` line ends).
 fn parse_all(lines: &str) -> Vec<Parsed> {
@@ -116,7 +119,7 @@ fn partial_messages_are_emitted_once() {
                 cached_write: Some(0),
             })),
             Parsed::Agent(AgentEvent::Context(ContextUsage {
-                used: 3 + 14200 + 1,
+                used: 3 + 14200 + 24,
                 size: 200_000,
                 cost: Some(Cost {
                     amount: 0.0071,
@@ -307,4 +310,107 @@ fn tool_kinds_follow_the_tool_names() {
             ("mcp__x__y", "other"),
         ]
     );
+}
+
+/// Claude Code 2.1.328 with partial messages, against a scripted Messages API:
+/// thinking, text, a Read, its result, the answer.
+#[test]
+fn a_real_recorded_turn() {
+    let read = ToolCallSnapshot {
+        id: "toolu_01Fake".into(),
+        title: "Read /tmp/cc/work/note.txt".into(),
+        kind: "read".into(),
+        status: "in_progress".into(),
+        raw_input: Some(json!({"file_path": "/tmp/cc/work/note.txt"})),
+        raw_output: None,
+        content: vec![],
+        locations: vec!["/tmp/cc/work/note.txt".into()],
+    };
+    assert_eq!(
+        parse_all(REAL_TOOL_TURN),
+        vec![
+            Parsed::SessionId("814019a4-936f-4a21-9076-1041b5146399".into()),
+            Parsed::Agent(AgentEvent::Thought("I should read it.".into())),
+            text("Let "),
+            text("me "),
+            text("read "),
+            text("it. "),
+            tool(read.clone()),
+            tool(ToolCallSnapshot {
+                status: "completed".into(),
+                raw_output: Some(json!("1\thello\n2\t")),
+                content: vec![json!({
+                    "type": "content",
+                    "content": {"type": "text", "text": "1\thello\n2\t"},
+                })],
+                ..read
+            }),
+            text("It "),
+            text("says "),
+            text("hello. "),
+            Parsed::Agent(AgentEvent::Usage(TokenUsage {
+                input: 24,
+                output: 40,
+                total: 64,
+                thought: None,
+                cached_read: Some(0),
+                cached_write: Some(0),
+            })),
+            Parsed::Agent(AgentEvent::Context(ContextUsage {
+                used: 12 + 20,
+                size: 1_000_000,
+                cost: Some(Cost {
+                    amount: 0.0008960000000000001,
+                    currency: "USD".into()
+                }),
+            })),
+            Parsed::Done {
+                ok: true,
+                error: None
+            },
+        ]
+    );
+}
+
+/// The real CLI without credentials: the error is the result, not answer text.
+#[test]
+fn a_real_api_error_is_the_turns_error() {
+    let parsed = parse_all(REAL_NOT_LOGGED_IN);
+    assert_eq!(
+        parsed[parsed.len() - 1],
+        Parsed::Done {
+            ok: false,
+            error: Some("Not logged in · Please run /login".into())
+        }
+    );
+    assert!(
+        !parsed
+            .iter()
+            .any(|p| matches!(p, Parsed::Agent(AgentEvent::Text(_)))),
+        "{parsed:?}"
+    );
+}
+
+/// The real CLI on a terminal, interrupted with SIGINT while waiting for the API.
+#[test]
+fn a_real_interrupted_turn_read_from_a_terminal() {
+    let mut p = StreamJsonParser::new();
+    let out = String::from_utf8_lossy(REAL_INTERRUPTED);
+    let parsed: Vec<Parsed> = out.split('\n').flat_map(|l| p.push_line(l)).collect();
+    assert_eq!(
+        parsed.first(),
+        Some(&Parsed::SessionId(
+            "b5d93fab-3a40-4229-a6a4-560ce33ffefe".into()
+        ))
+    );
+    assert_eq!(
+        parsed.last(),
+        Some(&Parsed::Done {
+            ok: false,
+            error: Some(
+                "[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null".into()
+            )
+        })
+    );
+    assert_eq!(parsed.len(), 4, "{parsed:?}");
 }

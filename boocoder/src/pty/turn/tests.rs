@@ -297,3 +297,59 @@ async fn raw_output_is_the_text_a_terminal_shows() {
         ))
     );
 }
+
+/// The real Claude Code, when `BOO_CLAUDE` names its binary and
+/// `BOO_CLAUDE_API` a Messages API it may use (a scripted one: the prompt
+/// `please read note.txt` is answered with a Read, whose result may be a denied
+/// permission, and `hi there` never). Neither is set in CI: the test says so and
+/// returns.
+#[tokio::test]
+async fn the_real_claude_code_when_available() {
+    let (Some(bin), Some(api)) = (
+        std::env::var_os("BOO_CLAUDE"),
+        std::env::var_os("BOO_CLAUDE_API"),
+    ) else {
+        eprintln!("BOO_CLAUDE / BOO_CLAUDE_API unset: not running the real Claude Code");
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let real = |prompt: &str| {
+        let mut argv = PtyCommand::claude().render(prompt, None);
+        argv[0] = bin.to_string_lossy().into_owned();
+        PtySpec::new(argv, home.path())
+            .env("HOME", home.path())
+            .env("ANTHROPIC_API_KEY", "sk-test")
+            .env("ANTHROPIC_BASE_URL", &api)
+    };
+    std::fs::write(home.path().join("note.txt"), "hello\n").unwrap();
+    let (events, outcome) = turn(real("please read note.txt"), ParserKind::StreamJson).await;
+    eprintln!("{events:#?}\n{outcome:?}");
+    assert_eq!(outcome.end, TurnEnd::Complete);
+    assert!(outcome.session_id.is_some());
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, AgentEvent::ToolCall(t) if t.kind == "read" && t.status != "in_progress")),
+        "{events:?}"
+    );
+
+    // Cancelled while it waits for the API.
+    let (tx, mut rx) = mpsc::channel(256);
+    let cancel = CancellationToken::new();
+    let (spec, stop) = (real("hi there"), cancel.clone());
+    let task =
+        tokio::spawn(async move { run_turn(&spec, ParserKind::StreamJson, tx, stop, GRACE).await });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let started = Instant::now();
+    cancel.cancel();
+    let outcome = tokio::time::timeout(Duration::from_secs(15), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    eprintln!("cancelled in {:?}: {outcome:?}", started.elapsed());
+    while let Ok(ev) = rx.try_recv() {
+        eprintln!("{ev:?}");
+    }
+    assert_eq!(outcome.end, TurnEnd::Cancelled);
+}
