@@ -30,9 +30,8 @@ use crate::acp::AgentEvent;
 pub const DRAIN: Duration = Duration::from_secs(2);
 /// How long the CLI may linger after its `result` line before it is stopped.
 pub const AFTER_RESULT: Duration = Duration::from_secs(5);
-/// The longest line kept for the stream-json parser; longer ones are dropped
-/// (they cannot be one of the CLI's messages worth reading whole… but a huge
-/// tool result can: 16 MiB).
+/// The longest line kept for the stream-json parser (a tool result may be large);
+/// a longer line is cut there, fails to parse, and is ignored.
 const MAX_LINE: usize = 16 * 1024 * 1024;
 
 /// How a turn ended.
@@ -108,9 +107,11 @@ pub async fn run_turn(
                 break;
             }
             () = tokio::time::sleep_until(sleep_until), if deadline.is_some() => {
-                // Exited but the terminal is still held, or lingering after its
-                // result: take the whole session down, then read what is left.
-                proc.stop(Duration::ZERO).await;
+                // Exited but the terminal is still held (stop at once), or
+                // lingering after its result (interrupt first): take the whole
+                // session down, then read what is left.
+                let patience = if exit.is_some() { Duration::ZERO } else { grace };
+                exit = Some(proc.stop(patience).await);
                 drain_rest(&mut output, &mut decode, &events, DRAIN).await;
                 break;
             }
@@ -119,7 +120,13 @@ pub async fn run_turn(
     for ev in decode.finish() {
         let _ = events.send(ev).await;
     }
-    // Reap and sweep: immediate when the CLI is already gone.
+    // The terminal can close a moment before the exit is reported.
+    if exit.is_none()
+        && let Ok(status) = tokio::time::timeout(DRAIN, proc.wait()).await
+    {
+        exit = Some(status);
+    }
+    // Reap and sweep: immediate when the CLI and all it started are gone.
     let exit = match exit {
         Some(e) if proc.group_gone() => e,
         _ => proc.stop(Duration::ZERO).await,

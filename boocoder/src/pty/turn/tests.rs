@@ -257,6 +257,21 @@ async fn a_reported_failure_and_a_refused_command_line_are_errors() {
     );
 }
 
+#[tokio::test]
+async fn a_cli_lingering_after_its_result_is_stopped() {
+    let started = Instant::now();
+    let (events, outcome) = turn(spec("say done\nlinger", None), ParserKind::StreamJson).await;
+    assert_eq!(events[0], text("done"));
+    assert_eq!(outcome.end, TurnEnd::Complete);
+    // SIGINT was enough.
+    assert_eq!(outcome.exit.code, 130);
+    assert!(
+        started.elapsed() < AFTER_RESULT + GRACE,
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// The `child` ignores the hangup the kernel sends when the CLI (the session
 /// leader) exits, and stays in the CLI's group: the sweep after the turn kills it.
 #[tokio::test]

@@ -12,7 +12,7 @@ use boo_testkit::fake_claude::{Options, OutputFormat, run};
     after_help = "Commands, one per line of PROMPT:
   say TEXT | think TEXT | tool NAME JSON | usage IN OUT COST
   noise TEXT | stderr TEXT | pid | child | sleep MS | progress
-  fail MESSAGE | crash | hang | stubborn
+  fail MESSAGE | crash | hang | stubborn | linger
   (anything else is said back)"
 )]
 struct Cli {

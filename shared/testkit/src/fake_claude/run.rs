@@ -36,7 +36,7 @@ pub fn run(opts: &Options) -> i32 {
     // line knows a signal will be caught.
     let signals = script
         .iter()
-        .any(|c| matches!(c, Command::Hang | Command::Stubborn))
+        .any(|c| matches!(c, Command::Hang | Command::Stubborn | Command::Linger))
         .then(Signals::install);
     let mut player = Player::new(opts, signals);
     player.init();
@@ -47,7 +47,13 @@ pub fn run(opts: &Options) -> i32 {
             break;
         }
     }
-    player.result(failure)
+    let code = player.result(failure);
+    if player.linger
+        && let Some(signals) = player.signals.take()
+    {
+        return signals.wait(false);
+    }
+    code
 }
 
 struct Player<'a> {
@@ -60,6 +66,7 @@ struct Player<'a> {
     said: Vec<String>,
     usage: (u64, u64, f64),
     signals: Option<Signals>,
+    linger: bool,
 }
 
 impl<'a> Player<'a> {
@@ -77,6 +84,7 @@ impl<'a> Player<'a> {
             said: Vec::new(),
             usage: (0, 0, 0.0),
             signals,
+            linger: false,
         }
     }
 
@@ -211,6 +219,7 @@ impl<'a> Player<'a> {
                 eprintln!("fake-claude: crashing mid-turn");
                 std::process::exit(1);
             }
+            Command::Linger => self.linger = true,
             Command::Hang | Command::Stubborn => {
                 let stubborn = command == Command::Stubborn;
                 let code = self.signals.take().map_or(1, |s| s.wait(stubborn));

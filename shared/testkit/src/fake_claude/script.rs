@@ -35,6 +35,8 @@ pub enum Command {
     Hang,
     /// `stubborn`: like `hang`, but SIGINT and SIGTERM are ignored (only SIGKILL works).
     Stubborn,
+    /// `linger`: after the `result` line, wait like `hang` (a CLI stuck on exit).
+    Linger,
     /// Anything else: said back as it is.
     Echo(String),
 }
@@ -91,6 +93,7 @@ fn parse_line(line: &str) -> Command {
         "crash" if rest.is_empty() => Command::Crash,
         "hang" if rest.is_empty() => Command::Hang,
         "stubborn" if rest.is_empty() => Command::Stubborn,
+        "linger" if rest.is_empty() => Command::Linger,
         _ => echo(),
     }
 }
@@ -105,7 +108,7 @@ mod tests {
     #[test]
     fn parses_commands_and_echoes_the_rest() {
         let prompt = "say hello world\nthink hmm\ntool Read {\"file_path\":\"a.txt\"}\n\nusage 10 5 0.25\n\
-                      crash\nhang\nhello there\ntool Read {bad\nusage 1 x 2\npid\nsleep 20";
+                      crash\nhang\nlinger\nhello there\ntool Read {bad\nusage 1 x 2\npid\nsleep 20";
         assert_eq!(
             parse(prompt),
             vec![
@@ -122,6 +125,7 @@ mod tests {
                 },
                 Command::Crash,
                 Command::Hang,
+                Command::Linger,
                 Command::Echo("hello there".into()),
                 Command::Echo("tool Read {bad".into()),
                 Command::Echo("usage 1 x 2".into()),
