@@ -22,6 +22,7 @@ pub mod opencode;
 pub mod pending;
 pub mod process;
 pub mod providers;
+pub mod pty;
 pub mod reaper;
 mod routes;
 pub mod runner;

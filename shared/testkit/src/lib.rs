@@ -7,6 +7,7 @@
 pub mod booterm;
 pub mod edge;
 pub mod fake_acp;
+pub mod fake_claude;
 pub mod fake_llm;
 pub mod http;
 pub mod odd_paths;
