@@ -52,14 +52,45 @@ pub fn builtins(settings: &Settings) -> Vec<ProviderDef> {
             env: boocode_env,
             ..def("boocode", "BooCode", "boochat", &["acp"])
         },
-        def("opencode", "opencode", "opencode", &["acp"]),
+        ProviderDef {
+            transport: Transport::OpencodeServer,
+            ..def("opencode", "opencode", "opencode", &["serve"])
+        },
         def("goose", "Goose", "goose", &["acp"]),
         ProviderDef {
             env: qwen_env,
             ..def("qwen", "Qwen Code", "qwen", &["--acp"])
         },
-        def("claude", "Claude Code", "claude-code-acp", &[]),
+        claude(),
     ]
+}
+
+/// Claude Code: through its ACP adapter when `claude-code-acp` is installed, else
+/// the `claude` CLI itself in a PTY, read as stream-json (the snapshot and the
+/// diagnostic show which transport was taken). With neither, the adapter is what
+/// the diagnostic reports missing.
+fn claude() -> ProviderDef {
+    let acp = def("claude", "Claude Code", "claude-code-acp", &[]);
+    if super::probe::resolve(&acp, None).path.is_some() {
+        return acp;
+    }
+    let template = crate::pty::PtyCommand::claude();
+    let (program, args) = template
+        .template()
+        .split_first()
+        .map(|(p, a)| (p.clone(), a.to_vec()))
+        .unwrap_or_default();
+    let cli = ProviderDef {
+        transport: Transport::Pty,
+        command: program,
+        args,
+        ..acp.clone()
+    };
+    if super::probe::resolve(&cli, None).path.is_some() {
+        cli
+    } else {
+        acp
+    }
 }
 
 /// `coder.sandbox` plus what the built-ins need to see: `boocode` reads the
@@ -117,7 +148,7 @@ mod tests {
             .collect();
         let expected = [
             ("boocode", "boochat acp"),
-            ("opencode", "opencode acp"),
+            ("opencode", "opencode serve"),
             ("goose", "goose acp"),
             ("qwen", "qwen --acp"),
             ("claude", "claude-code-acp"),

@@ -372,6 +372,18 @@ impl Providers {
         cwd: &Path,
         home_key: &str,
     ) -> Result<probe::Launch, ProvidersError> {
+        self.launch_with(id, cwd, home_key, None).await
+    }
+
+    /// [`Self::launch`] with `args` instead of the provider's own (a PTY CLI's
+    /// argv rendered for one turn, the opencode server's `serve …`).
+    pub async fn launch_with(
+        &self,
+        id: &str,
+        cwd: &Path,
+        home_key: &str,
+        args: Option<Vec<String>>,
+    ) -> Result<probe::Launch, ProvidersError> {
         let def = self
             .definition(id)
             .ok_or_else(|| ProvidersError::Unknown(id.to_owned()))?;
@@ -391,12 +403,13 @@ impl Providers {
             self.inner.opts.sandbox.clone(),
         );
         let id = def.id.clone();
+        let args = args.unwrap_or_else(|| def.args.clone());
         tokio::task::spawn_blocking(move || {
             probe::launch(
                 &def,
                 &program,
                 &cwd,
-                &def.args,
+                &args,
                 path.as_deref(),
                 &sandbox,
                 &home_key,

@@ -30,12 +30,5 @@ pub use raw::RawText;
 pub use stream_json::{Parsed, StreamJsonParser};
 pub use turn::{TurnEnd, TurnOutcome, run_turn};
 
-/// How a provider's terminal output becomes events.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ParserKind {
-    /// Claude Code's stream-json lines.
-    StreamJson,
-    /// Plain terminal output, shown as the turn's text.
-    Raw,
-}
+/// How a provider's terminal output becomes events (the providers file's `parser`).
+pub use crate::providers::PtyParser as ParserKind;

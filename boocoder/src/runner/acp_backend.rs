@@ -56,8 +56,8 @@ impl Backend for AcpBackend {
         "acp_warm"
     }
 
-    fn session_id(&self) -> String {
-        self.session.clone()
+    fn session_id(&self) -> Option<String> {
+        Some(self.session.clone())
     }
 
     fn is_alive(&self) -> bool {

@@ -60,7 +60,9 @@ pub struct Started<'a> {
     pub session_id: Uuid,
     pub worktree_id: Uuid,
     pub backend: &'a str,
-    pub agent_session_id: &'a str,
+    /// `None` until the agent names its session (a PTY CLI does so in its first
+    /// turn's output).
+    pub agent_session_id: Option<&'a str>,
     pub config_hash: &'a str,
     /// `resumed` | `loaded` | `history` | `new`.
     pub start_kind: &'a str,
@@ -208,13 +210,14 @@ pub async fn turn_done(
     pool: &PgPool,
     chat_id: Uuid,
     agent: &str,
-    input: i64,
-    output: i64,
-    cost: f64,
+    usage: (i64, i64, f64),
+    agent_session_id: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let (input, output, cost) = usage;
     sqlx::query(
         "UPDATE agent_sessions SET status = 'idle', last_used_at = clock_timestamp(),
-            input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cost = cost + $5::numeric
+            input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cost = cost + $5::numeric,
+            agent_session_id = COALESCE($6, agent_session_id)
          WHERE chat_id = $1 AND agent = $2 AND status = 'active'",
     )
     .bind(chat_id)
@@ -222,6 +225,7 @@ pub async fn turn_done(
     .bind(input)
     .bind(output)
     .bind(cost)
+    .bind(agent_session_id)
     .execute(pool)
     .await?;
     Ok(())

@@ -63,8 +63,9 @@ pub trait Backend: Send + Sync {
     /// `opencode_server`, `pty`.
     fn kind(&self) -> &'static str;
 
-    /// The agent's own id of the session (`agent_sessions.agent_session_id`).
-    fn session_id(&self) -> String;
+    /// The agent's own id of the session (`agent_sessions.agent_session_id`);
+    /// `None` until it named one.
+    fn session_id(&self) -> Option<String>;
 
     /// Still able to take a turn (its process lives, its server answers).
     fn is_alive(&self) -> bool;

@@ -15,7 +15,9 @@ pub mod backend;
 pub mod config;
 pub mod joining;
 mod one_shot;
+pub mod opencode_backend;
 pub mod prober;
+pub mod pty_backend;
 pub mod requests;
 mod staging;
 pub mod start;
@@ -61,6 +63,8 @@ pub struct Runner {
     /// its address or token is unusable, so they are read from the database).
     chat: Option<boo_shared::peers::ChatClient>,
     warm: tokio::sync::Mutex<HashMap<warm::Key, warm::Warm>>,
+    /// The opencode servers of the workspace sessions (one each).
+    opencode: opencode_backend::OcServers,
 }
 
 fn task_info(task: &Task, status: TaskStatus, error: Option<String>) -> TaskInfo {
@@ -102,6 +106,7 @@ impl Runner {
             settings,
             providers,
             warm: tokio::sync::Mutex::new(HashMap::new()),
+            opencode: opencode_backend::OcServers::default(),
         })
     }
 
@@ -323,9 +328,8 @@ impl Runner {
             &self.pool,
             chat_id,
             agent,
-            streamed.tokens.0,
-            streamed.tokens.1,
-            streamed.tokens.2,
+            streamed.tokens,
+            lease.backend.session_id().as_deref(),
         )
         .await
         {

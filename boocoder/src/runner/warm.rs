@@ -18,8 +18,11 @@ use uuid::Uuid;
 use super::acp_backend::AcpBackend;
 use super::agent_sessions::{self, Prior};
 use super::backend::{Backend, TurnError};
+use super::pty_backend::PtyBackend;
 use super::requests::Hooks;
 use super::start::StartKind;
+use crate::providers::Transport;
+use crate::providers::probe::Launch;
 
 pub(super) type Key = (Uuid, String);
 
@@ -108,15 +111,10 @@ impl super::Runner {
             turn: Mutex::new(None),
             term: self.term_host(session_id, &launch),
         });
-        let (backend, kind, config_hash) = start_backend(
-            &launch,
-            hooks.clone(),
-            prior.as_ref(),
-            worktree.dir(),
-            agent,
-        )
-        .await
-        .map_err(|e| e.describe())?;
+        let (backend, kind, config_hash) = self
+            .start_backend(&launch, hooks.clone(), prior.as_ref(), worktree, session_id)
+            .await
+            .map_err(|e| e.describe())?;
         agent_sessions::started(
             &self.pool,
             &agent_sessions::Started {
@@ -125,7 +123,7 @@ impl super::Runner {
                 session_id,
                 worktree_id: worktree.id,
                 backend: backend.kind(),
-                agent_session_id: &backend.session_id(),
+                agent_session_id: backend.session_id().as_deref(),
                 config_hash: &config_hash,
                 start_kind: kind.as_str(),
             },
@@ -270,19 +268,49 @@ impl super::Runner {
     }
 }
 
-/// Start the backend of `launch`'s provider for a chat and open its session (an
-/// earlier one picked up when it can be): the backend, how its session began, and
-/// what started it (`agent_sessions.config_hash`).
-async fn start_backend(
-    launch: &crate::providers::probe::Launch,
-    hooks: Arc<Hooks>,
-    prior: Option<&Prior>,
-    cwd: &std::path::Path,
-    agent: &str,
-) -> Result<(Arc<dyn Backend>, StartKind, String), TurnError> {
-    let (backend, kind) = AcpBackend::start(launch, hooks, prior, cwd, agent).await?;
-    let hash = backend.config_hash.clone();
-    Ok((Arc::new(backend), kind, hash))
+impl super::Runner {
+    /// Start the backend of `agent`'s transport for a chat and open its session
+    /// (an earlier one picked up when it can be): the backend, how its session
+    /// began, and what started it (`agent_sessions.config_hash`).
+    async fn start_backend(
+        &self,
+        launch: &Launch,
+        hooks: Arc<Hooks>,
+        prior: Option<&Prior>,
+        worktree: &crate::worktree::Worktree,
+        session_id: Uuid,
+    ) -> Result<(Arc<dyn Backend>, StartKind, String), TurnError> {
+        let agent = hooks.agent.clone();
+        let def = self
+            .providers
+            .definition(&agent)
+            .ok_or_else(|| TurnError::agent(format!("no provider {agent:?}"), None))?;
+        let hash = launch.command_line.clone();
+        match def.transport {
+            Transport::Acp => {
+                let (backend, kind) =
+                    AcpBackend::start(launch, hooks, prior, worktree.dir(), &agent).await?;
+                let hash = backend.config_hash.clone();
+                Ok((Arc::new(backend), kind, hash))
+            }
+            Transport::Pty => {
+                let (backend, kind) = PtyBackend::new(
+                    self.providers.clone(),
+                    &def,
+                    worktree.dir().to_path_buf(),
+                    session_id.to_string(),
+                    prior,
+                )?;
+                Ok((Arc::new(backend), kind, hash))
+            }
+            Transport::OpencodeServer => {
+                let (backend, kind) = self
+                    .opencode_backend(hooks, prior, worktree, session_id)
+                    .await?;
+                Ok((backend, kind, hash))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,601 @@
+//! opencode's server mode behind the [`Backend`] boundary (CODER-7): one warm
+//! `opencode serve` per workspace session (inside that session's sandbox: its
+//! worktree, its private HOME), holding one opencode session per chat. A turn is
+//! `prompt_async` plus the session's events from the server's event stream
+//! ([`crate::opencode`]), mapped to the same events an ACP agent streams;
+//! permission and question requests become the same cards, answered back over
+//! HTTP. The post-abort guard keeps the trailing events of a stopped turn from
+//! ending the next one. A server that died is started again by the next turn,
+//! and the chat's opencode session (kept in opencode's own storage) goes on.
+//!
+//! One server per workspace session, not per boocoder: the sandbox confines an
+//! agent process to one session's worktree, and a server is such a process.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::{Notify, mpsc};
+use uuid::Uuid;
+
+use super::agent_sessions::Prior;
+use super::backend::{Backend, TurnError};
+use super::config::{Applied, Mismatch};
+use super::requests::Hooks;
+use super::start::StartKind;
+use crate::acp::{
+    AgentEvent, ClientHooks, ContextUsage, Cost, ElicitOutcome, ElicitRequest, PermissionKind,
+    PermissionOption, PermissionOutcome, PermissionRequest, StopReason, TokenUsage,
+    ToolCallSnapshot,
+};
+use crate::opencode::client::{PermissionReply, Prompt};
+use crate::opencode::events::{Mapped, PermissionAsk, QuestionAsk, SessionMapper, StepUsage};
+use crate::opencode::guard::{TurnGuard, Verdict};
+use crate::opencode::server::{ServerOptions, Supervisor};
+use crate::opencode::stream::{EventHub, StreamItem, StreamOptions};
+use crate::opencode::{Client, OpencodeError};
+use crate::process::Spec;
+
+/// How long a cancelled turn may take to end through opencode's own abort error
+/// before it is ended here (and the guard swallows what still comes).
+const ABORT_SETTLE: Duration = Duration::from_secs(10);
+/// How long a prompt waits for the trailing events of the turn before it.
+const ORPHAN_WAIT: Duration = Duration::from_secs(5);
+
+fn oc(e: OpencodeError) -> TurnError {
+    TurnError::agent(format!("opencode server: {e}"), None)
+}
+
+/// The live server of a workspace session: its supervisor and, for the process
+/// now running, its client and event stream.
+pub struct OcServer {
+    supervisor: tokio::sync::Mutex<Supervisor>,
+    live: tokio::sync::Mutex<Option<Live>>,
+}
+
+#[derive(Clone)]
+struct Live {
+    client: Client,
+    hub: Arc<EventHub>,
+    pid: Option<u32>,
+}
+
+impl OcServer {
+    fn new(spec: Spec) -> Self {
+        Self {
+            supervisor: tokio::sync::Mutex::new(Supervisor::new(
+                move || spec.clone(),
+                ServerOptions::default(),
+            )),
+            live: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The running server (started again if it died) and whether it is another
+    /// process than last time (its event stream must be subscribed anew).
+    async fn live(&self) -> Result<(Live, bool), TurnError> {
+        let mut sup = self.supervisor.lock().await;
+        let server = sup.ensure().await.map_err(oc)?;
+        let (url, pid) = (server.base_url().to_owned(), server.pid());
+        let mut live = self.live.lock().await;
+        if let Some(l) = live.as_ref()
+            && l.client.base_url() == url
+            && l.pid == pid
+        {
+            return Ok((l.clone(), false));
+        }
+        let client = server.client().clone();
+        let hub = Arc::new(EventHub::start(client.clone(), StreamOptions::default()));
+        hub.wait_connected(Duration::from_secs(10)).await;
+        let l = Live { client, hub, pid };
+        *live = Some(l.clone());
+        Ok((l, true))
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.live.try_lock().ok()?.as_ref()?.pid
+    }
+}
+
+/// The servers of the workspace sessions, held by their chats' backends: the
+/// last backend to go stops its server.
+#[derive(Default)]
+pub struct OcServers {
+    map: Mutex<HashMap<Uuid, Weak<OcServer>>>,
+}
+
+impl OcServers {
+    fn get_or_start(&self, session_id: Uuid, spec: impl FnOnce() -> Spec) -> Arc<OcServer> {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, w| w.strong_count() > 0);
+        if let Some(s) = map.get(&session_id).and_then(Weak::upgrade) {
+            return s;
+        }
+        let server = Arc::new(OcServer::new(spec()));
+        map.insert(session_id, Arc::downgrade(&server));
+        server
+    }
+}
+
+/// What one turn reads, kept between turns (the guard spans them).
+struct TurnState {
+    mapper: SessionMapper,
+    guard: TurnGuard,
+    rx: Option<mpsc::Receiver<StreamItem>>,
+}
+
+impl TurnState {
+    /// Map one event and let the guard judge it.
+    fn feed(&mut self, event: &Value) -> (Mapped, Option<Verdict>) {
+        let m = self.mapper.map(event);
+        let verdict = self.guard.observe(&m, self.mapper.last_assistant_message());
+        (m, verdict)
+    }
+}
+
+/// The opencode agent (mode) and (provider, model) of the next prompts.
+type PromptConfig = (Option<String>, Option<(String, String)>);
+
+/// A chat's opencode session on its workspace session's server.
+pub struct OpencodeBackend {
+    server: Arc<OcServer>,
+    session: String,
+    dir: PathBuf,
+    hooks: Arc<Hooks>,
+    state: tokio::sync::Mutex<TurnState>,
+    cancelled: AtomicBool,
+    cancel_now: Notify,
+    /// The opencode agent (mode) and model each prompt asks for.
+    config: Mutex<PromptConfig>,
+}
+
+impl super::Runner {
+    /// The chat's opencode session on the workspace session's server (started
+    /// on demand): `prior`'s session when the server still has it, else a new one.
+    pub(super) async fn opencode_backend(
+        &self,
+        hooks: Arc<Hooks>,
+        prior: Option<&Prior>,
+        worktree: &crate::worktree::Worktree,
+        session_id: Uuid,
+    ) -> Result<(Arc<dyn Backend>, StartKind), TurnError> {
+        let def = self
+            .providers
+            .definition(&hooks.agent)
+            .ok_or_else(|| TurnError::agent(format!("no provider {:?}", hooks.agent), None))?;
+        let launch = self
+            .providers
+            .launch_with(
+                &def.id,
+                worktree.dir(),
+                &session_id.to_string(),
+                Some(def.args.clone()),
+            )
+            .await
+            .map_err(|e| TurnError::agent(e.to_string(), None))?;
+        let server = self
+            .opencode
+            .get_or_start(session_id, || launch.spec.clone());
+        let (live, _) = server.live().await?;
+        let dir = worktree.dir().to_path_buf();
+        let known = match prior.and_then(|p| p.agent_session_id.as_deref()) {
+            Some(id) => live.client.session(id, &dir).await.ok().map(|s| s.id),
+            None => None,
+        };
+        let (session, kind) = match (known, prior) {
+            (Some(id), _) => (id, StartKind::Resumed),
+            (None, p) => {
+                let s = live.client.create_session(&dir, None).await.map_err(oc)?;
+                (
+                    s.id,
+                    if p.is_some() {
+                        StartKind::History
+                    } else {
+                        StartKind::New
+                    },
+                )
+            }
+        };
+        let backend = OpencodeBackend {
+            state: tokio::sync::Mutex::new(TurnState {
+                mapper: SessionMapper::new(session.clone()),
+                guard: TurnGuard::default(),
+                rx: None,
+            }),
+            server,
+            session,
+            dir,
+            hooks,
+            cancelled: AtomicBool::new(false),
+            cancel_now: Notify::new(),
+            config: Mutex::new((None, None)),
+        };
+        Ok((Arc::new(backend), kind))
+    }
+}
+
+/// How a turn's event loop ended.
+enum End {
+    Done,
+    Aborted,
+    Failed(String),
+}
+
+impl OpencodeBackend {
+    /// Handle one mapped event; `Some` when it ends the turn.
+    async fn on_event(
+        &self,
+        m: Mapped,
+        verdict: Option<Verdict>,
+        client: &Client,
+        usage: &mut StepUsage,
+        events: &mpsc::Sender<AgentEvent>,
+    ) -> Option<End> {
+        let settle = verdict == Some(Verdict::Settle);
+        match m {
+            Mapped::Agent(e) => {
+                let _ = events.send(e).await;
+            }
+            Mapped::Permission(ask) => self.permission(client.clone(), ask),
+            Mapped::Question(ask) => self.question(client.clone(), ask),
+            Mapped::StepUsage(u) => *usage = usage.plus(u),
+            Mapped::Idle if settle => return Some(End::Done),
+            Mapped::Aborted if settle => return Some(End::Aborted),
+            Mapped::Error(message) if settle => return Some(End::Failed(message)),
+            Mapped::Idle
+            | Mapped::Aborted
+            | Mapped::Error(_)
+            | Mapped::Settled(_)
+            | Mapped::Ignore => {}
+        }
+        None
+    }
+
+    /// Ask the owner (the same card as an ACP agent's) and answer opencode.
+    fn permission(&self, client: Client, ask: PermissionAsk) {
+        let (hooks, dir, session) = (self.hooks.clone(), self.dir.clone(), self.session.clone());
+        tokio::spawn(async move {
+            let request = permission_request(&session, &ask);
+            let reply = match hooks.request_permission(request).await {
+                PermissionOutcome::Selected { option_id } => match option_id.as_str() {
+                    "once" => PermissionReply::Once,
+                    "always" => PermissionReply::Always,
+                    _ => PermissionReply::Reject,
+                },
+                PermissionOutcome::Cancelled => PermissionReply::Reject,
+            };
+            if let Err(e) = client.reply_permission(&ask.id, &dir, reply, None).await {
+                tracing::warn!(error = %e, "cannot answer opencode's permission request");
+            }
+        });
+    }
+
+    /// Ask the owner the questions (an elicitation card) and answer opencode.
+    fn question(&self, client: Client, ask: QuestionAsk) {
+        let (hooks, dir, session) = (self.hooks.clone(), self.dir.clone(), self.session.clone());
+        tokio::spawn(async move {
+            let request = elicit_request(&session, &ask);
+            let answered = match hooks.elicit(request).await {
+                ElicitOutcome::Accept { content } => {
+                    let answers = answers_of(&ask, &content);
+                    client.reply_question(&ask.id, &dir, &answers).await
+                }
+                ElicitOutcome::Decline | ElicitOutcome::Cancel => {
+                    client.reject_question(&ask.id, &dir).await
+                }
+            };
+            if let Err(e) = answered {
+                tracing::warn!(error = %e, "cannot answer opencode's question");
+            }
+        });
+    }
+
+    /// After a reconnect (the stream has no replay): what the turn missed.
+    async fn catch_up(
+        &self,
+        st: &mut TurnState,
+        client: &Client,
+        usage: &mut StepUsage,
+        events: &mpsc::Sender<AgentEvent>,
+    ) -> Option<End> {
+        let after = st.mapper.last_assistant_message().map(str::to_owned);
+        let missed = client
+            .messages_after(&self.session, &self.dir, after.as_deref())
+            .await
+            .unwrap_or_default();
+        for msg in missed {
+            for m in st.mapper.catch_up(&msg.info, &msg.parts) {
+                let v = st.guard.observe(&m, st.mapper.last_assistant_message());
+                if let Some(end) = self.on_event(m, v, client, usage, events).await {
+                    return Some(end);
+                }
+            }
+        }
+        for ask in client.permissions(&self.dir).await.unwrap_or_default() {
+            self.permission(client.clone(), ask);
+        }
+        for ask in client.questions(&self.dir).await.unwrap_or_default() {
+            self.question(client.clone(), ask);
+        }
+        match client.status(&self.session, &self.dir).await {
+            Ok(crate::opencode::client::SessionStatus::Idle) => Some(End::Done),
+            _ => None,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for OpencodeBackend {
+    fn kind(&self) -> &'static str {
+        "opencode_server"
+    }
+
+    fn session_id(&self) -> Option<String> {
+        Some(self.session.clone())
+    }
+
+    /// The chat's session lives in opencode's storage: a dead server is started
+    /// again by the next turn, so the backend itself stays usable.
+    fn is_alive(&self) -> bool {
+        true
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.server.pid()
+    }
+
+    async fn prompt(
+        &self,
+        prompt: &str,
+        events: mpsc::Sender<AgentEvent>,
+    ) -> Result<StopReason, TurnError> {
+        let mut st = self.state.lock().await;
+        self.cancelled.store(false, Ordering::SeqCst);
+        let (live, fresh) = self.server.live().await?;
+        if fresh || st.rx.is_none() {
+            st.rx = Some(live.hub.subscribe(&self.session));
+            st.guard = TurnGuard::default();
+        }
+        let Some(mut rx) = st.rx.take() else {
+            return Err(TurnError::agent("opencode event stream is gone", None));
+        };
+        // The turn before may still owe its trailing events: take them first.
+        let orphans = tokio::time::sleep(ORPHAN_WAIT);
+        tokio::pin!(orphans);
+        while !st.guard.can_prompt() {
+            tokio::select! {
+                item = rx.recv() => match item {
+                    Some(StreamItem::Event(v)) => {
+                        st.feed(&v);
+                    }
+                    Some(_) => {}
+                    None => break,
+                },
+                () = &mut orphans => {
+                    st.guard = TurnGuard::default();
+                    break;
+                }
+            }
+        }
+        let (agent, model) = self
+            .config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut body = Prompt::text(prompt);
+        body.agent = agent;
+        body.model = model;
+        let client = live.client.clone();
+        if let Err(e) = client.prompt_async(&self.session, &self.dir, &body).await {
+            st.rx = Some(rx);
+            return Err(oc(e));
+        }
+        let mut usage = StepUsage::default();
+        let abort_deadline = tokio::time::sleep(Duration::MAX);
+        tokio::pin!(abort_deadline);
+        let end = loop {
+            tokio::select! {
+                item = rx.recv() => match item {
+                    Some(StreamItem::Event(v)) => {
+                        let (m, verdict) = st.feed(&v);
+                        if let Some(end) = self.on_event(m, verdict, &client, &mut usage, &events).await {
+                            break end;
+                        }
+                    }
+                    Some(StreamItem::Reconnected | StreamItem::Lagged) => {
+                        if let Some(end) = self.catch_up(&mut st, &client, &mut usage, &events).await {
+                            break end;
+                        }
+                    }
+                    None => break End::Failed("the opencode server's event stream ended".into()),
+                },
+                () = self.cancel_now.notified() => {
+                    abort_deadline.as_mut().reset(tokio::time::Instant::now() + ABORT_SETTLE);
+                }
+                () = &mut abort_deadline => {
+                    // opencode never ended the aborted turn: end it here and let
+                    // the guard take what still comes.
+                    let last = st.mapper.last_assistant_message().map(str::to_owned);
+                    st.guard.arm(last.as_deref());
+                    break End::Aborted;
+                }
+            }
+        };
+        st.rx = Some(rx);
+        drop(st);
+        if usage != StepUsage::default() {
+            let _ = events
+                .send(AgentEvent::Usage(TokenUsage {
+                    input: usage.input,
+                    output: usage.output,
+                    total: usage.input + usage.output,
+                    thought: None,
+                    cached_read: None,
+                    cached_write: None,
+                }))
+                .await;
+            let _ = events
+                .send(AgentEvent::Context(ContextUsage {
+                    used: 0,
+                    size: 0,
+                    cost: Some(Cost {
+                        amount: usage.cost,
+                        currency: "USD".into(),
+                    }),
+                }))
+                .await;
+        }
+        match end {
+            End::Done if self.cancelled.load(Ordering::SeqCst) => Ok(StopReason::Cancelled),
+            End::Done => Ok(StopReason::EndTurn),
+            End::Aborted => Ok(StopReason::Cancelled),
+            End::Failed(_) if self.cancelled.load(Ordering::SeqCst) => Ok(StopReason::Cancelled),
+            End::Failed(message) => Err(TurnError::agent(message, None)),
+        }
+    }
+
+    async fn cancel(&self) -> Result<(), TurnError> {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.cancel_now.notify_one();
+        let live = self.server.live.lock().await.clone();
+        if let Some(live) = live {
+            live.client
+                .abort(&self.session, &self.dir)
+                .await
+                .map_err(oc)?;
+        }
+        Ok(())
+    }
+
+    /// A mode is an opencode agent (`build`, `plan`, …) and a model
+    /// `provider/model`; both go with each prompt. A model without a provider is
+    /// refused here (opencode would not know where to send it).
+    async fn apply_config(&self, mode: Option<&str>, model: Option<&str>) -> Applied {
+        let mut out = Applied::default();
+        let mut cfg = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(mode) = mode {
+            cfg.0 = Some(mode.to_owned());
+            out.mode = Some(mode.to_owned());
+        }
+        if let Some(model) = model {
+            match model.split_once('/') {
+                Some((p, m)) if !p.is_empty() && !m.is_empty() => {
+                    cfg.1 = Some((p.to_owned(), m.to_owned()));
+                    out.model = Some(model.to_owned());
+                }
+                _ => out.mismatches.push(Mismatch {
+                    what: "model",
+                    wanted: model.to_owned(),
+                    reported: None,
+                    error: Some("opencode models are `provider/model`".into()),
+                }),
+            }
+        }
+        out
+    }
+
+    fn commands(&self) -> Vec<Value> {
+        Vec::new()
+    }
+
+    /// The chat's session stays in opencode's storage; the server stops when the
+    /// last chat of its workspace session lets go of it.
+    async fn shutdown(self: Arc<Self>) {
+        drop(self);
+    }
+}
+
+/// opencode's permission request as the card an ACP agent's would be.
+fn permission_request(session: &str, ask: &PermissionAsk) -> PermissionRequest {
+    let tool_call = ask.tool_call.clone().unwrap_or_else(|| ToolCallSnapshot {
+        id: ask.tool_call_id.clone().unwrap_or_else(|| ask.id.clone()),
+        title: format!("{} {}", ask.permission, ask.patterns.join(" "))
+            .trim()
+            .to_owned(),
+        kind: match ask.permission.as_str() {
+            "bash" => "execute",
+            "edit" | "write" => "edit",
+            "read" => "read",
+            "webfetch" => "fetch",
+            "glob" | "grep" | "list" => "search",
+            _ => "other",
+        }
+        .to_owned(),
+        status: "pending".to_owned(),
+        raw_input: Some(ask.metadata.clone()),
+        ..ToolCallSnapshot::default()
+    });
+    let option = |id: &str, name: &str, kind| PermissionOption {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        kind,
+    };
+    PermissionRequest {
+        session_id: session.to_owned(),
+        tool_call,
+        options: vec![
+            option("once", "Allow", PermissionKind::AllowOnce),
+            option("always", "Always allow", PermissionKind::AllowAlways),
+            option("reject", "Reject", PermissionKind::RejectOnce),
+        ],
+    }
+}
+
+/// opencode's questions as one form: `q0`, `q1`, … each a choice of its
+/// options' labels (several when the question allows it).
+fn elicit_request(session: &str, ask: &QuestionAsk) -> ElicitRequest {
+    let mut properties = Map::new();
+    for (i, q) in ask.questions.iter().enumerate() {
+        let labels: Vec<&str> = q.options.iter().map(|o| o.label.as_str()).collect();
+        let choice = if labels.is_empty() {
+            json!({"type": "string"})
+        } else {
+            json!({"type": "string", "enum": labels})
+        };
+        let schema = if q.multiple {
+            json!({"type": "array", "items": choice, "title": q.header, "description": q.question})
+        } else {
+            let mut c = choice;
+            c["title"] = json!(q.header);
+            c["description"] = json!(q.question);
+            c
+        };
+        properties.insert(format!("q{i}"), schema);
+    }
+    let message = ask
+        .questions
+        .iter()
+        .map(|q| q.question.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    ElicitRequest {
+        session_id: session.to_owned(),
+        tool_call_id: ask.tool_call_id.clone(),
+        message,
+        schema: json!({
+            "type": "object",
+            "properties": properties,
+            "required": (0..ask.questions.len()).map(|i| format!("q{i}")).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// The form's answers in opencode's shape: one list of labels per question.
+fn answers_of(ask: &QuestionAsk, content: &Map<String, Value>) -> Vec<Vec<String>> {
+    (0..ask.questions.len())
+        .map(|i| match content.get(&format!("q{i}")) {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
