@@ -2,8 +2,9 @@
 //! wrapped in the sandbox if wanted), waited for until it answers, watched, and
 //! stopped with its whole process group.
 //!
-//! The spec's argv must end with the opencode program (the sandbox wrapper puts
-//! it after `--`); `serve --port 0 --hostname 127.0.0.1` is appended and
+//! The spec's argv must end with the opencode program and its `serve` command
+//! (the provider's args; the sandbox wrapper puts them after `--`);
+//! `--port 0 --hostname 127.0.0.1` is appended and
 //! `OPENCODE_SERVER_PASSWORD` set to a fresh random password. opencode picks a
 //! port (4096 when free, any free one otherwise) and prints `opencode server
 //! listening on http://127.0.0.1:PORT` on stdout; that line gives the URL (no
@@ -86,7 +87,7 @@ impl OpencodeServer {
             uuid::Uuid::new_v4().simple()
         );
         let spec = spec
-            .args(["serve", "--port", "0", "--hostname", "127.0.0.1"])
+            .args(["--port", "0", "--hostname", "127.0.0.1"])
             .env("OPENCODE_SERVER_PASSWORD", &password);
         let (mut child, output) = Child::spawn_combined(&spec)?;
         let tail = Arc::new(Tail::new(opts.tail_bytes));

@@ -11,6 +11,7 @@ mod lifecycle;
 mod metrics;
 mod opencode;
 mod opencode_server;
+mod opencode_warm;
 mod pty;
 mod qwen;
 mod real_agent;

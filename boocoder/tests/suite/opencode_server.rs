@@ -73,6 +73,7 @@ fn spec_at(
     std::fs::write(config.join("opencode.json"), settings.to_string()).unwrap();
     let home = home.to_str().unwrap();
     Spec::new(opencode.as_os_str(), worktree)
+        .arg("serve")
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", format!("{home}/.config"))
         .env("XDG_CACHE_HOME", format!("{home}/.cache"))

@@ -41,7 +41,7 @@ async fn a_server_that_dies_at_once_fails_the_start_with_its_output() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "opencode server: exited (exit status: 3) before listening\nopencode output:\nno config: serve --port 0"
+        "opencode server: exited (exit status: 3) before listening\nopencode output:\nno config: --port 0 --hostname"
     );
 }
 

@@ -1,0 +1,229 @@
+//! The real opencode in server mode, run by the whole daemon (issue 15): the
+//! `opencode` provider with `transport = "opencode_server"` inside the sandbox,
+//! against the scripted model server. One `opencode serve` serves the chat's
+//! turns with one opencode session; reasoning is shown once; a tool call asks for
+//! permission on the same card ACP agents use; a cancel followed at once by the
+//! next message does not let the stopped turn's trailing events end the new one;
+//! a server killed while idle is started again by the next turn; usage lands on
+//! `agent_sessions`. `BOO_OPENCODE` is the absolute path of `opencode`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use boo_shared::chat::PartKind;
+use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
+use boo_testkit::wait_for;
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+
+use super::real_agent::{agent_binary, agent_children, sandboxed_fx, toml_str, worktree};
+use super::turns::{Fx, next_frame};
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// boocoder whose `opencode` provider is the real opencode's server, its HOME
+/// configured for `llm`, `bash` asking for permission.
+async fn fx(opencode: &Path, llm: &FakeLlm) -> Fx {
+    let write_providers = |scratch: &Path, providers: &Path| {
+        let home = scratch.join("home");
+        let config = home.join(".config/opencode");
+        std::fs::create_dir_all(&config).unwrap();
+        let settings = json!({
+            "$schema": "https://opencode.ai/config.json",
+            "provider": {
+                "boo": {
+                    "npm": "@ai-sdk/openai-compatible",
+                    "name": "BooCode test model",
+                    "options": { "baseURL": llm.base_url(), "apiKey": "test" },
+                    "models": { DEFAULT_MODEL: { "name": DEFAULT_MODEL } },
+                },
+            },
+            "model": format!("boo/{DEFAULT_MODEL}"),
+            "autoupdate": false,
+            "share": "disabled",
+            "agent": { "title": { "disable": true } },
+            "permission": { "bash": "ask" },
+        });
+        std::fs::write(config.join("opencode.json"), settings.to_string()).unwrap();
+        let home = home.to_str().unwrap();
+        let env = [
+            ("HOME", home.to_owned()),
+            ("XDG_CONFIG_HOME", format!("{home}/.config")),
+            ("XDG_CACHE_HOME", format!("{home}/.cache")),
+            ("XDG_DATA_HOME", format!("{home}/.local/share")),
+            ("XDG_STATE_HOME", format!("{home}/.local/state")),
+            ("OPENCODE_DISABLE_AUTOUPDATE", "1".to_owned()),
+            ("OPENCODE_DISABLE_MODELS_FETCH", "1".to_owned()),
+            ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
+            ("no_proxy", "127.0.0.1,localhost".to_owned()),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+        let toml = format!(
+            "[providers.opencode]\ntransport = \"opencode_server\"\ncommand = {}\n\
+             args = [\"serve\"]\nenv = {{ {env} }}\n",
+            toml_str(opencode.to_str().unwrap())
+        );
+        std::fs::write(providers, toml).unwrap();
+    };
+    sandboxed_fx("opencode", write_providers).await
+}
+
+/// The text of a message's reasoning parts.
+fn reasoning(message: &boo_shared::chat::Message) -> String {
+    message
+        .parts
+        .iter()
+        .filter(|p| p.kind == PartKind::Reasoning)
+        .filter_map(|p| p.content.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn opencode_server_mode_serves_a_chat_warm_through_cancel_and_a_killed_server() {
+    let Some(opencode) = agent_binary("BOO_OPENCODE", "opencode-ai") else {
+        return;
+    };
+    let llm = FakeLlm::start().await;
+    let f = fx(&opencode, &llm).await;
+    let dump = |what: &str| format!("{what}\nmodel requests: {:#}", Value::Array(llm.requests()));
+
+    // Turn 1: the server starts, a session is made; reasoning shows once.
+    llm.push(
+        Reply::text("First answer.")
+            .with_reasoning("Thinking it over.")
+            .usage(120, 5),
+    );
+    let (status, error, first) = f.turn_within("Say the first answer.", LIMIT).await;
+    assert_eq!(
+        status,
+        "completed",
+        "{}",
+        dump(&format!("{error:?} {first:#?}"))
+    );
+    assert_eq!(first.content, "First answer.");
+    assert_eq!(reasoning(&first), "Thinking it over.");
+    let dir = worktree(&f).await;
+    let server = agent_children(&dir);
+    assert_eq!(server.len(), 1, "one opencode server: {server:?}");
+    let row = f.agent_sessions().await.remove(0);
+    assert_eq!(
+        (row.backend.as_str(), row.start_kind.as_deref()),
+        ("opencode_server", Some("new"))
+    );
+    let oc_session = row.agent_session_id.clone().expect("an opencode session");
+    assert!(oc_session.starts_with("ses"), "{oc_session}");
+    assert!(
+        row.input_tokens >= 120 && row.output_tokens >= 5,
+        "{row:#?}"
+    );
+
+    // Turn 2: the same server process and opencode session.
+    llm.push(Reply::text("Second answer."));
+    let (status, second) = f.turn("Say the second answer.").await;
+    assert_eq!(
+        (status.as_str(), second.content.as_str()),
+        ("completed", "Second answer.")
+    );
+    assert_eq!(
+        agent_children(&dir),
+        server,
+        "the same server served both turns"
+    );
+    assert_eq!(
+        f.agent_sessions().await[0].agent_session_id,
+        Some(oc_session.clone())
+    );
+
+    // A tool call asks for permission on the owner's card; the answer goes back.
+    let mut ws = f.ws().await;
+    llm.push(Reply::tool_call(
+        "call_b1",
+        "bash",
+        json!({"command": "echo hi", "description": "Print hi"}),
+    ));
+    llm.push(Reply::text("Ran it."));
+    let acc = f.send("Run it.").await;
+    let card = next_frame(&mut ws, "permission_requested").await;
+    assert_eq!(card["tool_call"]["kind"], "execute", "{card:#}");
+    let request = card["request_id"].as_str().unwrap();
+    let resp = f
+        .post(
+            &format!("/api/permissions/{request}"),
+            Some(json!({"option_id": "once"})),
+        )
+        .await;
+    assert_eq!(resp.status().as_u16(), 204);
+    let (status, _) = f.wait_task_within(acc.task_id, LIMIT).await;
+    assert_eq!(status, "completed");
+    assert!(f.answer(acc.task_id).await.content.contains("Ran it."));
+
+    // Cancel, then the next message at once: the stopped turn's trailing events
+    // do not end the new turn.
+    llm.push(Reply::text("Working on it").hang());
+    let acc = f.send("Take your time.").await;
+    wait_for("the hanging turn to stream", LIMIT, || async {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT content FROM messages WHERE task_id = $1")
+                .bind(acc.task_id)
+                .fetch_optional(&f.pool)
+                .await
+                .unwrap();
+        text.filter(|t| t.contains("Working")).map(|_| ())
+    })
+    .await;
+    let cancelled: Value = f
+        .post_ok(&format!("/api/tasks/{}/cancel", acc.task_id))
+        .await;
+    assert_eq!(cancelled["cancelled"], true);
+    let (status, _) = f.wait_task_within(acc.task_id, LIMIT).await;
+    assert_eq!(status, "cancelled");
+    llm.push(Reply::text("After the abort."));
+    let (status, error, after) = f.turn_within("And now?", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), after.content.as_str()),
+        ("completed", "After the abort."),
+        "{}",
+        dump(&format!("{error:?}"))
+    );
+
+    // kill -9 of the server while idle: the next turn starts it again.
+    for pid in &server {
+        let killed = std::process::Command::new("kill")
+            .args(["-9", "--", &format!("-{pid}")])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+    // Gone, or a zombie until boocoder notices (it reaps its children).
+    let dead = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| {
+                s.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true)
+    };
+    wait_for("the killed server to die", LIMIT, || async {
+        server.iter().all(dead).then_some(())
+    })
+    .await;
+    llm.push(Reply::text("Back again."));
+    let (status, error, back) = f.turn_within("Still there?", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), back.content.as_str()),
+        ("completed", "Back again."),
+        "{}",
+        dump(&format!("{error:?}"))
+    );
+    let restarted = agent_children(&dir);
+    assert_eq!(restarted.len(), 1, "{restarted:?}");
+    assert_ne!(restarted, server, "a new server process");
+    assert_eq!(
+        f.agent_sessions().await[0].agent_session_id,
+        Some(oc_session),
+        "the chat's opencode session survived the restart"
+    );
+}
