@@ -6,18 +6,19 @@
 //! permission and question requests become the same cards, answered back over
 //! HTTP. The post-abort guard keeps the trailing events of a stopped turn from
 //! ending the next one. A server that died is started again by the next turn,
-//! and the chat's opencode session (kept in opencode's own storage) goes on.
+//! and the chat's opencode session (kept in opencode's own storage) goes on; a
+//! health loop restarts a server that stops answering while no turn runs.
 //!
 //! One server per workspace session, not per boocoder: the sandbox confines an
 //! agent process to one session's worktree, and a server is such a process.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use tokio::sync::{Notify, mpsc};
 use uuid::Uuid;
 
@@ -27,9 +28,8 @@ use super::config::{Applied, Mismatch};
 use super::requests::Hooks;
 use super::start::StartKind;
 use crate::acp::{
-    AgentEvent, ClientHooks, ContextUsage, Cost, ElicitOutcome, ElicitRequest, PermissionKind,
-    PermissionOption, PermissionOutcome, PermissionRequest, StopReason, TokenUsage,
-    ToolCallSnapshot,
+    AgentEvent, ClientHooks, ContextUsage, Cost, ElicitOutcome, PermissionOutcome, StopReason,
+    TokenUsage,
 };
 use crate::opencode::client::{PermissionReply, Prompt};
 use crate::opencode::events::{Mapped, PermissionAsk, QuestionAsk, SessionMapper, StepUsage};
@@ -38,6 +38,7 @@ use crate::opencode::server::{ServerOptions, Supervisor};
 use crate::opencode::stream::{EventHub, StreamItem, StreamOptions};
 use crate::opencode::{Client, OpencodeError};
 use crate::process::Spec;
+use cards::{answers_of, elicit_request, permission_request};
 
 /// How long a cancelled turn may take to end through opencode's own abort error
 /// before it is ended here (and the guard swallows what still comes).
@@ -54,6 +55,61 @@ fn oc(e: OpencodeError) -> TurnError {
 pub struct OcServer {
     supervisor: tokio::sync::Mutex<Supervisor>,
     live: tokio::sync::Mutex<Option<Live>>,
+    /// Turns running on it now: the health loop never restarts it under them.
+    turns: AtomicUsize,
+}
+
+/// How often the health loop checks a server.
+const HEALTH_EVERY: Duration = Duration::from_secs(15);
+/// Failed checks in a row, with no turn running, before the server is restarted.
+const HEALTH_STRIKES: u32 = 2;
+
+/// Check `server` every [`HEALTH_EVERY`] until it is dropped: a server that does
+/// not answer `/global/health` [`HEALTH_STRIKES`] times in a row while no turn
+/// runs is stopped and started again (its sessions live on in opencode's
+/// storage). A turn that finds its server dead starts it itself.
+async fn health_loop(server: Weak<OcServer>) {
+    let mut strikes = 0;
+    loop {
+        tokio::time::sleep(HEALTH_EVERY).await;
+        let Some(s) = server.upgrade() else { return };
+        let client = s.live.lock().await.as_ref().map(|l| l.client.clone());
+        let Some(client) = client else { continue };
+        if s.turns.load(Ordering::SeqCst) > 0 {
+            strikes = 0;
+            continue;
+        }
+        let healthy = tokio::time::timeout(Duration::from_secs(5), client.health())
+            .await
+            .is_ok_and(|r| r.is_ok_and(|h| h.healthy));
+        strikes = if healthy { 0 } else { strikes + 1 };
+        if strikes < HEALTH_STRIKES || s.turns.load(Ordering::SeqCst) > 0 {
+            continue;
+        }
+        strikes = 0;
+        tracing::warn!("the opencode server fails its health checks; restarting it");
+        let mut sup = s.supervisor.lock().await;
+        sup.shutdown().await;
+        if let Err(e) = sup.ensure().await {
+            tracing::warn!(error = %e, "cannot restart the opencode server");
+        }
+    }
+}
+
+/// Counts a turn on its server while it lives.
+struct Running<'a>(&'a AtomicUsize);
+
+impl<'a> Running<'a> {
+    fn new(turns: &'a AtomicUsize) -> Self {
+        turns.fetch_add(1, Ordering::SeqCst);
+        Self(turns)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[derive(Clone)]
@@ -64,14 +120,18 @@ struct Live {
 }
 
 impl OcServer {
-    fn new(spec: Spec) -> Self {
-        Self {
+    /// A server for `spec` (started by the first turn), with its health loop.
+    fn new(spec: Spec) -> Arc<Self> {
+        let server = Arc::new(Self {
             supervisor: tokio::sync::Mutex::new(Supervisor::new(
                 move || spec.clone(),
                 ServerOptions::default(),
             )),
             live: tokio::sync::Mutex::new(None),
-        }
+            turns: AtomicUsize::new(0),
+        });
+        tokio::spawn(health_loop(Arc::downgrade(&server)));
+        server
     }
 
     /// The running server (started again if it died) and whether it is another
@@ -114,7 +174,7 @@ impl OcServers {
         if let Some(s) = map.get(&session_id).and_then(Weak::upgrade) {
             return s;
         }
-        let server = Arc::new(OcServer::new(spec()));
+        let server = OcServer::new(spec());
         map.insert(session_id, Arc::downgrade(&server));
         server
     }
@@ -353,6 +413,7 @@ impl Backend for OpencodeBackend {
         events: mpsc::Sender<AgentEvent>,
     ) -> Result<StopReason, TurnError> {
         let mut st = self.state.lock().await;
+        let _running = Running::new(&self.server.turns);
         self.cancelled.store(false, Ordering::SeqCst);
         let (live, fresh) = self.server.live().await?;
         if fresh || st.rx.is_none() {
@@ -412,8 +473,12 @@ impl Backend for OpencodeBackend {
                     }
                     None => break End::Failed("the opencode server's event stream ended".into()),
                 },
+                // A permit left by a cancel that came after the last turn ended is
+                // not this turn's: only a cancel since this turn began counts.
                 () = self.cancel_now.notified() => {
-                    abort_deadline.as_mut().reset(tokio::time::Instant::now() + ABORT_SETTLE);
+                    if self.cancelled.load(Ordering::SeqCst) {
+                        abort_deadline.as_mut().reset(tokio::time::Instant::now() + ABORT_SETTLE);
+                    }
                 }
                 () = &mut abort_deadline => {
                     // opencode never ended the aborted turn: end it here and let
@@ -508,94 +573,7 @@ impl Backend for OpencodeBackend {
     }
 }
 
-/// opencode's permission request as the card an ACP agent's would be.
-fn permission_request(session: &str, ask: &PermissionAsk) -> PermissionRequest {
-    let tool_call = ask.tool_call.clone().unwrap_or_else(|| ToolCallSnapshot {
-        id: ask.tool_call_id.clone().unwrap_or_else(|| ask.id.clone()),
-        title: format!("{} {}", ask.permission, ask.patterns.join(" "))
-            .trim()
-            .to_owned(),
-        kind: match ask.permission.as_str() {
-            "bash" => "execute",
-            "edit" | "write" => "edit",
-            "read" => "read",
-            "webfetch" => "fetch",
-            "glob" | "grep" | "list" => "search",
-            _ => "other",
-        }
-        .to_owned(),
-        status: "pending".to_owned(),
-        raw_input: Some(ask.metadata.clone()),
-        ..ToolCallSnapshot::default()
-    });
-    let option = |id: &str, name: &str, kind| PermissionOption {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        kind,
-    };
-    PermissionRequest {
-        session_id: session.to_owned(),
-        tool_call,
-        options: vec![
-            option("once", "Allow", PermissionKind::AllowOnce),
-            option("always", "Always allow", PermissionKind::AllowAlways),
-            option("reject", "Reject", PermissionKind::RejectOnce),
-        ],
-    }
-}
-
-/// opencode's questions as one form: `q0`, `q1`, … each a choice of its
-/// options' labels (several when the question allows it).
-fn elicit_request(session: &str, ask: &QuestionAsk) -> ElicitRequest {
-    let mut properties = Map::new();
-    for (i, q) in ask.questions.iter().enumerate() {
-        let labels: Vec<&str> = q.options.iter().map(|o| o.label.as_str()).collect();
-        let choice = if labels.is_empty() {
-            json!({"type": "string"})
-        } else {
-            json!({"type": "string", "enum": labels})
-        };
-        let schema = if q.multiple {
-            json!({"type": "array", "items": choice, "title": q.header, "description": q.question})
-        } else {
-            let mut c = choice;
-            c["title"] = json!(q.header);
-            c["description"] = json!(q.question);
-            c
-        };
-        properties.insert(format!("q{i}"), schema);
-    }
-    let message = ask
-        .questions
-        .iter()
-        .map(|q| q.question.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    ElicitRequest {
-        session_id: session.to_owned(),
-        tool_call_id: ask.tool_call_id.clone(),
-        message,
-        schema: json!({
-            "type": "object",
-            "properties": properties,
-            "required": (0..ask.questions.len()).map(|i| format!("q{i}")).collect::<Vec<_>>(),
-        }),
-    }
-}
-
-/// The form's answers in opencode's shape: one list of labels per question.
-fn answers_of(ask: &QuestionAsk, content: &Map<String, Value>) -> Vec<Vec<String>> {
-    (0..ask.questions.len())
-        .map(|i| match content.get(&format!("q{i}")) {
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        })
-        .collect()
-}
+mod cards;
 
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,9 @@
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use super::*;
-use crate::opencode::events::{Question, QuestionOption};
+use super::cards::{answers_of, elicit_request, permission_request};
+use crate::acp::{PermissionKind, PermissionOption, PermissionRequest, ToolCallSnapshot};
+use crate::opencode::events::{PermissionAsk, Question, QuestionAsk, QuestionOption};
 
 fn ask(permission: &str) -> PermissionAsk {
     PermissionAsk {
