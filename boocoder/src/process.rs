@@ -156,7 +156,7 @@ pub struct Child {
     /// The group id (= the leader's pid); `None` if the pid was unavailable.
     pgid: Option<Pid>,
     status: Option<ExitStatus>,
-    stderr: Arc<StderrRing>,
+    stderr: Arc<OutputTail>,
     stderr_task: Option<JoinHandle<()>>,
 }
 
@@ -215,7 +215,7 @@ impl Child {
             .id()
             .and_then(|id| i32::try_from(id).ok())
             .and_then(Pid::from_raw);
-        let stderr = Arc::new(StderrRing::new(STDERR_TAIL_BYTES));
+        let stderr = Arc::new(OutputTail::new(STDERR_TAIL_BYTES));
         let stderr_task = inner
             .stderr
             .take()
@@ -499,22 +499,23 @@ fn group_has_live_members(pgid: Pid) -> bool {
     })
 }
 
-/// Last `cap` bytes of a stream.
+/// The last `cap` bytes of a stream (an agent's stderr, a server's or a
+/// terminal's output), for error messages and diagnostics.
 #[derive(Debug)]
-struct StderrRing {
+pub struct OutputTail {
     cap: usize,
     state: Mutex<(VecDeque<u8>, bool)>,
 }
 
-impl StderrRing {
-    fn new(cap: usize) -> Self {
+impl OutputTail {
+    pub fn new(cap: usize) -> Self {
         Self {
             cap,
             state: Mutex::new((VecDeque::with_capacity(cap.min(4096)), false)),
         }
     }
 
-    fn push(&self, chunk: &[u8]) {
+    pub fn push(&self, chunk: &[u8]) {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
@@ -533,14 +534,25 @@ impl StderrRing {
         buf.extend(chunk);
     }
 
-    fn bytes(&self) -> Vec<u8> {
+    pub fn bytes(&self) -> Vec<u8> {
+        self.snapshot().0
+    }
+
+    /// How many bytes it keeps.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// The bytes kept, and whether older ones were dropped.
+    pub fn snapshot(&self) -> (Vec<u8>, bool) {
         self.state
             .lock()
-            .map(|s| s.0.iter().copied().collect())
+            .map(|s| (s.0.iter().copied().collect(), s.1))
             .unwrap_or_default()
     }
 
-    fn tail(&self) -> String {
+    /// The bytes as text (lossy UTF-8), marked when older ones were dropped.
+    pub fn tail(&self) -> String {
         let Ok(state) = self.state.lock() else {
             return String::new();
         };
@@ -568,7 +580,7 @@ fn lossy_tail(bytes: &[u8], truncated: bool) -> String {
 /// Keep the child's stderr in `ring`, and log each line at debug (target
 /// `boocoder::agent`) in the span the child was started in: an agent's lines
 /// carry the session, chat and task of the turn that started it.
-async fn drain_into(mut pipe: impl AsyncRead + Unpin, ring: Arc<StderrRing>) {
+async fn drain_into(mut pipe: impl AsyncRead + Unpin, ring: Arc<OutputTail>) {
     /// A longer line is logged in pieces.
     const MAX_LINE: usize = 16 * 1024;
     let mut buf = [0u8; 4096];

@@ -23,9 +23,8 @@
 //! (tested); the new server has a new password (and maybe port), hence a new
 //! client and event hub.
 
-use std::collections::VecDeque;
 use std::process::ExitStatus;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt as _;
@@ -35,7 +34,7 @@ use tokio::time::Instant;
 
 use super::client::Client;
 use super::error::OpencodeError;
-use crate::process::{Child, Spec};
+use crate::process::{Child, OutputTail, Spec};
 
 /// What a server start waits for and keeps.
 #[derive(Clone, Debug)]
@@ -73,7 +72,7 @@ pub struct OpencodeServer {
     child: Child,
     client: Client,
     version: String,
-    tail: Arc<Tail>,
+    tail: Arc<OutputTail>,
     reader: JoinHandle<()>,
     grace: Duration,
 }
@@ -90,13 +89,13 @@ impl OpencodeServer {
             .args(["--port", "0", "--hostname", "127.0.0.1"])
             .env("OPENCODE_SERVER_PASSWORD", &password);
         let (mut child, output) = Child::spawn_combined(&spec)?;
-        let tail = Arc::new(Tail::new(opts.tail_bytes));
+        let tail = Arc::new(OutputTail::new(opts.tail_bytes.max(1)));
         let (url_tx, url_rx) = oneshot::channel();
         let reader = tokio::spawn(read_output(output, tail.clone(), url_tx));
         let deadline = Instant::now() + opts.start_timeout;
-        let fail = |message: String, tail: &Tail| OpencodeError::Start {
+        let fail = |message: String, tail: &OutputTail| OpencodeError::Start {
             message,
-            tail: tail.text(),
+            tail: tail.tail(),
         };
         let url = tokio::select! {
             url = url_rx => match url {
@@ -161,7 +160,7 @@ impl OpencodeServer {
 
     /// The last output (stdout and stderr interleaved), lossy UTF-8.
     pub fn output_tail(&self) -> String {
-        self.tail.text()
+        self.tail.tail()
     }
 
     /// The exit status if the server has died (reaping it), without waiting.
@@ -198,7 +197,7 @@ fn exit_message(status: Option<ExitStatus>) -> String {
 /// Read the child's output into the tail; send the URL once it is printed.
 async fn read_output(
     mut pipe: tokio::net::unix::pipe::Receiver,
-    tail: Arc<Tail>,
+    tail: Arc<OutputTail>,
     url_tx: oneshot::Sender<String>,
 ) {
     let mut url_tx = Some(url_tx);
@@ -218,8 +217,8 @@ async fn read_output(
                 && let Some(tx) = url_tx.take()
             {
                 let _ = tx.send(url);
-            } else if head.len() > tail.cap {
-                let cut = head.len() - tail.cap / 2;
+            } else if head.len() > tail.cap() {
+                let cut = head.len() - tail.cap() / 2;
                 let cut = (cut..head.len())
                     .find(|i| head.is_char_boundary(*i))
                     .unwrap_or(head.len());
@@ -235,51 +234,6 @@ fn listening_url(text: &str) -> Option<String> {
     let rest = text.get(start..)?;
     let end = rest.find('\n')?;
     Some(rest.get(..end)?.trim().to_owned())
-}
-
-/// The last `cap` bytes of output.
-#[derive(Debug)]
-struct Tail {
-    cap: usize,
-    bytes: Mutex<(VecDeque<u8>, bool)>,
-}
-
-impl Tail {
-    fn new(cap: usize) -> Self {
-        Self {
-            cap: cap.max(1),
-            bytes: Mutex::new((VecDeque::new(), false)),
-        }
-    }
-
-    fn push(&self, chunk: &[u8]) {
-        let mut g = self
-            .bytes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        g.0.extend(chunk);
-        if g.0.len() > self.cap {
-            let excess = g.0.len() - self.cap;
-            g.0.drain(..excess);
-            g.1 = true;
-        }
-    }
-
-    fn text(&self) -> String {
-        let g = self
-            .bytes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (a, b) = g.0.as_slices();
-        let mut bytes = a.to_vec();
-        bytes.extend_from_slice(b);
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        if g.1 {
-            format!("{}{text}", crate::process::TRUNCATED_MARK)
-        } else {
-            text
-        }
-    }
 }
 
 /// Keeps one server running: starts it on demand and restarts it after it died,

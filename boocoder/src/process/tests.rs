@@ -247,7 +247,7 @@ async fn stderr_tail_is_bounded_and_keeps_the_end() {
 
 #[test]
 fn ring_drops_the_oldest_bytes_and_split_characters() {
-    let ring = StderrRing::new(8);
+    let ring = OutputTail::new(8);
     ring.push(b"abc");
     assert_eq!(ring.tail(), "abc");
     // "é" is two bytes; the cut falls between them.

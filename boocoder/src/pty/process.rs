@@ -26,7 +26,6 @@
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -37,6 +36,8 @@ use portable_pty::{CommandBuilder, MasterPty, PtySize};
 use rustix::process::{Pid, Signal};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
+
+use crate::process::OutputTail;
 
 /// How much terminal output is kept for error messages: the last 64 KiB.
 pub const TAIL_BYTES: usize = 64 * 1024;
@@ -143,7 +144,7 @@ pub struct PtyProcess {
     exit: watch::Receiver<Option<PtyExit>>,
     output: Option<mpsc::Receiver<Vec<u8>>>,
     reader_done: watch::Receiver<bool>,
-    tail: Arc<Tail>,
+    tail: Arc<OutputTail>,
     /// Held so the terminal stays up (closing every master fd hangs it up) and
     /// for resizes.
     master: Mutex<Box<dyn MasterPty + Send>>,
@@ -234,7 +235,7 @@ impl PtyProcess {
                 let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
             })?;
 
-        let tail = Arc::new(Tail::new(TAIL_BYTES));
+        let tail = Arc::new(OutputTail::new(TAIL_BYTES));
         let (out_tx, output) = mpsc::channel(CHANNEL_CHUNKS);
         let (done_tx, reader_done) = watch::channel(false);
         let ring = tail.clone();
@@ -277,7 +278,7 @@ impl PtyProcess {
     /// The last [`TAIL_BYTES`] of output, lossy UTF-8, with escape sequences and
     /// carriage-return overwrites resolved (see [`super::raw`]).
     pub fn tail(&self) -> String {
-        self.tail.text()
+        screen_tail(&self.tail)
     }
 
     /// The exit status, once the child has been reaped.
@@ -403,7 +404,7 @@ fn lost_waiter() -> PtyExit {
     }
 }
 
-fn read_loop(mut reader: Box<dyn Read + Send>, out: &mpsc::Sender<Vec<u8>>, tail: &Tail) {
+fn read_loop(mut reader: Box<dyn Read + Send>, out: &mpsc::Sender<Vec<u8>>, tail: &OutputTail) {
     let mut buf = vec![0u8; READ_CHUNK];
     let mut consumer = true;
     loop {
@@ -459,45 +460,13 @@ pub fn session_members(sid: Pid) -> Vec<Pid> {
         .collect()
 }
 
-/// The last `cap` bytes of output.
-#[derive(Debug)]
-struct Tail {
-    cap: usize,
-    state: Mutex<(VecDeque<u8>, bool)>,
-}
-
-impl Tail {
-    fn new(cap: usize) -> Self {
-        Self {
-            cap,
-            state: Mutex::new((VecDeque::with_capacity(cap.min(4096)), false)),
-        }
-    }
-
-    fn push(&self, chunk: &[u8]) {
-        let Ok(mut state) = self.state.lock() else {
-            return;
-        };
-        let (buf, truncated) = &mut *state;
-        let chunk = &chunk[chunk.len().saturating_sub(self.cap)..];
-        let overflow = (buf.len() + chunk.len()).saturating_sub(self.cap);
-        if overflow > 0 {
-            buf.drain(..overflow);
-            *truncated = true;
-        }
-        buf.extend(chunk);
-    }
-
-    fn text(&self) -> String {
-        let Ok(state) = self.state.lock() else {
-            return String::new();
-        };
-        let bytes: Vec<u8> = state.0.iter().copied().collect();
-        let text = super::raw::plain_text(&bytes);
-        if state.1 {
-            format!("{}{}", crate::process::TRUNCATED_MARK, text.trim_start())
-        } else {
-            text
-        }
+/// The last bytes of the terminal's output, as a terminal shows them.
+fn screen_tail(tail: &OutputTail) -> String {
+    let (bytes, truncated) = tail.snapshot();
+    let text = super::raw::plain_text(&bytes);
+    if truncated {
+        format!("{}{}", crate::process::TRUNCATED_MARK, text.trim_start())
+    } else {
+        text
     }
 }

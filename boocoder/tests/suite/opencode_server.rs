@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
+use boo_testkit::fake_llm::{FakeLlm, Reply};
 use boocoder::acp::AgentEvent;
 use boocoder::opencode::{
     EventHub, Mapped, OpencodeServer, PermissionReply, Prompt, ServerOptions, SessionMapper,
@@ -22,7 +22,7 @@ use pretty_assertions::assert_eq;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::real_agent::agent_binary;
+use super::real_agent::{agent_binary, opencode_home};
 
 /// The opencode server command: private HOME and XDG dirs, config at `llm`.
 fn spec(opencode: &Path, scratch: &Path, worktree: &Path, llm: &FakeLlm) -> Spec {
@@ -48,41 +48,11 @@ fn spec_at(
     llm_url: &str,
     extra: serde_json::Value,
 ) -> Spec {
-    let home = scratch.join("home");
-    let config = home.join(".config/opencode");
-    std::fs::create_dir_all(&config).unwrap();
-    let settings = json!({
-        "$schema": "https://opencode.ai/config.json",
-        "provider": {
-            "boo": {
-                "npm": "@ai-sdk/openai-compatible",
-                "name": "BooCode test model",
-                "options": { "baseURL": llm_url, "apiKey": "test" },
-                "models": { DEFAULT_MODEL: { "name": DEFAULT_MODEL } },
-            },
-        },
-        "model": format!("boo/{DEFAULT_MODEL}"),
-        "autoupdate": false,
-        "share": "disabled",
-        "agent": { "title": { "disable": true } },
-    });
-    let mut settings = settings;
-    if let (Some(s), Some(e)) = (settings.as_object_mut(), extra.as_object()) {
-        s.extend(e.clone());
-    }
-    std::fs::write(config.join("opencode.json"), settings.to_string()).unwrap();
-    let home = home.to_str().unwrap();
-    Spec::new(opencode.as_os_str(), worktree)
-        .arg("serve")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", format!("{home}/.config"))
-        .env("XDG_CACHE_HOME", format!("{home}/.cache"))
-        .env("XDG_DATA_HOME", format!("{home}/.local/share"))
-        .env("XDG_STATE_HOME", format!("{home}/.local/state"))
-        .env("OPENCODE_DISABLE_AUTOUPDATE", "1")
-        .env("OPENCODE_DISABLE_MODELS_FETCH", "1")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("no_proxy", "127.0.0.1,localhost")
+    let env = opencode_home(&scratch.join("home"), llm_url, extra);
+    env.into_iter().fold(
+        Spec::new(opencode.as_os_str(), worktree).arg("serve"),
+        |spec, (k, v)| spec.env(k, v),
+    )
 }
 
 fn git_repo(dir: &Path) {

@@ -11,12 +11,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use boo_shared::chat::PartKind;
-use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
+use boo_testkit::fake_llm::{FakeLlm, Reply};
 use boo_testkit::wait_for;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-use super::real_agent::{agent_binary, agent_children, sandboxed_fx, toml_str, worktree};
+use super::real_agent::{
+    agent_binary, agent_children, opencode_home, sandboxed_fx, toml_str, worktree,
+};
 use super::turns::{Fx, next_frame};
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -25,42 +27,16 @@ const LIMIT: Duration = Duration::from_secs(120);
 /// configured for `llm`, `bash` asking for permission.
 async fn fx(opencode: &Path, llm: &FakeLlm) -> Fx {
     let write_providers = |scratch: &Path, providers: &Path| {
-        let home = scratch.join("home");
-        let config = home.join(".config/opencode");
-        std::fs::create_dir_all(&config).unwrap();
-        let settings = json!({
-            "$schema": "https://opencode.ai/config.json",
-            "provider": {
-                "boo": {
-                    "npm": "@ai-sdk/openai-compatible",
-                    "name": "BooCode test model",
-                    "options": { "baseURL": llm.base_url(), "apiKey": "test" },
-                    "models": { DEFAULT_MODEL: { "name": DEFAULT_MODEL } },
-                },
-            },
-            "model": format!("boo/{DEFAULT_MODEL}"),
-            "autoupdate": false,
-            "share": "disabled",
-            "agent": { "title": { "disable": true } },
-            "permission": { "bash": "ask" },
-        });
-        std::fs::write(config.join("opencode.json"), settings.to_string()).unwrap();
-        let home = home.to_str().unwrap();
-        let env = [
-            ("HOME", home.to_owned()),
-            ("XDG_CONFIG_HOME", format!("{home}/.config")),
-            ("XDG_CACHE_HOME", format!("{home}/.cache")),
-            ("XDG_DATA_HOME", format!("{home}/.local/share")),
-            ("XDG_STATE_HOME", format!("{home}/.local/state")),
-            ("OPENCODE_DISABLE_AUTOUPDATE", "1".to_owned()),
-            ("OPENCODE_DISABLE_MODELS_FETCH", "1".to_owned()),
-            ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
-            ("no_proxy", "127.0.0.1,localhost".to_owned()),
-        ]
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
-        .collect::<Vec<_>>()
-        .join(", ");
+        let env = opencode_home(
+            &scratch.join("home"),
+            &llm.base_url(),
+            json!({ "permission": { "bash": "ask" } }),
+        );
+        let env = env
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+            .collect::<Vec<_>>()
+            .join(", ");
         let toml = format!(
             "[providers.opencode]\ntransport = \"opencode_server\"\ncommand = {}\n\
              args = [\"serve\"]\nenv = {{ {env} }}\n",

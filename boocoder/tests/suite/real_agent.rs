@@ -16,7 +16,7 @@ use boo_shared::coder::AgentSessionStatus;
 use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, Reply};
 use boo_testkit::wait_for;
 use pretty_assertions::assert_eq;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use boo_shared::config::{SandboxMode, SandboxPaths};
 use boo_testkit::TestDb;
@@ -82,6 +82,53 @@ pub(super) fn provider_toml(
         "[providers.{id}]\ntransport = \"acp\"\ncommand = {}\nargs = [{args}]\nenv = {{ {env} }}\n",
         toml_str(command.to_str().unwrap())
     )
+}
+
+/// opencode's private HOME at `home` for the scripted model server at `llm_url`:
+/// `~/.config/opencode/opencode.json` with one custom provider through
+/// `@ai-sdk/openai-compatible` (bundled with opencode: nothing is downloaded) as
+/// the default model, no autoupdate, no sharing, the hidden `title` agent off
+/// (it would spend a scripted reply), and `extra` merged into its top level.
+/// Returns the environment that points opencode there
+/// (`OPENCODE_DISABLE_MODELS_FETCH` keeps it off the models.dev catalogue).
+pub(super) fn opencode_home(
+    home: &Path,
+    llm_url: &str,
+    extra: Value,
+) -> Vec<(&'static str, String)> {
+    let config = home.join(".config/opencode");
+    std::fs::create_dir_all(&config).unwrap();
+    let mut settings = json!({
+        "$schema": "https://opencode.ai/config.json",
+        "provider": {
+            "boo": {
+                "npm": "@ai-sdk/openai-compatible",
+                "name": "BooCode test model",
+                "options": { "baseURL": llm_url, "apiKey": "test" },
+                "models": { DEFAULT_MODEL: { "name": DEFAULT_MODEL } },
+            },
+        },
+        "model": format!("boo/{DEFAULT_MODEL}"),
+        "autoupdate": false,
+        "share": "disabled",
+        "agent": { "title": { "disable": true } },
+    });
+    if let (Some(s), Some(e)) = (settings.as_object_mut(), extra.as_object()) {
+        s.extend(e.clone());
+    }
+    std::fs::write(config.join("opencode.json"), settings.to_string()).unwrap();
+    let home = home.to_str().unwrap();
+    vec![
+        ("HOME", home.to_owned()),
+        ("XDG_CONFIG_HOME", format!("{home}/.config")),
+        ("XDG_CACHE_HOME", format!("{home}/.cache")),
+        ("XDG_DATA_HOME", format!("{home}/.local/share")),
+        ("XDG_STATE_HOME", format!("{home}/.local/state")),
+        ("OPENCODE_DISABLE_AUTOUPDATE", "1".to_owned()),
+        ("OPENCODE_DISABLE_MODELS_FETCH", "1".to_owned()),
+        ("NO_PROXY", "127.0.0.1,localhost".to_owned()),
+        ("no_proxy", "127.0.0.1,localhost".to_owned()),
+    ]
 }
 
 /// boocoder with its `provider` agent at `write_providers`' definition, inside the

@@ -24,6 +24,35 @@ use sqlx::Connection;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
+/// One of the testkit's binaries (`boo-fake-acp`, `boo-fake-claude`): `$env`
+/// when set, else next to the running test binary's profile directory
+/// (`target/<profile>/<name>`, where `cargo build -p boo-testkit --bins` puts
+/// it). Panics with instructions if absent.
+pub fn test_binary(name: &str, env: &str) -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os(env) {
+        return std::path::PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("current test executable");
+    // target/<profile>/deps/<test>-<hash> (unit and integration tests) or
+    // target/<profile>/<bin>: look in <profile>.
+    let candidates = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(name))
+        .collect::<Vec<_>>();
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} not found (looked at {candidates:?}): run `cargo build -p boo-testkit --bin {name}` \
+                 first, or set {env} to its path"
+            )
+        })
+}
+
 /// The cluster URL every test database is created in.
 pub fn admin_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| {

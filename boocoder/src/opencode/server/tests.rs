@@ -14,20 +14,8 @@ fn the_url_is_read_from_a_complete_listening_line() {
     );
 }
 
-#[test]
-fn the_tail_keeps_the_last_bytes_and_marks_the_cut() {
-    let tail = Tail::new(8);
-    tail.push(b"hello ");
-    assert_eq!(tail.text(), "hello ");
-    tail.push(b"world!");
-    assert_eq!(
-        tail.text(),
-        format!("{}o world!", crate::process::TRUNCATED_MARK)
-    );
-}
-
 fn sh(script: &str) -> Spec {
-    // The appended `serve --port 0 …` become the script's $1….
+    // The appended `--port 0 --hostname …` become the script's $1….
     Spec::new("/bin/sh", std::env::temp_dir()).args(["-c", script, "sh"])
 }
 

@@ -119,13 +119,13 @@ async fn a_missing_program_is_a_spawn_error() {
 
 #[test]
 fn the_tail_keeps_the_last_bytes() {
-    let tail = Tail::new(8);
+    let tail = OutputTail::new(8);
     tail.push(b"abc");
-    assert_eq!(tail.text(), "abc");
+    assert_eq!(screen_tail(&tail), "abc");
     tail.push(b"\x1b[1mdefghij\x1b[0m");
     // The last 8 bytes are "ghij\x1b[0m": the escape is stripped.
     assert_eq!(
-        tail.text(),
+        screen_tail(&tail),
         format!("{}ghij", crate::process::TRUNCATED_MARK)
     );
 }

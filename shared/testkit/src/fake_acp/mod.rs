@@ -125,26 +125,5 @@ pub fn in_process(
 /// binary's profile directory (`target/<profile>/boo-fake-acp`, where `cargo
 /// build -p boo-testkit --bins` puts it). Panics with instructions if absent.
 pub fn binary() -> PathBuf {
-    if let Some(path) = std::env::var_os(BINARY_ENV) {
-        return PathBuf::from(path);
-    }
-    let exe = std::env::current_exe().expect("current test executable");
-    // target/<profile>/deps/<test>-<hash> (unit and integration tests) or
-    // target/<profile>/<bin>: look in <profile>.
-    let candidates = exe
-        .ancestors()
-        .skip(1)
-        .take(2)
-        .map(|dir| dir.join("boo-fake-acp"))
-        .collect::<Vec<_>>();
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "boo-fake-acp not found (looked at {candidates:?}): run `cargo build -p boo-testkit --bin boo-fake-acp` \
-                 first, or set {BINARY_ENV} to its path"
-            )
-        })
+    crate::test_binary("boo-fake-acp", BINARY_ENV)
 }
