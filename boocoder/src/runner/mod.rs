@@ -1,7 +1,9 @@
-//! The executor of agent turns (CODER-5): a warm ACP backend per (chat, agent) —
-//! one child, `initialize` + `session/new` once, `session/prompt` per turn, cancel
-//! with `session/cancel` while the child lives on; a dead child marks its row
-//! `crashed` and the next turn respawns it. Each turn streams into the chat's
+//! The executor of agent turns (CODER-5): a warm [`backend::Backend`] per (chat,
+//! agent), whatever its transport — an ACP child ([`acp_backend`]: `initialize` +
+//! `session/new` once, `session/prompt` per turn, `session/cancel` while the
+//! child lives on), a session of the opencode server ([`opencode_backend`]), a
+//! CLI run per turn in a PTY ([`pty_backend`]); a dead one marks its row
+//! `crashed` and the next turn starts it again. Each turn streams into the chat's
 //! assistant message and, when it ends, the worktree's diff against its base
 //! supersedes the session's pending changes, stamped with the agent. An agent's
 //! first turn in a chat carries the chat's earlier turns ([`joining`]). The pool

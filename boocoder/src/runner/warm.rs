@@ -1,6 +1,8 @@
-//! The pool of warm agents (CODER-5, CODER-9): one child per (chat, agent),
-//! `initialize` + a session once, reused turn after turn. A child that died is
-//! marked `crashed` and respawned by the next turn. Children idle longer than
+//! The pool of warm agents (CODER-5, CODER-9): one backend per (chat, agent)
+//! (an ACP child, an opencode server session, a PTY CLI; `start_backend`
+//! picks by the provider's transport), its session opened once and reused turn
+//! after turn. One that died is marked `crashed` and started again by the next
+//! turn. Children idle longer than
 //! `coder.idle_ttl_secs` are stopped, and at most `coder.max_warm_agents` live at
 //! once: starting one more stops the least recently used idle one (row
 //! `evicted`); one running a turn is never stopped — when every child is busy the
