@@ -279,6 +279,9 @@ pub struct CoderConfig {
     /// How often the reaper runs (it also runs at start): orphan worktrees, stray
     /// worktree directories and branches, agent rows claiming a child nobody holds.
     pub reaper_interval_secs: u64,
+    /// How often each opencode server is health-checked; one that fails twice in
+    /// a row while no turn runs on it is restarted. At least 1.
+    pub opencode_health_secs: u64,
     /// How agent processes are confined (bubblewrap by default).
     pub sandbox: SandboxConfig,
 }
@@ -296,6 +299,7 @@ impl Default for CoderConfig {
             join_history_bytes: 24 * 1024,
             max_warm_agents: 8,
             reaper_interval_secs: 600,
+            opencode_health_secs: 15,
             sandbox: SandboxConfig::default(),
         }
     }
@@ -486,6 +490,11 @@ impl Settings {
         if kind == DaemonKind::Coder && self.coder.reaper_interval_secs == 0 {
             return Err(ConfigError::Rejected(
                 "coder.reaper_interval_secs must be at least 1".into(),
+            ));
+        }
+        if kind == DaemonKind::Coder && self.coder.opencode_health_secs == 0 {
+            return Err(ConfigError::Rejected(
+                "coder.opencode_health_secs must be at least 1".into(),
             ));
         }
         if kind == DaemonKind::Coder

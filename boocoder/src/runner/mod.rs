@@ -99,6 +99,9 @@ impl Runner {
         let chat = boo_shared::peers::chat(&settings)
             .inspect_err(|e| tracing::warn!(error = %e, "no boochat peer: joining agents read the chat's history from the database"))
             .ok();
+        let opencode = opencode_backend::OcServers::new(std::time::Duration::from_secs(
+            settings.coder.opencode_health_secs.max(1),
+        ));
         Arc::new(Self {
             term,
             chat,
@@ -108,7 +111,7 @@ impl Runner {
             settings,
             providers,
             warm: tokio::sync::Mutex::new(HashMap::new()),
-            opencode: opencode_backend::OcServers::default(),
+            opencode,
         })
     }
 

@@ -59,19 +59,17 @@ pub struct OcServer {
     turns: AtomicUsize,
 }
 
-/// How often the health loop checks a server.
-const HEALTH_EVERY: Duration = Duration::from_secs(15);
 /// Failed checks in a row, with no turn running, before the server is restarted.
 const HEALTH_STRIKES: u32 = 2;
 
-/// Check `server` every [`HEALTH_EVERY`] until it is dropped: a server that does
+/// Check `server` every `every` (`coder.opencode_health_secs`) until it is dropped: a server that does
 /// not answer `/global/health` [`HEALTH_STRIKES`] times in a row while no turn
 /// runs is stopped and started again (its sessions live on in opencode's
 /// storage). A turn that finds its server dead starts it itself.
-async fn health_loop(server: Weak<OcServer>) {
+async fn health_loop(server: Weak<OcServer>, every: Duration) {
     let mut strikes = 0;
     loop {
-        tokio::time::sleep(HEALTH_EVERY).await;
+        tokio::time::sleep(every).await;
         let Some(s) = server.upgrade() else { return };
         let client = s.live.lock().await.as_ref().map(|l| l.client.clone());
         let Some(client) = client else { continue };
@@ -121,7 +119,7 @@ struct Live {
 
 impl OcServer {
     /// A server for `spec` (started by the first turn), with its health loop.
-    fn new(spec: Spec) -> Arc<Self> {
+    fn new(spec: Spec, health_every: Duration) -> Arc<Self> {
         let server = Arc::new(Self {
             supervisor: tokio::sync::Mutex::new(Supervisor::new(
                 move || spec.clone(),
@@ -130,7 +128,7 @@ impl OcServer {
             live: tokio::sync::Mutex::new(None),
             turns: AtomicUsize::new(0),
         });
-        tokio::spawn(health_loop(Arc::downgrade(&server)));
+        tokio::spawn(health_loop(Arc::downgrade(&server), health_every));
         server
     }
 
@@ -162,19 +160,26 @@ impl OcServer {
 
 /// The servers of the workspace sessions, held by their chats' backends: the
 /// last backend to go stops its server.
-#[derive(Default)]
 pub struct OcServers {
     map: Mutex<HashMap<Uuid, Weak<OcServer>>>,
+    health_every: Duration,
 }
 
 impl OcServers {
+    pub fn new(health_every: Duration) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            health_every,
+        }
+    }
+
     fn get_or_start(&self, session_id: Uuid, spec: impl FnOnce() -> Spec) -> Arc<OcServer> {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, w| w.strong_count() > 0);
         if let Some(s) = map.get(&session_id).and_then(Weak::upgrade) {
             return s;
         }
-        let server = OcServer::new(spec());
+        let server = OcServer::new(spec(), self.health_every);
         map.insert(session_id, Arc::downgrade(&server));
         server
     }

@@ -5,7 +5,8 @@
 //! permission on the same card ACP agents use; a cancel followed at once by the
 //! next message does not let the stopped turn's trailing events end the new one;
 //! a server killed while idle is started again by the next turn; usage lands on
-//! `agent_sessions`. `BOO_OPENCODE` is the absolute path of `opencode`.
+//! `agent_sessions`; a server that stops answering (SIGSTOP) while idle is
+//! restarted by the health loop. `BOO_OPENCODE` is the absolute path of `opencode`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,7 +18,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
 use super::real_agent::{
-    agent_binary, agent_children, opencode_home, sandboxed_fx, toml_str, worktree,
+    agent_binary, agent_children, opencode_home, sandboxed_fx_with, toml_str, worktree,
 };
 use super::turns::{Fx, next_frame};
 
@@ -44,7 +45,12 @@ async fn fx(opencode: &Path, llm: &FakeLlm) -> Fx {
         );
         std::fs::write(providers, toml).unwrap();
     };
-    sandboxed_fx("opencode", write_providers).await
+    // Health checks every second: a server that stops answering is restarted
+    // within seconds.
+    sandboxed_fx_with("opencode", write_providers, |s| {
+        s.coder.opencode_health_secs = 1
+    })
+    .await
 }
 
 /// The text of a message's reasoning parts.
@@ -202,4 +208,86 @@ async fn opencode_server_mode_serves_a_chat_warm_through_cancel_and_a_killed_ser
         Some(oc_session),
         "the chat's opencode session survived the restart"
     );
+}
+
+/// `pid` and every process below it (the sandbox's inner processes run in a
+/// session of their own, so a signal to the group would miss them).
+fn tree_of(pid: u32) -> Vec<u32> {
+    let parent_of = |p: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let all: Vec<u32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect();
+    let mut tree = vec![pid];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for &p in &all {
+            if !tree.contains(&p) && parent_of(p).is_some_and(|pp| tree.contains(&pp)) {
+                tree.push(p);
+                grew = true;
+            }
+        }
+    }
+    tree
+}
+
+#[tokio::test]
+async fn an_opencode_server_that_stops_answering_is_restarted_by_the_health_loop() {
+    let Some(opencode) = agent_binary("BOO_OPENCODE", "opencode-ai") else {
+        return;
+    };
+    let llm = FakeLlm::start().await;
+    let f = fx(&opencode, &llm).await;
+    llm.push(Reply::text("Before."));
+    let (status, _, before) = f.turn_within("Say before.", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), before.content.as_str()),
+        ("completed", "Before.")
+    );
+    let dir = worktree(&f).await;
+    let frozen = agent_children(&dir);
+    assert_eq!(frozen.len(), 1, "{frozen:?}");
+    let oc_session = f.agent_sessions().await[0].agent_session_id.clone();
+
+    // Frozen: alive but silent. No turn runs, so the health loop restarts it.
+    for pid in frozen.iter().flat_map(|p| tree_of(*p)) {
+        let sent = std::process::Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -STOP {pid}");
+    }
+    let restarted = wait_for("the health loop to start a new server", LIMIT, || async {
+        let now = agent_children(&dir);
+        (now.len() == 1 && now != frozen).then_some(now)
+    })
+    .await;
+    assert!(
+        frozen
+            .iter()
+            .all(|p| !Path::new(&format!("/proc/{p}")).exists()),
+        "the frozen server was stopped and reaped"
+    );
+    llm.push(Reply::text("After."));
+    let (status, _, after) = f.turn_within("Say after.", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), after.content.as_str()),
+        ("completed", "After.")
+    );
+    assert_eq!(
+        agent_children(&dir),
+        restarted,
+        "the turn ran on the new server"
+    );
+    assert_eq!(f.agent_sessions().await[0].agent_session_id, oc_session);
 }

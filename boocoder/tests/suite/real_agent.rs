@@ -138,7 +138,17 @@ pub(super) async fn sandboxed_fx(
     provider: &'static str,
     write_providers: impl FnOnce(&Path, &Path),
 ) -> Fx {
+    sandboxed_fx_with(provider, write_providers, |_| {}).await
+}
+
+/// [`sandboxed_fx`] with boocoder's settings adjusted by `tweak`.
+pub(super) async fn sandboxed_fx_with(
+    provider: &'static str,
+    write_providers: impl FnOnce(&Path, &Path),
+    tweak: impl FnOnce(&mut boo_shared::config::Settings),
+) -> Fx {
     fx_on(TestDb::create().await, provider, write_providers, |s| {
+        tweak(s);
         let scratch = s.coder.worktree_root.parent().unwrap().to_path_buf();
         s.coder.sandbox.mode = SandboxMode::Bwrap;
         s.coder.sandbox.providers.insert(
