@@ -55,30 +55,10 @@ fn spec_at(
     )
 }
 
+/// A git repository with one commit at `dir` (made first).
 fn git_repo(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("a.txt"), "hello\n").unwrap();
-    for args in [
-        &["init", "-q"][..],
-        &["add", "."],
-        &[
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "user.name=t",
-            "commit",
-            "-qm",
-            "init",
-        ],
-    ] {
-        let ok = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    }
+    boo_testkit::workspace::git_repo(dir);
 }
 
 /// What a turn streamed, as a runner would record it.

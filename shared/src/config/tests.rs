@@ -221,6 +221,14 @@ fn the_warm_agent_cap_and_the_reaper_interval_must_be_positive() {
     );
     s.coder.reaper_interval_secs = 1;
     assert!(s.validate_for(DaemonKind::Coder).is_ok());
+    assert_eq!(s.coder.opencode_health_secs, 15);
+    s.coder.opencode_health_secs = 0;
+    assert_eq!(
+        s.validate_for(DaemonKind::Coder).map_err(|e| e.to_string()),
+        Err("coder.opencode_health_secs must be at least 1".to_owned())
+    );
+    s.coder.opencode_health_secs = 1;
+    assert!(s.validate_for(DaemonKind::Coder).is_ok());
 }
 
 #[test]
