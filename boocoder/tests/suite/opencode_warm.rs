@@ -6,8 +6,11 @@
 //! next message does not let the stopped turn's trailing events end the new one;
 //! a server killed while idle is started again by the next turn; usage lands on
 //! `agent_sessions`; a server that stops answering (SIGSTOP) while idle is
-//! restarted by the health loop. `BOO_OPENCODE` is the absolute path of `opencode`.
+//! restarted by the health loop. A restarted server that still has the chat's
+//! session is `reattached`; one that lost it gets a new session told the chat's
+//! transcript (`history`). `BOO_OPENCODE` is the absolute path of `opencode`.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -172,14 +175,36 @@ async fn opencode_server_mode_serves_a_chat_warm_through_cancel_and_a_killed_ser
     );
 
     // kill -9 of the server while idle: the next turn starts it again.
-    for pid in &server {
+    kill_server(&server).await;
+    llm.push(Reply::text("Back again."));
+    let (status, error, back) = f.turn_within("Still there?", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), back.content.as_str()),
+        ("completed", "Back again."),
+        "{}",
+        dump(&format!("{error:?}"))
+    );
+    let restarted = agent_children(&dir);
+    assert_eq!(restarted.len(), 1, "{restarted:?}");
+    assert_ne!(restarted, server, "a new server process");
+    let row = f.agent_sessions().await.remove(0);
+    assert_eq!(
+        (row.agent_session_id, row.start_kind.as_deref()),
+        (Some(oc_session), Some("reattached")),
+        "the chat's opencode session survived the restart, and the row says so"
+    );
+}
+
+/// kill -9 the process groups of `server` and wait until each is gone (or a
+/// zombie until boocoder reaps it).
+async fn kill_server(server: &BTreeSet<u32>) {
+    for pid in server {
         let killed = std::process::Command::new("kill")
             .args(["-9", "--", &format!("-{pid}")])
             .status()
             .unwrap();
         assert!(killed.success());
     }
-    // Gone, or a zombie until boocoder notices (it reaps its children).
     let dead = |pid: &u32| {
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .map(|s| {
@@ -192,22 +217,6 @@ async fn opencode_server_mode_serves_a_chat_warm_through_cancel_and_a_killed_ser
         server.iter().all(dead).then_some(())
     })
     .await;
-    llm.push(Reply::text("Back again."));
-    let (status, error, back) = f.turn_within("Still there?", LIMIT).await;
-    assert_eq!(
-        (status.as_str(), back.content.as_str()),
-        ("completed", "Back again."),
-        "{}",
-        dump(&format!("{error:?}"))
-    );
-    let restarted = agent_children(&dir);
-    assert_eq!(restarted.len(), 1, "{restarted:?}");
-    assert_ne!(restarted, server, "a new server process");
-    assert_eq!(
-        f.agent_sessions().await[0].agent_session_id,
-        Some(oc_session),
-        "the chat's opencode session survived the restart"
-    );
 }
 
 /// `pid` and every process below it (the sandbox's inner processes run in a
@@ -289,5 +298,38 @@ async fn an_opencode_server_that_stops_answering_is_restarted_by_the_health_loop
         restarted,
         "the turn ran on the new server"
     );
-    assert_eq!(f.agent_sessions().await[0].agent_session_id, oc_session);
+    let row = f.agent_sessions().await.remove(0);
+    assert_eq!(
+        (row.agent_session_id.clone(), row.start_kind.as_deref()),
+        (oc_session.clone(), Some("reattached"))
+    );
+
+    // A server that comes back without the chat's session (its storage gone):
+    // a new session is made and told the chat's transcript.
+    let data = f
+        .settings
+        .coder
+        .worktree_root
+        .parent()
+        .unwrap()
+        .join("home/.local/share/opencode");
+    for db in ["opencode.db", "opencode.db-wal", "opencode.db-shm"] {
+        let _ = std::fs::remove_file(data.join(db));
+    }
+    kill_server(&restarted).await;
+    llm.push(Reply::text("Starting over."));
+    let (status, error, over) = f.turn_within("Do you remember?", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), over.content.as_str()),
+        ("completed", "Starting over."),
+        "{error:?}"
+    );
+    let row = f.agent_sessions().await.remove(0);
+    assert_eq!(row.start_kind.as_deref(), Some("history"));
+    let new_session = row.agent_session_id.expect("a new opencode session");
+    assert_ne!(Some(new_session), oc_session);
+    let asked = llm.requests().last().unwrap().to_string();
+    for said in ["Say before.", "Before.", "Say after.", "After.", "Do you remember?"] {
+        assert!(asked.contains(said), "{said:?} in the new session's first prompt: {asked}");
+    }
 }
