@@ -235,6 +235,9 @@ pub struct OpencodeBackend {
     cancel_now: Notify,
     /// The opencode agent (mode) and model each prompt asks for.
     config: Mutex<PromptConfig>,
+    /// The owner's cards open for opencode's requests, by request id: withdrawn
+    /// when opencode settles the request itself or the turn ends without it.
+    cards: Arc<Mutex<HashMap<String, tokio::task::AbortHandle>>>,
 }
 
 impl super::Runner {
@@ -298,6 +301,7 @@ impl super::Runner {
             cancelled: AtomicBool::new(false),
             cancel_now: Notify::new(),
             config: Mutex::new((None, None)),
+            cards: Arc::default(),
         };
         Ok((Arc::new(backend), kind))
     }
@@ -334,13 +338,18 @@ impl OpencodeBackend {
             kind = Some(match live.client.session(&old, &self.dir).await {
                 Ok(_) => StartKind::Reattached,
                 Err(OpencodeError::Status { status: 404, .. }) => {
-                    let new = live.client.create_session(&self.dir, None).await.map_err(oc)?;
+                    let new = live
+                        .client
+                        .create_session(&self.dir, None)
+                        .await
+                        .map_err(oc)?;
                     tracing::warn!(
                         %old,
                         new = %new.id,
                         "the restarted opencode server lost the chat's session; a new one carries the chat's transcript"
                     );
-                    new.id.clone_into(&mut self.session.lock().unwrap_or_else(|e| e.into_inner()));
+                    new.id
+                        .clone_into(&mut self.session.lock().unwrap_or_else(|e| e.into_inner()));
                     st.mapper = SessionMapper::new(new.id);
                     StartKind::History
                 }
@@ -369,23 +378,46 @@ impl OpencodeBackend {
             }
             Mapped::Permission(ask) => self.permission(client.clone(), ask),
             Mapped::Question(ask) => self.question(client.clone(), ask),
+            Mapped::Settled(id) => self.withdraw(Some(&id)),
             Mapped::StepUsage(u) => *usage = usage.plus(u),
             Mapped::Idle if settle => return Some(End::Done),
             Mapped::Aborted if settle => return Some(End::Aborted),
             Mapped::Error(message) if settle => return Some(End::Failed(message)),
-            Mapped::Idle
-            | Mapped::Aborted
-            | Mapped::Error(_)
-            | Mapped::Settled(_)
-            | Mapped::Ignore => {}
+            Mapped::Idle | Mapped::Aborted | Mapped::Error(_) | Mapped::Ignore => {}
         }
         None
+    }
+
+    /// Run the card asking for opencode's request `id`, once (a catch-up may
+    /// see a request again), withdrawn by [`Self::withdraw`].
+    fn card(&self, id: &str, ask: impl Future<Output = ()> + Send + 'static) {
+        let mut cards = self.cards.lock().unwrap_or_else(|e| e.into_inner());
+        cards.retain(|_, t| !t.is_finished());
+        if cards.contains_key(id) {
+            return;
+        }
+        cards.insert(id.to_owned(), tokio::spawn(ask).abort_handle());
+    }
+
+    /// Withdraw the card of request `id` (opencode settled it: answered
+    /// elsewhere, or rejected by an abort), or every card (`None`: the turn ended).
+    fn withdraw(&self, id: Option<&str>) {
+        let mut cards = self.cards.lock().unwrap_or_else(|e| e.into_inner());
+        match id {
+            Some(id) => {
+                if let Some(t) = cards.remove(id) {
+                    t.abort();
+                }
+            }
+            None => cards.drain().for_each(|(_, t)| t.abort()),
+        }
     }
 
     /// Ask the owner (the same card as an ACP agent's) and answer opencode.
     fn permission(&self, client: Client, ask: PermissionAsk) {
         let (hooks, dir, session) = (self.hooks.clone(), self.dir.clone(), self.session());
-        tokio::spawn(async move {
+        let id = ask.id.clone();
+        self.card(&id, async move {
             let request = permission_request(&session, &ask);
             let reply = match hooks.request_permission(request).await {
                 PermissionOutcome::Selected { option_id } => match option_id.as_str() {
@@ -404,7 +436,8 @@ impl OpencodeBackend {
     /// Ask the owner the questions (an elicitation card) and answer opencode.
     fn question(&self, client: Client, ask: QuestionAsk) {
         let (hooks, dir, session) = (self.hooks.clone(), self.dir.clone(), self.session());
-        tokio::spawn(async move {
+        let id = ask.id.clone();
+        self.card(&id, async move {
             let request = elicit_request(&session, &ask);
             let answered = match hooks.elicit(request).await {
                 ElicitOutcome::Accept { content } => {
@@ -442,11 +475,16 @@ impl OpencodeBackend {
                 }
             }
         }
+        // Other chats' sessions share the directory: only this turn's requests.
         for ask in client.permissions(&self.dir).await.unwrap_or_default() {
-            self.permission(client.clone(), ask);
+            if st.mapper.follows(&ask.session) {
+                self.permission(client.clone(), ask);
+            }
         }
         for ask in client.questions(&self.dir).await.unwrap_or_default() {
-            self.question(client.clone(), ask);
+            if st.mapper.follows(&ask.session) {
+                self.question(client.clone(), ask);
+            }
         }
         match client.status(st.mapper.session(), &self.dir).await {
             Ok(crate::opencode::client::SessionStatus::Idle) => Some(End::Done),
@@ -572,6 +610,9 @@ impl Backend for OpencodeBackend {
         };
         st.rx = Some(rx);
         drop(st);
+        // Nothing waits on the owner once the turn is over (an abort rejects
+        // opencode's open requests).
+        self.withdraw(None);
         if usage != StepUsage::default() {
             let _ = events
                 .send(AgentEvent::Usage(TokenUsage {

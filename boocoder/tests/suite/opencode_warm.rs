@@ -6,7 +6,9 @@
 //! next message does not let the stopped turn's trailing events end the new one;
 //! a server killed while idle is started again by the next turn; usage lands on
 //! `agent_sessions`; a server that stops answering (SIGSTOP) while idle is
-//! restarted by the health loop. A restarted server that still has the chat's
+//! restarted by the health loop. A sub-agent's (the `task` tool's) permission
+//! request is the chat's card and its tool calls show in the turn; a cancel with
+//! a card open withdraws it. A restarted server that still has the chat's
 //! session is `reattached`; one that lost it gets a new session told the chat's
 //! transcript (`history`). `BOO_OPENCODE` is the absolute path of `opencode`.
 
@@ -329,7 +331,125 @@ async fn an_opencode_server_that_stops_answering_is_restarted_by_the_health_loop
     let new_session = row.agent_session_id.expect("a new opencode session");
     assert_ne!(Some(new_session), oc_session);
     let asked = llm.requests().last().unwrap().to_string();
-    for said in ["Say before.", "Before.", "Say after.", "After.", "Do you remember?"] {
-        assert!(asked.contains(said), "{said:?} in the new session's first prompt: {asked}");
+    for said in [
+        "Say before.",
+        "Before.",
+        "Say after.",
+        "After.",
+        "Do you remember?",
+    ] {
+        assert!(
+            asked.contains(said),
+            "{said:?} in the new session's first prompt: {asked}"
+        );
     }
+}
+
+#[tokio::test]
+async fn a_sub_agents_requests_are_asked_and_an_abort_withdraws_an_open_card() {
+    let Some(opencode) = agent_binary("BOO_OPENCODE", "opencode-ai") else {
+        return;
+    };
+    let llm = FakeLlm::start().await;
+    let f = fx(&opencode, &llm).await;
+    let dump = |what: &str| format!("{what}\nmodel requests: {:#}", Value::Array(llm.requests()));
+    let mut ws = f.ws().await;
+
+    // The model hands the work to a sub-agent (the `task` tool); the sub-agent's
+    // bash call asks the owner on the chat's card, and its tool call shows.
+    llm.push(Reply::tool_call(
+        "call_t",
+        "task",
+        json!({"description": "Look around", "prompt": "Run echo sub.", "subagent_type": "general"}),
+    ));
+    llm.push(Reply::tool_call(
+        "call_s",
+        "bash",
+        json!({"command": "echo sub", "description": "Print sub"}),
+    ));
+    llm.push(Reply::text("Sub done."));
+    llm.push(Reply::text("Delegated."));
+    let acc = f.send("Delegate it.").await;
+    let card = next_frame(&mut ws, "permission_requested").await;
+    assert_eq!(
+        (
+            card["task_id"].as_str(),
+            card["tool_call"]["id"].as_str(),
+            card["tool_call"]["raw_input"]["command"].as_str()
+        ),
+        (
+            Some(acc.task_id.to_string().as_str()),
+            Some("call_s"),
+            Some("echo sub")
+        ),
+        "{card:#}"
+    );
+    let request = card["request_id"].as_str().unwrap().to_owned();
+    let resp = f
+        .post(
+            &format!("/api/permissions/{request}"),
+            Some(json!({"option_id": "once"})),
+        )
+        .await;
+    assert_eq!(resp.status().as_u16(), 204);
+    let (status, error) = f.wait_task_within(acc.task_id, LIMIT).await;
+    assert_eq!(status, "completed", "{}", dump(&format!("{error:?}")));
+    let answer = f.answer(acc.task_id).await;
+    assert!(answer.content.contains("Delegated."), "{answer:#?}");
+    let calls: Vec<(String, Option<String>)> = answer
+        .parts
+        .iter()
+        .filter(|p| p.kind == PartKind::ToolCall)
+        .map(|p| (p.call_id.clone().unwrap_or_default(), p.tool_name.clone()))
+        .collect();
+    assert!(
+        calls.iter().any(|(id, _)| id == "call_t") && calls.iter().any(|(id, _)| id == "call_s"),
+        "the task call and the sub-agent's bash call: {calls:?}"
+    );
+
+    // Cancel while a card is open: the card is withdrawn, the turn cancelled,
+    // and the next one runs.
+    llm.push(Reply::tool_call(
+        "call_b2",
+        "bash",
+        json!({"command": "echo again", "description": "Print again"}),
+    ));
+    let acc = f.send("Run it again.").await;
+    let card = next_frame(&mut ws, "permission_requested").await;
+    let request = card["request_id"].as_str().unwrap().to_owned();
+    let cancelled: Value = f
+        .post_ok(&format!("/api/tasks/{}/cancel", acc.task_id))
+        .await;
+    assert_eq!(cancelled["cancelled"], true);
+    let resolved = next_frame(&mut ws, "request_resolved").await;
+    assert_eq!(
+        (
+            resolved["request_id"].as_str(),
+            resolved["outcome"].as_str()
+        ),
+        (Some(request.as_str()), Some("withdrawn"))
+    );
+    let (status, _) = f.wait_task_within(acc.task_id, LIMIT).await;
+    assert_eq!(status, "cancelled");
+    let resp = f
+        .post(
+            &format!("/api/permissions/{request}"),
+            Some(json!({"option_id": "once"})),
+        )
+        .await;
+    assert_eq!(
+        resp.status().as_u16(),
+        409,
+        "a withdrawn card takes no answer"
+    );
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "no_open_request", "{body:#}");
+    llm.push(Reply::text("After the card."));
+    let (status, error, after) = f.turn_within("And now?", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), after.content.as_str()),
+        ("completed", "After the card."),
+        "{}",
+        dump(&format!("{error:?}"))
+    );
 }
