@@ -23,7 +23,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
 use super::real_agent::{
-    agent_binary, agent_children, opencode_home, sandboxed_fx_with, toml_str, worktree,
+    agent_binary, agent_children, opencode_home, sandboxed_fx_with, toml_str, tree_of, worktree,
 };
 use super::turns::{Fx, next_frame};
 
@@ -219,37 +219,6 @@ async fn kill_server(server: &BTreeSet<u32>) {
         server.iter().all(dead).then_some(())
     })
     .await;
-}
-
-/// `pid` and every process below it (the sandbox's inner processes run in a
-/// session of their own, so a signal to the group would miss them).
-fn tree_of(pid: u32) -> Vec<u32> {
-    let parent_of = |p: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
-        stat.rsplit_once(')')?
-            .1
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()
-    };
-    let all: Vec<u32> = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .collect();
-    let mut tree = vec![pid];
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for &p in &all {
-            if !tree.contains(&p) && parent_of(p).is_some_and(|pp| tree.contains(&pp)) {
-                tree.push(p);
-                grew = true;
-            }
-        }
-    }
-    tree
 }
 
 #[tokio::test]
