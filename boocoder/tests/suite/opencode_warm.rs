@@ -17,6 +17,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use boo_shared::chat::PartKind;
+use boo_shared::coder::TurnAccepted;
 use boo_testkit::fake_llm::{FakeLlm, Reply};
 use boo_testkit::wait_for;
 use pretty_assertions::assert_eq;
@@ -413,12 +414,39 @@ async fn a_sub_agents_requests_are_asked_and_an_abort_withdraws_an_open_card() {
     );
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "no_open_request", "{body:#}");
+    // A model without its provider is refused before the prompt (opencode
+    // would not know where to send it); the turn runs on the model it had.
     llm.push(Reply::text("After the card."));
-    let (status, error, after) = f.turn_within("And now?", LIMIT).await;
+    let path = format!("/api/sessions/{}/chats/{}/messages", f.session, f.chat);
+    let body = json!({"content": "And now?", "provider": "opencode", "model": "gpt-9"});
+    let acc: TurnAccepted = boo_testkit::http::post(&f.http, &f.url(&path), body, 202).await;
+    let (status, error) = f.wait_task_within(acc.task_id, LIMIT).await;
+    let after = f.answer(acc.task_id).await;
     assert_eq!(
         (status.as_str(), after.content.as_str()),
         ("completed", "After the card."),
         "{}",
         dump(&format!("{error:?}"))
+    );
+    let notice: (String, Value) = sqlx::query_as(
+        "SELECT content, metadata FROM messages WHERE chat_id = $1 AND role = 'system'",
+    )
+    .bind(f.chat)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            &notice.1["kind"],
+            &notice.1["settings"][0]["wanted"],
+            &notice.1["settings"][0]["error"]
+        ),
+        (
+            &json!("config_mismatch"),
+            &json!("gpt-9"),
+            &json!("opencode models are `provider/model`")
+        ),
+        "{}",
+        notice.0
     );
 }

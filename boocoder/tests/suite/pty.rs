@@ -14,8 +14,11 @@ use boo_shared::chat::PartKind;
 use boo_testkit::wait_for;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use super::real_agent::{agent_children, sandboxed_fx, toml_str, tree_of, worktree};
+use boo_proto::coder::v1::SubmitTaskRequest;
+use boo_proto::coder::v1::coder_service_client::CoderServiceClient;
 use boo_shared::coder::TurnAccepted;
 
 use super::turns::Fx;
@@ -267,4 +270,48 @@ async fn the_chats_mode_and_model_reach_a_cli_that_takes_them_and_are_reported_n
         .find(|r| r.agent == "bare")
         .unwrap();
     assert_eq!((row.mode_id, row.model), (None, None));
+}
+
+#[tokio::test]
+async fn a_task_without_a_chat_runs_the_cli_once_and_a_cancel_stops_it() {
+    let f = fx().await;
+    let grpc = f.daemon.as_ref().unwrap().grpc_url();
+    let mut client = CoderServiceClient::new(boo_testkit::channel(&grpc).await);
+    let mut submit = async |prompt: &str| -> Uuid {
+        let resp = client
+            .submit_task(SubmitTaskRequest {
+                session_id: f.session.to_string(),
+                chat_id: String::new(),
+                agent: "cli".into(),
+                prompt: prompt.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        resp.task_id.parse().unwrap()
+    };
+    let done = submit("say done without a chat").await;
+    assert_eq!(
+        f.wait_task_within(done, LIMIT).await,
+        ("completed".to_owned(), None)
+    );
+    assert_eq!(
+        f.agent_sessions().await,
+        vec![],
+        "no chat, no agent session"
+    );
+
+    let hanging = submit("hang").await;
+    let running = wait_for("the CLI to run", LIMIT, || async {
+        Some(cli_processes(&f).await).filter(|p| !p.is_empty())
+    })
+    .await;
+    let cancelled: Value = f.post_ok(&format!("/api/tasks/{hanging}/cancel")).await;
+    assert_eq!(cancelled["cancelled"], true);
+    let (status, _) = f.wait_task_within(hanging, LIMIT).await;
+    assert_eq!(status, "cancelled");
+    wait_for("the cancelled CLI to be gone", LIMIT, || async {
+        all_gone(&running).then_some(())
+    })
+    .await;
 }
