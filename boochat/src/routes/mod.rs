@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(chats::fork))
         .routes(routes!(messages::send, messages::list))
         .routes(routes!(messages::stop))
+        .routes(routes!(messages::compact))
         .routes(routes!(messages::answer))
         .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
