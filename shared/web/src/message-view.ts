@@ -14,6 +14,8 @@ export type MessageActions = {
   copy(text: string): void;
   /** Offered on every settled message when given. */
   fork?: (messageId: string) => void;
+  /** Compacts the chat (offered on a `context_overflow` notice when given). */
+  compact?: () => void;
 };
 
 /**
@@ -329,13 +331,40 @@ function actionsBar(m: UiMessage, ctx: MessageContext): HTMLElement {
   );
 }
 
-function sentinelEl(m: UiMessage, kind: string): HTMLElement {
-  const titles: Record<string, string> = { cap_hit: "Tool budget reached", doom_loop: "Stopped a loop", unstaged_files: "Files not staged", checkpoint_failed: "No checkpoint" };
+/** A compaction summary: collapsed to one line, the summary the model sees inside. */
+function compactionEl(m: UiMessage): HTMLElement {
+  const covered = m.metadata?.["covered"];
+  const auto = m.metadata?.["auto"] === true;
+  const what = typeof covered === "number" ? `${covered} earlier message${covered === 1 ? "" : "s"} summarised` : "earlier messages summarised";
+  return h(
+    "details",
+    { class: "sentinel sentinel-compaction", "data-testid": "sentinel", "data-kind": "compaction" },
+    h("summary", {}, h("strong", {}, auto ? "Context compacted" : "Compacted"), ` · ${what} (the model sees this summary instead)`),
+    h("div", { class: "sentinel-text", "data-testid": "compaction-summary" }, m.content),
+  );
+}
+
+function sentinelEl(m: UiMessage, kind: string, ctx: MessageContext): HTMLElement {
+  if (kind === "compaction") return compactionEl(m);
+  const titles: Record<string, string> = {
+    cap_hit: "Tool budget reached",
+    doom_loop: "Stopped a loop",
+    unstaged_files: "Files not staged",
+    checkpoint_failed: "No checkpoint",
+    context_overflow: "Context full",
+  };
+  const compact = kind === "context_overflow" ? ctx.actions.compact : undefined;
   return h(
     "div",
     { class: `sentinel sentinel-${kind}`, "data-testid": "sentinel", "data-kind": kind, role: "status" },
     icon("warn", "icon"),
-    h("div", {}, h("strong", {}, titles[kind] ?? "Notice"), h("div", { class: "sentinel-text" }, m.content)),
+    h(
+      "div",
+      {},
+      h("strong", {}, titles[kind] ?? "Notice"),
+      h("div", { class: "sentinel-text" }, m.content),
+      compact === undefined ? null : h("button", { class: "btn btn-small", type: "button", "data-testid": "compact-now", on: { click: () => compact() } }, "Compact now"),
+    ),
   );
 }
 
@@ -353,7 +382,7 @@ export function renderMessage(prev: MessageEl | undefined, m: UiMessage, ctx: Me
   else delete el.dataset["agent"];
 
   if (kind !== null || m.role === "system") {
-    if (el.__msg !== m) el.replaceChildren(sentinelEl(m, kind ?? "system"));
+    if (el.__msg !== m) el.replaceChildren(sentinelEl(m, kind ?? "system", ctx));
   } else if (m.role === "user") {
     if (el.__msg?.content !== m.content || el.__msg?.status !== m.status) {
       el.replaceChildren(

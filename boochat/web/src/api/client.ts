@@ -7,6 +7,7 @@ import type {
   CreateProject,
   CreateSession,
   Inbox,
+  Message,
   MessageAccepted,
   MessageWindow,
   ModelsInfo,
@@ -56,6 +57,8 @@ export class Api extends ApiClient {
   send = (chatId: string, content: string): Promise<MessageAccepted> =>
     this.request("POST", paths.messages(chatId), { body: { content } });
   stop = (chatId: string): Promise<StopResult> => this.request("POST", paths.stop(chatId));
+  /** Compacts the chat's older turns into a summary (`/compact`); the summary row. */
+  compact = (chatId: string): Promise<Message> => this.request("POST", paths.compact(chatId));
   answer = (chatId: string, callId: string, answer: string): Promise<void> =>
     this.request("POST", paths.answers(chatId), { body: { call_id: callId, answer } });
 

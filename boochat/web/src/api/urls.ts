@@ -9,6 +9,7 @@ export const paths = {
   fork: (id: string) => `chats/${encodeURIComponent(id)}/fork`,
   messages: (id: string) => `chats/${encodeURIComponent(id)}/messages`,
   stop: (id: string) => `chats/${encodeURIComponent(id)}/stop`,
+  compact: (id: string) => `chats/${encodeURIComponent(id)}/compact`,
   answers: (id: string) => `chats/${encodeURIComponent(id)}/answers`,
   models: () => "models",
   agents: () => "agents",

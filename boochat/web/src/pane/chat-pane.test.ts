@@ -259,6 +259,46 @@ describe("<boo-chat-pane>", () => {
     expect(t.of("boo-tab-busy")).toEqual([{ busy: true }, { busy: false }]);
   });
 
+  it("shows the context gauge from the last answer's usage and compacts with /compact, the button and a context-full notice", async () => {
+    const sized = { reachable: true, base_url: "http://llm", models: [{ id: "qwen", ctx_size: 4000 }], error: null };
+    let compacted = 0;
+    t.srv.on("GET models", { body: sized }).on(`POST chats/${CHAT}/compact`, () =>
+      ++compacted === 2
+        ? { status: 409, body: { error: "nothing to compact", code: "nothing_to_compact" } }
+        : { status: 201, body: message("c1", 9, { role: "system", content: "summary", metadata: { kind: "compaction", covered: 2, auto: false } }) },
+    );
+    const pane = await shown(t);
+    await vi.waitFor(() => expect(pane.controller?.writable()).toBe(true));
+    expect(t.$(pane, '[data-testid="context-gauge"]')).toBeNull();
+    const usage = (prompt: number) => ({ prompt_tokens: prompt, completion_tokens: 200, tokens_per_second: 10, prompt_ms: 5 });
+    send(t.sockets[0], f({ type: "message_started", chat_id: CHAT, message: message("a2", 3, { role: "assistant", status: "streaming", model: "qwen" }) }));
+    send(t.sockets[0], f({ type: "message_complete", chat_id: CHAT, message_id: "a2", status: "complete", error: null, usage: usage(1000) }));
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="context-gauge"]')?.textContent).toBe("1.2k / 4.0k"));
+    expect(t.$(pane, '[data-testid="context-gauge"]')?.dataset["used"]).toBe("1200");
+    send(t.sockets[0], f({ type: "message_started", chat_id: CHAT, message: message("a3", 4, { role: "assistant", status: "streaming", model: "qwen" }) }));
+    send(t.sockets[0], f({ type: "message_complete", chat_id: CHAT, message_id: "a3", status: "complete", error: null, usage: usage(3000) }));
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="context-gauge"]')?.textContent).toBe("3.2k / 4.0k"));
+
+    // `/compact` in the composer is not sent as a message.
+    expect(await pane.controller?.send("/compact")).toBe(true);
+    expect(t.srv.calls.filter((c) => c.startsWith(`POST chats/${CHAT}/`))).toEqual([`POST chats/${CHAT}/compact`]);
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="notice"]')?.textContent).toBe("Compacted: the model now sees a summary of the earlier turns"));
+    t.$<HTMLButtonElement>(pane, '[data-testid="compact-chat"]')?.click();
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="notice"]')?.textContent).toBe("Nothing to compact yet: the chat has no turns before its last exchange."));
+
+    // The summary row is a collapsed card; a context-full notice offers to compact.
+    send(t.sockets[0], f({ type: "sentinel", chat_id: CHAT, message: message("c1", 5, { role: "system", content: "they fixed the bug", metadata: { kind: "compaction", covered: 2, auto: true } }) }));
+    send(t.sockets[0], f({ type: "sentinel", chat_id: CHAT, message: message("o1", 6, { role: "system", content: "The conversation no longer fits", metadata: { kind: "context_overflow", size: 4000 } }) }));
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="compact-now"]')).not.toBeNull());
+    const card = t.$<HTMLDetailsElement>(pane, '[data-kind="compaction"]');
+    expect(card?.tagName).toBe("DETAILS");
+    expect(card?.open).toBe(false);
+    expect(card?.querySelector("summary")?.textContent).toBe("Context compacted · 2 earlier messages summarised (the model sees this summary instead)");
+    expect(t.$(pane, '[data-testid="compaction-summary"]')?.textContent).toBe("they fixed the bug");
+    t.$<HTMLButtonElement>(pane, '[data-testid="compact-now"]')?.click();
+    await vi.waitFor(() => expect(compacted).toBe(3));
+  });
+
   it("keeps the text when it was not sent", async () => {
     t.srv.on(`POST chats/${CHAT}/messages`, { status: 500, body: { error: "database down", code: "internal" } });
     const pane = await shown(t);

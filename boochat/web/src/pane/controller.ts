@@ -271,6 +271,11 @@ export class PaneController {
     const content = text.trim();
     const chatId = this.state.chatId;
     if (content === "" || chatId === null || !this.writable() || this.state.submitting) return false;
+    if (content === "/compact") {
+      this.set((s) => ({ drafts: { ...s.drafts, [chatId]: "" } }));
+      await this.compact();
+      return true;
+    }
     this.set((s) => ({ submitting: true, drafts: { ...s.drafts, [chatId]: "" } }));
     try {
       await this.api.send(chatId, text);
@@ -279,6 +284,25 @@ export class PaneController {
       this.set((s) => ({ drafts: { ...s.drafts, [chatId]: text } }));
       this.notify(`Not sent: ${message(err)}`);
       return false;
+    } finally {
+      this.set({ submitting: false });
+    }
+  }
+
+  /** Compacts the chat now (`/compact`, the bar's button, a context-full notice). */
+  async compact(): Promise<void> {
+    const chatId = this.state.chatId;
+    if (chatId === null) return;
+    this.set({ submitting: true });
+    try {
+      await this.api.compact(chatId);
+      this.notify("Compacted: the model now sees a summary of the earlier turns", "info");
+    } catch (err) {
+      this.notify(
+        err instanceof ApiError && err.code === "nothing_to_compact"
+          ? "Nothing to compact yet: the chat has no turns before its last exchange."
+          : `Cannot compact: ${message(err)}`,
+      );
     } finally {
       this.set({ submitting: false });
     }

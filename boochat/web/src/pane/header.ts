@@ -7,7 +7,7 @@ import { CONN_TEXT } from "@boocode/common/session-socket";
 import { h, icon, renderOnce } from "@boocode/common/dom";
 import type { PaneController } from "./controller";
 import { UNTITLED } from "./controller";
-import { chatMissing, paneChat, type PaneState } from "./state";
+import { chatMissing, contextUse, paneChat, tokens, type PaneState } from "./state";
 
 export class Header {
   readonly el: HTMLElement;
@@ -33,7 +33,8 @@ export class Header {
     this.conn.className = `conn conn-${s.conn.state}`;
     this.conn.dataset["state"] = s.conn.state;
     this.conn.title = s.conn.detail ?? `WebSocket ${CONN_TEXT[s.conn.state]}`;
-    renderOnce(this.right, [chat?.agent, chat?.id, chat?.status, s.agents, s.models], () => this.rightNodes(s, chat));
+    const use = contextUse(s);
+    renderOnce(this.right, [chat?.agent, chat?.id, chat?.status, s.agents, s.models, use?.used, use?.size], () => this.rightNodes(s, chat));
   }
 
   private titleNodes(s: PaneState, chat: Chat | undefined, missing: boolean): HTMLElement[] {
@@ -84,7 +85,16 @@ export class Header {
     if (model !== null) {
       nodes.push(h("span", { class: "chip", title: `Model server ${s.models?.base_url ?? ""}`, "data-testid": "model-chip" }, h("span", { class: "dot dot-ok" }), model));
     }
+    const use = contextUse(s);
+    if (use !== null) nodes.push(this.gauge(use.used, use.size));
     if (chat !== undefined && chat.status === "open") {
+      nodes.push(
+        h(
+          "button",
+          { class: "icon-btn", type: "button", title: "Compact: summarise the earlier turns for the model (/compact)", "aria-label": "Compact the chat", "data-testid": "compact-chat", on: { click: () => void this.app.compact() } },
+          icon("compress"),
+        ),
+      );
       nodes.push(
         h(
           "button",
@@ -94,6 +104,21 @@ export class Header {
       );
     }
     return nodes;
+  }
+
+  /** The context gauge: tokens used of the model's context (a meter when the size is known). */
+  private gauge(used: number, size: number | null): HTMLElement {
+    const label = size === null ? `${tokens(used)} ctx` : `${tokens(used)} / ${tokens(size)}`;
+    const title =
+      size === null
+        ? `Context used by the last request: ${used} tokens (the model server does not say its size)`
+        : `Context used by the last request: ${used} of ${size} tokens (${Math.round((used / size) * 100)}%); the chat compacts past its threshold`;
+    return h(
+      "span",
+      { class: "ctx-gauge", title, "data-testid": "context-gauge", "data-used": String(used), "data-size": size === null ? "" : String(size) },
+      size === null ? null : h("meter", { min: 0, max: size, low: size * 0.6, high: size * 0.8, optimum: 0, value: Math.min(used, size) }),
+      label,
+    );
   }
 
   private agentPicker(info: AgentsInfo | null, chat: Chat): HTMLElement {

@@ -51,3 +51,30 @@ export function paneChat(s: PaneState): Chat | undefined {
 export function chatMissing(s: PaneState): boolean {
   return s.chatsListed && s.chatId !== null && paneChat(s) === undefined;
 }
+
+/** The chat's context use: `used` tokens (the last answered request and its answer) of `size`. */
+export type ContextUse = { used: number; size: number | null };
+
+/**
+ * How full the chat's context is, from the newest answer's usage and the model server's
+ * context size for its model; `null` before any answer reported usage.
+ */
+export function contextUse(s: PaneState): ContextUse | null {
+  const t = s.chatId === null ? undefined : s.feed?.transcripts[s.chatId];
+  const messages = t?.messages ?? [];
+  let last: (typeof messages)[number] | undefined;
+  for (let i = messages.length - 1; i >= 0 && last === undefined; i--) {
+    const m = messages[i];
+    if (m !== undefined && m.role === "assistant" && m.usage.prompt_tokens !== null) last = m;
+  }
+  if (last === undefined) return null;
+  const used = (last.usage.prompt_tokens ?? 0) + (last.usage.completion_tokens ?? 0);
+  const models = s.models?.reachable === true ? s.models.models : [];
+  const size = models.find((m) => m.id === last.model)?.ctx_size ?? models[0]?.ctx_size ?? null;
+  return { used, size };
+}
+
+/** `1234` → `1.2k`. */
+export function tokens(n: number): string {
+  return n < 1000 ? String(n) : `${(n / 1000).toFixed(n < 10000 ? 1 : 0)}k`;
+}

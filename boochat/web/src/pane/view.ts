@@ -65,6 +65,7 @@ export class PaneView {
     this.transcript = new TranscriptView(
       {
         fork: (id) => void app.fork(id),
+        compact: () => void app.compact(),
         copy: (text) => void navigator.clipboard?.writeText(text).then(() => app.notify("Copied", "info")),
       },
       () => void app.link.loadOlder(),
