@@ -2,8 +2,10 @@
 //! and the per-chat runner that queues messages sent while a turn runs. A library
 //! module so `boochat acp` can reuse it.
 
+pub mod attach;
 pub mod context;
 pub mod llm;
+pub mod naming;
 pub mod runner;
 pub mod textcalls;
 pub mod think;
