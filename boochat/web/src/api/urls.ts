@@ -8,9 +8,11 @@ export const paths = {
   chat: (id: string) => `chats/${encodeURIComponent(id)}`,
   fork: (id: string) => `chats/${encodeURIComponent(id)}/fork`,
   messages: (id: string) => `chats/${encodeURIComponent(id)}/messages`,
+  attachment: (messageId: string, ordinal: number) => `messages/${encodeURIComponent(messageId)}/attachments/${ordinal}`,
   stop: (id: string) => `chats/${encodeURIComponent(id)}/stop`,
   answers: (id: string) => `chats/${encodeURIComponent(id)}/answers`,
   models: () => "models",
   agents: () => "agents",
   inbox: () => "inbox",
+  tags: () => "tags",
 } as const;
