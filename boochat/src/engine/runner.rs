@@ -131,7 +131,8 @@ pub async fn submit_with(
         metadata["attachments"] = json!(attachments.iter().map(|a| &a.info).collect::<Vec<_>>());
     }
     let mut tx = engine.pool.begin().await.map_err(ApiError::from)?;
-    let user_id = messages::insert(&mut *tx, chat_id, Role::User, status, content, metadata).await?;
+    let user_id =
+        messages::insert(&mut *tx, chat_id, Role::User, status, content, metadata).await?;
     for a in attachments {
         attachments::insert(&mut *tx, user_id, a).await?;
     }
@@ -164,7 +165,9 @@ async fn check_vision(engine: &Engine, agent: Option<&str>) -> Result<(), ApiErr
         )),
         None => Err(ApiError::bad_request(
             "model_no_vision",
-            format!("images cannot be sent: the model server does not say whether {model} takes images"),
+            format!(
+                "images cannot be sent: the model server does not say whether {model} takes images"
+            ),
         )),
     }
 }

@@ -37,7 +37,9 @@ pub fn router(state: AppState) -> OpenApiRouter {
             // Attachments make a message body larger than axum's 2 MB default.
             OpenApiRouter::new()
                 .routes(routes!(messages::send, messages::list))
-                .layer(DefaultBodyLimit::max(crate::engine::attach::SEND_BODY_LIMIT)),
+                .layer(DefaultBodyLimit::max(
+                    crate::engine::attach::SEND_BODY_LIMIT,
+                )),
         )
         .routes(routes!(messages::attachment))
         .routes(routes!(messages::stop))

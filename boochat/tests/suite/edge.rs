@@ -187,7 +187,9 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
         case(
             "POST",
             format!("/api/chats/{c}/messages"),
-            j(json!({"content": "x", "attachments": [{"kind": "text", "name": "a\u{0}", "content": "b"}]})),
+            j(
+                json!({"content": "x", "attachments": [{"kind": "text", "name": "a\u{0}", "content": "b"}]}),
+            ),
             field("attachments[0].name"),
         ),
         case(

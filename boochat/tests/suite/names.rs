@@ -36,8 +36,11 @@ fn naming_body(question: &str, answer: &str) -> Value {
 
 async fn titles(fx: &Fx) -> (Option<String>, Option<String>) {
     let chat: Chat = get(&fx.http, &fx.url(&format!("/api/chats/{}", fx.chat.id))).await;
-    let session: Session =
-        get(&fx.http, &fx.url(&format!("/api/sessions/{}", fx.session.id))).await;
+    let session: Session = get(
+        &fx.http,
+        &fx.url(&format!("/api/sessions/{}", fx.session.id)),
+    )
+    .await;
     (chat.title, session.title)
 }
 
@@ -60,21 +63,30 @@ async fn auto_named(fx: &Fx) -> (bool, bool) {
 async fn the_first_exchange_names_an_untitled_chat_and_session() {
     let fx = named_fx(20).await;
     let mut ws = fx.ws(None).await;
-    fx.llm.push(Reply::text("An inverted index over array elements."));
+    fx.llm
+        .push(Reply::text("An inverted index over array elements."));
     fx.llm.push(Reply::text("\"Postgres GIN indexes.\""));
     let first = fx.send("what is a GIN index?").await;
     fx.wait_final(first.assistant_message_id).await;
     let frames = ws
-        .until(|f| f["type"] == "session_updated" && f["session"]["title"] == "Postgres GIN indexes")
+        .until(|f| {
+            f["type"] == "session_updated" && f["session"]["title"] == "Postgres GIN indexes"
+        })
         .await;
     let chat_frame = frames
         .iter()
         .find(|f| f["type"] == "chat_updated" && f["chat"]["title"] == "Postgres GIN indexes");
-    assert!(chat_frame.is_some(), "a chat_updated with the title: {frames:#?}");
+    assert!(
+        chat_frame.is_some(),
+        "a chat_updated with the title: {frames:#?}"
+    );
     let requests = fx.llm.wait_requests(2, LIMIT).await;
     assert_eq!(
         requests[1],
-        naming_body("what is a GIN index?", "An inverted index over array elements.")
+        naming_body(
+            "what is a GIN index?",
+            "An inverted index over array elements."
+        )
     );
     assert_eq!(
         titles(&fx).await,
@@ -228,13 +240,21 @@ async fn sessions_take_tags_filter_by_them_and_count_them() {
     // Each broken rule is a 400 with its code, and nothing changes.
     let long = "x".repeat(65);
     for (tags, code, message) in [
-        (json!(["ok", "  "]), "invalid_tag", "a tag must not be empty".to_owned()),
+        (
+            json!(["ok", "  "]),
+            "invalid_tag",
+            "a tag must not be empty".to_owned(),
+        ),
         (
             json!([long]),
             "tag_too_long",
             format!("tag {long:?} is longer than 64 characters"),
         ),
-        (json!(["db", "db "]), "duplicate_tag", "tag \"db\" is given twice".to_owned()),
+        (
+            json!(["db", "db "]),
+            "duplicate_tag",
+            "tag \"db\" is given twice".to_owned(),
+        ),
         (
             json!((0..65).map(|i| format!("t{i}")).collect::<Vec<_>>()),
             "too_many_tags",
@@ -242,7 +262,13 @@ async fn sessions_take_tags_filter_by_them_and_count_them() {
         ),
     ] {
         assert_eq!(
-            call(&fx.http, Method::PATCH, &url(fx.session.id), Some(json!({"tags": tags}))).await,
+            call(
+                &fx.http,
+                Method::PATCH,
+                &url(fx.session.id),
+                Some(json!({"tags": tags}))
+            )
+            .await,
             (400, json!({"error": message, "code": code}))
         );
     }

@@ -22,14 +22,20 @@ pub fn normalize(tags: &[String]) -> Result<Vec<String>, StoreError> {
     if tags.len() > MAX_TAGS {
         return Err(StoreError::invalid(
             "too_many_tags",
-            format!("a session takes at most {MAX_TAGS} tags, got {}", tags.len()),
+            format!(
+                "a session takes at most {MAX_TAGS} tags, got {}",
+                tags.len()
+            ),
         ));
     }
     let mut out: Vec<String> = Vec::with_capacity(tags.len());
     for raw in tags {
         let tag = raw.trim();
         if tag.is_empty() {
-            return Err(StoreError::invalid("invalid_tag", "a tag must not be empty"));
+            return Err(StoreError::invalid(
+                "invalid_tag",
+                "a tag must not be empty",
+            ));
         }
         if tag.chars().any(char::is_control) {
             return Err(StoreError::invalid(

@@ -172,9 +172,7 @@ fn the_model_sees_text_files_fenced_and_images_as_parts() {
     );
     assert_eq!(
         user_content(&files),
-        json!(
-            "review this\n\nFile: a.rs\n```\nfn a() {}\n```\n\nFile: b.md\n````\n```x```\n````"
-        )
+        json!("review this\n\nFile: a.rs\n```\nfn a() {}\n```\n\nFile: b.md\n````\n```x```\n````")
     );
     let with_image = user(
         "",

@@ -10,7 +10,10 @@ fn titles_are_cleaned_to_one_short_line() {
         ("Rust lifetimes explained", Some("Rust lifetimes explained")),
         ("\"Fixing the build.\"", Some("Fixing the build")),
         ("Title: **Postgres indexes**!", Some("Postgres indexes")),
-        ("  \n`Deploy with Caddy`\nmore text", Some("Deploy with Caddy")),
+        (
+            "  \n`Deploy with Caddy`\nmore text",
+            Some("Deploy with Caddy"),
+        ),
         (
             "<think>they ask about tags</think>Session tags …",
             Some("Session tags"),
@@ -56,7 +59,11 @@ fn only_the_first_complete_answer_names() {
     let failed = msg(Role::Assistant, MessageStatus::Failed, "");
     let q1 = msg(Role::User, MessageStatus::Complete, "hi");
     let q2 = msg(Role::User, MessageStatus::Complete, "what is a GIN index?");
-    let a2 = msg(Role::Assistant, MessageStatus::Complete, "An inverted index.");
+    let a2 = msg(
+        Role::Assistant,
+        MessageStatus::Complete,
+        "An inverted index.",
+    );
     let q3 = msg(Role::User, MessageStatus::Complete, "more");
     let a3 = msg(Role::Assistant, MessageStatus::Complete, "Sure.");
     let history = vec![q1, failed, q2, a2.clone(), q3, a3.clone()];

@@ -35,7 +35,10 @@ fn each_broken_rule_has_its_code() {
     );
     assert_eq!(
         refused(&tags(&["a\nb"])),
-        ("invalid_tag", "tag \"a\\nb\" holds a control character".to_owned())
+        (
+            "invalid_tag",
+            "tag \"a\\nb\" holds a control character".to_owned()
+        )
     );
     let long = "x".repeat(MAX_TAG_CHARS + 1);
     assert_eq!(
