@@ -325,5 +325,45 @@ pub fn user_content(m: &Message) -> Value {
     Value::Array(parts)
 }
 
+/// Tokens an image is counted as when a request's size is estimated (its `data:`
+/// URL is not what the model reads: the server turns the image into a few hundred
+/// embeddings).
+pub const IMAGE_TOKENS: usize = 768;
+
+/// The `image_url` parts of a built conversation: how many, and the bytes their
+/// URLs take in its JSON (for the size estimate to replace).
+pub fn image_parts(convo: &[Value]) -> (usize, usize) {
+    let mut count = 0;
+    let mut bytes = 0;
+    for part in convo
+        .iter()
+        .filter_map(|m| m.get("content").and_then(Value::as_array))
+        .flatten()
+    {
+        if let Some(url) = part.pointer("/image_url/url").and_then(Value::as_str) {
+            count += 1;
+            bytes += url.len();
+        }
+    }
+    (count, bytes)
+}
+
+/// The text of a message `content` as built for the model: the string, or the
+/// text parts of an array with `[image]` for each image.
+pub fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .map(|p| match p.get("text").and_then(Value::as_str) {
+                Some(t) => t.to_owned(),
+                None => "[image]".to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -23,17 +23,27 @@ pub fn for_model(call_id: &str, result: &str, truncated: bool, cap: usize) -> St
     crate::tools::truncate_for_model(call_id, crate::tools::ToolOutput::text(result), cap).content
 }
 
-/// The conversation so far, for the model.
+/// The conversation so far, for the model. After a compaction
+/// ([`super::compact`]) the turns it covers are left out and its summary follows
+/// the system prompt.
 pub fn build(
     system_prompt: Option<&str>,
     history: &[Message],
     tool_output_cap: usize,
 ) -> Vec<Value> {
     let mut out = Vec::new();
-    if let Some(sys) = system_prompt.filter(|s| !s.trim().is_empty()) {
+    let (summary, from) = super::compact::latest(history).map_or((None, 0), |(s, i)| (Some(s), i));
+    let system = match (system_prompt.filter(|s| !s.trim().is_empty()), summary) {
+        (Some(sys), Some(sum)) => Some(format!(
+            "{sys}\n\n## Summary of the earlier conversation\n{sum}"
+        )),
+        (None, Some(sum)) => Some(format!("## Summary of the earlier conversation\n{sum}")),
+        (sys, None) => sys.map(str::to_owned),
+    };
+    if let Some(sys) = system {
         out.push(json!({"role": "system", "content": sys}));
     }
-    for m in history {
+    for m in &history[from..] {
         if is_sentinel(m)
             || m.status == MessageStatus::Queued
             || m.status == MessageStatus::Streaming

@@ -3,6 +3,7 @@
 //! module so `boochat acp` can reuse it.
 
 pub mod attach;
+pub mod compact;
 pub mod context;
 pub mod llm;
 pub mod naming;

@@ -97,6 +97,8 @@ async fn drive(
     let cap = engine.kit.settings.chat.tool_output_bytes;
     let system = system_prompt(spec);
     let convo = super::context::build(Some(&system), &history, cap);
+    let tools = engine.kit.tool_specs(spec.agent.as_ref());
+    let convo = engine.fit(spec, &history, &system, convo, &tools).await;
     let sampling = match spec
         .agent
         .as_ref()
@@ -109,7 +111,7 @@ async fn drive(
         llm: &engine.kit.llm,
         model: spec.model.clone(),
         sampling,
-        tools: engine.kit.tool_specs(spec.agent.as_ref()),
+        tools,
         budget: spec
             .agent
             .as_ref()
@@ -127,7 +129,18 @@ async fn drive(
     };
     let tools = ChatTools { engine, spec };
     let out = turn_loop::drive(loop_spec, convo, sink, &tools, cancel, &interrupted).await;
-    (out.status, out.usage, out.error)
+    match out.error {
+        // The server refused the request for length: say so plainly and offer
+        // to compact (a notice the pane shows with a Compact button).
+        Some(e) if super::compact::is_length_refusal(&e) => {
+            tracing::warn!(error = %e, "the model server refused the request for length");
+            let size = engine.kit.llm.ctx_size(&spec.model).await;
+            let (text, meta) = super::compact::overflow(size);
+            sentinel(engine, &sink.w, super::compact::OVERFLOW_KIND, meta, &text).await;
+            (MessageStatus::Failed, out.usage, Some(text))
+        }
+        error => (out.status, out.usage, error),
+    }
 }
 
 /// A chat turn's output: the transcript writer (parts, session stream frames).

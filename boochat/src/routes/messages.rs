@@ -1,12 +1,15 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use boo_shared::chat::{AnswerInput, MessageAccepted, MessageWindow, SendMessage, StopResult};
+use boo_shared::chat::{
+    AnswerInput, Message, MessageAccepted, MessageWindow, SendMessage, StopResult,
+};
 use boo_shared::error::{ApiError, Json, Path, Query};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
+use crate::engine::compact::CompactError;
 use crate::engine::{attach, runner};
 use boo_shared::catalog::{self as store, chats};
 use boo_shared::transcript::attachments;
@@ -119,5 +122,50 @@ pub async fn answer(
             "no_open_question",
             format!("no turn is waiting for an answer to {:?}", body.call_id),
         ))
+    }
+}
+
+/// Compact the chat now (`/compact`): its turns before the last exchange become
+/// a summary the model sees in their place (the owner still sees them all).
+#[utoipa::path(post, path = "/api/chats/{id}/compact", tag = "messages", params(("id" = Uuid, Path, description = "Chat id")),
+    responses((status = 201, description = "The compaction summary row", body = Message),
+        (status = 409, description = "A turn is running, or nothing to compact", body = boo_shared::error::ErrorBody),
+        (status = 502, description = "The model could not summarise", body = boo_shared::error::ErrorBody)))]
+#[tracing::instrument(skip_all, err, fields(chat_id = %chat_id))]
+pub async fn compact(
+    State(s): State<AppState>,
+    Path(chat_id): Path<Uuid>,
+) -> Result<(StatusCode, Json<Message>), ApiError> {
+    let e = &s.engine;
+    let chat = chats::get(&e.pool, chat_id).await?;
+    if runner::is_running(e, chat_id) {
+        return Err(ApiError::conflict(
+            "turn_running",
+            "a turn is running in this chat; compact it when the turn ends",
+        ));
+    }
+    let agent = chat.agent.as_deref().and_then(|n| e.kit.agents.get(n));
+    let model = e
+        .kit
+        .model_for(agent.as_ref())
+        .await
+        .map_err(|err| ApiError::unavailable("model_unavailable", err.to_string()))?;
+    let history = messages::history(&e.pool, chat_id, None).await?;
+    let size = e.kit.llm.ctx_size(&model).await;
+    match e
+        .compact(chat.session_id, chat_id, &model, &history, false, size)
+        .await
+    {
+        Ok(row) => Ok((StatusCode::CREATED, Json(row))),
+        Err(CompactError::Nothing) => Err(ApiError::conflict(
+            "nothing_to_compact",
+            CompactError::Nothing.to_string(),
+        )),
+        Err(err @ (CompactError::Model(_) | CompactError::Empty)) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "model_error",
+            err.to_string(),
+        )),
+        Err(err @ CompactError::Store) => Err(ApiError::internal(err.to_string())),
     }
 }

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         )
         .routes(routes!(messages::attachment))
         .routes(routes!(messages::stop))
+        .routes(routes!(messages::compact))
         .routes(routes!(messages::answer))
         .routes(routes!(tags::list))
         .routes(routes!(inbox::list))

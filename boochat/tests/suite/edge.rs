@@ -440,6 +440,7 @@ async fn the_contract_documents_every_route() {
             "GET /api/chats/{id}/messages",
             "POST /api/chats/{id}/messages",
             "POST /api/chats/{id}/stop",
+            "POST /api/chats/{id}/compact",
             "POST /api/chats/{id}/answers",
             "GET /api/messages/{id}/attachments/{ordinal}",
             "GET /api/tags",

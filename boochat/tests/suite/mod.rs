@@ -7,6 +7,7 @@ mod chat_rest;
 mod chat_restart;
 mod chat_stream;
 mod chat_tools;
+mod compact;
 mod edge;
 mod fixture;
 mod grpc;

@@ -5,7 +5,9 @@
 //! Pure: a [`SessionMapper`] keeps only what deduplication needs (the text
 //! emitted per part, the user messages, the tool call snapshots) and never does
 //! I/O. Events of other sessions map to [`Mapped::Ignore`]; routing them is the
-//! demultiplexer's business ([`session_of`]).
+//! demultiplexer's business ([`session_of`]). A sub-agent's session (the `task`
+//! tool's child, announced by a `session.created` whose `parentID` is followed)
+//! is followed too: its tool calls, requests and usage count for the turn.
 //!
 //! Text and reasoning arrive twice in opencode 1.18.33: as `message.part.delta`
 //! pieces (field `text`) after a `message.part.updated` that announces the part
@@ -63,6 +65,9 @@ pub enum Mapped {
 pub struct PermissionAsk {
     /// `per_…`: the id to reply to.
     pub id: String,
+    /// The session asking (`sessionID`): the turn's own, or a sub-agent's.
+    #[serde(default)]
+    pub session: String,
     /// What is asked for: the tool's permission key (`bash`, `edit`, `webfetch`, …).
     pub permission: String,
     /// What exactly (for `bash`, the command).
@@ -82,6 +87,9 @@ pub struct PermissionAsk {
 pub struct QuestionAsk {
     /// `que_…`: the id to reply to.
     pub id: String,
+    /// The session asking (`sessionID`).
+    #[serde(default)]
+    pub session: String,
     pub questions: Vec<Question>,
     /// The tool call asking (its `callID`).
     pub tool_call_id: Option<String>,
@@ -143,6 +151,19 @@ pub fn session_of(event: &Value) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// The parent of the session a `session.created` / `session.updated` event
+/// describes (`properties.info.parentID`): set for a sub-agent's session.
+pub fn parent_of(event: &Value) -> Option<&str> {
+    if !matches!(event_type(event), "session.created" | "session.updated") {
+        return None;
+    }
+    event
+        .get("properties")?
+        .get("info")?
+        .get("parentID")?
+        .as_str()
+}
+
 /// The `type` of an event (`""` when it has none).
 pub fn event_type(event: &Value) -> &str {
     event
@@ -181,6 +202,9 @@ pub struct SessionMapper {
     steps: HashSet<String>,
     /// The assistant message that produced the last streamed event.
     last_assistant: Option<String>,
+    /// Sub-agent sessions (the `task` tool's children, and theirs), whose
+    /// events the server's stream routes here too ([`parent_of`]).
+    children: HashSet<String>,
 }
 
 impl SessionMapper {
@@ -193,6 +217,7 @@ impl SessionMapper {
             tools: HashMap::new(),
             steps: HashSet::new(),
             last_assistant: None,
+            children: HashSet::new(),
         }
     }
 
@@ -215,9 +240,26 @@ impl SessionMapper {
         self.steps.clear();
     }
 
+    /// Whether `session` is this mapper's session or one of its sub-agents'.
+    pub fn follows(&self, session: &str) -> bool {
+        session == self.session || self.children.contains(session)
+    }
+
     /// Map one event (the bare event object, not the `/global/event` envelope).
     pub fn map(&mut self, event: &Value) -> Mapped {
-        if session_of(event) != Some(self.session.as_str()) {
+        let Some(session) = session_of(event) else {
+            return Mapped::Ignore;
+        };
+        if session != self.session {
+            if let Some(parent) = parent_of(event)
+                && self.follows(parent)
+            {
+                self.children.insert(session.to_owned());
+                return Mapped::Ignore;
+            }
+            if self.children.contains(session) {
+                return self.child(event);
+            }
             return Mapped::Ignore;
         }
         let Some(p) = event.get("properties") else {
@@ -239,6 +281,42 @@ impl SessionMapper {
                 .map_or(Mapped::Ignore, |id| Mapped::Settled(id.to_owned())),
             "session.idle" => Mapped::Idle,
             "session.error" => session_error(p),
+            _ => Mapped::Ignore,
+        }
+    }
+
+    /// An event of a sub-agent's session: its tool calls show in the turn (the
+    /// owner sees what it does), its permission requests and questions are the
+    /// owner's to answer like the parent's, its steps' usage counts; its text and
+    /// its idle/error are its parent's business (the `task` tool's result).
+    fn child(&mut self, event: &Value) -> Mapped {
+        let Some(p) = event.get("properties") else {
+            return Mapped::Ignore;
+        };
+        match event_type(event) {
+            "message.part.updated" => {
+                let Some(part) = p.get("part") else {
+                    return Mapped::Ignore;
+                };
+                match part.get("type").and_then(Value::as_str) {
+                    Some("tool") => self.tool(part),
+                    Some("step-finish") => {
+                        let id = part.get("id").and_then(Value::as_str).unwrap_or_default();
+                        if self.steps.insert(id.to_owned()) {
+                            Mapped::StepUsage(step_usage(part))
+                        } else {
+                            Mapped::Ignore
+                        }
+                    }
+                    _ => Mapped::Ignore,
+                }
+            }
+            "permission.asked" => self.permission(p),
+            "question.asked" => question_ask(p).map_or(Mapped::Ignore, Mapped::Question),
+            "permission.replied" | "question.replied" | "question.rejected" => p
+                .get("requestID")
+                .and_then(Value::as_str)
+                .map_or(Mapped::Ignore, |id| Mapped::Settled(id.to_owned())),
             _ => Mapped::Ignore,
         }
     }
@@ -396,8 +474,14 @@ pub fn permission_ask(p: &Value) -> Option<PermissionAsk> {
             })
             .unwrap_or_default()
     };
+    let session = p
+        .get("sessionID")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     Some(PermissionAsk {
         id: id.to_owned(),
+        session,
         permission: p
             .get("permission")
             .and_then(Value::as_str)
@@ -426,6 +510,11 @@ pub fn question_ask(p: &Value) -> Option<QuestionAsk> {
         .unwrap_or_default();
     Some(QuestionAsk {
         id: id.to_owned(),
+        session: p
+            .get("sessionID")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
         questions,
         tool_call_id: p
             .get("tool")

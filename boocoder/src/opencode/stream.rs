@@ -4,7 +4,9 @@
 //! line an envelope `{"directory", "project", "payload": <event>}`), unwraps the
 //! payload, drops the `sync` duplicates and heartbeats, and hands each event to
 //! the subscriber of its session ([`super::events::session_of`]) through a
-//! bounded channel. Events of sessions nobody subscribed to are dropped.
+//! bounded channel. A sub-agent's session (its `session.created` names a
+//! `parentID`) goes to its nearest subscribed ancestor. Events of sessions
+//! nobody subscribed to are dropped.
 //!
 //! opencode sends `server.heartbeat` every 10 s, so a stream silent for
 //! [`StreamOptions::stall`] is dead: it is dropped and reopened, with a backoff
@@ -31,7 +33,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::client::Client;
-use super::events::{event_type, session_of};
+use super::events::{event_type, parent_of, session_of};
 
 /// What a session's subscriber receives.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,14 +76,47 @@ struct Sub {
 }
 
 #[derive(Debug, Default)]
-struct Subs(Mutex<HashMap<String, Sub>>);
+struct Subs {
+    subs: Mutex<HashMap<String, Sub>>,
+    /// Sub-agent session → its parent session, from `session.created`.
+    parents: Mutex<HashMap<String, String>>,
+}
+
+/// How many sub-agent levels an event climbs to find its subscriber.
+const MAX_DEPTH: usize = 8;
 
 impl Subs {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Sub>> {
         // A panic while holding it leaves the map consistent (single inserts/removes).
-        self.0
+        self.subs
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Remember that `child` is a sub-agent session of `parent`.
+    fn adopt(&self, child: &str, parent: &str) {
+        self.parents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(child.to_owned(), parent.to_owned());
+    }
+
+    /// The subscribed session an event of `session` goes to: itself, or the
+    /// nearest subscribed ancestor of a sub-agent's session.
+    fn subscriber_of(&self, session: &str) -> Option<String> {
+        let subs = self.lock();
+        let parents = self
+            .parents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut at = session;
+        for _ in 0..MAX_DEPTH {
+            if subs.contains_key(at) {
+                return Some(at.to_owned());
+            }
+            at = parents.get(at)?;
+        }
+        None
     }
 
     /// Hand `item` to `session`'s subscriber without waiting.
@@ -307,8 +342,14 @@ fn route(mut envelope: Value, subs: &Subs, state: &watch::Sender<Connection>) {
         }
         "server.heartbeat" | "sync" | "" => {}
         _ => {
-            if let Some(session) = session_of(&payload).map(str::to_owned) {
-                subs.deliver(&session, StreamItem::Event(payload));
+            let Some(session) = session_of(&payload) else {
+                return;
+            };
+            if let Some(parent) = parent_of(&payload) {
+                subs.adopt(session, parent);
+            }
+            if let Some(to) = subs.subscriber_of(session) {
+                subs.deliver(&to, StreamItem::Event(payload));
             }
         }
     }

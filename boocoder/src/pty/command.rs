@@ -1,7 +1,10 @@
 //! A provider's argv template, rendered per turn.
 //!
 //! The template is a list of arguments. Inside any argument, `{prompt}` is the
-//! turn's prompt and `{session_id}` the CLI session to resume. An argument written
+//! turn's prompt, `{session_id}` the CLI session to resume, and `{mode}` and
+//! `{model}` the chat's chosen mode and model (a template that names neither
+//! takes none: a chosen one is reported as not applied). `{name|default}` uses
+//! `default` when the value is unset. An argument written
 //! `[a b {session_id}]` is an *optional group*: split on spaces into several
 //! arguments, and left out entirely when a placeholder in it has no value (no
 //! session to resume on the first turn). Values are substituted after splitting,
@@ -10,6 +13,7 @@
 //!
 //! ```text
 //! ["claude", "-p", "--output-format", "stream-json", "--verbose",
+//!  "--permission-mode", "{mode|acceptEdits}", "[--model {model}]",
 //!  "[--resume {session_id}]", "--", "{prompt}"]
 //! ```
 
@@ -23,7 +27,9 @@ pub enum TemplateError {
     Empty,
     #[error("the command template never uses {{prompt}}")]
     NoPrompt,
-    #[error("unknown placeholder {{{0}}} in the command template (use {{prompt}}, {{session_id}})")]
+    #[error(
+        "unknown placeholder {{{0}}} in the command template (use {{prompt}}, {{session_id}}, {{mode}}, {{model}})"
+    )]
     UnknownPlaceholder(String),
     #[error("unclosed {{ in the command template argument {0:?}")]
     Unclosed(String),
@@ -39,11 +45,16 @@ pub struct PtyCommand {
 }
 
 /// The values a template may use.
-#[derive(Clone, Copy)]
-struct Vars<'a> {
-    prompt: &'a str,
-    session_id: Option<&'a str>,
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Vars<'a> {
+    pub prompt: &'a str,
+    pub session_id: Option<&'a str>,
+    pub mode: Option<&'a str>,
+    pub model: Option<&'a str>,
 }
+
+/// The placeholder names a template may use.
+const NAMES: [&str; 4] = ["prompt", "session_id", "mode", "model"];
 
 impl PtyCommand {
     /// Check `template`: not empty, `{prompt}` somewhere, only known placeholders.
@@ -58,10 +69,10 @@ impl PtyCommand {
             {
                 return Err(TemplateError::EmptyGroup(arg.clone()));
             }
-            for name in placeholders(arg)? {
+            for (name, _) in placeholders(arg)? {
                 match name {
                     "prompt" => has_prompt = true,
-                    "session_id" => {}
+                    n if NAMES.contains(&n) => {}
                     other => return Err(TemplateError::UnknownPlaceholder(other.to_owned())),
                 }
             }
@@ -73,7 +84,11 @@ impl PtyCommand {
     }
 
     /// Claude Code in print mode with stream-json output and partial messages,
-    /// resuming `{session_id}` when there is one.
+    /// resuming `{session_id}` when there is one. Print mode cannot ask for
+    /// permission, so its permission mode is the chat's mode, by default
+    /// `acceptEdits` (edits are staged as pending changes the owner approves;
+    /// other tools that need asking are refused): `plan`, `default`,
+    /// `bypassPermissions` are the others.
     pub fn claude() -> Self {
         let template = [
             "claude",
@@ -82,6 +97,9 @@ impl PtyCommand {
             "stream-json",
             "--verbose",
             "--include-partial-messages",
+            "--permission-mode",
+            "{mode|acceptEdits}",
+            "[--model {model}]",
             "[--resume {session_id}]",
             "--",
             "{prompt}",
@@ -96,9 +114,24 @@ impl PtyCommand {
         &self.template
     }
 
-    /// The argv for one turn.
+    /// Whether the template uses placeholder `name` (so the CLI takes that value).
+    pub fn uses(&self, name: &str) -> bool {
+        self.template
+            .iter()
+            .any(|arg| placeholders(arg).is_ok_and(|names| names.iter().any(|(n, _)| *n == name)))
+    }
+
+    /// The argv for one turn with only a prompt and a session.
     pub fn render(&self, prompt: &str, session_id: Option<&str>) -> Vec<String> {
-        let vars = Vars { prompt, session_id };
+        self.render_with(Vars {
+            prompt,
+            session_id,
+            ..Vars::default()
+        })
+    }
+
+    /// The argv for one turn.
+    pub fn render_with(&self, vars: Vars<'_>) -> Vec<String> {
         let mut argv = Vec::with_capacity(self.template.len() + 2);
         for arg in &self.template {
             match group(arg) {
@@ -136,8 +169,8 @@ fn group(arg: &str) -> Option<&str> {
     arg.strip_prefix('[')?.strip_suffix(']')
 }
 
-/// The placeholder names in `arg`, in order.
-fn placeholders(arg: &str) -> Result<Vec<&str>, TemplateError> {
+/// The placeholders in `arg`, in order: each name and its default, if any.
+fn placeholders(arg: &str) -> Result<Vec<(&str, Option<&str>)>, TemplateError> {
     let mut names = Vec::new();
     let mut rest = arg;
     while let Some(open) = rest.find('{') {
@@ -145,10 +178,18 @@ fn placeholders(arg: &str) -> Result<Vec<&str>, TemplateError> {
         let close = after
             .find('}')
             .ok_or_else(|| TemplateError::Unclosed(arg.to_owned()))?;
-        names.push(&after[..close]);
+        names.push(split_default(&after[..close]));
         rest = &after[close + 1..];
     }
     Ok(names)
+}
+
+/// `name|default` → (`name`, `Some(default)`).
+fn split_default(placeholder: &str) -> (&str, Option<&str>) {
+    match placeholder.split_once('|') {
+        Some((name, default)) => (name, Some(default)),
+        None => (placeholder, None),
+    }
 }
 
 /// `part` with its placeholders replaced; `None` if one of them has no value.
@@ -159,11 +200,16 @@ fn substitute(part: &str, vars: Vars<'_>) -> Option<String> {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         let close = after.find('}')?;
-        let value = match &after[..close] {
+        let (name, default) = split_default(&after[..close]);
+        let value = match name {
             "prompt" => Some(vars.prompt),
-            "session_id" => vars.session_id.filter(|s| !s.is_empty()),
+            "session_id" => vars.session_id,
+            "mode" => vars.mode,
+            "model" => vars.model,
             _ => None,
-        }?;
+        }
+        .filter(|v| !v.is_empty() || name == "prompt")
+        .or(default)?;
         out.push_str(value);
         rest = &after[close + 1..];
     }

@@ -24,7 +24,7 @@ pub mod stream_json;
 mod tools;
 mod turn;
 
-pub use command::{PtyCommand, TemplateError};
+pub use command::{PtyCommand, TemplateError, Vars};
 pub use process::{PtyExit, PtyProcess, PtySpec, SpawnError};
 pub use raw::RawText;
 pub use stream_json::{Parsed, StreamJsonParser};

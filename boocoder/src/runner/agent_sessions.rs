@@ -205,6 +205,29 @@ pub async fn set_status(
     Ok(())
 }
 
+/// A warm agent's session was established again under it ([`super::Runner`]'s
+/// `reestablished`): how (`reattached` | `history`), and its id now.
+pub async fn reestablished(
+    pool: &PgPool,
+    chat_id: Uuid,
+    agent: &str,
+    start_kind: &str,
+    agent_session_id: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE agent_sessions SET start_kind = $3,
+            agent_session_id = COALESCE($4, agent_session_id)
+         WHERE chat_id = $1 AND agent = $2",
+    )
+    .bind(chat_id)
+    .bind(agent)
+    .bind(start_kind)
+    .bind(agent_session_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// A turn ended: back to idle, usage added.
 pub async fn turn_done(
     pool: &PgPool,

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::config::Applied;
+use super::start::StartKind;
 use crate::acp::{AcpError, AgentEvent, StopReason};
 
 /// Why a turn (or a backend's start) failed, with the agent's stderr tail when
@@ -72,6 +73,14 @@ pub trait Backend: Send + Sync {
 
     /// The pid of the process that runs it, if it has its own.
     fn pid(&self) -> Option<u32>;
+
+    /// Make sure the session can take the next turn. `Some` when it had to be
+    /// established again (an opencode server restarted under a warm backend):
+    /// [`StartKind::Reattached`] when the agent still had it, [`StartKind::History`]
+    /// when a new session must be told the chat's transcript.
+    async fn ensure_session(&self) -> Result<Option<StartKind>, TurnError> {
+        Ok(None)
+    }
 
     /// Run one prompt, its events sent to `events`, until the agent ends the turn.
     /// A cancel ([`Self::cancel`]) ends it with [`StopReason::Cancelled`].

@@ -212,7 +212,11 @@ impl Runner {
             .warm_agent(chat_id, session_id, task.project_id, &task.agent, &worktree)
             .await
         {
-            Ok(x) => x,
+            Ok(lease) => self.reestablished(lease, chat_id, &task.agent).await,
+            Err(error) => Err(error),
+        };
+        let lease = match lease {
+            Ok(lease) => lease,
             Err(error) => {
                 let _ = w
                     .finish(MessageStatus::Failed, &Usage::default(), Some(&error))
@@ -280,6 +284,43 @@ impl Runner {
                 error: error.unwrap_or_else(|| "the turn failed".into()),
             },
         }
+    }
+
+    /// A warm agent whose session had to be established again under it (its
+    /// opencode server restarted): the row's `start_kind` and session id say how,
+    /// and a session made anew gets the chat's transcript like a new child's.
+    /// `Err` is the turn's failure.
+    async fn reestablished(
+        &self,
+        mut lease: warm::Lease,
+        chat_id: Uuid,
+        agent: &str,
+    ) -> Result<warm::Lease, String> {
+        if lease.started.is_some() {
+            return Ok(lease);
+        }
+        let kind = match lease.backend.ensure_session().await {
+            Ok(None) => return Ok(lease),
+            Ok(Some(kind)) => kind,
+            Err(e) => {
+                self.turn_ended(chat_id, agent).await;
+                return Err(e.describe());
+            }
+        };
+        tracing::info!(%chat_id, agent, start_kind = kind.as_str(), "the agent's session was established again");
+        if let Err(e) = agent_sessions::reestablished(
+            &self.pool,
+            chat_id,
+            agent,
+            kind.as_str(),
+            lease.backend.session_id().as_deref(),
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "cannot record how the agent's session came back");
+        }
+        lease.started = Some(kind);
+        Ok(lease)
     }
 
     /// The prompt to send: the task's, above it the chat's earlier turns when this

@@ -6,8 +6,10 @@
 //! permission and question requests become the same cards, answered back over
 //! HTTP. The post-abort guard keeps the trailing events of a stopped turn from
 //! ending the next one. A server that died is started again by the next turn,
-//! and the chat's opencode session (kept in opencode's own storage) goes on; a
-//! health loop restarts a server that stops answering while no turn runs.
+//! and the chat's opencode session (kept in opencode's own storage) is
+//! reattached, or made anew and told the chat's transcript when the new server
+//! lost it (the row's `start_kind` says which); a health loop restarts a server
+//! that stops answering while no turn runs.
 //!
 //! One server per workspace session, not per boocoder: the sandbox confines an
 //! agent process to one session's worktree, and a server is such a process.
@@ -68,13 +70,23 @@ const HEALTH_STRIKES: u32 = 2;
 /// storage). A turn that finds its server dead starts it itself.
 async fn health_loop(server: Weak<OcServer>, every: Duration) {
     let mut strikes = 0;
+    let mut judged = None;
     loop {
         tokio::time::sleep(every).await;
         let Some(s) = server.upgrade() else { return };
-        let client = s.live.lock().await.as_ref().map(|l| l.client.clone());
-        let Some(client) = client else { continue };
-        if s.turns.load(Ordering::SeqCst) > 0 {
+        // The process the supervisor runs now (not the one a turn last used).
+        let current = {
+            let sup = s.supervisor.lock().await;
+            sup.current().map(|srv| (srv.client().clone(), srv.pid()))
+        };
+        let Some((client, pid)) = current else {
+            continue;
+        };
+        if s.turns.load(Ordering::SeqCst) > 0 || judged != Some(pid) {
             strikes = 0;
+            judged = Some(pid);
+        }
+        if s.turns.load(Ordering::SeqCst) > 0 {
             continue;
         }
         let healthy = tokio::time::timeout(Duration::from_secs(5), client.health())
@@ -85,8 +97,12 @@ async fn health_loop(server: Weak<OcServer>, every: Duration) {
             continue;
         }
         strikes = 0;
-        tracing::warn!("the opencode server fails its health checks; restarting it");
         let mut sup = s.supervisor.lock().await;
+        // A turn may have restarted it meanwhile: only the judged process goes.
+        if sup.current().map(|srv| srv.pid()) != Some(pid) {
+            continue;
+        }
+        tracing::warn!("the opencode server fails its health checks; restarting it");
         sup.shutdown().await;
         if let Err(e) = sup.ensure().await {
             tracing::warn!(error = %e, "cannot restart the opencode server");
@@ -132,9 +148,9 @@ impl OcServer {
         server
     }
 
-    /// The running server (started again if it died) and whether it is another
-    /// process than last time (its event stream must be subscribed anew).
-    async fn live(&self) -> Result<(Live, bool), TurnError> {
+    /// The running server (started again if it died), with the event stream of
+    /// that process.
+    async fn live(&self) -> Result<Live, TurnError> {
         let mut sup = self.supervisor.lock().await;
         let server = sup.ensure().await.map_err(oc)?;
         let (url, pid) = (server.base_url().to_owned(), server.pid());
@@ -143,14 +159,14 @@ impl OcServer {
             && l.client.base_url() == url
             && l.pid == pid
         {
-            return Ok((l.clone(), false));
+            return Ok(l.clone());
         }
         let client = server.client().clone();
         let hub = Arc::new(EventHub::start(client.clone(), StreamOptions::default()));
         hub.wait_connected(Duration::from_secs(10)).await;
         let l = Live { client, hub, pid };
         *live = Some(l.clone());
-        Ok((l, true))
+        Ok(l)
     }
 
     fn pid(&self) -> Option<u32> {
@@ -190,6 +206,8 @@ struct TurnState {
     mapper: SessionMapper,
     guard: TurnGuard,
     rx: Option<mpsc::Receiver<StreamItem>>,
+    /// The event stream `rx` reads: another one means another server process.
+    hub: Option<Arc<EventHub>>,
 }
 
 impl TurnState {
@@ -207,7 +225,9 @@ type PromptConfig = (Option<String>, Option<(String, String)>);
 /// A chat's opencode session on its workspace session's server.
 pub struct OpencodeBackend {
     server: Arc<OcServer>,
-    session: String,
+    /// The chat's opencode session (`ses_…`); another one when a restarted
+    /// server lost it ([`Backend::ensure_session`]).
+    session: Mutex<String>,
     dir: PathBuf,
     hooks: Arc<Hooks>,
     state: tokio::sync::Mutex<TurnState>,
@@ -215,6 +235,9 @@ pub struct OpencodeBackend {
     cancel_now: Notify,
     /// The opencode agent (mode) and model each prompt asks for.
     config: Mutex<PromptConfig>,
+    /// The owner's cards open for opencode's requests, by request id: withdrawn
+    /// when opencode settles the request itself or the turn ends without it.
+    cards: Arc<Mutex<HashMap<String, tokio::task::AbortHandle>>>,
 }
 
 impl super::Runner {
@@ -244,7 +267,7 @@ impl super::Runner {
         let server = self
             .opencode
             .get_or_start(session_id, || launch.spec.clone());
-        let (live, _) = server.live().await?;
+        let live = server.live().await?;
         let dir = worktree.dir().to_path_buf();
         let known = match prior.and_then(|p| p.agent_session_id.as_deref()) {
             Some(id) => live.client.session(id, &dir).await.ok().map(|s| s.id),
@@ -269,14 +292,16 @@ impl super::Runner {
                 mapper: SessionMapper::new(session.clone()),
                 guard: TurnGuard::default(),
                 rx: None,
+                hub: None,
             }),
             server,
-            session,
+            session: Mutex::new(session),
             dir,
             hooks,
             cancelled: AtomicBool::new(false),
             cancel_now: Notify::new(),
             config: Mutex::new((None, None)),
+            cards: Arc::default(),
         };
         Ok((Arc::new(backend), kind))
     }
@@ -290,6 +315,53 @@ enum End {
 }
 
 impl OpencodeBackend {
+    /// The chat's opencode session now.
+    fn session(&self) -> String {
+        self.session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The running server (started again if it died), its events subscribed. When
+    /// it is another process than the one the last turn ran on, the chat's session
+    /// is looked up there: reattached when the server still has it, else a new
+    /// session that the turn's prompt must fill in with the chat's transcript.
+    async fn attach(&self, st: &mut TurnState) -> Result<(Live, Option<StartKind>), TurnError> {
+        let live = self.server.live().await?;
+        if st.rx.is_some() && st.hub.as_ref().is_some_and(|h| Arc::ptr_eq(h, &live.hub)) {
+            return Ok((live, None));
+        }
+        let mut kind = None;
+        if st.hub.is_some() {
+            let old = st.mapper.session().to_owned();
+            kind = Some(match live.client.session(&old, &self.dir).await {
+                Ok(_) => StartKind::Reattached,
+                Err(OpencodeError::Status { status: 404, .. }) => {
+                    let new = live
+                        .client
+                        .create_session(&self.dir, None)
+                        .await
+                        .map_err(oc)?;
+                    tracing::warn!(
+                        %old,
+                        new = %new.id,
+                        "the restarted opencode server lost the chat's session; a new one carries the chat's transcript"
+                    );
+                    new.id
+                        .clone_into(&mut self.session.lock().unwrap_or_else(|e| e.into_inner()));
+                    st.mapper = SessionMapper::new(new.id);
+                    StartKind::History
+                }
+                Err(e) => return Err(oc(e)),
+            });
+        }
+        st.rx = Some(live.hub.subscribe(st.mapper.session()));
+        st.hub = Some(live.hub.clone());
+        st.guard = TurnGuard::default();
+        Ok((live, kind))
+    }
+
     /// Handle one mapped event; `Some` when it ends the turn.
     async fn on_event(
         &self,
@@ -306,23 +378,46 @@ impl OpencodeBackend {
             }
             Mapped::Permission(ask) => self.permission(client.clone(), ask),
             Mapped::Question(ask) => self.question(client.clone(), ask),
+            Mapped::Settled(id) => self.withdraw(Some(&id)),
             Mapped::StepUsage(u) => *usage = usage.plus(u),
             Mapped::Idle if settle => return Some(End::Done),
             Mapped::Aborted if settle => return Some(End::Aborted),
             Mapped::Error(message) if settle => return Some(End::Failed(message)),
-            Mapped::Idle
-            | Mapped::Aborted
-            | Mapped::Error(_)
-            | Mapped::Settled(_)
-            | Mapped::Ignore => {}
+            Mapped::Idle | Mapped::Aborted | Mapped::Error(_) | Mapped::Ignore => {}
         }
         None
     }
 
+    /// Run the card asking for opencode's request `id`, once (a catch-up may
+    /// see a request again), withdrawn by [`Self::withdraw`].
+    fn card(&self, id: &str, ask: impl Future<Output = ()> + Send + 'static) {
+        let mut cards = self.cards.lock().unwrap_or_else(|e| e.into_inner());
+        cards.retain(|_, t| !t.is_finished());
+        if cards.contains_key(id) {
+            return;
+        }
+        cards.insert(id.to_owned(), tokio::spawn(ask).abort_handle());
+    }
+
+    /// Withdraw the card of request `id` (opencode settled it: answered
+    /// elsewhere, or rejected by an abort), or every card (`None`: the turn ended).
+    fn withdraw(&self, id: Option<&str>) {
+        let mut cards = self.cards.lock().unwrap_or_else(|e| e.into_inner());
+        match id {
+            Some(id) => {
+                if let Some(t) = cards.remove(id) {
+                    t.abort();
+                }
+            }
+            None => cards.drain().for_each(|(_, t)| t.abort()),
+        }
+    }
+
     /// Ask the owner (the same card as an ACP agent's) and answer opencode.
     fn permission(&self, client: Client, ask: PermissionAsk) {
-        let (hooks, dir, session) = (self.hooks.clone(), self.dir.clone(), self.session.clone());
-        tokio::spawn(async move {
+        let (hooks, dir, session) = (self.hooks.clone(), self.dir.clone(), self.session());
+        let id = ask.id.clone();
+        self.card(&id, async move {
             let request = permission_request(&session, &ask);
             let reply = match hooks.request_permission(request).await {
                 PermissionOutcome::Selected { option_id } => match option_id.as_str() {
@@ -340,8 +435,9 @@ impl OpencodeBackend {
 
     /// Ask the owner the questions (an elicitation card) and answer opencode.
     fn question(&self, client: Client, ask: QuestionAsk) {
-        let (hooks, dir, session) = (self.hooks.clone(), self.dir.clone(), self.session.clone());
-        tokio::spawn(async move {
+        let (hooks, dir, session) = (self.hooks.clone(), self.dir.clone(), self.session());
+        let id = ask.id.clone();
+        self.card(&id, async move {
             let request = elicit_request(&session, &ask);
             let answered = match hooks.elicit(request).await {
                 ElicitOutcome::Accept { content } => {
@@ -368,7 +464,7 @@ impl OpencodeBackend {
     ) -> Option<End> {
         let after = st.mapper.last_assistant_message().map(str::to_owned);
         let missed = client
-            .messages_after(&self.session, &self.dir, after.as_deref())
+            .messages_after(st.mapper.session(), &self.dir, after.as_deref())
             .await
             .unwrap_or_default();
         for msg in missed {
@@ -379,13 +475,18 @@ impl OpencodeBackend {
                 }
             }
         }
+        // Other chats' sessions share the directory: only this turn's requests.
         for ask in client.permissions(&self.dir).await.unwrap_or_default() {
-            self.permission(client.clone(), ask);
+            if st.mapper.follows(&ask.session) {
+                self.permission(client.clone(), ask);
+            }
         }
         for ask in client.questions(&self.dir).await.unwrap_or_default() {
-            self.question(client.clone(), ask);
+            if st.mapper.follows(&ask.session) {
+                self.question(client.clone(), ask);
+            }
         }
-        match client.status(&self.session, &self.dir).await {
+        match client.status(st.mapper.session(), &self.dir).await {
             Ok(crate::opencode::client::SessionStatus::Idle) => Some(End::Done),
             _ => None,
         }
@@ -399,7 +500,7 @@ impl Backend for OpencodeBackend {
     }
 
     fn session_id(&self) -> Option<String> {
-        Some(self.session.clone())
+        Some(self.session())
     }
 
     /// The chat's session lives in opencode's storage: a dead server is started
@@ -412,6 +513,14 @@ impl Backend for OpencodeBackend {
         self.server.pid()
     }
 
+    /// A server restarted since the last turn: the chat's session reattached, or
+    /// made anew when the server lost it.
+    async fn ensure_session(&self) -> Result<Option<StartKind>, TurnError> {
+        let mut st = self.state.lock().await;
+        let _running = Running::new(&self.server.turns);
+        Ok(self.attach(&mut st).await?.1)
+    }
+
     async fn prompt(
         &self,
         prompt: &str,
@@ -420,10 +529,12 @@ impl Backend for OpencodeBackend {
         let mut st = self.state.lock().await;
         let _running = Running::new(&self.server.turns);
         self.cancelled.store(false, Ordering::SeqCst);
-        let (live, fresh) = self.server.live().await?;
-        if fresh || st.rx.is_none() {
-            st.rx = Some(live.hub.subscribe(&self.session));
-            st.guard = TurnGuard::default();
+        let (live, kind) = self.attach(&mut st).await?;
+        if let Some(kind) = kind {
+            tracing::warn!(
+                start_kind = kind.as_str(),
+                "the opencode server was restarted between the turn's start and its prompt"
+            );
         }
         let Some(mut rx) = st.rx.take() else {
             return Err(TurnError::agent("opencode event stream is gone", None));
@@ -455,7 +566,10 @@ impl Backend for OpencodeBackend {
         body.agent = agent;
         body.model = model;
         let client = live.client.clone();
-        if let Err(e) = client.prompt_async(&self.session, &self.dir, &body).await {
+        if let Err(e) = client
+            .prompt_async(st.mapper.session(), &self.dir, &body)
+            .await
+        {
             st.rx = Some(rx);
             return Err(oc(e));
         }
@@ -496,6 +610,9 @@ impl Backend for OpencodeBackend {
         };
         st.rx = Some(rx);
         drop(st);
+        // Nothing waits on the owner once the turn is over (an abort rejects
+        // opencode's open requests).
+        self.withdraw(None);
         if usage != StepUsage::default() {
             let _ = events
                 .send(AgentEvent::Usage(TokenUsage {
@@ -533,7 +650,7 @@ impl Backend for OpencodeBackend {
         let live = self.server.live.lock().await.clone();
         if let Some(live) = live {
             live.client
-                .abort(&self.session, &self.dir)
+                .abort(&self.session(), &self.dir)
                 .await
                 .map_err(oc)?;
         }

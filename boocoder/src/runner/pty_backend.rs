@@ -20,7 +20,7 @@ use super::config::{Applied, Mismatch};
 use super::start::StartKind;
 use crate::acp::{AgentEvent, StopReason};
 use crate::providers::{ProviderDef, Providers};
-use crate::pty::{ParserKind, PtyCommand, PtySpec, TurnEnd, run_turn};
+use crate::pty::{ParserKind, PtyCommand, PtySpec, TurnEnd, Vars, run_turn};
 
 /// How long a cancelled CLI gets after SIGINT before SIGTERM (and as long again
 /// before SIGKILL).
@@ -39,6 +39,8 @@ pub struct PtyBackend {
     session: Mutex<Option<String>>,
     /// The cancel of the turn in flight.
     running: Mutex<Option<CancellationToken>>,
+    /// The mode and model the next runs pass (`{mode}`, `{model}`).
+    config: Mutex<(Option<String>, Option<String>)>,
 }
 
 impl PtyBackend {
@@ -77,6 +79,7 @@ impl PtyBackend {
                 parser: def.parser,
                 session: Mutex::new(session),
                 running: Mutex::new(None),
+                config: Mutex::new((None, None)),
             },
             kind,
         ))
@@ -114,7 +117,18 @@ impl Backend for PtyBackend {
         prompt: &str,
         events: mpsc::Sender<AgentEvent>,
     ) -> Result<StopReason, TurnError> {
-        let args = self.command.render(prompt, self.session().as_deref());
+        let session = self.session();
+        let (mode, model) = self
+            .config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let args = self.command.render_with(Vars {
+            prompt,
+            session_id: session.as_deref(),
+            mode: mode.as_deref(),
+            model: model.as_deref(),
+        });
         let launch = self
             .providers
             .launch_with(&self.agent, &self.cwd, &self.home_key, Some(args))
@@ -157,27 +171,37 @@ impl Backend for PtyBackend {
         Ok(())
     }
 
-    /// A CLI takes no mode or model between runs: each asked for is reported as
-    /// not applied (the chat shows it), never silently dropped.
+    /// A CLI takes a mode or model only on its command line: one whose template
+    /// uses `{mode}` / `{model}` passes the chosen value from the next run on;
+    /// one that does not reports it as not applied (the chat shows it), never
+    /// silently dropped. A bad value is the CLI's to refuse (the turn fails with
+    /// its output).
     async fn apply_config(&self, mode: Option<&str>, model: Option<&str>) -> Applied {
-        let refused = |what: &'static str, wanted: &str| Mismatch {
-            what,
-            wanted: wanted.to_owned(),
-            reported: None,
-            error: Some(format!(
-                "{} runs in a terminal: no {what} can be set",
-                self.agent
-            )),
-        };
-        Applied {
-            mode: None,
-            model: None,
-            mismatches: mode
-                .map(|m| refused("mode", m))
-                .into_iter()
-                .chain(model.map(|m| refused("model", m)))
-                .collect(),
+        let mut out = Applied::default();
+        let mut config = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        for (what, wanted) in [("mode", mode), ("model", model)] {
+            let Some(wanted) = wanted else { continue };
+            if !self.command.uses(what) {
+                out.mismatches.push(Mismatch {
+                    what,
+                    wanted: wanted.to_owned(),
+                    reported: None,
+                    error: Some(format!(
+                        "{} runs in a terminal and its command template has no {{{what}}}",
+                        self.agent
+                    )),
+                });
+                continue;
+            }
+            let (slot, applied) = if what == "mode" {
+                (&mut config.0, &mut out.mode)
+            } else {
+                (&mut config.1, &mut out.model)
+            };
+            *slot = Some(wanted.to_owned());
+            *applied = Some(wanted.to_owned());
         }
+        out
     }
 
     fn commands(&self) -> Vec<Value> {

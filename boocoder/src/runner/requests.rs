@@ -141,11 +141,36 @@ impl Requests {
             .collect()
     }
 
-    fn close(&self, id: Uuid) {
+    /// Forget a card; true when it was still open.
+    fn close(&self, id: Uuid) -> bool {
         self.open
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
+            .remove(&id)
+            .is_some()
+    }
+}
+
+/// A card whose asking stopped before an answer (the turn ended, or the agent
+/// settled the request itself) is withdrawn: forgotten, and the browsers told
+/// (`request_resolved` with outcome `withdrawn`).
+struct Withdraw<'a> {
+    hooks: &'a Hooks,
+    session_id: Uuid,
+    id: Uuid,
+}
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        if self.hooks.requests.close(self.id) {
+            self.hooks.hub.publish(
+                self.session_id,
+                ServerFrame::RequestResolved {
+                    request_id: self.id,
+                    outcome: "withdrawn".into(),
+                },
+            );
+        }
     }
 }
 
@@ -245,13 +270,11 @@ impl ClientHooks for Hooks {
             },
         );
         // Dropped (turn cancelled) → the card is withdrawn.
-        struct Withdraw<'a>(&'a Requests, Uuid);
-        impl Drop for Withdraw<'_> {
-            fn drop(&mut self) {
-                self.0.close(self.1);
-            }
-        }
-        let _w = Withdraw(&self.requests, id);
+        let _w = Withdraw {
+            hooks: self,
+            session_id: turn.session_id,
+            id,
+        };
         let title = match request.tool_call.title.trim() {
             "" => "a tool call",
             t => t,
@@ -306,6 +329,11 @@ impl ClientHooks for Hooks {
                 schema: request.schema.clone(),
             },
         );
+        let _w = Withdraw {
+            hooks: self,
+            session_id: turn.session_id,
+            id,
+        };
         self.waiting(
             &turn,
             &format!("{} asks for input: {}", self.agent, request.message),
@@ -323,7 +351,6 @@ impl ClientHooks for Hooks {
             Ok(Answer::Elicit(ElicitAction::Decline, _)) => ElicitOutcome::Decline,
             _ => ElicitOutcome::Cancel,
         };
-        self.requests.close(id);
         let label = match &outcome {
             ElicitOutcome::Accept { .. } => "accept",
             ElicitOutcome::Decline => "decline",

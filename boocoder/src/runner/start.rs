@@ -13,6 +13,9 @@
 //! | yes                | resume worked     | `resumed`  |
 //! | yes                | load worked       | `loaded`   |
 //! | yes                | none, or failed   | `history`  |
+//!
+//! A warm opencode session whose server was restarted under it is `reattached`
+//! when the new server still has it, else `history` ([`super::backend::Backend::ensure_session`]).
 
 use std::path::Path;
 
@@ -25,6 +28,8 @@ use crate::acp::{AcpError, Connection, SessionInfo};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartKind {
     Resumed,
+    /// The server under a warm session restarted and still had the session.
+    Reattached,
     Loaded,
     History,
     New,
@@ -34,6 +39,7 @@ impl StartKind {
     pub fn as_str(self) -> &'static str {
         match self {
             StartKind::Resumed => "resumed",
+            StartKind::Reattached => "reattached",
             StartKind::Loaded => "loaded",
             StartKind::History => "history",
             StartKind::New => "new",

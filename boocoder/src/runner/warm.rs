@@ -274,7 +274,7 @@ impl super::Runner {
     /// Start the backend of `agent`'s transport for a chat and open its session
     /// (an earlier one picked up when it can be): the backend, how its session
     /// began, and what started it (`agent_sessions.config_hash`).
-    async fn start_backend(
+    pub(super) async fn start_backend(
         &self,
         launch: &Launch,
         hooks: Arc<Hooks>,

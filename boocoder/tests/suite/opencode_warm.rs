@@ -6,19 +6,25 @@
 //! next message does not let the stopped turn's trailing events end the new one;
 //! a server killed while idle is started again by the next turn; usage lands on
 //! `agent_sessions`; a server that stops answering (SIGSTOP) while idle is
-//! restarted by the health loop. `BOO_OPENCODE` is the absolute path of `opencode`.
+//! restarted by the health loop. A sub-agent's (the `task` tool's) permission
+//! request is the chat's card and its tool calls show in the turn; a cancel with
+//! a card open withdraws it. A restarted server that still has the chat's
+//! session is `reattached`; one that lost it gets a new session told the chat's
+//! transcript (`history`). `BOO_OPENCODE` is the absolute path of `opencode`.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
 use boo_shared::chat::PartKind;
+use boo_shared::coder::TurnAccepted;
 use boo_testkit::fake_llm::{FakeLlm, Reply};
 use boo_testkit::wait_for;
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
 use super::real_agent::{
-    agent_binary, agent_children, opencode_home, sandboxed_fx_with, toml_str, worktree,
+    agent_binary, agent_children, opencode_home, sandboxed_fx_with, toml_str, tree_of, worktree,
 };
 use super::turns::{Fx, next_frame};
 
@@ -172,14 +178,36 @@ async fn opencode_server_mode_serves_a_chat_warm_through_cancel_and_a_killed_ser
     );
 
     // kill -9 of the server while idle: the next turn starts it again.
-    for pid in &server {
+    kill_server(&server).await;
+    llm.push(Reply::text("Back again."));
+    let (status, error, back) = f.turn_within("Still there?", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), back.content.as_str()),
+        ("completed", "Back again."),
+        "{}",
+        dump(&format!("{error:?}"))
+    );
+    let restarted = agent_children(&dir);
+    assert_eq!(restarted.len(), 1, "{restarted:?}");
+    assert_ne!(restarted, server, "a new server process");
+    let row = f.agent_sessions().await.remove(0);
+    assert_eq!(
+        (row.agent_session_id, row.start_kind.as_deref()),
+        (Some(oc_session), Some("reattached")),
+        "the chat's opencode session survived the restart, and the row says so"
+    );
+}
+
+/// kill -9 the process groups of `server` and wait until each is gone (or a
+/// zombie until boocoder reaps it).
+async fn kill_server(server: &BTreeSet<u32>) {
+    for pid in server {
         let killed = std::process::Command::new("kill")
             .args(["-9", "--", &format!("-{pid}")])
             .status()
             .unwrap();
         assert!(killed.success());
     }
-    // Gone, or a zombie until boocoder notices (it reaps its children).
     let dead = |pid: &u32| {
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .map(|s| {
@@ -192,53 +220,6 @@ async fn opencode_server_mode_serves_a_chat_warm_through_cancel_and_a_killed_ser
         server.iter().all(dead).then_some(())
     })
     .await;
-    llm.push(Reply::text("Back again."));
-    let (status, error, back) = f.turn_within("Still there?", LIMIT).await;
-    assert_eq!(
-        (status.as_str(), back.content.as_str()),
-        ("completed", "Back again."),
-        "{}",
-        dump(&format!("{error:?}"))
-    );
-    let restarted = agent_children(&dir);
-    assert_eq!(restarted.len(), 1, "{restarted:?}");
-    assert_ne!(restarted, server, "a new server process");
-    assert_eq!(
-        f.agent_sessions().await[0].agent_session_id,
-        Some(oc_session),
-        "the chat's opencode session survived the restart"
-    );
-}
-
-/// `pid` and every process below it (the sandbox's inner processes run in a
-/// session of their own, so a signal to the group would miss them).
-fn tree_of(pid: u32) -> Vec<u32> {
-    let parent_of = |p: u32| -> Option<u32> {
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
-        stat.rsplit_once(')')?
-            .1
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()
-    };
-    let all: Vec<u32> = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .collect();
-    let mut tree = vec![pid];
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for &p in &all {
-            if !tree.contains(&p) && parent_of(p).is_some_and(|pp| tree.contains(&pp)) {
-                tree.push(p);
-                grew = true;
-            }
-        }
-    }
-    tree
 }
 
 #[tokio::test]
@@ -289,5 +270,183 @@ async fn an_opencode_server_that_stops_answering_is_restarted_by_the_health_loop
         restarted,
         "the turn ran on the new server"
     );
-    assert_eq!(f.agent_sessions().await[0].agent_session_id, oc_session);
+    let row = f.agent_sessions().await.remove(0);
+    assert_eq!(
+        (row.agent_session_id.clone(), row.start_kind.as_deref()),
+        (oc_session.clone(), Some("reattached"))
+    );
+
+    // A server that comes back without the chat's session (its storage gone):
+    // a new session is made and told the chat's transcript.
+    let data = f
+        .settings
+        .coder
+        .worktree_root
+        .parent()
+        .unwrap()
+        .join("home/.local/share/opencode");
+    for db in ["opencode.db", "opencode.db-wal", "opencode.db-shm"] {
+        let _ = std::fs::remove_file(data.join(db));
+    }
+    kill_server(&restarted).await;
+    llm.push(Reply::text("Starting over."));
+    let (status, error, over) = f.turn_within("Do you remember?", LIMIT).await;
+    assert_eq!(
+        (status.as_str(), over.content.as_str()),
+        ("completed", "Starting over."),
+        "{error:?}"
+    );
+    let row = f.agent_sessions().await.remove(0);
+    assert_eq!(row.start_kind.as_deref(), Some("history"));
+    let new_session = row.agent_session_id.expect("a new opencode session");
+    assert_ne!(Some(new_session), oc_session);
+    let asked = llm.requests().last().unwrap().to_string();
+    for said in [
+        "Say before.",
+        "Before.",
+        "Say after.",
+        "After.",
+        "Do you remember?",
+    ] {
+        assert!(
+            asked.contains(said),
+            "{said:?} in the new session's first prompt: {asked}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sub_agents_requests_are_asked_and_an_abort_withdraws_an_open_card() {
+    let Some(opencode) = agent_binary("BOO_OPENCODE", "opencode-ai") else {
+        return;
+    };
+    let llm = FakeLlm::start().await;
+    let f = fx(&opencode, &llm).await;
+    let dump = |what: &str| format!("{what}\nmodel requests: {:#}", Value::Array(llm.requests()));
+    let mut ws = f.ws().await;
+
+    // The model hands the work to a sub-agent (the `task` tool); the sub-agent's
+    // bash call asks the owner on the chat's card, and its tool call shows.
+    llm.push(Reply::tool_call(
+        "call_t",
+        "task",
+        json!({"description": "Look around", "prompt": "Run echo sub.", "subagent_type": "general"}),
+    ));
+    llm.push(Reply::tool_call(
+        "call_s",
+        "bash",
+        json!({"command": "echo sub", "description": "Print sub"}),
+    ));
+    llm.push(Reply::text("Sub done."));
+    llm.push(Reply::text("Delegated."));
+    let acc = f.send("Delegate it.").await;
+    let card = next_frame(&mut ws, "permission_requested").await;
+    assert_eq!(
+        (
+            card["task_id"].as_str(),
+            card["tool_call"]["id"].as_str(),
+            card["tool_call"]["raw_input"]["command"].as_str()
+        ),
+        (
+            Some(acc.task_id.to_string().as_str()),
+            Some("call_s"),
+            Some("echo sub")
+        ),
+        "{card:#}"
+    );
+    let request = card["request_id"].as_str().unwrap().to_owned();
+    let resp = f
+        .post(
+            &format!("/api/permissions/{request}"),
+            Some(json!({"option_id": "once"})),
+        )
+        .await;
+    assert_eq!(resp.status().as_u16(), 204);
+    let (status, error) = f.wait_task_within(acc.task_id, LIMIT).await;
+    assert_eq!(status, "completed", "{}", dump(&format!("{error:?}")));
+    let answer = f.answer(acc.task_id).await;
+    assert!(answer.content.contains("Delegated."), "{answer:#?}");
+    let calls: Vec<(String, Option<String>)> = answer
+        .parts
+        .iter()
+        .filter(|p| p.kind == PartKind::ToolCall)
+        .map(|p| (p.call_id.clone().unwrap_or_default(), p.tool_name.clone()))
+        .collect();
+    assert!(
+        calls.iter().any(|(id, _)| id == "call_t") && calls.iter().any(|(id, _)| id == "call_s"),
+        "the task call and the sub-agent's bash call: {calls:?}"
+    );
+
+    // Cancel while a card is open: the card is withdrawn, the turn cancelled,
+    // and the next one runs.
+    llm.push(Reply::tool_call(
+        "call_b2",
+        "bash",
+        json!({"command": "echo again", "description": "Print again"}),
+    ));
+    let acc = f.send("Run it again.").await;
+    let card = next_frame(&mut ws, "permission_requested").await;
+    let request = card["request_id"].as_str().unwrap().to_owned();
+    let cancelled: Value = f
+        .post_ok(&format!("/api/tasks/{}/cancel", acc.task_id))
+        .await;
+    assert_eq!(cancelled["cancelled"], true);
+    let resolved = next_frame(&mut ws, "request_resolved").await;
+    assert_eq!(
+        (
+            resolved["request_id"].as_str(),
+            resolved["outcome"].as_str()
+        ),
+        (Some(request.as_str()), Some("withdrawn"))
+    );
+    let (status, _) = f.wait_task_within(acc.task_id, LIMIT).await;
+    assert_eq!(status, "cancelled");
+    let resp = f
+        .post(
+            &format!("/api/permissions/{request}"),
+            Some(json!({"option_id": "once"})),
+        )
+        .await;
+    assert_eq!(
+        resp.status().as_u16(),
+        409,
+        "a withdrawn card takes no answer"
+    );
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "no_open_request", "{body:#}");
+    // A model without its provider is refused before the prompt (opencode
+    // would not know where to send it); the turn runs on the model it had.
+    llm.push(Reply::text("After the card."));
+    let path = format!("/api/sessions/{}/chats/{}/messages", f.session, f.chat);
+    let body = json!({"content": "And now?", "provider": "opencode", "model": "gpt-9"});
+    let acc: TurnAccepted = boo_testkit::http::post(&f.http, &f.url(&path), body, 202).await;
+    let (status, error) = f.wait_task_within(acc.task_id, LIMIT).await;
+    let after = f.answer(acc.task_id).await;
+    assert_eq!(
+        (status.as_str(), after.content.as_str()),
+        ("completed", "After the card."),
+        "{}",
+        dump(&format!("{error:?}"))
+    );
+    let notice: (String, Value) = sqlx::query_as(
+        "SELECT content, metadata FROM messages WHERE chat_id = $1 AND role = 'system'",
+    )
+    .bind(f.chat)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            &notice.1["kind"],
+            &notice.1["settings"][0]["wanted"],
+            &notice.1["settings"][0]["error"]
+        ),
+        (
+            &json!("config_mismatch"),
+            &json!("gpt-9"),
+            &json!("opencode models are `provider/model`")
+        ),
+        "{}",
+        notice.0
+    );
 }

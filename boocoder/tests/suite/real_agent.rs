@@ -207,6 +207,37 @@ pub(super) fn agent_children(cwd: &Path) -> BTreeSet<u32> {
     pids
 }
 
+/// `pid` and every process below it (the sandbox's inner processes run in a
+/// session of their own, so a signal to the group would miss them).
+pub(super) fn tree_of(pid: u32) -> Vec<u32> {
+    let parent_of = |p: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let all: Vec<u32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect();
+    let mut tree = vec![pid];
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for &p in &all {
+            if !tree.contains(&p) && parent_of(p).is_some_and(|pp| tree.contains(&pp)) {
+                tree.push(p);
+                grew = true;
+            }
+        }
+    }
+    tree
+}
+
 /// The text of an OpenAI chat message (`content` as a string or as parts).
 fn content_text(message: &Value) -> String {
     match &message["content"] {

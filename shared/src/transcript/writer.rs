@@ -22,7 +22,8 @@ use crate::hub::Hub;
 
 /// Post a system notice in a chat (`role = system`, `metadata.kind` names it; never
 /// sent to the model) and show it at once as a `sentinel` frame. A notice never
-/// fails what it reports on: when it cannot be written, that is logged.
+/// fails what it reports on: when it cannot be written, that is logged (and
+/// `None` returned); else the stored row is returned.
 pub async fn post_notice(
     pool: &PgPool,
     hub: &Hub,
@@ -30,7 +31,7 @@ pub async fn post_notice(
     chat_id: Uuid,
     text: &str,
     metadata: serde_json::Value,
-) {
+) -> Option<crate::chat::Message> {
     let kind = metadata["kind"].as_str().unwrap_or("notice").to_owned();
     let inserted = messages::insert(
         pool,
@@ -44,11 +45,24 @@ pub async fn post_notice(
     match inserted {
         Ok(id) => match messages::get(pool, id).await {
             Ok(message) => {
-                hub.publish(session_id, ServerFrame::Sentinel { chat_id, message });
+                hub.publish(
+                    session_id,
+                    ServerFrame::Sentinel {
+                        chat_id,
+                        message: message.clone(),
+                    },
+                );
+                Some(message)
             }
-            Err(e) => tracing::error!(error = %e, kind, "cannot read back a chat notice"),
+            Err(e) => {
+                tracing::error!(error = %e, kind, "cannot read back a chat notice");
+                None
+            }
         },
-        Err(e) => tracing::error!(error = %e, kind, "cannot write a chat notice"),
+        Err(e) => {
+            tracing::error!(error = %e, kind, "cannot write a chat notice");
+            None
+        }
     }
 }
 

@@ -199,3 +199,26 @@ fn the_model_sees_text_files_fenced_and_images_as_parts() {
     assert!(has_images(&[with_image]));
     assert!(!has_images(&[files, plain]));
 }
+
+#[test]
+fn images_are_weighed_and_read_as_text_for_compaction() {
+    let url = format!("data:image/png;base64,{}", "A".repeat(4000));
+    let convo = vec![
+        json!({"role": "system", "content": "sys"}),
+        json!({"role": "user", "content": [
+            {"type": "text", "text": "what is it?"},
+            {"type": "image_url", "image_url": {"url": url}},
+        ]}),
+    ];
+    assert_eq!(image_parts(&convo), (1, url.len()));
+    assert_eq!(image_parts(&convo[..1]), (0, 0));
+    assert_eq!(content_text(&convo[1]["content"]), "what is it?\n[image]");
+    assert_eq!(content_text(&json!("plain")), "plain");
+    assert_eq!(content_text(&Value::Null), "");
+    let estimated = crate::engine::compact::estimate(&convo, &[]);
+    let json_len = serde_json::to_string(&convo).unwrap().len();
+    assert_eq!(
+        estimated,
+        ((json_len - url.len()) / 4 + IMAGE_TOKENS) as u64
+    );
+}

@@ -248,6 +248,7 @@ fn a_permission_request_carries_its_tool_call_then_settles() {
             tool(running.clone()),
             Mapped::Permission(PermissionAsk {
                 id: id.to_owned(),
+                session: "ses_dc33ab1b0ffeXyKNPweGcg6IYU".to_owned(),
                 permission: "bash".to_owned(),
                 patterns: vec!["echo hi".to_owned()],
                 always: vec!["echo *".to_owned()],
@@ -282,6 +283,7 @@ fn a_question_is_asked_then_settled() {
         mapped[1],
         Mapped::Question(QuestionAsk {
             id: "que_23cc55c87001a63fZM6yKvHAb8".to_owned(),
+            session: "ses_dc33aa4c5ffeNo7pOj1czgGLxc".to_owned(),
             questions: vec![Question {
                 question: "Which color?".to_owned(),
                 header: "Color".to_owned(),
@@ -394,4 +396,98 @@ fn a_catch_up_emits_only_what_was_missed_and_mutes_queued_deltas() {
     // A delta queued before the fetch is in the fetched text already.
     assert_eq!(m.map(&delta("lo")), Mapped::Ignore);
     assert_eq!(m.map(&updated("Hello world")), text(" world"));
+}
+
+#[test]
+fn a_sub_agents_tool_calls_requests_and_usage_count_but_not_its_text_or_idle() {
+    let created = |id: &str, parent: &str| {
+        json!({"type": "session.created", "properties": {"sessionID": id,
+            "info": {"id": id, "parentID": parent}}})
+    };
+    let in_session = |ses: &str, ty: &str, props: Value| {
+        let mut p = props;
+        p["sessionID"] = json!(ses);
+        json!({"type": ty, "properties": p})
+    };
+    let mut m = SessionMapper::new("ses_p");
+    // Another chat's session and its children are not followed.
+    assert_eq!(m.map(&created("ses_x", "ses_other")), Mapped::Ignore);
+    assert!(!m.follows("ses_x"));
+    // The task tool's child, and a grandchild of it.
+    assert_eq!(m.map(&created("ses_c", "ses_p")), Mapped::Ignore);
+    assert_eq!(m.map(&created("ses_g", "ses_c")), Mapped::Ignore);
+    assert!(m.follows("ses_c") && m.follows("ses_g") && m.follows("ses_p"));
+    let tool_part = json!({"id": "prt_t", "sessionID": "ses_g", "messageID": "msg_g",
+        "type": "tool", "callID": "call_g", "tool": "bash",
+        "state": {"status": "pending", "input": {}}});
+    assert_eq!(
+        m.map(&in_session(
+            "ses_g",
+            "message.part.updated",
+            json!({"part": tool_part})
+        )),
+        tool(snap("call_g", "bash", "execute", "pending"))
+    );
+    let asked = m.map(&in_session(
+        "ses_g",
+        "permission.asked",
+        json!({"id": "per_g", "permission": "bash", "patterns": ["ls"], "always": [],
+            "metadata": {}, "tool": {"messageID": "msg_g", "callID": "call_g"}}),
+    ));
+    let Mapped::Permission(ask) = asked else {
+        panic!("a permission: {asked:?}");
+    };
+    assert_eq!(
+        (
+            ask.id.as_str(),
+            ask.session.as_str(),
+            ask.tool_call.map(|t| t.id)
+        ),
+        ("per_g", "ses_g", Some("call_g".to_owned()))
+    );
+    assert_eq!(
+        m.map(&in_session(
+            "ses_c",
+            "permission.replied",
+            json!({"requestID": "per_g"})
+        )),
+        Mapped::Settled("per_g".to_owned())
+    );
+    let step = json!({"id": "prt_s", "sessionID": "ses_c", "messageID": "msg_c", "type": "step-finish",
+        "cost": 0.5, "tokens": {"input": 10, "output": 2, "reasoning": 0, "cache": {"read": 0, "write": 0}}});
+    assert_eq!(
+        m.map(&in_session(
+            "ses_c",
+            "message.part.updated",
+            json!({"part": step})
+        )),
+        Mapped::StepUsage(StepUsage {
+            input: 10,
+            output: 2,
+            cost: 0.5
+        })
+    );
+    // Its text and its end are the task tool's result, not the turn's.
+    let text_part = json!({"id": "prt_x", "sessionID": "ses_c", "messageID": "msg_c", "type": "text", "text": "sub"});
+    assert_eq!(
+        m.map(&in_session(
+            "ses_c",
+            "message.part.updated",
+            json!({"part": text_part})
+        )),
+        Mapped::Ignore
+    );
+    assert_eq!(
+        m.map(&in_session("ses_c", "session.idle", json!({}))),
+        Mapped::Ignore
+    );
+    assert_eq!(
+        m.last_assistant_message(),
+        None,
+        "a sub-agent's message is not the turn's"
+    );
+    assert_eq!(
+        m.map(&in_session("ses_p", "session.idle", json!({}))),
+        Mapped::Idle
+    );
 }

@@ -146,3 +146,35 @@ async fn a_stalled_stream_is_reopened_and_subscribers_are_told() {
     hub.shutdown().await;
     server.abort();
 }
+
+#[test]
+fn a_sub_agents_events_reach_the_subscriber_of_its_nearest_followed_ancestor() {
+    let subs = Subs::default();
+    let mut parent = sub(&subs, "ses_p", 16);
+    let (state_tx, _state) = watch::channel(Connection::default());
+    let envelope = |payload: Value| json!({"directory": "/w", "payload": payload});
+    let created = |id: &str, parent: &str| json!({"type": "session.created", "properties": {"sessionID": id, "info": {"id": id, "parentID": parent}}});
+    let idle = |id: &str| json!({"type": "session.idle", "properties": {"sessionID": id}});
+    for payload in [
+        created("ses_c", "ses_p"),
+        created("ses_g", "ses_c"),
+        idle("ses_g"),
+        created("ses_o", "ses_other"),
+        idle("ses_o"),
+    ] {
+        route(envelope(payload), &subs, &state_tx);
+    }
+    assert_eq!(
+        drain(&mut parent),
+        vec![
+            StreamItem::Event(created("ses_c", "ses_p")),
+            StreamItem::Event(created("ses_g", "ses_c")),
+            StreamItem::Event(idle("ses_g")),
+        ]
+    );
+    // A subscriber of the child itself gets its events first-hand.
+    let mut child = sub(&subs, "ses_c", 16);
+    route(envelope(idle("ses_c")), &subs, &state_tx);
+    assert_eq!(drain(&mut child), vec![StreamItem::Event(idle("ses_c"))]);
+    assert_eq!(drain(&mut parent), vec![]);
+}

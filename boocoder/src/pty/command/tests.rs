@@ -16,6 +16,8 @@ fn claude_resumes_only_when_there_is_a_session() {
         "stream-json",
         "--verbose",
         "--include-partial-messages",
+        "--permission-mode",
+        "acceptEdits",
     ];
     let first: Vec<String> = base
         .iter()
@@ -30,6 +32,67 @@ fn claude_resumes_only_when_there_is_a_session() {
         .map(|s| (*s).to_owned())
         .collect();
     assert_eq!(c.render("go on", Some("abc-123")), resumed);
+}
+
+#[test]
+fn claude_takes_the_chats_mode_and_model() {
+    let c = PtyCommand::claude();
+    assert!(c.uses("mode") && c.uses("model") && c.uses("session_id"));
+    let argv = c.render_with(Vars {
+        prompt: "go",
+        session_id: Some("s-1"),
+        mode: Some("plan"),
+        model: Some("opus"),
+    });
+    let want: Vec<String> = [
+        "claude",
+        "-p",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--include-partial-messages",
+        "--permission-mode",
+        "plan",
+        "--model",
+        "opus",
+        "--resume",
+        "s-1",
+        "--",
+        "go",
+    ]
+    .map(str::to_owned)
+    .into();
+    assert_eq!(argv, want);
+}
+
+#[test]
+fn a_default_fills_an_unset_or_empty_value_and_unknown_names_are_refused() {
+    let c = cmd(&[
+        "cli",
+        "--mode={mode|auto}",
+        "[-m {model|small}]",
+        "{prompt}",
+    ])
+    .unwrap();
+    assert_eq!(
+        c.render("p", None),
+        vec!["cli", "--mode=auto", "-m", "small", "p"]
+    );
+    let vars = Vars {
+        prompt: "p",
+        mode: Some(""),
+        model: Some("big"),
+        ..Vars::default()
+    };
+    assert_eq!(
+        c.render_with(vars),
+        vec!["cli", "--mode=auto", "-m", "big", "p"]
+    );
+    assert!(!cmd(&["cli", "{prompt}"]).unwrap().uses("mode"));
+    assert_eq!(
+        cmd(&["cli", "{effort|high}", "{prompt}"]),
+        Err(TemplateError::UnknownPlaceholder("effort".into()))
+    );
 }
 
 #[test]
@@ -56,8 +119,8 @@ fn bad_templates_are_refused() {
     assert_eq!(cmd(&[]), Err(TemplateError::Empty));
     assert_eq!(cmd(&["cli", "--x"]), Err(TemplateError::NoPrompt));
     assert_eq!(
-        cmd(&["cli", "{model}", "{prompt}"]),
-        Err(TemplateError::UnknownPlaceholder("model".into()))
+        cmd(&["cli", "{effort}", "{prompt}"]),
+        Err(TemplateError::UnknownPlaceholder("effort".into()))
     );
     assert_eq!(
         cmd(&["cli", "{prompt"]),

@@ -8,6 +8,7 @@ use crate::opencode::events::{PermissionAsk, Question, QuestionAsk, QuestionOpti
 fn ask(permission: &str) -> PermissionAsk {
     PermissionAsk {
         id: "per_1".into(),
+        session: "ses_1".into(),
         permission: permission.into(),
         patterns: vec!["ls -la".into()],
         always: vec!["ls *".into()],
@@ -79,6 +80,7 @@ fn questions_become_one_form_and_its_answers_go_back_per_question() {
     };
     let ask = QuestionAsk {
         id: "que_1".into(),
+        session: "ses_1".into(),
         questions: vec![
             Question {
                 question: "Which database?".into(),

@@ -162,8 +162,8 @@ describe("sessionChip", () => {
     expect(sessionChip(null, CHAT, "fake").kind).toBe("new");
   });
 
-  it("says how a rebuilt session started: loaded, or from the transcript", () => {
-    for (const kind of ["loaded", "history"] as const) {
+  it("says how a rebuilt session started: loaded, from the transcript, or reattached to a restarted server", () => {
+    for (const kind of ["loaded", "history", "reattached"] as const) {
       expect(sessionChip([agentSession("fake", "idle", { start_kind: kind })], CHAT, "fake").kind).toBe(kind);
       expect(sessionChip([agentSession("fake", "evicted", { start_kind: kind })], CHAT, "fake").kind).toBe(kind);
     }

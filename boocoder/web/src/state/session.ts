@@ -119,19 +119,20 @@ export function silentFailure(s: CoderSession, chatId: string | null, messages: 
   return answered ? undefined : newest;
 }
 
-export type ChipKind = "resumed" | "loaded" | "history" | "new";
+export type ChipKind = "resumed" | "loaded" | "history" | "reattached" | "new";
 
 /**
  * The composer chip: `resumed` while the agent's session in this chat lives on (its
  * next turn continues it), `loaded` / `history` when that session was rebuilt after a
  * restart or eviction by `session/load` / from the chat's transcript (as the row's
- * `start_kind` records), `new` when there is none to continue (never ran here,
+ * `start_kind` records), `reattached` when its opencode server restarted and still had
+ * it, `new` when there is none to continue (never ran here,
  * closed, or evicted/crashed without a recorded rebuild).
  */
 export function sessionChip(sessions: readonly AgentSessionInfo[] | null, chatId: string | null, agent: string | null): { kind: ChipKind; row: AgentSessionInfo | undefined } {
   const row = chatId === null || agent === null ? undefined : sessions?.find((r) => r.chat_id === chatId && r.agent === agent);
   if (row === undefined || row.status === "closed") return { kind: "new", row };
-  if (row.start_kind === "loaded" || row.start_kind === "history") return { kind: row.start_kind, row };
+  if (row.start_kind === "loaded" || row.start_kind === "history" || row.start_kind === "reattached") return { kind: row.start_kind, row };
   const live = row.status === "active" || row.status === "idle";
   return { kind: live ? "resumed" : "new", row };
 }
@@ -141,6 +142,7 @@ export const CHIP_TEXT: Readonly<Record<ChipKind, string>> = {
   resumed: "resumed",
   loaded: "loaded",
   history: "history",
+  reattached: "reattached",
   new: "new session",
 };
 

@@ -30,6 +30,8 @@ struct Cli {
     resume: Option<String>,
     #[arg(long, value_name = "MODEL")]
     model: Option<String>,
+    #[arg(long, value_name = "MODE")]
+    permission_mode: Option<String>,
     /// The script.
     prompt: String,
 }
@@ -42,6 +44,7 @@ impl Cli {
             partial: self.include_partial_messages,
             resume: self.resume,
             model: self.model,
+            permission_mode: self.permission_mode,
             prompt: self.prompt,
         }
     }
@@ -76,6 +79,8 @@ mod tests {
             "s-1",
             "--model",
             "sonnet",
+            "--permission-mode",
+            "plan",
             "--",
             "--say hi",
         ])
@@ -89,6 +94,7 @@ mod tests {
                 partial: true,
                 resume: Some("s-1".into()),
                 model: Some("sonnet".into()),
+                permission_mode: Some("plan".into()),
                 prompt: "--say hi".into(),
             }
         );

@@ -22,6 +22,8 @@ pub struct Options {
     pub partial: bool,
     pub resume: Option<String>,
     pub model: Option<String>,
+    /// `--permission-mode` (`default` when absent, as the real CLI).
+    pub permission_mode: Option<String>,
     pub prompt: String,
 }
 
@@ -122,7 +124,8 @@ impl<'a> Player<'a> {
         self.emit(json!({
             "type": "system", "subtype": "init", "cwd": cwd,
             "tools": ["Task", "Bash", "Glob", "Grep", "Read", "Edit", "Write", "WebFetch", "TodoWrite"],
-            "mcp_servers": [], "model": model, "permissionMode": "default",
+            "mcp_servers": [], "model": model,
+            "permissionMode": self.opts.permission_mode.as_deref().unwrap_or("default"),
             "apiKeySource": "none", "claude_code_version": "0.0.0-fake", "output_style": "default",
         }));
     }
@@ -200,6 +203,11 @@ impl<'a> Player<'a> {
             Command::Noise(text) => self.line(&text),
             Command::Stderr(text) => eprintln!("{text}"),
             Command::Pid => self.say(&format!("pid {}", std::process::id())),
+            Command::Config => {
+                let mode = self.opts.permission_mode.as_deref().unwrap_or("default");
+                let said = format!("permission mode {mode}, model {}", self.model);
+                self.say(&said);
+            }
             Command::Child => {
                 // Deaf to the hangup the terminal sends when this process exits.
                 let child = std::process::Command::new("sh")

@@ -20,6 +20,8 @@ pub enum Command {
     Stderr(String),
     /// `pid`: says `pid <pid>`.
     Pid,
+    /// `config`: says `permission mode <mode>, model <model>` as run.
+    Config,
     /// `child`: starts `sleep 600` ignoring SIGHUP (sharing the terminal and the
     /// process group, so it outlives this process) and says `child <pid>`.
     Child,
@@ -88,6 +90,7 @@ fn parse_line(line: &str) -> Command {
         "sleep" => rest.parse().map(Command::Sleep).unwrap_or_else(|_| echo()),
         "fail" => Command::Fail(rest.to_owned()),
         "pid" if rest.is_empty() => Command::Pid,
+        "config" if rest.is_empty() => Command::Config,
         "child" if rest.is_empty() => Command::Child,
         "progress" if rest.is_empty() => Command::Progress,
         "crash" if rest.is_empty() => Command::Crash,
