@@ -237,6 +237,14 @@ pub struct ChatConfig {
     pub web_fetch_allow: Vec<AllowRule>,
     /// Longest a `glob` or `grep` walk runs before it stops and says so.
     pub tool_walk_timeout_secs: u64,
+    /// Name untitled chats and sessions from their first exchange (CHAT-9).
+    pub auto_name: bool,
+    /// The task model: the model (on `llm.base_url`) asked for titles. Unset: the
+    /// chat's own model.
+    pub task_model: Option<String>,
+    /// Longest the namer waits for the task model; then the title stays unset.
+    /// At least 1.
+    pub auto_name_timeout_secs: u64,
 }
 
 impl Default for ChatConfig {
@@ -251,6 +259,9 @@ impl Default for ChatConfig {
             tool_output_bytes: 16 * 1024,
             web_fetch_allow: Vec::new(),
             tool_walk_timeout_secs: 10,
+            auto_name: true,
+            task_model: None,
+            auto_name_timeout_secs: 20,
         }
     }
 }
@@ -480,6 +491,11 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(ConfigError::Rejected(
                 "database.max_connections must be at least 1".into(),
+            ));
+        }
+        if kind == DaemonKind::Chat && self.chat.auto_name_timeout_secs == 0 {
+            return Err(ConfigError::Rejected(
+                "chat.auto_name_timeout_secs must be at least 1".into(),
             ));
         }
         if kind == DaemonKind::Coder && self.coder.max_warm_agents == 0 {

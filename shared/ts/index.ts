@@ -64,7 +64,22 @@ export type Session = { id: string, project_id: string, title: string | null, st
 
 export type CreateSession = { project_id: string, title?: string, };
 
-export type UpdateSession = { title?: string, status?: Status, };
+export type UpdateSession = { title?: string, status?: Status, 
+/**
+ * The session's whole tag list (replaces it): each trimmed, non-empty, at
+ * most 64 characters, no duplicates, at most 64 tags.
+ */
+tags?: Array<string>, };
+
+/**
+ * One tag and how many sessions carry it.
+ */
+export type TagCount = { tag: string, sessions: number, };
+
+/**
+ * `GET /api/tags`: every tag in use, most used first (then by name).
+ */
+export type TagList = { tags: Array<TagCount>, };
 
 /**
  * What removing one of a session's worktrees would lose (boocoder's
@@ -180,7 +195,39 @@ export type UpdateChat = { title?: string, status?: Status, agent?: string | nul
  */
 export type ForkChat = { message_id?: string, };
 
-export type SendMessage = { content: string, };
+export type SendMessage = { 
+/**
+ * What the user typed; may be empty when attachments are sent.
+ */
+content: string, 
+/**
+ * Files sent with the message (at most 8).
+ */
+attachments?: Array<NewAttachment>, };
+
+/**
+ * A file attached to a message as the browser sends it.
+ */
+export type NewAttachment = { "kind": "text", name: string, 
+/**
+ * The browser's type for it (`text/plain` when absent).
+ */
+mime?: string, content: string, } | { "kind": "image", name: string, mime: string, data: string, };
+
+/**
+ * What an attachment is.
+ */
+export type AttachmentKind = "text" | "image";
+
+/**
+ * A stored attachment as a message's `metadata.attachments` lists it; its bytes
+ * are at `GET /api/messages/{message_id}/attachments/{ordinal}`.
+ */
+export type AttachmentInfo = { ordinal: number, kind: AttachmentKind, name: string, mime: string, 
+/**
+ * Size of the contents in bytes.
+ */
+bytes: number, };
 
 /**
  * `202` answer to [`SendMessage`].
@@ -259,7 +306,11 @@ export type ModelInfo = { id: string,
 /**
  * Context window in tokens, where the server tells.
  */
-ctx_size: number | null, };
+ctx_size: number | null, 
+/**
+ * The model takes images (`/props` `modalities.vision`), where the server tells.
+ */
+vision: boolean | null, };
 
 /**
  * `GET /api/agents`.

@@ -52,11 +52,14 @@ pub enum CompactError {
     Store,
 }
 
-/// The request's size in tokens, roughly: its JSON at four bytes a token.
+/// The request's size in tokens, roughly: its JSON at four bytes a token, each
+/// attached image as [`super::attach::IMAGE_TOKENS`] instead of its `data:` URL.
 pub fn estimate(convo: &[Value], tools: &[Value]) -> u64 {
+    let (images, url_bytes) = super::attach::image_parts(convo);
     let bytes = serde_json::to_string(convo).map_or(0, |s| s.len())
         + serde_json::to_string(tools).map_or(0, |s| s.len());
-    u64::try_from(bytes / 4).unwrap_or(u64::MAX)
+    let tokens = bytes.saturating_sub(url_bytes) / 4 + images * super::attach::IMAGE_TOKENS;
+    u64::try_from(tokens).unwrap_or(u64::MAX)
 }
 
 /// The budget of `size` tokens at share `threshold` (clamped to (0, 1]).
@@ -132,7 +135,8 @@ fn transcript_of(head: &[Value]) -> String {
     let mut out = String::new();
     for m in head {
         let role = m["role"].as_str().unwrap_or("?");
-        if let Some(text) = m["content"].as_str().filter(|t| !t.trim().is_empty()) {
+        let text = super::attach::content_text(&m["content"]);
+        if !text.trim().is_empty() {
             out.push_str(&format!("{role}: {}\n\n", text.trim()));
         }
         for call in m["tool_calls"].as_array().into_iter().flatten() {

@@ -51,7 +51,9 @@ pub fn build(
             continue;
         }
         match m.role {
-            Role::User => out.push(json!({"role": "user", "content": m.content})),
+            Role::User => {
+                out.push(json!({"role": "user", "content": super::attach::user_content(m)}))
+            }
             Role::System => out.push(json!({"role": "system", "content": m.content})),
             Role::Tool => {}
             Role::Assistant => assistant_rounds(m, tool_output_cap, &mut out),

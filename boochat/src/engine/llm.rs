@@ -119,6 +119,11 @@ struct TimingsJson {
     predicted_per_second: Option<f64>,
 }
 
+/// `modalities.vision` of a `/props` answer.
+pub fn vision_of(props: &Value) -> Option<bool> {
+    props.pointer("/modalities/vision").and_then(Value::as_bool)
+}
+
 /// Turn one SSE `data:` payload into events.
 pub fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
     let chunk: Chunk =
@@ -232,14 +237,20 @@ impl LlmClient {
         };
         let mut out = Vec::with_capacity(list.data.len());
         for item in list.data {
-            let ctx_size = if running.contains(&item.id) {
-                self.ctx_size(&item.id).await
+            let props = if running.contains(&item.id) {
+                self.props(&item.id).await
             } else {
                 None
             };
+            let ctx_size = props
+                .as_ref()
+                .and_then(|v| v.pointer("/default_generation_settings/n_ctx"))
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok());
             out.push(ModelInfo {
                 id: item.id,
                 ctx_size,
+                vision: props.as_ref().and_then(vision_of),
             });
         }
         Ok(out)
@@ -269,9 +280,9 @@ impl LlmClient {
             .unwrap_or_default()
     }
 
-    /// llama-server's `/props` (`default_generation_settings.n_ctx`), or llama-swap's
-    /// per-model `/upstream/<model>/props`. `None` when neither answers.
-    pub async fn ctx_size(&self, model: &str) -> Option<u32> {
+    /// llama-server's `/props` for `model`: llama-swap's per-model
+    /// `/upstream/<model>/props` first, then the server's own. `None` when neither answers.
+    pub async fn props(&self, model: &str) -> Option<Value> {
         let root = self.base_url.trim_end_matches("/v1");
         for url in [
             format!("{root}/upstream/{model}/props"),
@@ -288,17 +299,66 @@ impl LlmClient {
             if !resp.status().is_success() {
                 continue;
             }
-            let Ok(v) = resp.json::<Value>().await else {
-                continue;
-            };
-            if let Some(n) = v
-                .pointer("/default_generation_settings/n_ctx")
-                .and_then(Value::as_u64)
-            {
-                return u32::try_from(n).ok();
+            if let Ok(v) = resp.json::<Value>().await {
+                return Some(v);
             }
         }
         None
+    }
+
+    /// The context size in `/props` (`default_generation_settings.n_ctx`).
+    pub async fn ctx_size(&self, model: &str) -> Option<u32> {
+        let v = self.props(model).await?;
+        let n = v
+            .pointer("/default_generation_settings/n_ctx")
+            .and_then(Value::as_u64)?;
+        u32::try_from(n).ok()
+    }
+
+    /// Whether the model takes images: `/props` `modalities.vision` (llama-server
+    /// loaded with an `--mmproj`). `None`: the server does not say.
+    pub async fn vision(&self, model: &str) -> Option<bool> {
+        vision_of(&self.props(model).await?)
+    }
+
+    /// One non-streamed completion (`stream: false`), bounded by `limit`: the
+    /// first choice's `message.content` (empty when it has none).
+    pub async fn complete(
+        &self,
+        mut body: serde_json::Map<String, Value>,
+        limit: Duration,
+    ) -> Result<String, LlmError> {
+        body.insert("stream".into(), Value::Bool(false));
+        let send = async {
+            let resp = self
+                .auth(
+                    self.http
+                        .post(format!("{}/chat/completions", self.base_url)),
+                )
+                .json(&body)
+                .send()
+                .await
+                .map_err(|e| self.unreachable(e))?;
+            if !resp.status().is_success() {
+                let status = resp.status().as_u16();
+                let body = resp.text().await.unwrap_or_default();
+                return Err(LlmError::Status {
+                    status,
+                    body: body.chars().take(2000).collect(),
+                });
+            }
+            let v: Value = resp
+                .json()
+                .await
+                .map_err(|e| LlmError::Decode(e.to_string()))?;
+            Ok(v.pointer("/choices/0/message/content")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned())
+        };
+        tokio::time::timeout(limit, send)
+            .await
+            .map_err(|_| LlmError::Idle(limit.as_secs()))?
     }
 
     /// Start a streamed completion. `body` holds model, messages, tools and

@@ -2,9 +2,11 @@
 //! and the per-chat runner that queues messages sent while a turn runs. A library
 //! module so `boochat acp` can reuse it.
 
+pub mod attach;
 pub mod compact;
 pub mod context;
 pub mod llm;
+pub mod naming;
 pub mod runner;
 pub mod textcalls;
 pub mod think;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use boo_shared::chat::{MessageAccepted, MessageStatus, Role, Status, Usage};
+use boo_shared::chat::{AttachmentKind, MessageAccepted, MessageStatus, Role, Status, Usage};
 use boo_shared::error::ApiError;
 use boo_shared::frames::ServerFrame;
 use serde_json::json;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::Engine;
 use super::turn::{self, Interrupt, TurnSpec};
 use boo_shared::catalog::chats;
+use boo_shared::transcript::attachments::{self, Attachment};
 use boo_shared::transcript::store as messages;
 
 /// Longest message accepted, in characters.
@@ -69,7 +70,21 @@ pub async fn submit(
     chat_id: Uuid,
     content: &str,
 ) -> Result<MessageAccepted, ApiError> {
-    if content.trim().is_empty() {
+    submit_with(engine, chat_id, content, &[]).await
+}
+
+/// [`submit`] with attachments (already checked by [`super::attach::prepare`]):
+/// stored with the message in one transaction, listed in its
+/// `metadata.attachments`. The content may be empty when there are attachments.
+/// Images are refused with 400 `model_no_vision` unless the model server says the
+/// chat's model takes them; nothing is written then.
+pub async fn submit_with(
+    engine: &Arc<Engine>,
+    chat_id: Uuid,
+    content: &str,
+    attachments: &[Attachment],
+) -> Result<MessageAccepted, ApiError> {
+    if content.trim().is_empty() && attachments.is_empty() {
         return Err(ApiError::bad_request(
             "empty_message",
             "content must not be empty",
@@ -94,6 +109,12 @@ pub async fn submit(
             "boochat is shutting down",
         ));
     }
+    if attachments
+        .iter()
+        .any(|a| a.info.kind == AttachmentKind::Image)
+    {
+        check_vision(engine, chat.agent.as_deref()).await?;
+    }
     let reply_id = Uuid::new_v4();
     let _gate = engine.gate.lock().await;
     let busy = engine
@@ -101,13 +122,21 @@ pub async fn submit(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .contains_key(&chat_id);
-    let (status, metadata) = if busy {
+    let (status, mut metadata) = if busy {
         (MessageStatus::Queued, json!({"reply_id": reply_id}))
     } else {
         (MessageStatus::Complete, json!({}))
     };
+    if !attachments.is_empty() {
+        metadata["attachments"] = json!(attachments.iter().map(|a| &a.info).collect::<Vec<_>>());
+    }
+    let mut tx = engine.pool.begin().await.map_err(ApiError::from)?;
     let user_id =
-        messages::insert(&engine.pool, chat_id, Role::User, status, content, metadata).await?;
+        messages::insert(&mut *tx, chat_id, Role::User, status, content, metadata).await?;
+    for a in attachments {
+        attachments::insert(&mut *tx, user_id, a).await?;
+    }
+    tx.commit().await.map_err(ApiError::from)?;
     publish_user_message(engine, chat.session_id, user_id).await;
     if !busy {
         start(engine, chat_id, chat.session_id, reply_id);
@@ -117,6 +146,30 @@ pub async fn submit(
         assistant_message_id: reply_id,
         queued: busy,
     })
+}
+
+/// Refuse images unless the model server says the chat's model takes them.
+async fn check_vision(engine: &Engine, agent: Option<&str>) -> Result<(), ApiError> {
+    let agent = agent.and_then(|name| engine.kit.agents.get(name));
+    let model = engine.kit.model_for(agent.as_ref()).await.map_err(|e| {
+        ApiError::bad_request(
+            "model_no_vision",
+            format!("images cannot be sent: the chat's model is unknown ({e})"),
+        )
+    })?;
+    match engine.kit.llm.vision(&model).await {
+        Some(true) => Ok(()),
+        Some(false) => Err(ApiError::bad_request(
+            "model_no_vision",
+            format!("the model {model} does not take images (its server reports no vision)"),
+        )),
+        None => Err(ApiError::bad_request(
+            "model_no_vision",
+            format!(
+                "images cannot be sent: the model server does not say whether {model} takes images"
+            ),
+        )),
+    }
 }
 
 /// Cancel the running turn of a chat. False when none runs (or it is already
@@ -338,10 +391,12 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
         chat_id,
         message_id: reply_id,
         agent,
-        model,
+        model: model.clone(),
         project_root: project_root(engine, session_id).await,
     };
     turn::run(engine.clone(), spec, cancel, reason).await;
+    // Off the turn's path: its frames are out, the queue goes on.
+    super::naming::after_turn(engine, session_id, chat_id, reply_id, &model);
 }
 
 /// After a restart: run the queues that were waiting.

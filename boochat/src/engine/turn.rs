@@ -83,10 +83,17 @@ async fn drive(
         Ok(h) => h,
         Err(e) => return (MessageStatus::Failed, Usage::default(), Some(e.to_string())),
     };
-    let history: Vec<_> = history
+    let mut history: Vec<_> = history
         .into_iter()
         .filter(|m| m.id != spec.message_id)
         .collect();
+    // Attachments go to the model with their message on every turn; images only
+    // to a model whose server reports vision.
+    let vision = super::attach::has_images(&history)
+        && engine.kit.llm.vision(&spec.model).await == Some(true);
+    if let Err(e) = super::attach::hydrate(&engine.pool, &mut history, vision).await {
+        return (MessageStatus::Failed, Usage::default(), Some(e.to_string()));
+    }
     let cap = engine.kit.settings.chat.tool_output_bytes;
     let system = system_prompt(spec);
     let convo = super::context::build(Some(&system), &history, cap);

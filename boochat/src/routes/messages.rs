@@ -1,5 +1,6 @@
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use boo_shared::chat::{
     AnswerInput, Message, MessageAccepted, MessageWindow, SendMessage, StopResult,
 };
@@ -9,8 +10,9 @@ use uuid::Uuid;
 
 use super::AppState;
 use crate::engine::compact::CompactError;
-use crate::engine::runner;
+use crate::engine::{attach, runner};
 use boo_shared::catalog::{self as store, chats};
+use boo_shared::transcript::attachments;
 use boo_shared::transcript::store as messages;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -21,18 +23,59 @@ pub struct WindowQuery {
     limit: Option<i64>,
 }
 
-/// Send a message: it starts a turn, or waits in the chat's queue.
+/// Send a message: it starts a turn, or waits in the chat's queue. Attachments
+/// are checked first (400 `too_many_attachments`, `attachment_too_large`,
+/// `attachments_too_large`, `invalid_attachment_name`, `invalid_attachment_type`,
+/// `invalid_attachment_data`; images to a model without vision: `model_no_vision`)
+/// and stored with the message, or nothing is.
 #[utoipa::path(post, path = "/api/chats/{id}/messages", tag = "messages", params(("id" = Uuid, Path, description = "Chat id")),
     request_body = SendMessage,
-    responses((status = 202, description = "Accepted", body = MessageAccepted)))]
+    responses((status = 202, description = "Accepted", body = MessageAccepted),
+        (status = 400, description = "An empty or too long message, or an attachment refused (by `code`)", body = boo_shared::error::ErrorBody)))]
 #[tracing::instrument(skip_all, err, fields(chat_id = %chat_id))]
 pub async fn send(
     State(s): State<AppState>,
     Path(chat_id): Path<Uuid>,
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, Json<MessageAccepted>), ApiError> {
-    let accepted = runner::submit(&s.engine, chat_id, &body.content).await?;
+    let attachments = attach::prepare(&body.attachments)?;
+    let accepted = runner::submit_with(&s.engine, chat_id, &body.content, &attachments).await?;
     Ok((StatusCode::ACCEPTED, Json(accepted)))
+}
+
+/// The contents of a message's attachment: an image as its type, a text file as
+/// `text/plain; charset=utf-8` (never as the type the browser claimed, so an
+/// attached page is shown, not run). They never change, so they cache for good.
+#[utoipa::path(get, path = "/api/messages/{id}/attachments/{ordinal}", tag = "messages",
+    params(("id" = Uuid, Path, description = "Message id"), ("ordinal" = u32, Path, description = "The attachment's position, from 0")),
+    responses((status = 200, description = "The file's bytes"),
+        (status = 404, description = "No such attachment", body = boo_shared::error::ErrorBody)))]
+pub async fn attachment(
+    State(s): State<AppState>,
+    Path((message_id, ordinal)): Path<(Uuid, u32)>,
+) -> Result<Response, ApiError> {
+    let a = attachments::get(&s.engine.pool, message_id, ordinal)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!("message {message_id} has no attachment {ordinal}"))
+        })?;
+    let (mime, body) = match (a.text, a.data) {
+        (Some(text), _) => ("text/plain; charset=utf-8".to_owned(), text.into_bytes()),
+        (None, Some(data)) => (a.info.mime, data),
+        (None, None) => (a.info.mime, Vec::new()),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// A window of messages, newest last.

@@ -6,10 +6,12 @@ mod messages;
 mod meta;
 mod projects;
 mod sessions;
+mod tags;
 mod workspace;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,10 +33,19 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(chats::create, chats::list))
         .routes(routes!(chats::get, chats::update))
         .routes(routes!(chats::fork))
-        .routes(routes!(messages::send, messages::list))
+        .merge(
+            // Attachments make a message body larger than axum's 2 MB default.
+            OpenApiRouter::new()
+                .routes(routes!(messages::send, messages::list))
+                .layer(DefaultBodyLimit::max(
+                    crate::engine::attach::SEND_BODY_LIMIT,
+                )),
+        )
+        .routes(routes!(messages::attachment))
         .routes(routes!(messages::stop))
         .routes(routes!(messages::compact))
         .routes(routes!(messages::answer))
+        .routes(routes!(tags::list))
         .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))

@@ -49,6 +49,7 @@ pub async fn list(
             &s.engine.pool,
             q.project_id,
             q.status,
+            q.tag.as_deref(),
             page.after,
             page.limit,
         )
@@ -56,7 +57,9 @@ pub async fn list(
     ))
 }
 
-/// Rename, archive or restore; announced as `session_updated`. Archiving closes
+/// Rename, archive, restore or retag (`tags` replaces the list: 400
+/// `invalid_tag`, `tag_too_long`, `duplicate_tag`, `too_many_tags`); announced as
+/// `session_updated`. Archiving closes
 /// what the session owns elsewhere (agents, a clean worktree, terminals) and says
 /// what in `closed`; restore brings the session back, and its worktree and
 /// terminals are made again on use.

@@ -446,7 +446,7 @@ async fn models_list_with_context_size_where_it_is_safe_to_ask() {
     let info: serde_json::Value = get(&fx.http, &fx.url("/api/models")).await;
     assert_eq!(
         info,
-        json!({"reachable": true, "base_url": fx.llm.base_url(), "models": [{"id": "fake-model", "ctx_size": 8192}], "error": null})
+        json!({"reachable": true, "base_url": fx.llm.base_url(), "models": [{"id": "fake-model", "ctx_size": 8192, "vision": false}], "error": null})
     );
     // Several models (llama-swap): props would load each one, so none is asked.
     let llm = boo_testkit::fake_llm::FakeLlm::start_with(boo_testkit::fake_llm::FakeOptions {
@@ -462,6 +462,6 @@ async fn models_list_with_context_size_where_it_is_safe_to_ask() {
     let info: serde_json::Value = get(&fx2.http, &fx2.url("/api/models")).await;
     assert_eq!(
         info["models"],
-        json!([{"id": "a", "ctx_size": null}, {"id": "b", "ctx_size": null}])
+        json!([{"id": "a", "ctx_size": null, "vision": null}, {"id": "b", "ctx_size": null, "vision": null}])
     );
 }

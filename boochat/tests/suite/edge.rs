@@ -179,6 +179,20 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             field("content"),
         ),
         case(
+            "PATCH",
+            format!("/api/sessions/{s}"),
+            j(json!({"tags": ["ok", "t\u{0}"]})),
+            field("tags[1]"),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/messages"),
+            j(
+                json!({"content": "x", "attachments": [{"kind": "text", "name": "a\u{0}", "content": "b"}]}),
+            ),
+            field("attachments[0].name"),
+        ),
+        case(
             "POST",
             format!("/api/chats/{c}/answers"),
             j(json!({"call_id": "\u{0}", "answer": "a"})),
@@ -195,6 +209,8 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
     cases.extend(nul_in_query_strings([
         "/api/projects?cursor=%00".to_owned(),
         "/api/sessions?status=open%00".to_owned(),
+        "/api/sessions?tag=a%00".to_owned(),
+        "/api/tags?status=open%00".to_owned(),
         format!("/api/sessions/{s}/chats?cursor=a%00"),
         format!("/api/chats/{c}/messages?before=%00"),
         "/api/ws?session_id=%00".to_owned(),
@@ -216,6 +232,12 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             "POST",
             "/api/chats/%00/messages",
             j(json!({"content": "x"})),
+            nul_in("a path parameter"),
+        ),
+        case(
+            "GET",
+            format!("/api/messages/{c}/attachments/0%00"),
+            Body::None,
             nul_in("a path parameter"),
         ),
         // The wrong shape: an array, a string for a number or an object.
@@ -257,6 +279,18 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             "POST",
             format!("/api/chats/{c}/messages"),
             j(json!({"content": 5})),
+            shape(),
+        ),
+        case(
+            "POST",
+            format!("/api/chats/{c}/messages"),
+            j(json!({"content": "x", "attachments": {"kind": "text"}})),
+            shape(),
+        ),
+        case(
+            "PATCH",
+            format!("/api/sessions/{s}"),
+            j(json!({"tags": "rust"})),
             shape(),
         ),
         case(
@@ -311,11 +345,16 @@ async fn bad_input_on_every_route_is_a_4xx_json_error_and_writes_nothing() {
             text("{}"),
             media(),
         ),
-        // Too big.
+        // Too big (a message may carry 16 MiB of attachments as base64).
         too_big(
             "POST",
             format!("/api/chats/{c}/messages"),
-            &json!({"content": "x".repeat(3 << 20)}),
+            &json!({"content": "x".repeat(25 << 20)}),
+        ),
+        too_big(
+            "PATCH",
+            format!("/api/sessions/{s}"),
+            &json!({"title": "x".repeat(3 << 20)}),
         ),
         // A known route, another method.
         not_allowed("DELETE", "/api/projects", Body::None),
@@ -403,6 +442,8 @@ async fn the_contract_documents_every_route() {
             "POST /api/chats/{id}/stop",
             "POST /api/chats/{id}/compact",
             "POST /api/chats/{id}/answers",
+            "GET /api/messages/{id}/attachments/{ordinal}",
+            "GET /api/tags",
         ])
         .await;
     // A body's schema is the wire type's, and a conflict has its own shape.

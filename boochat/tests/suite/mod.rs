@@ -1,5 +1,6 @@
 mod acp;
 mod activation;
+mod attachments;
 mod auth;
 mod binary;
 mod chat_rest;
@@ -12,6 +13,7 @@ mod fixture;
 mod grpc;
 mod health;
 mod metrics;
+mod names;
 mod session_frames;
 mod tab_tools;
 mod web;

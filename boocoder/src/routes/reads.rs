@@ -27,7 +27,15 @@ pub async fn sessions(
 ) -> Result<Json<Page<Session>>, ApiError> {
     let q = page.filters;
     Ok(Json(
-        sessions::list(&s.pool, q.project_id, q.status, page.after, page.limit).await?,
+        sessions::list(
+            &s.pool,
+            q.project_id,
+            q.status,
+            q.tag.as_deref(),
+            page.after,
+            page.limit,
+        )
+        .await?,
     ))
 }
 

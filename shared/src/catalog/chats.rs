@@ -114,6 +114,7 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateChat) -> Result<Chat,
     let found: Option<Uuid> = sqlx::query_scalar(
         "UPDATE chats SET
             title = CASE WHEN $2 THEN $3 ELSE title END,
+            auto_named = CASE WHEN $2 THEN false ELSE auto_named END,
             status = coalesce($4, status),
             agent = CASE WHEN $5 THEN $6 ELSE agent END
          WHERE id = $1 RETURNING id",
@@ -136,6 +137,29 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateChat) -> Result<Chat,
     match found {
         Some(id) => get(pool, id).await,
         None => Err(StoreError::not_found(format!("no chat {id}"))),
+    }
+}
+
+/// The auto-namer's write: set `title` only while the chat has none (a rename
+/// that got there first wins), marking it auto-named. `None` when it had a title
+/// by then (or is gone).
+pub async fn set_auto_title(
+    pool: &PgPool,
+    id: Uuid,
+    title: &str,
+) -> Result<Option<Chat>, StoreError> {
+    let found: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE chats SET title = $2, auto_named = true
+         WHERE id = $1 AND title IS NULL RETURNING id",
+    )
+    .bind(id)
+    .bind(title)
+    .fetch_optional(pool)
+    .await
+    .map_err(write_error)?;
+    match found {
+        Some(id) => get(pool, id).await.map(Some),
+        None => Ok(None),
     }
 }
 
@@ -188,6 +212,10 @@ pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Cha
             SELECT m.*, gen_random_uuid() AS new_id FROM messages m
             WHERE m.chat_id = $1 AND m.seq <= $2 AND m.status IN ('complete', 'cancelled', 'failed')
             ORDER BY m.seq
+         ), att AS (
+            INSERT INTO attachments (message_id, ordinal, kind, name, mime, text_body, data, created_at)
+            SELECT src.new_id, a.ordinal, a.kind, a.name, a.mime, a.text_body, a.data, a.created_at
+            FROM attachments a JOIN src ON src.id = a.message_id
          ), ins AS (
             INSERT INTO messages (id, chat_id, role, status, content, metadata, model, agent,
                 prompt_tokens, completion_tokens, tokens_per_second, prompt_ms, error,

@@ -20,6 +20,8 @@ use crate::error::ApiError;
 pub struct SessionFilters {
     pub project_id: Option<Uuid>,
     pub status: Option<Status>,
+    /// Only sessions carrying this tag.
+    pub tag: Option<String>,
 }
 
 /// `GET /api/sessions/{id}/chats` (boochat and boocoder).

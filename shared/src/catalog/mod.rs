@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod listing;
 pub mod projects;
 pub mod sessions;
+pub mod tags;
 pub mod workspace;
 
 use crate::error::ApiError;

@@ -94,11 +94,12 @@ pub async fn terminal_title(
     )
 }
 
-/// Most recently active first.
+/// Most recently active first; with `tag`, only the sessions that carry it.
 pub async fn list(
     pool: &PgPool,
     project_id: Option<Uuid>,
     status: Option<Status>,
+    tag: Option<&str>,
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Page<Session>, StoreError> {
@@ -107,6 +108,7 @@ pub async fn list(
          WHERE ($1::uuid IS NULL OR project_id = $1)
            AND ($2::text IS NULL OR status = $2)
            AND ($3::timestamptz IS NULL OR (updated_at, id) < ($3, $4))
+           AND ($6::text IS NULL OR tags @> ARRAY[$6::text])
          ORDER BY updated_at DESC, id DESC LIMIT $5"
     ))
     .bind(project_id)
@@ -114,6 +116,7 @@ pub async fn list(
     .bind(after.map(|c| c.at))
     .bind(after.map(|c| c.id))
     .bind(limit + 1)
+    .bind(tag)
     .fetch_all(pool)
     .await?;
     let (rows, next_cursor) = paginate(rows, limit, |r| (r.updated_at, r.id));
@@ -123,12 +126,20 @@ pub async fn list(
     })
 }
 
+/// Rename, archive/restore and retag. A rename is the owner's: the title stops
+/// counting as auto-named. Tags are checked by [`super::tags::normalize`] first.
 pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateSession) -> Result<Session, StoreError> {
+    let tags = patch
+        .tags
+        .as_deref()
+        .map(super::tags::normalize)
+        .transpose()?;
     sqlx::query_as::<_, Row>(&format!(
         "UPDATE sessions SET
             title = CASE WHEN $2 THEN $3 ELSE title END,
             auto_named = CASE WHEN $2 THEN false ELSE auto_named END,
-            status = coalesce($4, status)
+            status = coalesce($4, status),
+            tags = coalesce($5, tags)
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -141,11 +152,32 @@ pub async fn update(pool: &PgPool, id: Uuid, patch: &UpdateSession) -> Result<Se
             .filter(|t| !t.is_empty()),
     )
     .bind(patch.status)
+    .bind(tags)
     .fetch_optional(pool)
     .await
     .map_err(title_error)?
     .map(Session::from)
     .ok_or_else(|| StoreError::not_found(format!("no session {id}")))
+}
+
+/// The auto-namer's write: set `title` only while the session has none (a rename
+/// that got there first wins), marking it auto-named. `None` when it had a title
+/// by then (or is gone).
+pub async fn set_auto_title(
+    pool: &PgPool,
+    id: Uuid,
+    title: &str,
+) -> Result<Option<Session>, StoreError> {
+    Ok(sqlx::query_as::<_, Row>(&format!(
+        "UPDATE sessions SET title = $2, auto_named = true
+         WHERE id = $1 AND title IS NULL RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(title)
+    .fetch_optional(pool)
+    .await
+    .map_err(title_error)?
+    .map(Session::from))
 }
 
 /// Delete a session row; its chats, messages, tasks and pending changes go with it

@@ -297,3 +297,23 @@ fn sandbox_paths_must_be_absolute() {
         Err("coder.sandbox.providers.goose: cache is not an absolute path".to_owned())
     );
 }
+
+#[test]
+fn the_namer_is_on_by_default_and_its_timeout_must_be_positive() {
+    let mut s = Settings::default();
+    assert_eq!(
+        (
+            s.chat.auto_name,
+            s.chat.task_model.clone(),
+            s.chat.auto_name_timeout_secs
+        ),
+        (true, None, 20)
+    );
+    s.chat.auto_name_timeout_secs = 0;
+    // Only boochat names chats.
+    assert!(s.validate_for(DaemonKind::Coder).is_ok());
+    assert_eq!(
+        s.validate_for(DaemonKind::Chat).map_err(|e| e.to_string()),
+        Err("chat.auto_name_timeout_secs must be at least 1".to_owned())
+    );
+}

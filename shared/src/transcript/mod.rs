@@ -3,5 +3,6 @@
 //! [`store`] holds the typed queries; [`writer::TurnWriter`] streams one turn into
 //! parts and frames.
 
+pub mod attachments;
 pub mod store;
 pub mod writer;

@@ -458,6 +458,9 @@ pub fn settings_for(db_url: &str) -> boo_shared::config::Settings {
     // The suites watch agents' pids from outside, which a sandbox's pid namespace
     // hides; the tests of the sandbox (and of real agents) turn it on.
     s.coder.sandbox.mode = boo_shared::config::SandboxMode::Off;
+    // The namer asks the model once more after a chat's first answer, which would
+    // take a scripted reply meant for the next turn; the naming tests turn it on.
+    s.chat.auto_name = false;
     s
 }
 

@@ -82,6 +82,7 @@ async fn schema_has_the_catalog_tables_and_views() {
     tables.sort();
     let mut want = vec![
         "agent_sessions",
+        "attachments",
         "available_agents",
         "chats",
         "checkpoints",

@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { agentCallPart, message, part } from "./fixtures";
 import { uiMessage, type UiMessage } from "./transcript";
-import { liveText, renderMessage, usageText, type MessageContext } from "./message-view";
+import { liveText, renderMessage, sizeText, usageText, type MessageContext } from "./message-view";
 
 function ctx(over: Partial<MessageContext> = {}): MessageContext {
   return { live: undefined, actions: { fork: vi.fn(), copy: vi.fn() }, ...over };
@@ -12,6 +12,34 @@ const ui = (m: ReturnType<typeof message>): UiMessage => uiMessage(m);
 const q = (el: Element, testid: string) => el.querySelector(`[data-testid="${testid}"]`);
 
 describe("renderMessage", () => {
+  it("shows a user message's attachments: chips for files, thumbnails for images", () => {
+    const attachments = [
+      { ordinal: 0, kind: "text", name: "main.rs", mime: "text/plain", bytes: 2048 },
+      { ordinal: 1, kind: "image", name: "shot.png", mime: "image/png", bytes: 3 * 1024 * 1024 },
+    ];
+    const m = ui(message("u1", 1, { content: "look", metadata: { attachments } }));
+    const url = (id: string, n: number) => `/api/messages/${id}/attachments/${n}`;
+    const el = renderMessage(undefined, m, ctx({ actions: { copy: vi.fn(), attachmentUrl: url } }));
+    const shown = [...el.querySelectorAll<HTMLElement>('[data-testid="attachment"]')].map((a) => [
+      a.dataset["kind"],
+      a.getAttribute("href"),
+      a.getAttribute("title"),
+      a.querySelector("img")?.getAttribute("src") ?? a.textContent,
+    ]);
+    expect(shown).toEqual([
+      ["text", "/api/messages/u1/attachments/0", "main.rs · 2.0 KiB", "main.rs · 2.0 KiB"],
+      ["image", "/api/messages/u1/attachments/1", "shot.png · 3.0 MiB", "/api/messages/u1/attachments/1"],
+    ]);
+    // Without a URL for them, names only.
+    const plain = renderMessage(undefined, m, ctx());
+    expect([...plain.querySelectorAll('[data-testid="attachment"]')].map((a) => [a.tagName, a.textContent])).toEqual([
+      ["SPAN", "main.rs · 2.0 KiB"],
+      ["SPAN", "shot.png · 3.0 MiB"],
+    ]);
+    expect(q(renderMessage(undefined, ui(message("u2", 2, { content: "hi" })), ctx()), "attachments")).toBeNull();
+    expect([sizeText(12), sizeText(1536), sizeText(5 * 1024 * 1024)]).toEqual(["12 B", "1.5 KiB", "5.0 MiB"]);
+  });
+
   it("shows thinking open while it streams, collapsed once the answer is done", () => {
     const reasoning = part("p0", 0, { kind: "reasoning", content: "Thinking about: hello" });
     const streaming = ui(message("a1", 2, { role: "assistant", status: "streaming", parts: [reasoning] }));

@@ -16,7 +16,45 @@ export type MessageActions = {
   fork?: (messageId: string) => void;
   /** Compacts the chat (offered on a `context_overflow` notice when given). */
   compact?: () => void;
+  /** Where an attachment of a user message is served; without it, no image previews. */
+  attachmentUrl?: (messageId: string, ordinal: number) => string;
 };
+
+/** An entry of a user message's `metadata.attachments` (boochat's AttachmentInfo). */
+type AttachmentMeta = { ordinal: number; kind: "text" | "image"; name: string; mime: string; bytes: number };
+
+function attachmentList(m: UiMessage): AttachmentMeta[] {
+  const list = (m.metadata as { attachments?: unknown }).attachments;
+  return Array.isArray(list) ? (list as AttachmentMeta[]) : [];
+}
+
+/** "12 B", "3.4 KiB", "1.2 MiB". */
+export function sizeText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** The files a user message carries: a chip per text file, a thumbnail per image. */
+function attachmentsEl(m: UiMessage, ctx: MessageContext): HTMLElement | null {
+  const list = attachmentList(m);
+  if (list.length === 0) return null;
+  const url = ctx.actions.attachmentUrl;
+  return h(
+    "div",
+    { class: "attachments", "data-testid": "attachments" },
+    ...list.map((a) => {
+      const href = url?.(m.id, a.ordinal);
+      const label = `${a.name} · ${sizeText(a.bytes)}`;
+      const body =
+        a.kind === "image" && href !== undefined
+          ? h("img", { class: "attachment-thumb", src: href, alt: a.name, loading: "lazy" })
+          : h("span", { class: "attachment-name" }, label);
+      const attrs = { class: `attachment attachment-${a.kind}`, "data-testid": "attachment", "data-kind": a.kind, title: label };
+      return href === undefined ? h("span", attrs, body) : h("a", { ...attrs, href, target: "_blank", rel: "noopener" }, body);
+    }),
+  );
+}
 
 /**
  * Draws a tool call (with its result, if any) instead of the default tool card;
@@ -384,13 +422,14 @@ export function renderMessage(prev: MessageEl | undefined, m: UiMessage, ctx: Me
   if (kind !== null || m.role === "system") {
     if (el.__msg !== m) el.replaceChildren(sentinelEl(m, kind ?? "system", ctx));
   } else if (m.role === "user") {
-    if (el.__msg?.content !== m.content || el.__msg?.status !== m.status) {
+    if (el.__msg?.content !== m.content || el.__msg?.status !== m.status || el.__msg?.metadata !== m.metadata) {
       el.replaceChildren(
         h(
           "div",
           { class: "bubble" },
           m.status === "queued" ? h("span", { class: "badge badge-queued", "data-testid": "queued-badge" }, "queued") : null,
           h("div", { class: "bubble-text", "data-testid": "user-text" }, m.content),
+          attachmentsEl(m, ctx),
         ),
         actionsBar(m, ctx),
       );

@@ -179,6 +179,26 @@ pub struct UpdateSession {
     #[serde(default)]
     #[ts(optional)]
     pub status: Option<Status>,
+    /// The session's whole tag list (replaces it): each trimmed, non-empty, at
+    /// most 64 characters, no duplicates, at most 64 tags.
+    #[serde(default)]
+    #[ts(optional)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// One tag and how many sessions carry it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TagCount {
+    pub tag: String,
+    pub sessions: i64,
+}
+
+/// `GET /api/tags`: every tag in use, most used first (then by name).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TagList {
+    pub tags: Vec<TagCount>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
@@ -241,7 +261,60 @@ pub struct ForkChat {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
+    /// What the user typed; may be empty when attachments are sent.
     pub content: String,
+    /// Files sent with the message (at most 8).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<NewAttachment>>", optional)]
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A file attached to a message as the browser sends it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NewAttachment {
+    /// A text file (UTF-8, at most 256 KiB): the model gets its name and contents
+    /// in a fenced block after the message.
+    Text {
+        name: String,
+        /// The browser's type for it (`text/plain` when absent).
+        #[serde(default)]
+        #[ts(optional)]
+        mime: Option<String>,
+        content: String,
+    },
+    /// An image (png, jpeg, webp or gif, at most 4 MiB), base64 in `data`; sent
+    /// only to a model whose server reports vision.
+    Image {
+        name: String,
+        mime: String,
+        data: String,
+    },
+}
+
+/// What an attachment is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "sqlx", sqlx(type_name = "text", rename_all = "snake_case"))]
+pub enum AttachmentKind {
+    Text,
+    Image,
+}
+
+/// A stored attachment as a message's `metadata.attachments` lists it; its bytes
+/// are at `GET /api/messages/{message_id}/attachments/{ordinal}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentInfo {
+    pub ordinal: u32,
+    pub kind: AttachmentKind,
+    pub name: String,
+    pub mime: String,
+    /// Size of the contents in bytes.
+    pub bytes: u32,
 }
 
 /// `202` answer to [`SendMessage`].
@@ -389,6 +462,8 @@ pub struct ModelInfo {
     pub id: String,
     /// Context window in tokens, where the server tells.
     pub ctx_size: Option<u32>,
+    /// The model takes images (`/props` `modalities.vision`), where the server tells.
+    pub vision: Option<bool>,
 }
 
 /// `GET /api/agents`.

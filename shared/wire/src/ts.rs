@@ -42,6 +42,8 @@ pub fn render() -> String {
     decl::<crate::chat::Session>(&cfg, &mut out);
     decl::<crate::chat::CreateSession>(&cfg, &mut out);
     decl::<crate::chat::UpdateSession>(&cfg, &mut out);
+    decl::<crate::chat::TagCount>(&cfg, &mut out);
+    decl::<crate::chat::TagList>(&cfg, &mut out);
     decl::<crate::chat::WorktreeReport>(&cfg, &mut out);
     decl::<crate::chat::SessionClosed>(&cfg, &mut out);
     decl::<crate::chat::SessionChange>(&cfg, &mut out);
@@ -53,6 +55,9 @@ pub fn render() -> String {
     decl::<crate::chat::UpdateChat>(&cfg, &mut out);
     decl::<crate::chat::ForkChat>(&cfg, &mut out);
     decl::<crate::chat::SendMessage>(&cfg, &mut out);
+    decl::<crate::chat::NewAttachment>(&cfg, &mut out);
+    decl::<crate::chat::AttachmentKind>(&cfg, &mut out);
+    decl::<crate::chat::AttachmentInfo>(&cfg, &mut out);
     decl::<crate::chat::MessageAccepted>(&cfg, &mut out);
     decl::<crate::chat::AnswerInput>(&cfg, &mut out);
     decl::<crate::chat::StopResult>(&cfg, &mut out);

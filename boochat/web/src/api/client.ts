@@ -11,19 +11,21 @@ import type {
   MessageAccepted,
   MessageWindow,
   ModelsInfo,
+  NewAttachment,
   Project,
   Session,
   SessionChange,
   SessionClosed,
   Status,
   StopResult,
+  TagList,
   UpdateChat,
   UpdateSession,
   WorkspaceConflict,
   WorkspaceState,
   WorkspaceWrite,
 } from "@boocode/types";
-import { ApiClient, ApiError } from "@boocode/common/api";
+import { ApiClient, ApiError, apiUrl } from "@boocode/common/api";
 import { paths } from "./urls";
 
 export { ApiError } from "@boocode/common/api";
@@ -35,8 +37,11 @@ export class Api extends ApiClient {
   projects = (): Promise<Project[]> => this.all<Project>(paths.projects());
   createProject = (body: CreateProject): Promise<Project> => this.request("POST", paths.projects(), { body });
 
-  sessions = (projectId: string, status: Status): Promise<Session[]> =>
-    this.all<Session>(paths.sessions(), { project_id: projectId, status });
+  /** A project's sessions of `status`; with `tag`, only those carrying it. */
+  sessions = (projectId: string, status: Status, tag?: string | null): Promise<Session[]> =>
+    this.all<Session>(paths.sessions(), { project_id: projectId, status, tag });
+  /** The session tags in use, with how many sessions carry each. */
+  tags = (): Promise<TagList> => this.request("GET", paths.tags(), { query: { status: "open" } });
   session = (id: string): Promise<Session> => this.request("GET", paths.session(id));
   createSession = (body: CreateSession): Promise<Session> => this.request("POST", paths.sessions(), { body });
   /** The session as stored and, when the change archived it, what the archive closed. */
@@ -54,8 +59,14 @@ export class Api extends ApiClient {
 
   messages = (chatId: string, before?: string, limit = 50): Promise<MessageWindow> =>
     this.request("GET", paths.messages(chatId), { query: { before, limit } });
-  send = (chatId: string, content: string): Promise<MessageAccepted> =>
-    this.request("POST", paths.messages(chatId), { body: { content } });
+  send = (chatId: string, content: string, attachments: readonly NewAttachment[] = []): Promise<MessageAccepted> =>
+    this.request("POST", paths.messages(chatId), {
+      body: attachments.length === 0 ? { content } : { content, attachments },
+      // Images take a while to upload.
+      timeoutMs: attachments.length === 0 ? undefined : 120_000,
+    });
+  /** Where a message's attachment is served (image previews, file links). */
+  attachmentUrl = (messageId: string, ordinal: number): string => apiUrl(this.location, paths.attachment(messageId, ordinal));
   stop = (chatId: string): Promise<StopResult> => this.request("POST", paths.stop(chatId));
   /** Compacts the chat's older turns into a summary (`/compact`); the summary row. */
   compact = (chatId: string): Promise<Message> => this.request("POST", paths.compact(chatId));

@@ -8,10 +8,12 @@ export const paths = {
   chat: (id: string) => `chats/${encodeURIComponent(id)}`,
   fork: (id: string) => `chats/${encodeURIComponent(id)}/fork`,
   messages: (id: string) => `chats/${encodeURIComponent(id)}/messages`,
+  attachment: (messageId: string, ordinal: number) => `messages/${encodeURIComponent(messageId)}/attachments/${ordinal}`,
   stop: (id: string) => `chats/${encodeURIComponent(id)}/stop`,
   compact: (id: string) => `chats/${encodeURIComponent(id)}/compact`,
   answers: (id: string) => `chats/${encodeURIComponent(id)}/answers`,
   models: () => "models",
   agents: () => "agents",
   inbox: () => "inbox",
+  tags: () => "tags",
 } as const;

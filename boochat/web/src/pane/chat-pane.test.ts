@@ -12,7 +12,7 @@ import { MODELS_POLL_MS } from "./controller";
 
 const OTHER_SESSION = "5e55104e-0000-4000-8000-000000000002";
 const HELLO = { type: "hello", seq: 0, daemon: "boochat", version: "0.1.0" };
-const REACHABLE = { reachable: true, base_url: "http://llm", models: [{ id: "qwen", context_window: null }], error: null };
+const REACHABLE = { reachable: true, base_url: "http://llm", models: [{ id: "qwen", ctx_size: null, vision: false }], error: null };
 const UNREACHABLE = { reachable: false, base_url: "http://llm", models: [], error: "connection refused" };
 
 type Answer = { status?: number; body?: unknown } | ((body: unknown) => { status?: number; body?: unknown });
@@ -297,6 +297,37 @@ describe("<boo-chat-pane>", () => {
     expect(t.$(pane, '[data-testid="compaction-summary"]')?.textContent).toBe("they fixed the bug");
     t.$<HTMLButtonElement>(pane, '[data-testid="compact-now"]')?.click();
     await vi.waitFor(() => expect(compacted).toBe(3));
+  });
+
+  it("attaches a pasted file, sends it with the message, and refuses an image the model cannot take", async () => {
+    t.srv.on(`POST chats/${CHAT}/messages`, { status: 202, body: { user_message_id: "u2", assistant_message_id: "a2", queued: false } });
+    const pane = await shown(t);
+    await vi.waitFor(() => expect(pane.controller?.writable()).toBe(true));
+    await vi.waitFor(() => expect(pane.controller?.state.models).not.toBeNull());
+    const box = t.$<HTMLTextAreaElement>(pane, '[data-testid="composer"]');
+    if (box === null) throw new Error("no composer");
+    const paste = (files: unknown[]) => {
+      const e = new Event("paste", { cancelable: true });
+      Object.defineProperty(e, "clipboardData", { value: { files } });
+      box.dispatchEvent(e);
+      return e;
+    };
+    const text = new File(["fn a() {}\n"], "a.rs", { type: "text/x-rust" });
+    expect(paste([text]).defaultPrevented).toBe(true);
+    await vi.waitFor(() =>
+      expect([...(pane.shadowRoot?.querySelectorAll('[data-testid="pending-attachment"]') ?? [])].map((c) => c.textContent)).toEqual(["a.rs · 10 B×"]),
+    );
+    // The model server does not report vision: the image stays out, with the reason.
+    paste([new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "shot.png", { type: "image/png" })]);
+    await vi.waitFor(() =>
+      expect(t.$(pane, '[data-testid="notice"]')?.textContent).toBe("Images cannot be sent: qwen does not take images (its server reports no vision)."),
+    );
+    expect(pane.controller?.pending().length).toBe(1);
+    expect(await pane.controller?.send("review it")).toBe(true);
+    expect(t.srv.calls).toContain(
+      `POST chats/${CHAT}/messages {"content":"review it","attachments":[{"kind":"text","name":"a.rs","content":"fn a() {}\\n","mime":"text/x-rust"}]}`,
+    );
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="composer-attachments"]')?.hidden).toBe(true));
   });
 
   it("keeps the text when it was not sent", async () => {

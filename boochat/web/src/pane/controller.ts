@@ -7,6 +7,7 @@
 
 import type { Chat } from "@boocode/types";
 import { Api, ApiError } from "../api/client";
+import { addPending, readFile, visionRefusal, type FileLike, type Pending } from "./attachments";
 import { setChats, upsertChat } from "@boocode/common/feed";
 import { SessionLink } from "@boocode/common/session-link";
 import { browserWs, type WsLike } from "@boocode/common/session-socket";
@@ -267,21 +268,75 @@ export class PaneController {
     this.set((s) => ({ drafts: { ...s.drafts, [key]: text } }));
   }
 
+  /** The files waiting in the composer of the open chat. */
+  pending(): readonly Pending[] {
+    return this.state.attachments[this.draftKey()] ?? [];
+  }
+
+  /**
+   * Reads pasted or dropped files into the composer's attachments; a file that cannot be
+   * one (too large, not text, an image the model cannot take) is refused with a notice.
+   */
+  async attach(files: readonly FileLike[]): Promise<void> {
+    const key = this.draftKey();
+    for (const file of files) {
+      let read: Pending;
+      try {
+        read = await readFile(file);
+      } catch (err) {
+        this.notify(`Not attached: ${message(err)}`);
+        continue;
+      }
+      if (read.attachment.kind === "image") {
+        const refusal = visionRefusal(this.state.models, this.chatModel());
+        if (refusal !== null) {
+          this.notify(refusal);
+          continue;
+        }
+      }
+      const next = addPending(this.state.attachments[key] ?? [], read);
+      if (typeof next === "string") {
+        this.notify(`Not attached: ${next}`);
+        return;
+      }
+      this.set((s) => ({ attachments: { ...s.attachments, [key]: next } }));
+    }
+  }
+
+  /** Takes attachment `index` out of the composer. */
+  detach(index: number): void {
+    const key = this.draftKey();
+    const list = this.state.attachments[key] ?? [];
+    this.set((s) => ({ attachments: { ...s.attachments, [key]: list.filter((_, i) => i !== index) } }));
+  }
+
+  /** The model the chat's agent names (`null`: the server's default). */
+  private chatModel(): string | null {
+    const agent = this.currentChat()?.agent ?? null;
+    if (agent === null) return null;
+    return this.state.agents?.agents.find((a) => a.name === agent)?.model ?? null;
+  }
+
   async send(text: string): Promise<boolean> {
     const content = text.trim();
     const chatId = this.state.chatId;
-    if (content === "" || chatId === null || !this.writable() || this.state.submitting) return false;
-    if (content === "/compact") {
+    const files = chatId === null ? [] : (this.state.attachments[chatId] ?? []);
+    if ((content === "" && files.length === 0) || chatId === null || !this.writable() || this.state.submitting) return false;
+    if (content === "/compact" && files.length === 0) {
       this.set((s) => ({ drafts: { ...s.drafts, [chatId]: "" } }));
       await this.compact();
       return true;
     }
-    this.set((s) => ({ submitting: true, drafts: { ...s.drafts, [chatId]: "" } }));
+    this.set((s) => ({ submitting: true, drafts: { ...s.drafts, [chatId]: "" }, attachments: { ...s.attachments, [chatId]: [] } }));
     try {
-      await this.api.send(chatId, text);
+      await this.api.send(
+        chatId,
+        text,
+        files.map((f) => f.attachment),
+      );
       return true;
     } catch (err) {
-      this.set((s) => ({ drafts: { ...s.drafts, [chatId]: text } }));
+      this.set((s) => ({ drafts: { ...s.drafts, [chatId]: text }, attachments: { ...s.attachments, [chatId]: files } }));
       this.notify(`Not sent: ${message(err)}`);
       return false;
     } finally {

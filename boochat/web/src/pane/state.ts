@@ -3,6 +3,7 @@
 
 import type { AgentsInfo, Chat, ModelsInfo, Session } from "@boocode/types";
 import type { Notice } from "@boocode/common/notice";
+import type { Pending } from "./attachments";
 import type { LinkState } from "@boocode/common/session-link";
 
 export { Store } from "@boocode/common/store";
@@ -18,6 +19,8 @@ export type PaneState = LinkState & {
   agents: AgentsInfo | null;
   /** Unsent composer text per chat (the pane keeps it across a chat-id switch). */
   drafts: Readonly<Record<string, string>>;
+  /** Files waiting in the composer per chat, sent with the next message. */
+  attachments: Readonly<Record<string, readonly Pending[]>>;
   submitting: boolean;
   /** `ask_user_input` calls answered from this pane (until their result arrives). */
   answered: Readonly<Record<string, string>>;
@@ -36,6 +39,7 @@ export function initialPaneState(): PaneState {
     models: null,
     agents: null,
     drafts: {},
+    attachments: {},
     submitting: false,
     answered: {},
     notice: null,

@@ -67,6 +67,7 @@ export class PaneView {
         fork: (id) => void app.fork(id),
         compact: () => void app.compact(),
         copy: (text) => void navigator.clipboard?.writeText(text).then(() => app.notify("Copied", "info")),
+        attachmentUrl: (id, ordinal) => app.api.attachmentUrl(id, ordinal),
       },
       () => void app.link.loadOlder(),
       askCards((callId, text) => void app.answer(callId, text)),

@@ -1,5 +1,6 @@
-// The left column of the workspace: connection state, projects and their sessions,
-// "show archived". A lit-html view of the Catalog's state; the shell passes the actions.
+// The left column of the workspace: connection state, projects and their sessions (with
+// their tags: × takes one off, + adds some), the tag filter, "show archived". A lit-html
+// view of the Catalog's state; the shell passes the actions.
 
 import type { Project, Session } from "@boocode/types";
 import { html, nothing, type TemplateResult } from "lit";
@@ -20,6 +21,11 @@ export type SidebarActions = {
   deleteSession(session: Session): void;
   toggleArchived(): void;
   collapse(): void;
+  /** Lists only the sessions with `tag` (`null`: all). */
+  filterTag(tag: string | null): void;
+  /** Asks for tags to add to `session`. */
+  addTags(session: Session): void;
+  removeTag(session: Session, tag: string): void;
 };
 
 export type SidebarView = {
@@ -43,6 +49,7 @@ export function sidebar(v: SidebarView, a: SidebarActions): TemplateResult {
         </button>
       </div>
     </div>
+    ${tagFilter(v, a)}
     <nav class="side-body" aria-label="Projects and sessions">${projects(v, a)}</nav>
     <div class="side-foot">
       <label class="toggle">
@@ -51,6 +58,41 @@ export function sidebar(v: SidebarView, a: SidebarActions): TemplateResult {
       </label>
     </div>
   </aside>`;
+}
+
+/** The tags in use as filter chips; the picked one is pressed, and picking it again clears it. */
+function tagFilter(v: SidebarView, a: SidebarActions): TemplateResult | typeof nothing {
+  const { tags, tagFilter: picked } = v.catalog;
+  if (tags.length === 0 && picked === null) return nothing;
+  return html`<div class="tag-filter" data-testid="tag-filter" role="group" aria-label="Filter sessions by tag">
+    ${tags.map(
+      (t) => html`<button
+        class="tag${picked === t.tag ? " tag-picked" : ""}"
+        type="button"
+        data-testid="tag-filter-chip"
+        data-tag=${t.tag}
+        aria-pressed=${picked === t.tag ? "true" : "false"}
+        title=${picked === t.tag ? "Show every session" : `Only sessions tagged ${t.tag}`}
+        @click=${() => a.filterTag(picked === t.tag ? null : t.tag)}
+      >
+        #${t.tag} <span class="tag-count">${t.sessions}</span>
+      </button>`,
+    )}
+    ${picked !== null && !tags.some((t) => t.tag === picked)
+      ? html`<button class="tag tag-picked" type="button" data-testid="tag-filter-chip" data-tag=${picked} aria-pressed="true" @click=${() => a.filterTag(null)}>#${picked} <span class="tag-count">0</span></button>`
+      : nothing}
+  </div>`;
+}
+
+function sessionTags(a: SidebarActions, session: Session): TemplateResult {
+  return html`<div class="session-tags" data-testid="session-tags">
+    ${session.tags.map(
+      (t) => html`<span class="tag tag-small" data-testid="session-tag" data-tag=${t}
+        >#${t}<button class="tag-x" type="button" title="Remove the tag ${t}" aria-label="Remove the tag ${t}" data-testid="remove-tag" @click=${() => a.removeTag(session, t)}>×</button></span
+      >`,
+    )}
+    <button class="tag tag-small tag-add" type="button" title="Add tags" aria-label="Add tags" data-testid="add-tag" @click=${() => a.addTags(session)}>+</button>
+  </div>`;
 }
 
 function projects(v: SidebarView, a: SidebarActions): TemplateResult {
@@ -108,6 +150,7 @@ function sessionRow(v: SidebarView, a: SidebarActions, session: Session): Templa
       <span class="session-title">${sessionTitle(session)}</span>
       <span class="session-time">${relativeTime(session.updated_at)}</span>
     </a>
+    ${sessionTags(a, session)}
     <button
       class="icon-btn row-action"
       type="button"

@@ -1,6 +1,6 @@
-import type { Session } from "@boocode/types";
-import { describe, expect, it } from "vitest";
-import { applySessionDelete, applySessionUpdate, initialCatalog, type CatalogState } from "./catalog";
+import type { Session, Status } from "@boocode/types";
+import { describe, expect, it, vi } from "vitest";
+import { applySessionDelete, applySessionUpdate, Catalog, initialCatalog, withTags, type CatalogApi, type CatalogState } from "./catalog";
 import { at, session } from "./testing";
 
 const lists = (open: Session[], archived: Session[] | null = null): CatalogState => ({
@@ -47,5 +47,58 @@ describe("applySessionDelete", () => {
   it("is the same state when the session is not listed", () => {
     const state = lists([a], null);
     expect(applySessionDelete(state, "zzz")).toBe(state);
+  });
+});
+
+describe("tags", () => {
+  const a = session({ id: "a", updated_at: at(1), tags: ["db"] });
+  const b = session({ id: "b", updated_at: at(2) });
+
+  it("a filtered list keeps only the sessions with the tag", () => {
+    const state = { ...lists([a]), tagFilter: "db" };
+    const untagged = applySessionUpdate(state, { ...a, tags: [], updated_at: at(3) });
+    expect(untagged.sessions["p1"]?.open).toEqual([]);
+    const tagged = applySessionUpdate(state, { ...b, tags: ["db", "x"] });
+    expect(tagged.sessions["p1"]?.open.map((x) => x.id)).toEqual(["b", "a"]);
+  });
+
+  it("adds comma-separated tags, trimmed, without repeats, within the server's limits", () => {
+    expect(withTags(["db"], " rust, db ,, web ")).toEqual(["db", "rust", "web"]);
+    expect(withTags([], "")).toEqual([]);
+    expect(withTags([], "x".repeat(65))).toBe(`A tag may be at most 64 characters: "${"x".repeat(65)}".`);
+    expect(withTags(Array.from({ length: 64 }, (_, i) => `t${i}`), "one more")).toBe("A session takes at most 64 tags.");
+  });
+
+  it("reads the tags, filters the lists on the server and saves a session's tags", async () => {
+    const sessions = vi.fn(async (_project: string, _status: Status, tag?: string | null) => (tag === "db" ? [a] : [b, a]));
+    const api: CatalogApi = {
+      projects: async () => [{ id: "p1", name: "p", path: "/p", status: "open", created_at: at(), updated_at: at() }],
+      createProject: async () => {
+        throw new Error("unused");
+      },
+      sessions,
+      createSession: async () => {
+        throw new Error("unused");
+      },
+      updateSession: vi.fn(async (_id: string, body) => ({ ...b, tags: body.tags ?? [], updated_at: at(4) })),
+      tags: async () => ({ tags: [{ tag: "db", sessions: 1 }] }),
+    };
+    const catalog = new Catalog(() => api, () => undefined);
+    await catalog.loadProjects();
+    await vi.waitFor(() => expect(catalog.state.sessions["p1"]?.open.map((x) => x.id)).toEqual(["b", "a"]));
+    expect(catalog.state.tags).toEqual([{ tag: "db", sessions: 1 }]);
+
+    catalog.setTagFilter("db");
+    await vi.waitFor(() => expect(catalog.state.sessions["p1"]?.open.map((x) => x.id)).toEqual(["a"]));
+    expect(sessions).toHaveBeenLastCalledWith("p1", "open", "db");
+
+    const saved = await catalog.setTags(b, ["db", "web"]);
+    expect(saved.tags).toEqual(["db", "web"]);
+    expect(api.updateSession).toHaveBeenCalledWith("b", { tags: ["db", "web"] });
+    // It carries the filtered tag now: it joins the list.
+    expect(catalog.state.sessions["p1"]?.open.map((x) => x.id)).toEqual(["b", "a"]);
+
+    catalog.setTagFilter(null);
+    await vi.waitFor(() => expect(sessions).toHaveBeenLastCalledWith("p1", "open", null));
   });
 });

@@ -6,8 +6,12 @@
 // session) whose `session_updated` frames (a session created, renamed, archived or
 // restored anywhere) go through `sessionUpdated`; after that socket reconnects (the
 // catalog has no replay) the loaded lists are read again (`reloadSessions`).
+//
+// Tags: the tags in use (with counts) are read at start and after every session change;
+// picking one filters every project's list to the sessions carrying it (the server filters,
+// `GET /api/sessions?tag=`; live updates of sessions without it leave the list).
 
-import type { Project, Session, SessionChange, Status } from "@boocode/types";
+import type { Project, Session, SessionChange, Status, TagCount } from "@boocode/types";
 import { errorText } from "@boocode/common/api";
 import type { Api } from "../api/client";
 
@@ -25,10 +29,30 @@ export type CatalogState = {
   expanded: Readonly<Record<string, boolean>>;
   sessions: Readonly<Record<string, SessionLists>>;
   showArchived: boolean;
+  /** The open sessions' tags, most used first. */
+  tags: readonly TagCount[];
+  /** Only sessions carrying this tag are listed (`null`: all). */
+  tagFilter: string | null;
 };
 
 export function initialCatalog(): CatalogState {
-  return { projects: null, projectsError: null, expanded: {}, sessions: {}, showArchived: false };
+  return { projects: null, projectsError: null, expanded: {}, sessions: {}, showArchived: false, tags: [], tagFilter: null };
+}
+
+/**
+ * The tags a session has after adding `text` (comma-separated, trimmed, empty and repeated
+ * ones left out), or the reason it cannot take them (the server's rules).
+ */
+export function withTags(current: readonly string[], text: string): string[] | string {
+  const next = [...current];
+  for (const raw of text.split(",")) {
+    const tag = raw.trim();
+    if (tag === "" || next.includes(tag)) continue;
+    if ([...tag].length > 64) return `A tag may be at most 64 characters: "${tag}".`;
+    next.push(tag);
+  }
+  if (next.length > 64) return "A session takes at most 64 tags.";
+  return next;
 }
 
 /** Most recently active first, as the server lists them (`updated_at`, then `id`, descending). */
@@ -45,9 +69,10 @@ function newerFirst(a: Session, b: Session): number {
 export function applySessionUpdate(state: CatalogState, session: Session): CatalogState {
   const lists = state.sessions[session.project_id];
   if (lists === undefined) return state;
+  const shown = state.tagFilter === null || session.tags.includes(state.tagFilter);
   const place = (list: readonly Session[], status: Status): readonly Session[] => {
     const rest = list.filter((s) => s.id !== session.id);
-    return session.status === status ? [...rest, session].sort(newerFirst) : rest;
+    return session.status === status && shown ? [...rest, session].sort(newerFirst) : rest;
   };
   const open = place(lists.open, "open");
   const archived = lists.archived === null ? null : place(lists.archived, "archived");
@@ -68,7 +93,7 @@ export function applySessionDelete(state: CatalogState, sessionId: string): Cata
   return changed ? { ...state, sessions } : state;
 }
 
-export type CatalogApi = Pick<Api, "projects" | "createProject" | "sessions" | "createSession" | "updateSession">;
+export type CatalogApi = Pick<Api, "projects" | "createProject" | "sessions" | "createSession" | "updateSession" | "tags">;
 
 export class Catalog {
   private current: CatalogState = initialCatalog();
@@ -97,6 +122,7 @@ export class Catalog {
   }
 
   async loadProjects(): Promise<void> {
+    void this.loadTags();
     try {
       const projects = await this.api.projects();
       this.set((s) => ({
@@ -134,9 +160,10 @@ export class Catalog {
     const prev: SessionLists = this.current.sessions[projectId] ?? { open: [], archived: null, loading: false, error: null };
     this.set((s) => ({ sessions: { ...s.sessions, [projectId]: { ...prev, loading: true } } }));
     try {
+      const tag = this.current.tagFilter;
       const [open, archived] = await Promise.all([
-        this.api.sessions(projectId, "open"),
-        this.current.showArchived ? this.api.sessions(projectId, "archived") : Promise.resolve(null),
+        this.api.sessions(projectId, "open", tag),
+        this.current.showArchived ? this.api.sessions(projectId, "archived", tag) : Promise.resolve(null),
       ]);
       this.set((s) => ({ sessions: { ...s.sessions, [projectId]: { open, archived, loading: false, error: null } } }));
     } catch (err) {
@@ -148,6 +175,31 @@ export class Catalog {
   sessionUpdated(session: Session): void {
     const next = applySessionUpdate(this.current, session);
     if (next !== this.current) this.set(next);
+    void this.loadTags();
+  }
+
+  /** Reads the tags in use (a failure keeps the last list: the filter is a convenience). */
+  async loadTags(): Promise<void> {
+    try {
+      const { tags } = await this.api.tags();
+      this.set({ tags });
+    } catch {
+      // Kept: the next session change asks again.
+    }
+  }
+
+  /** Lists only the sessions carrying `tag` (`null`: all of them again). */
+  setTagFilter(tag: string | null): void {
+    if (tag === this.current.tagFilter) return;
+    this.set({ tagFilter: tag });
+    for (const id of Object.keys(this.current.sessions)) void this.loadSessions(id);
+  }
+
+  /** Replaces a session's tags; the sidebar follows the stored session. */
+  async setTags(session: Session, tags: readonly string[]): Promise<Session> {
+    const { closed: _closed, ...updated } = await this.api.updateSession(session.id, { tags: [...tags] });
+    this.sessionUpdated(updated);
+    return updated;
   }
 
   /** A `session_deleted` frame, or a delete from this page. */

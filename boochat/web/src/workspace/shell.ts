@@ -31,7 +31,7 @@ import { projectDialog, shortcutsDialog, toast } from "../ui/app-view";
 import { deleteDialog } from "../ui/delete-dialog";
 import { workspaceBar } from "../ui/bar-view";
 import { sessionTitle, sidebar } from "../ui/sidebar";
-import { Catalog } from "./catalog";
+import { Catalog, withTags } from "./catalog";
 import { closedNotice, DeleteFlow } from "./delete-flow";
 import { coderAgentChats, coderSandbox, dismissTask } from "./coder-api";
 import { paneOfPath, typingTarget } from "./event-path";
@@ -480,6 +480,25 @@ export class BooWorkspace extends LitElement {
     }
   }
 
+  private async setTags(session: Session, text: string): Promise<void> {
+    const tags = withTags(session.tags, text);
+    if (typeof tags === "string") {
+      this.notify(tags);
+      return;
+    }
+    await this.saveTags(session, tags);
+  }
+
+  private async saveTags(session: Session, tags: readonly string[]): Promise<void> {
+    try {
+      const updated = await this.catalog.setTags(session, tags);
+      if (this.ws?.id === updated.id) this.ws.session = updated;
+      this.requestUpdate();
+    } catch (err) {
+      this.notify(`Cannot change the tags: ${errorText(err)}`);
+    }
+  }
+
   private async createProject(name: string, path: string): Promise<void> {
     this.projectForm = { error: "", busy: true };
     this.requestUpdate();
@@ -539,6 +558,12 @@ export class BooWorkspace extends LitElement {
         },
         toggleArchived: () => this.catalog.toggleArchived(),
         collapse: () => this.toggleSidebar(true),
+        filterTag: (tag) => this.catalog.setTagFilter(tag),
+        addTags: (session) => {
+          const text = window.prompt("Add tags (comma-separated)", "");
+          if (text !== null) void this.setTags(session, text);
+        },
+        removeTag: (session, tag) => void this.saveTags(session, session.tags.filter((t) => t !== tag)),
       },
     );
     return html`<div class="ws${this.sidebarHidden ? " side-hidden" : ""}${this.narrow ? " narrow" : ""}" data-testid="workspace">

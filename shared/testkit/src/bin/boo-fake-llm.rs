@@ -31,6 +31,9 @@ struct Cli {
     /// Context size reported by /props.
     #[arg(long, value_name = "N", default_value_t = boo_testkit::fake_llm::DEFAULT_N_CTX)]
     n_ctx: u64,
+    /// Report vision in /props (the model takes images).
+    #[arg(long)]
+    vision: bool,
     /// Pause between streamed chunks, in milliseconds.
     #[arg(long, value_name = "N", default_value_t = 0)]
     delay_ms: u64,
@@ -40,6 +43,7 @@ impl Cli {
     fn options(&self) -> FakeOptions {
         let mut opts = FakeOptions {
             n_ctx: self.n_ctx,
+            vision: self.vision,
             echo_delay: Duration::from_millis(self.delay_ms),
             ..FakeOptions::default()
         };
@@ -117,12 +121,13 @@ mod tests {
             ))
         );
         assert_eq!(
-            options("--listen=0.0.0.0:9 --model a --model b --n-ctx 4096 --delay-ms=25"),
+            options("--listen=0.0.0.0:9 --model a --model b --n-ctx 4096 --delay-ms=25 --vision"),
             Ok((
                 SocketAddr::from(([0, 0, 0, 0], 9)),
                 FakeOptions {
                     models: vec!["a".into(), "b".into()],
                     n_ctx: 4096,
+                    vision: true,
                     echo_delay: Duration::from_millis(25),
                     ..FakeOptions::default()
                 },

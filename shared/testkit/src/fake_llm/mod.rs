@@ -66,6 +66,9 @@ pub struct FakeOptions {
     pub n_ctx: u64,
     /// Per-model `n_ctx` for `/upstream/<model>/props`, overriding `n_ctx`.
     pub n_ctx_by_model: HashMap<String, u64>,
+    /// `/props` reports `modalities.vision: true` (a server started with an
+    /// `--mmproj`): the model takes images.
+    pub vision: bool,
     /// Pause between chunks of the unscripted echo reply.
     pub echo_delay: Duration,
     pub when_empty: WhenEmpty,
@@ -77,6 +80,7 @@ impl Default for FakeOptions {
             models: vec![DEFAULT_MODEL.to_owned()],
             n_ctx: DEFAULT_N_CTX,
             n_ctx_by_model: HashMap::new(),
+            vision: false,
             echo_delay: Duration::ZERO,
             when_empty: WhenEmpty::Echo,
         }

@@ -122,7 +122,7 @@ fn props_json(st: &Shared, model: &str) -> Value {
         "model_alias": model,
         "model_path": format!("/models/{model}.gguf"),
         "chat_template": "",
-        "modalities": {"vision": false, "audio": false},
+        "modalities": {"vision": st.opts.vision, "audio": false},
         "build_info": BUILD_INFO,
     })
 }

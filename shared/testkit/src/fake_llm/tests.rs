@@ -375,6 +375,28 @@ async fn delay_first_holds_back_the_first_chunk() {
 }
 
 #[tokio::test]
+async fn props_report_vision_when_configured() {
+    for vision in [false, true] {
+        let llm = FakeLlm::start_with(FakeOptions {
+            vision,
+            ..FakeOptions::default()
+        })
+        .await;
+        let props: Value = reqwest::get(format!("{}/props", llm.root_url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            props["modalities"],
+            json!({"vision": vision, "audio": false})
+        );
+        llm.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn serves_models_and_props_like_llama_swap_and_llama_server() {
     let llm = FakeLlm::start_with(FakeOptions {
         models: vec!["qwen3-8b".into(), "org/big:Q4".into()],
