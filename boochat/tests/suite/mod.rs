@@ -12,6 +12,7 @@ mod fixture;
 mod grpc;
 mod health;
 mod metrics;
+mod real_llama;
 mod session_frames;
 mod tab_tools;
 mod web;
