@@ -6,6 +6,7 @@ mod messages;
 mod meta;
 mod projects;
 mod sessions;
+mod settings;
 mod workspace;
 
 use std::sync::Arc;
@@ -38,5 +39,6 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))
+        .routes(routes!(settings::get, settings::update))
         .with_state(state)
 }

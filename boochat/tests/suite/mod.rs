@@ -14,6 +14,7 @@ mod health;
 mod metrics;
 mod real_llama;
 mod session_frames;
+mod settings;
 mod tab_tools;
 mod web;
 mod workspace;
