@@ -13,4 +13,5 @@ export const paths = {
   models: () => "models",
   agents: () => "agents",
   inbox: () => "inbox",
+  settings: () => "settings",
 } as const;

@@ -20,6 +20,7 @@ export type SidebarActions = {
   deleteSession(session: Session): void;
   toggleArchived(): void;
   collapse(): void;
+  openSettings(): void;
 };
 
 export type SidebarView = {
@@ -49,6 +50,9 @@ export function sidebar(v: SidebarView, a: SidebarActions): TemplateResult {
         <input type="checkbox" data-testid="show-archived" .checked=${v.catalog.showArchived} @change=${a.toggleArchived} />
         <span>Show archived</span>
       </label>
+      <button class="icon-btn" type="button" title="Settings" aria-label="Settings" data-testid="open-settings" @click=${a.openSettings}>
+        ${icon("settings")}
+      </button>
     </div>
   </aside>`;
 }
