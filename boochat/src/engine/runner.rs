@@ -285,7 +285,10 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
             Some(name) => {
                 let found = engine.kit.agents.get(name);
                 if found.is_none() {
-                    tracing::warn!(agent = name, "chat.default_agent is not in the agents registry; using the plain model");
+                    tracing::warn!(
+                        agent = name,
+                        "chat.default_agent is not in the agents registry; using the plain model"
+                    );
                 }
                 (found, None)
             }

@@ -56,10 +56,7 @@ pub fn parse_patch(body: &Value) -> Result<Vec<Change>, SettingError> {
             return Err(SettingError {
                 key: key.clone(),
                 code: "unknown_setting",
-                message: format!(
-                    "unknown setting {key:?}; the keys are: {}",
-                    KEYS.join(", ")
-                ),
+                message: format!("unknown setting {key:?}; the keys are: {}", KEYS.join(", ")),
             });
         };
         let value = match value {

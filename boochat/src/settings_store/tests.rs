@@ -134,7 +134,10 @@ fn bad_values_name_their_key() {
     }
     let (key, code, message) = refused(json!({"ui.theme": "dark", "chat.colour": 1}));
     assert_eq!((key.as_str(), code), ("chat.colour", "unknown_setting"));
-    assert!(message.starts_with("unknown setting \"chat.colour\"; the keys are: chat.default_model, "), "{message}");
+    assert!(
+        message.starts_with("unknown setting \"chat.colour\"; the keys are: chat.default_model, "),
+        "{message}"
+    );
     assert_eq!(
         refused(json!([1])),
         (

@@ -36,7 +36,13 @@ fn with(changes: Value) -> Value {
 }
 
 async fn patch(fx: &Fx, body: Value) -> (u16, Value) {
-    call(&fx.http, Method::PATCH, &fx.url("/api/settings"), Some(body)).await
+    call(
+        &fx.http,
+        Method::PATCH,
+        &fx.url("/api/settings"),
+        Some(body),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -73,7 +73,10 @@ pub fn installed() -> Option<LlamaInstall> {
              (deploy/test installs both with deploy/lib/llama.sh: \
              `source deploy/lib/llama.sh && llama_install` exports them)"
         );
-        assert!(!required, "{REQUIRE_ENV}=1 but the real model server is missing: {what}");
+        assert!(
+            !required,
+            "{REQUIRE_ENV}=1 but the real model server is missing: {what}"
+        );
         eprintln!("skipping the real-model test: {what}");
         return None;
     };

@@ -127,7 +127,10 @@ pub struct SettingsPatch {
     )]
     #[ts(optional, type = "number | null")]
     pub compact_threshold: Option<Option<f64>>,
-    #[serde(rename = "sampling.temperature", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sampling.temperature",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[ts(optional, type = "number | null")]
     pub temperature: Option<Option<f64>>,
     #[serde(rename = "sampling.top_p", skip_serializing_if = "Option::is_none")]
@@ -157,7 +160,10 @@ pub struct SettingsPatch {
     )]
     #[ts(optional, type = "number | null")]
     pub frequency_penalty: Option<Option<f64>>,
-    #[serde(rename = "sampling.max_tokens", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sampling.max_tokens",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[ts(optional, type = "number | null")]
     pub max_tokens: Option<Option<u32>>,
     #[serde(rename = "ui.theme", skip_serializing_if = "Option::is_none")]
