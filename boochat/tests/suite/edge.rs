@@ -403,6 +403,8 @@ async fn the_contract_documents_every_route() {
             "POST /api/chats/{id}/stop",
             "POST /api/chats/{id}/compact",
             "POST /api/chats/{id}/answers",
+            "GET /api/settings",
+            "PATCH /api/settings",
         ])
         .await;
     // A body's schema is the wire type's, and a conflict has its own shape.
@@ -414,5 +416,9 @@ async fn the_contract_documents_every_route() {
         doc["paths"]["/api/sessions/{id}/workspace"]["patch"]["responses"]["409"]["content"]["application/json"]
             ["schema"],
         json!({"$ref": "#/components/schemas/WorkspaceConflict"})
+    );
+    assert_eq!(
+        doc["paths"]["/api/settings"]["patch"]["requestBody"]["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/SettingsPatch"})
     );
 }
