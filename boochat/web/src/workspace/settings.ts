@@ -26,8 +26,8 @@ export const GROUPS: { title: string; fields: Field[] }[] = [
   {
     title: "Chats",
     fields: [
-      { key: "chat.default_model", label: "Default model", kind: "model", hint: "config llm.default_model, else the server's first model" },
-      { key: "chat.default_agent", label: "Default agent", kind: "agent", hint: "the plain model" },
+      { key: "chat.default_model", label: "Default model", kind: "model", hint: "deployment default" },
+      { key: "chat.default_agent", label: "Default agent", kind: "agent", hint: "plain model" },
       { key: "chat.compact_threshold", label: "Compact at (share of the context window)", kind: "number", hint: "0.8", min: 0.05, max: 1, step: 0.05 },
     ],
   },
