@@ -1,7 +1,7 @@
 import type { OwnerSettings, SettingsInfo, SettingsPatch, Theme } from "@boocode/types";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "@boocode/common/api";
-import { applyTheme, FIELDS, patchFrom, SettingsForm, type SettingsApi } from "./settings";
+import { applyTheme, FIELDS, patchFrom, rememberedTheme, SettingsForm, type SettingsApi } from "./settings";
 import { OWNER_DEFAULTS as DEFAULTS } from "./testing";
 
 /** A form as the dialog submits it for `s`: every field, `""` for unset. */
@@ -38,10 +38,15 @@ describe("patchFrom", () => {
 });
 
 describe("applyTheme", () => {
-  it("sets <html data-theme>", () => {
+  it("sets <html data-theme> and remembers it for the next load", () => {
     const root = { dataset: {} as Record<string, string> } as unknown as HTMLElement;
-    applyTheme("light", root);
-    expect(root.dataset["theme"]).toBe("light");
+    const stored = new Map<string, string>();
+    const store = { setItem: (k: string, v: string) => void stored.set(k, v), getItem: (k: string) => stored.get(k) ?? null };
+    expect(rememberedTheme(store)).toBeNull();
+    applyTheme("light", root, store);
+    expect([root.dataset["theme"], [...stored], rememberedTheme(store)]).toEqual(["light", [["boochat.theme", "light"]], "light"]);
+    stored.set("boochat.theme", "sepia");
+    expect(rememberedTheme(store)).toBeNull();
   });
 });
 

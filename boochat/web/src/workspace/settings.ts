@@ -77,9 +77,22 @@ export function patchFrom(current: OwnerSettings, form: Readonly<Record<string, 
   return patch as SettingsPatch;
 }
 
-/** Applies `theme` to the page: `<html data-theme>`, which the palette in theme-light.css keys on. */
-export function applyTheme(theme: Theme, root: HTMLElement = document.documentElement): void {
+/** Where the last theme is remembered, so the next page load starts in it (before boochat answers). */
+export const THEME_KEY = "boochat.theme";
+
+/**
+ * Applies `theme` to the page: `<html data-theme>`, which the palette in theme-light.css
+ * keys on; remembered in `store` for the next load.
+ */
+export function applyTheme(theme: Theme, root: HTMLElement = document.documentElement, store: Pick<Storage, "setItem"> = localStorage): void {
   root.dataset["theme"] = theme;
+  store.setItem(THEME_KEY, theme);
+}
+
+/** The theme remembered by the last {@link applyTheme}, if it is one. */
+export function rememberedTheme(store: Pick<Storage, "getItem"> = localStorage): Theme | null {
+  const t = store.getItem(THEME_KEY);
+  return t === "light" || t === "dark" || t === "system" ? t : null;
 }
 
 export type SettingsState = {
