@@ -2,7 +2,7 @@
 //! per-key validation, reset with `null`, and the engine using the owner's default
 //! model, agent and sampling for a chat that chooses none.
 
-use boo_testkit::fake_llm::{DEFAULT_MODEL, Reply};
+use boo_testkit::fake_llm::{DEFAULT_MODEL, FakeLlm, FakeOptions, Reply};
 use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -242,4 +242,49 @@ async fn the_default_agent_applies_and_its_own_values_win() {
         (&req["model"], &req["temperature"], &req["max_tokens"]),
         (&json!("writer-model"), &json!(0.3), &json!(50))
     );
+}
+
+/// `chat.compact_threshold` is the share of the context a turn may fill before the
+/// engine compacts: at 1.0 two long messages fit a 4500-token context (the chat's
+/// system prompt and tools take about 2000), at 0.5 the third turn compacts first.
+#[tokio::test]
+async fn the_compaction_threshold_comes_from_the_settings() {
+    let llm = FakeLlm::start_with(FakeOptions {
+        n_ctx: 4500,
+        ..Default::default()
+    })
+    .await;
+    let db = boo_testkit::TestDb::create().await;
+    let mut settings = boo_testkit::settings_for(&db.url);
+    settings.auth.mode = boo_shared::config::AuthMode::None;
+    settings.llm.base_url = llm.base_url();
+    let fx = Fx::with(settings, llm, db).await;
+    let big = "word ".repeat(700);
+    assert_eq!(
+        patch(&fx, json!({"chat.compact_threshold": 1.0})).await.0,
+        200
+    );
+    for (n, answer) in [(1, "Answer one."), (2, "Answer two.")] {
+        fx.llm.push(Reply::text(answer));
+        let acc = fx.send(&format!("turn {n}: {big}")).await;
+        let all = fx.wait_final(acc.assistant_message_id).await;
+        assert_eq!(all.last().unwrap().content, answer);
+    }
+    // No summary request: each turn was one request.
+    assert_eq!(fx.llm.requests().len(), 2);
+
+    assert_eq!(
+        patch(&fx, json!({"chat.compact_threshold": 0.5})).await.0,
+        200
+    );
+    fx.llm.push(Reply::text("They talked twice."));
+    fx.llm.push(Reply::text("Answer three."));
+    let acc = fx.send(&format!("turn 3: {big}")).await;
+    let all = fx.wait_final(acc.assistant_message_id).await;
+    let answer = all.iter().find(|m| m.id == acc.assistant_message_id);
+    assert_eq!(answer.unwrap().content, "Answer three.");
+    let requests = fx.llm.requests();
+    assert_eq!(requests.len(), 4, "a summary, then the turn");
+    let asked = requests[2]["messages"][1]["content"].as_str().unwrap();
+    assert!(asked.starts_with("Summarise this conversation:"), "{asked}");
 }
