@@ -20,6 +20,7 @@ mod closing;
 pub mod engine;
 mod grpc;
 mod routes;
+pub mod settings_store;
 pub mod tools;
 
 pub const KIND: DaemonKind = DaemonKind::Chat;

@@ -31,7 +31,7 @@ pub const KIND: &str = "compaction";
 /// `metadata.kind` of the notice a length refusal leaves.
 pub const OVERFLOW_KIND: &str = "context_overflow";
 /// The owner's default share of the context past which a turn compacts.
-pub const DEFAULT_THRESHOLD: f64 = 0.8;
+pub const DEFAULT_THRESHOLD: f64 = boo_shared::settings::DEFAULT_COMPACT_THRESHOLD;
 /// What a pruned tool output says instead.
 pub const PRUNED: &str = "(output pruned to save context; call the tool again if you need it)";
 /// The summary's own answer is bounded.
@@ -260,7 +260,8 @@ impl super::Engine {
         let Some(size) = self.kit.llm.ctx_size(&spec.model).await else {
             return convo;
         };
-        let budget = budget(size, self.compact_threshold().await);
+        // The owner's `chat.compact_threshold` (settings, read when the turn started).
+        let budget = budget(size, spec.owner.compact_threshold);
         let before = estimate(&convo, tools);
         if before <= budget {
             return convo;
@@ -301,11 +302,6 @@ impl super::Engine {
                 pruned
             }
         }
-    }
-
-    /// The owner's compaction threshold (`chat.compact_threshold`).
-    async fn compact_threshold(&self) -> f64 {
-        DEFAULT_THRESHOLD
     }
 
     /// Compact `history` of a chat: summarise what lies between the last

@@ -324,8 +324,28 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
             return;
         }
     };
+    // The owner's defaults (CHAT-11) for what the chat does not choose itself.
+    let owner = crate::settings_store::get(&engine.pool)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the owner's settings; using the defaults");
+            boo_shared::settings::OwnerSettings::default()
+        });
     let (agent, agent_error) = match chat.agent.as_deref() {
-        None => (None, None),
+        // A default agent that is gone from the registry leaves the plain model.
+        None => match owner.default_agent.as_deref() {
+            None => (None, None),
+            Some(name) => {
+                let found = engine.kit.agents.get(name);
+                if found.is_none() {
+                    tracing::warn!(
+                        agent = name,
+                        "chat.default_agent is not in the agents registry; using the plain model"
+                    );
+                }
+                (found, None)
+            }
+        },
         Some(name) => match engine.kit.agents.get(name) {
             Some(a) => (Some(a), None),
             None => (
@@ -340,17 +360,22 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
         Some(e) => Err(e.clone()),
         None => engine
             .kit
-            .model_for(agent.as_ref())
+            .model_with_default(agent.as_ref(), owner.default_model.as_deref())
             .await
             .map_err(|e| e.to_string()),
     };
     let model_name = model.as_ref().ok().cloned();
+    // The agent that answers: the chat's, else the owner's default.
+    let agent_name = chat
+        .agent
+        .clone()
+        .or_else(|| agent.as_ref().and(owner.default_agent.clone()));
     if let Err(e) = messages::start_assistant(
         &engine.pool,
         reply_id,
         chat_id,
         model_name.as_deref(),
-        chat.agent.as_deref(),
+        agent_name.as_deref(),
     )
     .await
     {
@@ -393,6 +418,7 @@ async fn run_one(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id
         agent,
         model: model.clone(),
         project_root: project_root(engine, session_id).await,
+        owner,
     };
     turn::run(engine.clone(), spec, cancel, reason).await;
     // Off the turn's path: its frames are out, the queue goes on.

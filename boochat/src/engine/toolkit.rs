@@ -88,8 +88,22 @@ impl Toolkit {
     /// The model a chat uses: the agent's, else `llm.default_model`, else the
     /// server's first.
     pub async fn model_for(&self, agent: Option<&AgentDef>) -> Result<String, llm::LlmError> {
+        self.model_with_default(agent, None).await
+    }
+
+    /// The model a chat uses: the agent's, else the owner's `chat.default_model`
+    /// (`owner_default`, from the settings table), else `llm.default_model` of the
+    /// config file, else the server's first.
+    pub async fn model_with_default(
+        &self,
+        agent: Option<&AgentDef>,
+        owner_default: Option<&str>,
+    ) -> Result<String, llm::LlmError> {
         if let Some(m) = agent.and_then(|a| a.model.clone()) {
             return Ok(m);
+        }
+        if let Some(m) = owner_default {
+            return Ok(m.to_owned());
         }
         if let Some(m) = self.settings.llm.default_model.clone() {
             return Ok(m);

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use boo_shared::chat::{MessageStatus, Usage};
 use boo_shared::frames::UsagePhase;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -35,6 +35,8 @@ pub struct TurnSpec {
     pub agent: Option<AgentDef>,
     pub model: String,
     pub project_root: Option<PathBuf>,
+    /// The owner's settings when the turn started (sampling defaults, compaction).
+    pub owner: boo_shared::settings::OwnerSettings,
 }
 
 pub async fn run(
@@ -99,14 +101,11 @@ async fn drive(
     let convo = super::context::build(Some(&system), &history, cap);
     let tools = engine.kit.tool_specs(spec.agent.as_ref());
     let convo = engine.fit(spec, &history, &system, convo, &tools).await;
-    let sampling = match spec
-        .agent
-        .as_ref()
-        .map(|a| serde_json::to_value(&a.sampling))
-    {
-        Some(Ok(Value::Object(m))) => m,
-        _ => Map::new(),
-    };
+    // The owner's sampling defaults, the agent's own values over them.
+    let mut sampling = crate::settings_store::sampling_body(&spec.owner);
+    if let Some(agent) = &spec.agent {
+        agent.sampling.merge_into(&mut sampling);
+    }
     let loop_spec = turn_loop::Spec {
         llm: &engine.kit.llm,
         model: spec.model.clone(),

@@ -7,6 +7,7 @@ mod meta;
 mod projects;
 mod sessions;
 mod tags;
+mod settings;
 mod workspace;
 
 use std::sync::Arc;
@@ -49,5 +50,6 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))
+        .routes(routes!(settings::get, settings::update))
         .with_state(state)
 }

@@ -444,6 +444,8 @@ async fn the_contract_documents_every_route() {
             "POST /api/chats/{id}/answers",
             "GET /api/messages/{id}/attachments/{ordinal}",
             "GET /api/tags",
+            "GET /api/settings",
+            "PATCH /api/settings",
         ])
         .await;
     // A body's schema is the wire type's, and a conflict has its own shape.
@@ -455,5 +457,9 @@ async fn the_contract_documents_every_route() {
         doc["paths"]["/api/sessions/{id}/workspace"]["patch"]["responses"]["409"]["content"]["application/json"]
             ["schema"],
         json!({"$ref": "#/components/schemas/WorkspaceConflict"})
+    );
+    assert_eq!(
+        doc["paths"]["/api/settings"]["patch"]["requestBody"]["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/SettingsPatch"})
     );
 }

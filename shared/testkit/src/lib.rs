@@ -10,6 +10,7 @@ pub mod fake_acp;
 pub mod fake_claude;
 pub mod fake_llm;
 pub mod http;
+pub mod llama;
 pub mod odd_paths;
 pub mod process;
 pub mod workspace;

@@ -7,7 +7,8 @@
 //! - [`api`]: health and whoami; [`identity`]: the authenticated caller;
 //!   [`error`]: the one error body.
 //! - [`chat`], [`coder`], [`term`], [`providers`], [`workspace`]: REST DTOs and
-//!   rows of each daemon; [`frames`]: WebSocket frames.
+//!   rows of each daemon; [`settings`]: the owner's runtime settings;
+//!   [`frames`]: WebSocket frames.
 //! - [`ts`]: the generated TypeScript (`shared/ts/index.ts`).
 //!
 //! Features: `openapi` derives utoipa's `ToSchema` on every type (the daemons'
@@ -20,6 +21,7 @@ pub mod error;
 pub mod frames;
 pub mod identity;
 pub mod providers;
+pub mod settings;
 pub mod term;
 pub mod ts;
 pub mod workspace;

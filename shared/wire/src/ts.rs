@@ -72,6 +72,10 @@ pub fn render() -> String {
     decl::<crate::chat::ModelInfo>(&cfg, &mut out);
     decl::<crate::chat::AgentsInfo>(&cfg, &mut out);
     decl::<crate::chat::AgentSummary>(&cfg, &mut out);
+    decl::<crate::settings::Theme>(&cfg, &mut out);
+    decl::<crate::settings::OwnerSettings>(&cfg, &mut out);
+    decl::<crate::settings::SettingsInfo>(&cfg, &mut out);
+    decl::<crate::settings::SettingsPatch>(&cfg, &mut out);
     decl::<crate::coder::SubmitTurn>(&cfg, &mut out);
     decl::<crate::coder::TurnAccepted>(&cfg, &mut out);
     decl::<crate::coder::TaskStatus>(&cfg, &mut out);

@@ -16,6 +16,8 @@ import type {
   Session,
   SessionChange,
   SessionClosed,
+  SettingsInfo,
+  SettingsPatch,
   Status,
   StopResult,
   TagList,
@@ -100,4 +102,8 @@ export class Api extends ApiClient {
   agents = (): Promise<AgentsInfo> => this.request("GET", paths.agents());
   /** Everything waiting on the owner across open sessions, newest first. */
   inbox = (): Promise<Inbox> => this.request("GET", paths.inbox());
+  /** The owner's settings with defaults applied, and which keys are set. */
+  settings = (): Promise<SettingsInfo> => this.request("GET", paths.settings());
+  /** Sets (value) or resets (`null`) keys; a 400 names the refused key in `details.key`. */
+  updateSettings = (body: SettingsPatch): Promise<SettingsInfo> => this.request("PATCH", paths.settings(), { body });
 }

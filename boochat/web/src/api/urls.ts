@@ -16,4 +16,5 @@ export const paths = {
   agents: () => "agents",
   inbox: () => "inbox",
   tags: () => "tags",
+  settings: () => "settings",
 } as const;

@@ -26,6 +26,7 @@ export type SidebarActions = {
   /** Asks for tags to add to `session`. */
   addTags(session: Session): void;
   removeTag(session: Session, tag: string): void;
+  openSettings(): void;
 };
 
 export type SidebarView = {
@@ -56,6 +57,9 @@ export function sidebar(v: SidebarView, a: SidebarActions): TemplateResult {
         <input type="checkbox" data-testid="show-archived" .checked=${v.catalog.showArchived} @change=${a.toggleArchived} />
         <span>Show archived</span>
       </label>
+      <button class="icon-btn" type="button" title="Settings" aria-label="Settings" data-testid="open-settings" @click=${a.openSettings}>
+        ${icon("settings")}
+      </button>
     </div>
   </aside>`;
 }

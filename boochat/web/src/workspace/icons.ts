@@ -20,6 +20,7 @@ const PATHS = {
   warn: "M12 3l10 18H2zM12 10v5M12 18v.5",
   trash: "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13M10 11v6M14 11v6",
   bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
+  settings: "M4 7h10M18 7h2M4 17h2M10 17h10M14 5v4M6 15v4",
 } as const;
 
 export type IconName = keyof typeof PATHS;

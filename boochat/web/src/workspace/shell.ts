@@ -29,6 +29,7 @@ import "../pane/chat-pane";
 import { Api } from "../api/client";
 import { projectDialog, shortcutsDialog, toast } from "../ui/app-view";
 import { deleteDialog } from "../ui/delete-dialog";
+import { settingsDialog } from "../ui/settings-view";
 import { workspaceBar } from "../ui/bar-view";
 import { sessionTitle, sidebar } from "../ui/sidebar";
 import { Catalog, withTags } from "./catalog";
@@ -42,6 +43,7 @@ import { SplitterDrag, TabDrag, type DropTarget } from "./shell-drag";
 import { ModuleLoader, PaneElements } from "./shell-elements";
 import { NARROW_PX, narrowPaneId, sessionHistory, shortcut, shownTabIds, tabTitle, type HistoryItem, type Shortcut } from "./shell-model";
 import { panesView, switcherView, type PanesActions } from "./shell-view";
+import { applyTheme, patchFrom, SettingsForm } from "./settings";
 import { TermClient } from "./term-client";
 
 export const TAG = "boo-workspace";
@@ -90,6 +92,17 @@ export class BooWorkspace extends LitElement {
   private readonly modules = new ModuleLoader(
     () => this.requestUpdate(),
     (url) => this.importModule(url),
+  );
+  /** The owner's settings: the dialog's state, and the page theme. */
+  private readonly settings = new SettingsForm(
+    {
+      settings: () => this.api.settings(),
+      updateSettings: (patch) => this.api.updateSettings(patch),
+      models: () => this.api.models(),
+      agents: () => this.api.agents(),
+    },
+    () => this.requestUpdate(),
+    (theme) => applyTheme(theme),
   );
   private readonly tabDrag = new TabDrag({ drop: (id, target) => this.drop(id, target), changed: () => this.requestUpdate() });
   private readonly splitter = new SplitterDrag({
@@ -146,6 +159,7 @@ export class BooWorkspace extends LitElement {
       if (!document.hidden) void this.inbox.refresh();
     });
     void this.catalog.loadProjects();
+    void this.settings.load();
     void coderSandbox().then((status) => {
       this.sandbox = status;
       this.requestUpdate();
@@ -512,6 +526,15 @@ export class BooWorkspace extends LitElement {
     this.requestUpdate();
   }
 
+  private async saveSettings(form: Record<string, string>): Promise<void> {
+    const current = this.settings.state.info;
+    if (current === null) return;
+    if (await this.settings.save(patchFrom(current.settings, form))) {
+      this.querySelector<HTMLDialogElement>("#settings-dialog")?.close();
+      this.notify("Settings saved", "info");
+    }
+  }
+
   // ------------------------------------------------------------------ render
 
   protected override updated(): void {
@@ -564,6 +587,10 @@ export class BooWorkspace extends LitElement {
           if (text !== null) void this.setTags(session, text);
         },
         removeTag: (session, tag) => void this.saveTags(session, session.tags.filter((t) => t !== tag)),
+        openSettings: () => {
+          void this.settings.load(true);
+          this.querySelector<HTMLDialogElement>("#settings-dialog")?.showModal();
+        },
       },
     );
     return html`<div class="ws${this.sidebarHidden ? " side-hidden" : ""}${this.narrow ? " narrow" : ""}" data-testid="workspace">
@@ -583,6 +610,11 @@ export class BooWorkspace extends LitElement {
       ${deleteDialog(this.deleting.state, {
         confirm: () => void this.deleting.confirm(),
         cancel: () => this.deleting.cancel(),
+      })}
+      ${settingsDialog(this.settings.state, {
+        submit: (form) => void this.saveSettings(form),
+        reset: (key) => void this.settings.reset(key),
+        cancel: () => this.querySelector<HTMLDialogElement>("#settings-dialog")?.close(),
       })}
       ${toast(this.notice, () => this.dismiss())}`;
   }

@@ -1,7 +1,7 @@
 // Wire values for the workspace's unit tests: session "s1", its chats and its terminals.
 // The chat is @boocode/common's builder, moved into this session.
 
-import type { Chat, Session, Terminal } from "@boocode/types";
+import type { Chat, OwnerSettings, Session, Terminal } from "@boocode/types";
 import { chat as wireChat } from "@boocode/common/fixtures";
 
 export const SESSION_ID = "s1";
@@ -40,3 +40,19 @@ export function terminal(id: string, fields: Partial<Terminal> = {}): Terminal {
     ...fields,
   };
 }
+
+/** The owner's settings with nothing set (`GET /api/settings` on a fresh database). */
+export const OWNER_DEFAULTS: OwnerSettings = {
+  "chat.default_model": null,
+  "chat.default_agent": null,
+  "chat.compact_threshold": 0.8,
+  "sampling.temperature": null,
+  "sampling.top_p": null,
+  "sampling.top_k": null,
+  "sampling.min_p": null,
+  "sampling.repeat_penalty": null,
+  "sampling.presence_penalty": null,
+  "sampling.frequency_penalty": null,
+  "sampling.max_tokens": null,
+  "ui.theme": "system",
+};
