@@ -59,7 +59,7 @@ function fakeApi(responses: { settings?: SettingsInfo; patch?: SettingsInfo | Er
       if (responses.patch instanceof Error) throw responses.patch;
       return responses.patch ?? { settings: DEFAULTS, set: [] };
     },
-    models: async () => ({ reachable: true, base_url: "http://m/v1", models: [{ id: "m1", ctx_size: 2048 }], error: null }),
+    models: async () => ({ reachable: true, base_url: "http://m/v1", models: [{ id: "m1", ctx_size: 2048, vision: false }], error: null }),
     agents: async () => ({ agents: [{ name: "Reviewer", description: null, model: null, tools: null, max_tool_calls: null }], error: null }),
   };
   return { api, sent };
