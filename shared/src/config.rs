@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::netguard::AllowRule;
 
+mod mcp;
 mod sandbox;
+pub use mcp::{McpConfig, McpServerConfig, McpTransportKind};
 pub use sandbox::{SandboxConfig, SandboxMode, SandboxPaths};
 
 /// Env var naming the TOML config file.
@@ -237,6 +239,8 @@ pub struct ChatConfig {
     pub web_fetch_allow: Vec<AllowRule>,
     /// Longest a `glob` or `grep` walk runs before it stops and says so.
     pub tool_walk_timeout_secs: u64,
+    /// MCP servers whose read-only tools the model is offered (CHAT-10).
+    pub mcp: McpConfig,
 }
 
 impl Default for ChatConfig {
@@ -251,6 +255,7 @@ impl Default for ChatConfig {
             tool_output_bytes: 16 * 1024,
             web_fetch_allow: Vec::new(),
             tool_walk_timeout_secs: 10,
+            mcp: McpConfig::default(),
         }
     }
 }
@@ -496,6 +501,11 @@ impl Settings {
             return Err(ConfigError::Rejected(
                 "coder.opencode_health_secs must be at least 1".into(),
             ));
+        }
+        if kind == DaemonKind::Chat
+            && let Some(problem) = self.chat.mcp.problem()
+        {
+            return Err(ConfigError::Rejected(problem));
         }
         if kind == DaemonKind::Coder
             && let Some(problem) = self.coder.sandbox.problem()

@@ -2,6 +2,7 @@
 
 mod chats;
 mod inbox;
+mod mcp;
 mod messages;
 mod meta;
 mod projects;
@@ -37,5 +38,6 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))
+        .routes(routes!(mcp::list))
         .with_state(state)
 }
