@@ -2,7 +2,7 @@
 //! its bounded tool calls.
 //!
 //! [`Server::supervise`] connects (spawn the command or open the URL, `initialize`,
-//! `tools/list`, all within the server's bound), marks the server ready, waits for
+//! `tools/list`, all within the server's bound but at least 10 s), marks the server ready, waits for
 //! the connection to end, marks it failed with the reason (and the last lines the
 //! program wrote to stderr), and reconnects after a backoff (1 s doubling to
 //! 60 s, back to 1 s after a connection that lasted a minute). Until boochat
@@ -35,6 +35,10 @@ const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// A connection that lasted this long resets the backoff.
 const STABLE: Duration = Duration::from_secs(60);
+/// Connecting (start, `initialize`, `tools/list`) is allowed at least this long,
+/// whatever the call bound: a program that loads a runtime first (node) is slow
+/// to start on a busy machine.
+const CONNECT_MIN: Duration = Duration::from_secs(10);
 /// Lines of a stdio server's stderr kept for the failure message.
 const STDERR_LINES: usize = 5;
 
@@ -205,16 +209,19 @@ impl Server {
     pub async fn supervise(self: Arc<Self>, stop: CancellationToken) {
         let mut backoff = BACKOFF_FIRST;
         loop {
-            self.set(McpStatus::Starting, self.state().error.clone());
+            // The last failure stays visible while it retries.
+            let last_error = self.state().error.clone();
+            self.set(McpStatus::Starting, last_error);
             let stderr = Tail::default();
+            let bound = self.timeout.max(CONNECT_MIN);
             let connected = tokio::select! {
-                c = tokio::time::timeout(self.timeout, self.connect(&stderr)) => c,
+                c = tokio::time::timeout(bound, self.connect(&stderr)) => c,
                 () = stop.cancelled() => break,
             };
             let error = match connected {
                 Err(_) => format!(
                     "did not initialize and list its tools within {} s",
-                    self.timeout.as_secs()
+                    bound.as_secs()
                 ),
                 Ok(Err(e)) => e,
                 Ok(Ok((client, tools))) => {

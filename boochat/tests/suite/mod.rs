@@ -10,6 +10,7 @@ mod edge;
 mod fixture;
 mod grpc;
 mod health;
+mod mcp;
 mod metrics;
 mod session_frames;
 mod tab_tools;
