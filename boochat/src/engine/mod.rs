@@ -175,7 +175,10 @@ impl Engine {
             return self.ask(spec.chat_id, call).await;
         }
         if crate::mcp::Mcp::handles(&call.name) {
-            return self.kit.call_mcp(&call.id, &call.name, call.arguments.clone()).await;
+            return self
+                .kit
+                .call_mcp(&call.id, &call.name, call.arguments.clone())
+                .await;
         }
         let Some(root) = spec.project_root.clone() else {
             return (

@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use boo_shared::config::{McpServerConfig, McpTransportKind, redact_url};
 use boo_shared::mcp::{McpServerInfo, McpStatus, McpToolInfo, McpTransport};
 use chrono::{DateTime, Utc};
-use rmcp::model::{CallToolRequestParams, ClientCapabilities, Implementation, InitializeRequestParams};
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, Implementation, InitializeRequestParams,
+};
 use rmcp::service::RunningService;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
@@ -150,7 +152,11 @@ impl Server {
     }
 
     /// Call `tool` within the bound: `Ok(text)`, or `Err(message)` for the model.
-    pub async fn call(&self, tool: &str, args: serde_json::Map<String, Value>) -> Result<String, String> {
+    pub async fn call(
+        &self,
+        tool: &str,
+        args: serde_json::Map<String, Value>,
+    ) -> Result<String, String> {
         let peer = {
             let state = self.state();
             match &state.peer {
@@ -249,13 +255,17 @@ impl Server {
                     if since.elapsed() >= STABLE {
                         backoff = BACKOFF_FIRST;
                     }
-                    match quit {
-                        Ok(_) => "the connection closed".to_owned(),
-                        Err(e) => format!("the connection task failed: {e}"),
+                    match (quit, self.config.transport()) {
+                        (Ok(_), McpTransportKind::Stdio) => {
+                            "the program ended the connection (it exited or closed its stdout)"
+                                .to_owned()
+                        }
+                        (Ok(_), McpTransportKind::Http) => "the connection closed".to_owned(),
+                        (Err(e), _) => format!("the connection task failed: {e}"),
                     }
                 }
             };
-            let error = stderr.explain(error);
+            let error = stderr.explain(error).await;
             tracing::warn!(server = %self.name, error = %error, retry_in = ?backoff, "MCP server failed");
             self.set(McpStatus::Failed, Some(error));
             tokio::select! {
@@ -322,7 +332,8 @@ impl Server {
             .spawn()
             .map_err(|e| format!("cannot start {program:?}: {e}"))?;
         if let Some(err) = err {
-            tokio::spawn(stderr.clone().read(self.name.clone(), err));
+            let reader = tokio::spawn(stderr.clone().read(self.name.clone(), err));
+            *stderr.reader.lock().unwrap_or_else(|e| e.into_inner()) = Some(reader);
         }
         Ok(child)
     }
@@ -333,8 +344,8 @@ impl Server {
         for (name, value) in &self.config.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|e| format!("header {name:?}: {e}"))?;
-            let value = HeaderValue::from_str(value.expose())
-                .map_err(|e| format!("header {name}: {e}"))?;
+            let value =
+                HeaderValue::from_str(value.expose()).map_err(|e| format!("header {name}: {e}"))?;
             headers.insert(name, value);
         }
         let url = self.config.url.clone().unwrap_or_default();
@@ -354,16 +365,23 @@ fn status_word(status: McpStatus) -> &'static str {
     }
 }
 
+/// How long a failure waits for a stdio server's last stderr lines.
+const STDERR_DRAIN: Duration = Duration::from_secs(1);
+
 /// The last lines a stdio server wrote to stderr (each also logged at debug).
 #[derive(Clone, Default)]
-struct Tail(Arc<Mutex<VecDeque<String>>>);
+struct Tail {
+    lines: Arc<Mutex<VecDeque<String>>>,
+    /// The task reading them; it ends when the program closes stderr (exits).
+    reader: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
 
 impl Tail {
     async fn read(self, server: String, stderr: tokio::process::ChildStderr) {
         let mut lines = tokio::io::BufReader::new(stderr).lines();
         while let Ok(Some(line)) = lines.next_line().await {
             tracing::debug!(server = %server, "stderr: {line}");
-            let mut tail = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let mut tail = self.lines.lock().unwrap_or_else(|e| e.into_inner());
             if tail.len() == STDERR_LINES {
                 tail.pop_front();
             }
@@ -371,9 +389,14 @@ impl Tail {
         }
     }
 
-    /// `error`, followed by what the program last said, if anything.
-    fn explain(&self, error: String) -> String {
-        let tail = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    /// `error`, followed by what the program last said, if anything (waiting a
+    /// moment for a program that is exiting to finish writing).
+    async fn explain(&self, error: String) -> String {
+        let reader = self.reader.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(reader) = reader {
+            let _ = tokio::time::timeout(STDERR_DRAIN, reader).await;
+        }
+        let tail = self.lines.lock().unwrap_or_else(|e| e.into_inner());
         if tail.is_empty() {
             error
         } else {

@@ -1,10 +1,8 @@
 //! CHAT-10: MCP servers from `chat.mcp`, their tools offered to the model and
 //! called within the bound, `GET /api/mcp`. The scripted server is the testkit's
-//! `boo-fake-mcp` (stdio) or its in-process HTTP twin; the real one is
-//! `@modelcontextprotocol/server-filesystem` from npm, which `deploy/test`
-//! installs (pinned) and names in `BOO_MCP_FILESYSTEM`.
+//! `boo-fake-mcp` (stdio) or its in-process HTTP twin; the real one from npm is
+//! in [`super::mcp_npm`].
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use boo_shared::chat::{Message, MessageStatus, PartKind};
@@ -16,7 +14,7 @@ use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::fixture::{Fx, LIMIT, call, get};
+use super::fixture::{Fx, call, get};
 
 /// A node server starting on a busy machine, or a restart after the 1 s backoff.
 const READY_LIMIT: Duration = Duration::from_secs(40);
@@ -28,7 +26,7 @@ fn fake_server() -> McpServerConfig {
     }
 }
 
-fn with_server(name: &str, server: McpServerConfig) -> impl FnOnce(&mut Settings) {
+pub(super) fn with_server(name: &str, server: McpServerConfig) -> impl FnOnce(&mut Settings) {
     let name = name.to_owned();
     move |s: &mut Settings| {
         s.chat.mcp.servers.insert(name, server);
@@ -40,19 +38,23 @@ async fn mcp(fx: &Fx) -> McpInfo {
 }
 
 /// `GET /api/mcp`'s entry for `name` once its status is `status`.
-async fn wait_status(fx: &Fx, name: &str, status: McpStatus) -> McpServerInfo {
-    boo_testkit::wait_for(&format!("MCP server {name} {status:?}"), READY_LIMIT, || async {
-        mcp(fx)
-            .await
-            .servers
-            .into_iter()
-            .find(|s| s.name == name && s.status == status)
-    })
+pub(super) async fn wait_status(fx: &Fx, name: &str, status: McpStatus) -> McpServerInfo {
+    boo_testkit::wait_for(
+        &format!("MCP server {name} {status:?}"),
+        READY_LIMIT,
+        || async {
+            mcp(fx)
+                .await
+                .servers
+                .into_iter()
+                .find(|s| s.name == name && s.status == status)
+        },
+    )
     .await
 }
 
 /// The tool names offered in the `n`th model request.
-fn offered(request: &Value) -> Vec<String> {
+pub(super) fn offered(request: &Value) -> Vec<String> {
     request["tools"]
         .as_array()
         .map(|tools| {
@@ -72,9 +74,15 @@ fn mcp_names(request: &Value) -> Vec<String> {
 }
 
 /// (kind, tool, call id, text or result, is_error) of each part.
-type PartRow = (PartKind, Option<String>, Option<String>, Option<String>, bool);
+pub(super) type PartRow = (
+    PartKind,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
 
-fn parts(m: &Message) -> Vec<PartRow> {
+pub(super) fn parts(m: &Message) -> Vec<PartRow> {
     m.parts
         .iter()
         .map(|p| {
@@ -89,7 +97,7 @@ fn parts(m: &Message) -> Vec<PartRow> {
         .collect()
 }
 
-fn row(kind: PartKind, tool: &str, id: &str, text: &str, is_error: bool) -> PartRow {
+pub(super) fn row(kind: PartKind, tool: &str, id: &str, text: &str, is_error: bool) -> PartRow {
     (
         kind,
         Some(tool.into()),
@@ -118,7 +126,7 @@ fn fake_tools() -> Vec<McpToolInfo> {
 }
 
 /// The tool messages of a model request, as (call id, content).
-fn tool_messages(request: &Value) -> Vec<(String, String)> {
+pub(super) fn tool_messages(request: &Value) -> Vec<(String, String)> {
     request["messages"]
         .as_array()
         .unwrap()
@@ -163,10 +171,8 @@ async fn a_stdio_server_s_read_only_tools_are_offered_called_and_answered() {
     let all = fx.wait_final(acc.assistant_message_id).await;
     let answer = &all[1];
     assert_eq!(answer.status, MessageStatus::Complete);
-    let picture = format!(
-        "a transparent pixel\n\n[image: image/png, 70 bytes, not shown]\n\n\
-         [resource file:///pixel.txt]\none pixel, no colour"
-    );
+    let picture = "a transparent pixel\n\n[image: image/png, 70 bytes, not shown]\n\n\
+                   [resource file:///pixel.txt]\none pixel, no colour";
     assert_eq!(
         parts(answer),
         vec![
@@ -181,7 +187,13 @@ async fn a_stdio_server_s_read_only_tools_are_offered_called_and_answered() {
                 true
             ),
             row(PartKind::ToolCall, "mcp__fake__picture", "c3", "", false),
-            row(PartKind::ToolResult, "mcp__fake__picture", "c3", &picture, false),
+            row(
+                PartKind::ToolResult,
+                "mcp__fake__picture",
+                "c3",
+                picture,
+                false
+            ),
             row(PartKind::ToolCall, "mcp__fake__write_note", "c4", "", false),
             row(
                 PartKind::ToolResult,
@@ -240,7 +252,7 @@ async fn a_stdio_server_s_read_only_tools_are_offered_called_and_answered() {
         vec![
             ("c1".to_owned(), "5".to_owned()),
             ("c2".into(), format!("error: {}", fake_mcp::FAIL_TEXT)),
-            ("c3".into(), picture.clone()),
+            ("c3".into(), picture.into()),
             (
                 "c4".into(),
                 "error: no connected MCP server offers the tool \"mcp__fake__write_note\"".into()
@@ -261,7 +273,11 @@ async fn a_hanging_tool_times_out_without_blocking_the_turn_and_shows_as_hanging
     let started = std::time::Instant::now();
     let acc = fx.send("call hang").await;
     let all = fx.wait_final(acc.assistant_message_id).await;
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     let message = "MCP server \"fake\" did not answer hang within 1 s (its timeout_secs); \
                    the call was cancelled";
     let answer = &all[1];
@@ -295,7 +311,13 @@ async fn a_hanging_tool_times_out_without_blocking_the_turn_and_shows_as_hanging
     let all = fx.wait_final(acc.assistant_message_id).await;
     assert_eq!(
         parts(&all[3])[1],
-        row(PartKind::ToolResult, "mcp__fake__echo", "e1", "still here", false)
+        row(
+            PartKind::ToolResult,
+            "mcp__fake__echo",
+            "e1",
+            "still here",
+            false
+        )
     );
     let info = mcp(&fx).await.servers.remove(0);
     assert_eq!((info.status, info.error), (McpStatus::Ready, None));
@@ -308,7 +330,11 @@ async fn a_server_that_cannot_start_is_failed_and_turns_go_on_without_its_tools(
         ..McpServerConfig::default()
     };
     let mut says = fake_server();
-    says.args = vec!["--stderr".into(), "no licence key".into(), "--fail-start".into()];
+    says.args = vec![
+        "--stderr".into(),
+        "no licence key".into(),
+        "--fail-start".into(),
+    ];
     let fx = Fx::start_with(|s| {
         with_server("missing", missing)(s);
         with_server("says", says)(s);
@@ -318,19 +344,27 @@ async fn a_server_that_cannot_start_is_failed_and_turns_go_on_without_its_tools(
     assert_eq!(
         (info.error.as_deref(), info.tools, info.last_ok),
         (
-            Some("cannot start \"/nonexistent/boo-mcp-nope\": No such file or directory (os error 2)"),
+            Some(
+                "cannot start \"/nonexistent/boo-mcp-nope\": No such file or directory (os error 2)"
+            ),
             vec![],
             None
         )
     );
     let info = wait_status(&fx, "says", McpStatus::Failed).await;
+    // The program is gone either before rmcp writes `initialize` or after.
+    let either = [
+        "initialize failed: connection closed: initialize response; \
+         its stderr ends: no licence key",
+        "initialize failed: Send message error Transport \
+         [rmcp::transport::child_process::TokioChildProcess] error: Broken pipe (os error 32), \
+         when send initialize request; its stderr ends: no licence key",
+    ];
     let error = info.error.unwrap();
-    assert!(
-        error.starts_with("initialize failed: ") && error.ends_with("; its stderr ends: no licence key"),
-        "{error}"
-    );
+    assert!(either.contains(&error.as_str()), "{error}");
 
-    fx.llm.push(Reply::tool_call("m1", "mcp__missing__anything", json!({})));
+    fx.llm
+        .push(Reply::tool_call("m1", "mcp__missing__anything", json!({})));
     fx.llm.push(Reply::text("Fine without it."));
     let acc = fx.send("hello").await;
     let all = fx.wait_final(acc.assistant_message_id).await;
@@ -357,18 +391,34 @@ async fn a_server_that_cannot_start_is_failed_and_turns_go_on_without_its_tools(
 async fn a_server_that_exits_is_restarted() {
     let fx = Fx::start_with(with_server("fake", fake_server())).await;
     wait_status(&fx, "fake", McpStatus::Ready).await;
-    fx.llm.push(Reply::tool_call("x1", "mcp__fake__exit", json!({})));
+    fx.llm
+        .push(Reply::tool_call("x1", "mcp__fake__exit", json!({})));
     fx.llm.push(Reply::text("It left."));
     let acc = fx.send("exit").await;
     let all = fx.wait_final(acc.assistant_message_id).await;
     let result = parts(&all[1])[1].clone();
-    assert_eq!((result.0, result.4), (PartKind::ToolResult, true), "{result:?}");
-    assert!(
-        result.3.as_deref().unwrap().starts_with("error: MCP server \"fake\": exit failed: "),
+    assert_eq!(
+        (result.0, result.4),
+        (PartKind::ToolResult, true),
         "{result:?}"
     );
+    assert_eq!(
+        result.3.as_deref(),
+        Some("error: MCP server \"fake\": exit failed: Transport closed")
+    );
+    // Failed (then starting again, the reason kept) for the 1 s backoff.
+    let why = "the program ended the connection (it exited or closed its stdout)";
+    boo_testkit::wait_for("the failure to show", READY_LIMIT, || async {
+        let info = mcp(&fx).await.servers.remove(0);
+        (info.error.as_deref() == Some(why)).then_some(())
+    })
+    .await;
     wait_status(&fx, "fake", McpStatus::Ready).await;
-    fx.llm.push(Reply::tool_call("a1", "mcp__fake__add", json!({"a": 1, "b": 1})));
+    fx.llm.push(Reply::tool_call(
+        "a1",
+        "mcp__fake__add",
+        json!({"a": 1, "b": 1}),
+    ));
     fx.llm.push(Reply::text("2"));
     let acc = fx.send("add").await;
     let all = fx.wait_final(acc.assistant_message_id).await;
@@ -406,7 +456,13 @@ async fn a_streamable_http_server_is_reached_by_url() {
     let all = fx.wait_final(acc.assistant_message_id).await;
     assert_eq!(
         parts(&all[1])[1],
-        row(PartKind::ToolResult, "mcp__web__echo", "w1", "over http", false)
+        row(
+            PartKind::ToolResult,
+            "mcp__web__echo",
+            "w1",
+            "over http",
+            false
+        )
     );
     stop.cancel();
     server.await.unwrap().unwrap();
@@ -429,9 +485,19 @@ async fn the_agent_whitelist_filters_mcp_tools_by_name_and_prefix() {
     .await;
     wait_status(&fx, "fake", McpStatus::Ready).await;
     let chat_url = fx.url(&format!("/api/chats/{}", fx.chat.id));
-    let (status, _) = call(&fx.http, Method::PATCH, &chat_url, Some(json!({"agent": "exact"}))).await;
+    let (status, _) = call(
+        &fx.http,
+        Method::PATCH,
+        &chat_url,
+        Some(json!({"agent": "exact"})),
+    )
+    .await;
     assert_eq!(status, 200);
-    fx.llm.push(Reply::tool_call("a1", "mcp__fake__add", json!({"a": 1, "b": 2})));
+    fx.llm.push(Reply::tool_call(
+        "a1",
+        "mcp__fake__add",
+        json!({"a": 1, "b": 2}),
+    ));
     fx.llm.push(Reply::text("not allowed"));
     let acc = fx.send("add").await;
     let all = fx.wait_final(acc.assistant_message_id).await;
@@ -445,11 +511,24 @@ async fn the_agent_whitelist_filters_mcp_tools_by_name_and_prefix() {
             true
         )
     );
-    assert_eq!(offered(&fx.llm.requests()[0]), ["read_file", "mcp__fake__echo"]);
+    assert_eq!(
+        offered(&fx.llm.requests()[0]),
+        ["read_file", "mcp__fake__echo"]
+    );
 
-    let (status, _) = call(&fx.http, Method::PATCH, &chat_url, Some(json!({"agent": "server"}))).await;
+    let (status, _) = call(
+        &fx.http,
+        Method::PATCH,
+        &chat_url,
+        Some(json!({"agent": "server"})),
+    )
+    .await;
     assert_eq!(status, 200);
-    fx.llm.push(Reply::tool_call("a2", "mcp__fake__add", json!({"a": 1, "b": 2})));
+    fx.llm.push(Reply::tool_call(
+        "a2",
+        "mcp__fake__add",
+        json!({"a": 1, "b": 2}),
+    ));
     fx.llm.push(Reply::text("3"));
     let acc = fx.send("add").await;
     let all = fx.wait_final(acc.assistant_message_id).await;
@@ -467,83 +546,5 @@ async fn the_agent_whitelist_filters_mcp_tools_by_name_and_prefix() {
             "mcp__fake__hang",
             "mcp__fake__exit",
         ]
-    );
-}
-
-/// `BOO_MCP_FILESYSTEM`: the pinned `mcp-server-filesystem` deploy/test installs;
-/// unset (a plain `cargo nextest run`) the test says so and returns.
-fn filesystem_server() -> Option<PathBuf> {
-    let Some(raw) = std::env::var_os("BOO_MCP_FILESYSTEM").filter(|v| !v.is_empty()) else {
-        eprintln!(
-            "skipping the real MCP server test: BOO_MCP_FILESYSTEM is not set (deploy/test \
-             installs @modelcontextprotocol/server-filesystem into a cache and sets it)"
-        );
-        return None;
-    };
-    let path = PathBuf::from(raw);
-    assert!(
-        path.is_file(),
-        "BOO_MCP_FILESYSTEM={} does not exist (deploy/test installs it)",
-        path.display()
-    );
-    Some(path)
-}
-
-#[tokio::test]
-async fn a_real_filesystem_server_from_npm_reads_a_file_for_the_model() {
-    let Some(bin) = filesystem_server() else {
-        return;
-    };
-    let root = tempfile::tempdir().unwrap();
-    let root_path = root.path().canonicalize().unwrap();
-    std::fs::write(root_path.join("motto.txt"), "read, never write\n").unwrap();
-    let config = McpServerConfig {
-        command: Some(bin.to_str().unwrap().to_owned()),
-        args: vec![root_path.to_str().unwrap().to_owned()],
-        ..McpServerConfig::default()
-    };
-    let fx = Fx::start_with(with_server("fs", config)).await;
-    let info = wait_status(&fx, "fs", McpStatus::Ready).await;
-    let offered_tools: Vec<(&str, bool)> = info
-        .tools
-        .iter()
-        .map(|t| (t.name.as_str(), t.offered))
-        .collect();
-    // Read-only by the server's own annotations; the writers are left out.
-    for (name, want) in [
-        ("mcp__fs__read_text_file", true),
-        ("mcp__fs__list_directory", true),
-        ("mcp__fs__write_file", false),
-        ("mcp__fs__edit_file", false),
-        ("mcp__fs__move_file", false),
-    ] {
-        assert!(offered_tools.contains(&(name, want)), "{name}: {offered_tools:?}");
-    }
-    let file = root_path.join("motto.txt");
-    fx.llm.push(Reply::tool_call(
-        "r1",
-        "mcp__fs__read_text_file",
-        json!({"path": file.to_str().unwrap()}),
-    ));
-    fx.llm.push(Reply::text("It says to read."));
-    let acc = fx.send("read the motto").await;
-    let all = tokio::time::timeout(LIMIT * 2, fx.wait_final(acc.assistant_message_id))
-        .await
-        .unwrap();
-    assert_eq!(
-        parts(&all[1])[1],
-        row(
-            PartKind::ToolResult,
-            "mcp__fs__read_text_file",
-            "r1",
-            "read, never write\n",
-            false
-        )
-    );
-    let reqs = fx.llm.requests();
-    assert!(!offered(&reqs[0]).contains(&"mcp__fs__write_file".to_owned()));
-    assert_eq!(
-        tool_messages(&reqs[1]),
-        vec![("r1".to_owned(), "read, never write\n".to_owned())]
     );
 }

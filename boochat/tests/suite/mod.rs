@@ -11,6 +11,7 @@ mod fixture;
 mod grpc;
 mod health;
 mod mcp;
+mod mcp_npm;
 mod metrics;
 mod session_frames;
 mod tab_tools;

@@ -40,7 +40,10 @@ fn servers_load_from_the_file_and_env() {
             timeout_secs = 60
             "#,
         )?;
-        jail.set_env("BOO_CHAT__MCP__SERVERS__WEB__URL", "http://127.0.0.1:7001/mcp");
+        jail.set_env(
+            "BOO_CHAT__MCP__SERVERS__WEB__URL",
+            "http://127.0.0.1:7001/mcp",
+        );
         let path = jail.directory().join("boo.toml");
         let got: Settings = Settings::figment(Some(&path)).unwrap().extract().unwrap();
         let want = McpConfig {
@@ -104,7 +107,10 @@ fn unknown_server_keys_are_refused() {
             .unwrap()
             .extract::<Settings>()
             .unwrap_err();
-        assert!(err.to_string().contains("unknown field: found `argv`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown field: found `argv`"),
+            "{err}"
+        );
         Ok(())
     });
 }
@@ -118,9 +124,7 @@ fn problems_name_the_server_and_key() {
     let mut both = stdio("x");
     both.url = Some("http://h/mcp".into());
     let mut stdio_headers = stdio("x");
-    stdio_headers
-        .headers
-        .insert("X-A".into(), Secret::new("1"));
+    stdio_headers.headers.insert("X-A".into(), Secret::new("1"));
     let mut http_args = http("http://h/mcp");
     http_args.args = vec!["a".into()];
     let mut bad_header = http("http://h/mcp");
@@ -195,12 +199,22 @@ fn problems_name_the_server_and_key() {
 #[test]
 fn the_chat_daemon_refuses_a_bad_server_at_start() {
     let mut settings = Settings::default();
-    settings.chat.mcp.servers.insert("fs".into(), McpServerConfig::default());
-    let err = settings.validate_for(crate::config::DaemonKind::Chat).unwrap_err();
+    settings
+        .chat
+        .mcp
+        .servers
+        .insert("fs".into(), McpServerConfig::default());
+    let err = settings
+        .validate_for(crate::config::DaemonKind::Chat)
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "chat.mcp.servers.fs: set `command` (a stdio server) or `url` (streamable HTTP)"
     );
     // Other daemons do not read the section.
-    assert!(settings.validate_for(crate::config::DaemonKind::Term).is_ok());
+    assert!(
+        settings
+            .validate_for(crate::config::DaemonKind::Term)
+            .is_ok()
+    );
 }
