@@ -7,6 +7,7 @@ import type {
   CreateProject,
   CreateSession,
   Inbox,
+  McpInfo,
   MessageAccepted,
   MessageWindow,
   ModelsInfo,
@@ -84,6 +85,7 @@ export class Api extends ApiClient {
 
   models = (): Promise<ModelsInfo> => this.request("GET", paths.models());
   agents = (): Promise<AgentsInfo> => this.request("GET", paths.agents());
+  mcp = (): Promise<McpInfo> => this.request("GET", paths.mcp());
   /** Everything waiting on the owner across open sessions, newest first. */
   inbox = (): Promise<Inbox> => this.request("GET", paths.inbox());
 }

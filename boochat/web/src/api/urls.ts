@@ -12,5 +12,6 @@ export const paths = {
   answers: (id: string) => `chats/${encodeURIComponent(id)}/answers`,
   models: () => "models",
   agents: () => "agents",
+  mcp: () => "mcp",
   inbox: () => "inbox",
 } as const;

@@ -1,12 +1,13 @@
 // The left column of the workspace: connection state, projects and their sessions,
 // "show archived". A lit-html view of the Catalog's state; the shell passes the actions.
 
-import type { Project, Session } from "@boocode/types";
+import type { McpInfo, Project, Session } from "@boocode/types";
 import { html, nothing, type TemplateResult } from "lit";
 import { relativeTime } from "@boocode/common/dom";
 import { CONN_TEXT, type ConnState } from "@boocode/common/session-socket";
 import type { CatalogState } from "../workspace/catalog";
 import { icon } from "../workspace/icons";
+import { mcpStatus } from "./mcp-view";
 
 export function sessionTitle(session: Session): string {
   return session.title ?? "Untitled session";
@@ -27,6 +28,8 @@ export type SidebarView = {
   selectedId: string | null;
   /** The shell's session socket; `closed` while no session is open. */
   conn: { state: ConnState; detail: string | null };
+  /** GET /api/mcp (`null` before it answers). */
+  mcp?: McpInfo | null;
 };
 
 export function sidebar(v: SidebarView, a: SidebarActions): TemplateResult {
@@ -49,6 +52,7 @@ export function sidebar(v: SidebarView, a: SidebarActions): TemplateResult {
         <input type="checkbox" data-testid="show-archived" .checked=${v.catalog.showArchived} @change=${a.toggleArchived} />
         <span>Show archived</span>
       </label>
+      ${mcpStatus(v.mcp ?? null)}
     </div>
   </aside>`;
 }
