@@ -12,6 +12,9 @@
 //! a call that passes it is dropped (rmcp then tells the server
 //! `notifications/cancelled`), returns an error naming the server and the bound,
 //! and marks the server hanging until a later call answers.
+//!
+//! A stdio server runs in its own process group; rmcp kills it (the group) when
+//! the connection is dropped, and stopping boochat drops every connection.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -322,11 +325,14 @@ impl Server {
         let program = self.config.command.as_deref().unwrap_or_default();
         let mut cmd = tokio::process::Command::new(program);
         cmd.args(&self.config.args)
-            .envs(self.config.env.iter().map(|(k, v)| (k, v.expose())))
-            .kill_on_drop(true);
+            .envs(self.config.env.iter().map(|(k, v)| (k, v.expose())));
         if let Some(cwd) = &self.config.cwd {
             cmd.current_dir(cwd);
         }
+        // Its own process group, so the kill when the connection is dropped
+        // (rmcp kills the child then) reaches what it started too (`npx`, a shell).
+        let mut cmd = process_wrap::tokio::CommandWrap::from(cmd);
+        cmd.wrap(process_wrap::tokio::ProcessGroup::leader());
         let (child, err) = TokioChildProcess::builder(cmd)
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -14,7 +14,7 @@ use pretty_assertions::assert_eq;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::fixture::{Fx, call, get};
+use super::fixture::{Fx, LIMIT, call, get};
 
 /// A node server starting on a busy machine, or a restart after the 1 s backoff.
 const READY_LIMIT: Duration = Duration::from_secs(40);
@@ -429,15 +429,31 @@ async fn a_server_that_exits_is_restarted() {
 }
 
 #[tokio::test]
-async fn a_streamable_http_server_is_reached_by_url() {
+async fn a_streamable_http_server_is_reached_by_url_with_its_headers() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = tokio_util::sync::CancellationToken::new();
-    let server = tokio::spawn(fake_mcp::serve_http(listener, stop.clone()));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let record = seen.clone();
+    let router = fake_mcp::http_router(&stop).layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let header = req
+                .headers()
+                .get("x-boo-token")
+                .map(|v| v.to_str().unwrap().to_owned());
+            record.lock().unwrap().push(header.unwrap_or_default());
+            next.run(req)
+        },
+    ));
+    let server = tokio::spawn(fake_mcp::serve_http(listener, router, stop.clone()));
     let url = format!("http://{addr}/mcp");
     let config = McpServerConfig {
         url: Some(url.clone()),
-        headers: [("X-Boo".to_owned(), boo_shared::config::Secret::new("1"))].into(),
+        headers: [(
+            "X-Boo-Token".to_owned(),
+            boo_shared::config::Secret::new("t0ken"),
+        )]
+        .into(),
         ..McpServerConfig::default()
     };
     let fx = Fx::start_with(with_server("web", config)).await;
@@ -464,8 +480,43 @@ async fn a_streamable_http_server_is_reached_by_url() {
             false
         )
     );
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        !seen.is_empty() && seen.iter().all(|h| h == "t0ken"),
+        "{seen:?}"
+    );
     stop.cancel();
     server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_failed_after_the_connect_bound() {
+    let mut silent = fake_server();
+    silent.args = vec!["--silent".into()];
+    silent.timeout_secs = Some(1);
+    let fx = Fx::start_with(with_server("mute", silent)).await;
+    // While it starts, a call fails at once and the turn goes on.
+    fx.llm
+        .push(Reply::tool_call("s1", "mcp__mute__add", json!({})));
+    fx.llm.push(Reply::text("later"));
+    let acc = fx.send("add").await;
+    let all = fx.wait_final(acc.assistant_message_id).await;
+    assert_eq!(
+        parts(&all[1])[1],
+        row(
+            PartKind::ToolResult,
+            "mcp__mute__add",
+            "s1",
+            "error: no connected MCP server offers the tool \"mcp__mute__add\"",
+            true
+        )
+    );
+    assert_eq!(mcp_names(&fx.llm.requests()[0]), Vec::<String>::new());
+    let info = wait_status(&fx, "mute", McpStatus::Failed).await;
+    assert_eq!(
+        info.error.as_deref(),
+        Some("did not initialize and list its tools within 10 s")
+    );
 }
 
 #[tokio::test]
@@ -547,4 +598,42 @@ async fn the_agent_whitelist_filters_mcp_tools_by_name_and_prefix() {
             "mcp__fake__exit",
         ]
     );
+}
+
+/// Pids of the processes whose command line contains `marker`.
+fn pids_with(marker: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn stopping_boochat_ends_a_stdio_server_s_whole_process_group() {
+    // A shell that starts the server as its child (not exec): the grandchild never
+    // reads its stdin, so only a kill of the group ends it.
+    let marker = format!("mcp-group-{}", uuid::Uuid::new_v4());
+    let script = format!(
+        "{} --silent --stderr {marker}; :",
+        fake_mcp::binary().to_str().unwrap()
+    );
+    let server = McpServerConfig {
+        command: Some("sh".into()),
+        args: vec!["-c".into(), script],
+        ..McpServerConfig::default()
+    };
+    let fx = Fx::start_with(with_server("group", server)).await;
+    boo_testkit::wait_for("the server and its shell", LIMIT, || async {
+        (pids_with(&marker).len() == 2).then_some(())
+    })
+    .await;
+    fx.daemon.stop().await.unwrap();
+    boo_testkit::wait_for("the process group to end", LIMIT, || async {
+        pids_with(&marker).is_empty().then_some(())
+    })
+    .await;
 }

@@ -18,6 +18,9 @@ struct Cli {
     /// Write the --stderr text, then exit(2) before speaking MCP.
     #[arg(long)]
     fail_start: bool,
+    /// Never answer: read nothing, sleep until killed (a hung server).
+    #[arg(long)]
+    silent: bool,
 }
 
 #[tokio::main]
@@ -28,6 +31,11 @@ async fn main() -> ExitCode {
     }
     if cli.fail_start {
         return ExitCode::from(2);
+    }
+    if cli.silent {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
     }
     let server = match FakeMcp.serve(rmcp::transport::stdio()).await {
         Ok(server) => server,

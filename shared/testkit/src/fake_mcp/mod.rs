@@ -1,6 +1,7 @@
 //! A scripted MCP server (the server side of the official Rust SDK, `rmcp`) for
-//! boochat's MCP client tests: the `boo-fake-mcp` binary on stdio, or
-//! [`serve_http`] in process over streamable HTTP.
+//! boochat's MCP client tests: the `boo-fake-mcp` binary on stdio (`--silent`:
+//! a server that never answers), or [`http_router`] in process over streamable
+//! HTTP.
 //!
 //! Its tools, all but `write_note` marked `readOnlyHint: true`:
 //!
@@ -159,12 +160,9 @@ impl ServerHandler for FakeMcp {
     }
 }
 
-/// Serve [`FakeMcp`] over streamable HTTP at `http://<listener>/mcp` until
-/// `stop` is cancelled.
-pub async fn serve_http(
-    listener: tokio::net::TcpListener,
-    stop: tokio_util::sync::CancellationToken,
-) -> std::io::Result<()> {
+/// [`FakeMcp`] over streamable HTTP at `/mcp`, its sessions ended when `stop` is
+/// cancelled; a test may add layers (to see the request headers) before serving.
+pub fn http_router(stop: &tokio_util::sync::CancellationToken) -> axum::Router {
     use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
     use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
     let service: StreamableHttpService<FakeMcp, LocalSessionManager> = StreamableHttpService::new(
@@ -174,7 +172,15 @@ pub async fn serve_http(
             .with_sse_keep_alive(None)
             .with_cancellation_token(stop.child_token()),
     );
-    let router = axum::Router::new().nest_service("/mcp", service);
+    axum::Router::new().nest_service("/mcp", service)
+}
+
+/// Serve `router` (see [`http_router`]) until `stop` is cancelled.
+pub async fn serve_http(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    stop: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { stop.cancelled_owned().await })
         .await
