@@ -19,6 +19,7 @@ pub mod agents;
 mod closing;
 pub mod engine;
 mod grpc;
+pub mod mcp;
 mod routes;
 pub mod settings_store;
 pub mod tools;
@@ -54,6 +55,8 @@ pub async fn run(
     let hub = Arc::new(boo_shared::hub::Hub::new());
     let engine = engine::Engine::new(pool.clone(), hub, settings.clone(), agents.clone())
         .map_err(|e| DaemonError::Http(std::io::Error::other(e)))?;
+    // MCP servers connect in the background: start-up never waits for them.
+    engine.kit.mcp.start(&engine.stopping());
     let watcher = settings
         .chat
         .agents_file

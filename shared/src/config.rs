@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::netguard::AllowRule;
 
+mod mcp;
 mod sandbox;
+pub use mcp::{McpConfig, McpServerConfig, McpTransportKind};
 pub use sandbox::{SandboxConfig, SandboxMode, SandboxPaths};
 
 /// Env var naming the TOML config file.
@@ -245,6 +247,8 @@ pub struct ChatConfig {
     /// Longest the namer waits for the task model; then the title stays unset.
     /// At least 1.
     pub auto_name_timeout_secs: u64,
+    /// MCP servers whose read-only tools the model is offered (CHAT-10).
+    pub mcp: McpConfig,
 }
 
 impl Default for ChatConfig {
@@ -262,6 +266,7 @@ impl Default for ChatConfig {
             auto_name: true,
             task_model: None,
             auto_name_timeout_secs: 20,
+            mcp: McpConfig::default(),
         }
     }
 }
@@ -512,6 +517,11 @@ impl Settings {
             return Err(ConfigError::Rejected(
                 "coder.opencode_health_secs must be at least 1".into(),
             ));
+        }
+        if kind == DaemonKind::Chat
+            && let Some(problem) = self.chat.mcp.problem()
+        {
+            return Err(ConfigError::Rejected(problem));
         }
         if kind == DaemonKind::Coder
             && let Some(problem) = self.coder.sandbox.problem()

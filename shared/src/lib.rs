@@ -7,14 +7,14 @@
 //! - [`grpc`]: the gRPC server every daemon runs (health, reflection, token);
 //!   [`peers`]: the clients daemons call each other with (token sent).
 //! - [`error`]: the one HTTP error shape `{"error", "code"}`.
-//! - [`frames`], [`api`], [`chat`], [`coder`], [`term`], [`providers`], [`settings`] and
+//! - [`frames`], [`api`], [`chat`], [`coder`], [`term`], [`providers`], [`settings`], [`mcp`] and
 //!   [`workspace`]: the wire types, re-exported from `boo-wire` (which also
 //!   generates their TypeScript).
 //! - [`metrics`]: the Prometheus registry, HTTP layer and `/metrics`.
 //! - [`daemon`]: the HTTP + gRPC serving loop with graceful drain and sd_notify;
 //!   [`listen`]: its HTTP listener (loopback TCP, or a systemd-activated Unix socket).
 
-pub use boo_wire::{api, chat, coder, frames, providers, settings, term, workspace};
+pub use boo_wire::{api, chat, coder, frames, mcp, providers, settings, term, workspace};
 
 pub mod auth;
 pub mod catalog;

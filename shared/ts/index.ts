@@ -369,6 +369,64 @@ export type SettingsInfo = { settings: OwnerSettings, set: Array<string>, };
 export type SettingsPatch = { "chat.default_model"?: string | null, "chat.default_agent"?: string | null, "chat.compact_threshold"?: number | null, "sampling.temperature"?: number | null, "sampling.top_p"?: number | null, "sampling.top_k"?: number | null, "sampling.min_p"?: number | null, "sampling.repeat_penalty"?: number | null, "sampling.presence_penalty"?: number | null, "sampling.frequency_penalty"?: number | null, "sampling.max_tokens"?: number | null, "ui.theme"?: Theme | null, };
 
 /**
+ * `GET /api/mcp`: every configured server, in name order.
+ */
+export type McpInfo = { servers: Array<McpServerInfo>, };
+
+/**
+ * How boochat reaches a server.
+ */
+export type McpTransport = "stdio" | "http";
+
+/**
+ * Where a server's connection stands.
+ */
+export type McpStatus = "starting" | "ready" | "hanging" | "failed" | "stopped";
+
+/**
+ * One server.
+ */
+export type McpServerInfo = { 
+/**
+ * The key of its `[chat.mcp.servers.<name>]` table.
+ */
+name: string, transport: McpTransport, 
+/**
+ * The command line (stdio) or URL (HTTP); never headers or env values.
+ */
+target: string, status: McpStatus, 
+/**
+ * Why it failed or hangs; `None` when ready.
+ */
+error: string | null, 
+/**
+ * The last time it answered (connected, listed, or answered a call).
+ */
+last_ok: string | null, 
+/**
+ * Its tools as last listed (empty until it was ready once).
+ */
+tools: Array<McpToolInfo>, };
+
+/**
+ * One tool of a server.
+ */
+export type McpToolInfo = { 
+/**
+ * The name the model calls it by: `mcp__<server>__<tool>`.
+ */
+name: string, 
+/**
+ * The server's own name for it.
+ */
+tool: string, description: string | null, 
+/**
+ * Offered to the model: read-only by the server's annotation or the
+ * server's `tools` list in the config.
+ */
+offered: boolean, };
+
+/**
  * `POST /api/sessions/{sid}/chats/{cid}/messages`.
  */
 export type SubmitTurn = { content: string, 

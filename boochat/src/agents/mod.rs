@@ -88,6 +88,15 @@ impl Sampling {
     }
 }
 
+/// Whether a `tools` whitelist names `tool`: an entry is a tool name, or a
+/// prefix ending in `*` (`mcp__docs__*`: every tool of the MCP server `docs`).
+pub fn whitelist_allows(whitelist: &[String], tool: &str) -> bool {
+    whitelist.iter().any(|entry| match entry.strip_suffix('*') {
+        Some(prefix) => tool.starts_with(prefix),
+        None => entry == tool,
+    })
+}
+
 /// One agent as declared in `AGENTS.md`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AgentDef {
@@ -113,7 +122,7 @@ impl AgentDef {
     pub fn allows_tool(&self, tool: &str) -> bool {
         self.tools
             .as_ref()
-            .is_none_or(|tools| tools.iter().any(|t| t == tool))
+            .is_none_or(|tools| whitelist_allows(tools, tool))
     }
 
     /// Whitelisted names that `is_known` rejects, in file order: lets the caller

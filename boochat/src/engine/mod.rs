@@ -155,9 +155,7 @@ impl Engine {
     }
 
     fn allowed(agent: Option<&AgentDef>, name: &str) -> bool {
-        agent
-            .and_then(|a| a.tools.as_deref())
-            .is_none_or(|w| w.iter().any(|t| t == name))
+        agent.is_none_or(|a| a.allows_tool(name))
     }
 
     /// Run one call: `(stored result, is_error, truncated)`.
@@ -178,6 +176,12 @@ impl Engine {
         }
         if call.name == ASK_USER_INPUT {
             return self.ask(spec.chat_id, call).await;
+        }
+        if crate::mcp::Mcp::handles(&call.name) {
+            return self
+                .kit
+                .call_mcp(&call.id, &call.name, call.arguments.clone())
+                .await;
         }
         let Some(root) = spec.project_root.clone() else {
             return (

@@ -13,12 +13,16 @@ use boo_shared::netguard::{NetGuard, NetPolicy};
 
 use super::{ASK_USER_INPUT, llm, turn};
 use crate::agents::{AgentDef, Registry};
-use crate::tools::{Limits, OutputStore, ToolContext, ToolRegistry};
+use crate::mcp::Mcp;
+use crate::tools::{Limits, OutputStore, ToolContext, ToolRegistry, truncate_for_model};
 
 pub struct Toolkit {
     pub llm: llm::LlmClient,
     pub tools: ToolRegistry,
     pub agents: Arc<Registry>,
+    /// The MCP servers (`chat.mcp`); connected only once [`Mcp::start`] ran (the
+    /// daemon does, `boochat acp` does not).
+    pub mcp: Arc<Mcp>,
     pub settings: Arc<Settings>,
     http: reqwest::Client,
     /// What `web_fetch` may connect to (`chat.web_fetch_allow`, the daemons' listeners).
@@ -39,6 +43,7 @@ impl Toolkit {
             llm,
             tools: ToolRegistry::read_only(),
             agents,
+            mcp: Arc::new(Mcp::new(&settings.chat.mcp)),
             net: Arc::new(NetGuard::system(NetPolicy {
                 allow: settings.chat.web_fetch_allow.clone(),
                 own_listeners: settings.listen_addrs(),
@@ -49,11 +54,16 @@ impl Toolkit {
         })
     }
 
-    /// OpenAI `tools` for a turn: the registry's (whitelisted by the agent) plus
-    /// `ask_user_input` unless the whitelist leaves it out.
+    /// OpenAI `tools` for a turn: the registry's and the connected MCP servers'
+    /// (whitelisted by the agent) plus `ask_user_input` unless the whitelist
+    /// leaves it out.
     pub fn tool_specs(&self, agent: Option<&AgentDef>) -> Vec<serde_json::Value> {
         let whitelist = agent.and_then(|a| a.tools.as_deref());
         let mut specs = self.tools.openai_specs(whitelist);
+        specs.extend(
+            self.mcp
+                .openai_specs(|name| agent.is_none_or(|a| a.allows_tool(name))),
+        );
         if whitelist.is_none_or(|w| w.iter().any(|t| t == ASK_USER_INPUT)) {
             specs.push(turn::ask_user_input_spec());
         }
@@ -82,6 +92,25 @@ impl Toolkit {
                 ..Limits::default()
             },
             session: None,
+        }
+    }
+
+    /// Run an MCP tool call: `(stored result, is_error, truncated)` like the
+    /// built-in tools', the result cut to `chat.tool_output_bytes` for the model
+    /// (the full text is stored).
+    pub async fn call_mcp(
+        &self,
+        call_id: &str,
+        name: &str,
+        args: serde_json::Value,
+    ) -> (String, bool, bool) {
+        match self.mcp.call(name, args).await {
+            Ok(out) => {
+                let out = truncate_for_model(call_id, out, self.settings.chat.tool_output_bytes);
+                let truncated = out.truncated;
+                (out.full.unwrap_or(out.content), false, truncated)
+            }
+            Err(e) => (format!("error: {e}"), true, false),
         }
     }
 

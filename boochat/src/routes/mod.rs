@@ -2,6 +2,7 @@
 
 mod chats;
 mod inbox;
+mod mcp;
 mod messages;
 mod meta;
 mod projects;
@@ -51,5 +52,6 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))
         .routes(routes!(settings::get, settings::update))
+        .routes(routes!(mcp::list))
         .with_state(state)
 }

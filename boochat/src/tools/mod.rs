@@ -184,7 +184,7 @@ impl ToolRegistry {
     pub fn openai_specs(&self, whitelist: Option<&[String]>) -> Vec<Value> {
         self.tools
             .iter()
-            .filter(|t| whitelist.is_none_or(|w| w.iter().any(|n| n == t.name())))
+            .filter(|t| whitelist.is_none_or(|w| crate::agents::whitelist_allows(w, t.name())))
             .map(|t| openai_spec(t.name(), t.description(), t.parameters()))
             .collect()
     }

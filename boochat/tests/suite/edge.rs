@@ -421,6 +421,7 @@ async fn the_contract_documents_every_route() {
         .assert_contract(&[
             "GET /api/agents",
             "GET /api/inbox",
+            "GET /api/mcp",
             "GET /api/models",
             "GET /api/projects",
             "POST /api/projects",

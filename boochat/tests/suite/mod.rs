@@ -12,6 +12,8 @@ mod edge;
 mod fixture;
 mod grpc;
 mod health;
+mod mcp;
+mod mcp_npm;
 mod metrics;
 mod names;
 mod real_llama;

@@ -9,6 +9,7 @@ pub mod edge;
 pub mod fake_acp;
 pub mod fake_claude;
 pub mod fake_llm;
+pub mod fake_mcp;
 pub mod http;
 pub mod llama;
 pub mod odd_paths;

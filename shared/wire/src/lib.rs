@@ -6,7 +6,7 @@
 //!
 //! - [`api`]: health and whoami; [`identity`]: the authenticated caller;
 //!   [`error`]: the one error body.
-//! - [`chat`], [`coder`], [`term`], [`providers`], [`workspace`]: REST DTOs and
+//! - [`chat`], [`coder`], [`term`], [`providers`], [`workspace`], [`mcp`]: REST DTOs and
 //!   rows of each daemon; [`settings`]: the owner's runtime settings;
 //!   [`frames`]: WebSocket frames.
 //! - [`ts`]: the generated TypeScript (`shared/ts/index.ts`).
@@ -20,6 +20,7 @@ pub mod coder;
 pub mod error;
 pub mod frames;
 pub mod identity;
+pub mod mcp;
 pub mod providers;
 pub mod settings;
 pub mod term;

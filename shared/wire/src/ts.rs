@@ -76,6 +76,11 @@ pub fn render() -> String {
     decl::<crate::settings::OwnerSettings>(&cfg, &mut out);
     decl::<crate::settings::SettingsInfo>(&cfg, &mut out);
     decl::<crate::settings::SettingsPatch>(&cfg, &mut out);
+    decl::<crate::mcp::McpInfo>(&cfg, &mut out);
+    decl::<crate::mcp::McpTransport>(&cfg, &mut out);
+    decl::<crate::mcp::McpStatus>(&cfg, &mut out);
+    decl::<crate::mcp::McpServerInfo>(&cfg, &mut out);
+    decl::<crate::mcp::McpToolInfo>(&cfg, &mut out);
     decl::<crate::coder::SubmitTurn>(&cfg, &mut out);
     decl::<crate::coder::TurnAccepted>(&cfg, &mut out);
     decl::<crate::coder::TaskStatus>(&cfg, &mut out);

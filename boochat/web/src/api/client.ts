@@ -8,6 +8,7 @@ import type {
   CreateSession,
   Inbox,
   Message,
+  McpInfo,
   MessageAccepted,
   MessageWindow,
   ModelsInfo,
@@ -100,6 +101,7 @@ export class Api extends ApiClient {
 
   models = (): Promise<ModelsInfo> => this.request("GET", paths.models());
   agents = (): Promise<AgentsInfo> => this.request("GET", paths.agents());
+  mcp = (): Promise<McpInfo> => this.request("GET", paths.mcp());
   /** Everything waiting on the owner across open sessions, newest first. */
   inbox = (): Promise<Inbox> => this.request("GET", paths.inbox());
   /** The owner's settings with defaults applied, and which keys are set. */

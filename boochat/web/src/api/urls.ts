@@ -14,6 +14,7 @@ export const paths = {
   answers: (id: string) => `chats/${encodeURIComponent(id)}/answers`,
   models: () => "models",
   agents: () => "agents",
+  mcp: () => "mcp",
   inbox: () => "inbox",
   tags: () => "tags",
   settings: () => "settings",

@@ -2,12 +2,13 @@
 // their tags: × takes one off, + adds some), the tag filter, "show archived". A lit-html
 // view of the Catalog's state; the shell passes the actions.
 
-import type { Project, Session } from "@boocode/types";
+import type { McpInfo, Project, Session } from "@boocode/types";
 import { html, nothing, type TemplateResult } from "lit";
 import { relativeTime } from "@boocode/common/dom";
 import { CONN_TEXT, type ConnState } from "@boocode/common/session-socket";
 import type { CatalogState } from "../workspace/catalog";
 import { icon } from "../workspace/icons";
+import { mcpStatus } from "./mcp-view";
 
 export function sessionTitle(session: Session): string {
   return session.title ?? "Untitled session";
@@ -34,6 +35,8 @@ export type SidebarView = {
   selectedId: string | null;
   /** The shell's session socket; `closed` while no session is open. */
   conn: { state: ConnState; detail: string | null };
+  /** GET /api/mcp (`null` before it answers). */
+  mcp?: McpInfo | null;
 };
 
 export function sidebar(v: SidebarView, a: SidebarActions): TemplateResult {
@@ -60,6 +63,7 @@ export function sidebar(v: SidebarView, a: SidebarActions): TemplateResult {
       <button class="icon-btn" type="button" title="Settings" aria-label="Settings" data-testid="open-settings" @click=${a.openSettings}>
         ${icon("settings")}
       </button>
+      ${mcpStatus(v.mcp ?? null)}
     </div>
   </aside>`;
 }

@@ -73,6 +73,7 @@ function mount(narrow = false): { shell: BooWorkspace; fakes: Fakes } {
     updateChat: fakes.updateChat,
     createChat: async () => chat("c9"),
     inbox: async () => ({ items: [] }),
+    mcp: async () => ({ servers: [] }),
   };
   const term = {
     list: async () => [terminal("t1", { title: "htop" }), terminal("t2", { status: "exited", exit_code: 0, exited_at: at() })],

@@ -18,7 +18,7 @@
 // Light DOM: the page's CSS (theme.css, app.css, shell.css) styles the shell; each pane
 // element brings its own styles.
 
-import type { Chat, Envelope, SandboxStatus, Session, TabKind, WorkspaceState, WorkspaceTab } from "@boocode/types";
+import type { Chat, Envelope, McpInfo, SandboxStatus, Session, TabKind, WorkspaceState, WorkspaceTab } from "@boocode/types";
 import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { errorText } from "@boocode/common/api";
 import type { Notice } from "@boocode/common/notice";
@@ -51,6 +51,8 @@ export const TAG = "boo-workspace";
 const SIDEBAR_KEY = "boochat.sidebar.hidden";
 /** A history pane shown this long after the last terminal list asks again. */
 const TERMS_STALE_MS = 15_000;
+/** How often the sidebar re-reads the MCP servers' status. */
+const MCP_POLL_MS = 15_000;
 
 export class BooWorkspace extends LitElement {
   /** How the shell reaches the daemons (tests replace these before inserting it). */
@@ -132,6 +134,9 @@ export class BooWorkspace extends LitElement {
   private notice: Notice | null = null;
   /** boocoder's sandbox state, for the header banner. */
   private sandbox: SandboxStatus | null = null;
+  /** The MCP servers and their status, for the sidebar (polled). */
+  private mcp: McpInfo | null = null;
+  private mcpTimer: ReturnType<typeof setInterval> | undefined;
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   private media: MediaQueryList | null = null;
   private readonly off: (() => void)[] = [];
@@ -165,6 +170,8 @@ export class BooWorkspace extends LitElement {
       this.requestUpdate();
     });
     this.inbox.start();
+    void this.refreshMcp();
+    this.mcpTimer = setInterval(() => void this.refreshMcp(), MCP_POLL_MS);
     this.openCatalogSocket();
     void this.followRoute();
   }
@@ -173,9 +180,20 @@ export class BooWorkspace extends LitElement {
     super.disconnectedCallback();
     for (const off of this.off.splice(0)) off();
     this.inbox.stop();
+    clearInterval(this.mcpTimer);
     this.catalogSocket?.close();
     this.catalogSocket = null;
     this.closeSession();
+  }
+
+  /** GET /api/mcp; a failure keeps the last answer. */
+  private async refreshMcp(): Promise<void> {
+    try {
+      this.mcp = await this.api.mcp();
+      this.requestUpdate();
+    } catch {
+      // boochat unreachable: the connection indicator already says so.
+    }
   }
 
   private openCatalogSocket(): void {
@@ -569,7 +587,7 @@ export class BooWorkspace extends LitElement {
   protected override render(): TemplateResult {
     const selectedId = this.ws?.id ?? this.opening;
     const side = sidebar(
-      { catalog: this.catalog.state, selectedId, conn: this.ws?.conn ?? { state: "closed", detail: null } },
+      { catalog: this.catalog.state, selectedId, conn: this.ws?.conn ?? { state: "closed", detail: null }, mcp: this.mcp },
       {
         newProject: () => this.querySelector<HTMLDialogElement>("#project-dialog")?.showModal(),
         toggleProject: (id) => this.catalog.toggleProject(id),
