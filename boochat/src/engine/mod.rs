@@ -2,6 +2,7 @@
 //! and the per-chat runner that queues messages sent while a turn runs. A library
 //! module so `boochat acp` can reuse it.
 
+pub mod branching;
 pub mod context;
 pub mod llm;
 pub mod runner;

@@ -47,7 +47,7 @@ async fn publish_chat_state(engine: &Engine, session_id: Uuid, chat_id: Uuid) {
     }
 }
 
-async fn publish_user_message(engine: &Engine, session_id: Uuid, id: Uuid) {
+pub(super) async fn publish_user_message(engine: &Engine, session_id: Uuid, id: Uuid) {
     match messages::get(&engine.pool, id).await {
         Ok(message) => engine.hub.publish(
             session_id,
@@ -63,12 +63,8 @@ async fn publish_user_message(engine: &Engine, session_id: Uuid, id: Uuid) {
     };
 }
 
-/// Accept a message: start a turn, or queue it behind the running one.
-pub async fn submit(
-    engine: &Arc<Engine>,
-    chat_id: Uuid,
-    content: &str,
-) -> Result<MessageAccepted, ApiError> {
+/// A message's text is not empty and not longer than [`MAX_MESSAGE_CHARS`].
+pub(super) fn check_content(content: &str) -> Result<(), ApiError> {
     if content.trim().is_empty() {
         return Err(ApiError::bad_request(
             "empty_message",
@@ -81,6 +77,14 @@ pub async fn submit(
             format!("content is longer than {MAX_MESSAGE_CHARS} characters"),
         ));
     }
+    Ok(())
+}
+
+/// The chat, when it may get a new turn: not archived, and boochat not stopping.
+pub(super) async fn writable_chat(
+    engine: &Engine,
+    chat_id: Uuid,
+) -> Result<boo_shared::chat::Chat, ApiError> {
     let chat = chats::get(&engine.pool, chat_id).await?;
     if chat.status == Status::Archived {
         return Err(ApiError::conflict(
@@ -94,6 +98,17 @@ pub async fn submit(
             "boochat is shutting down",
         ));
     }
+    Ok(chat)
+}
+
+/// Accept a message: start a turn, or queue it behind the running one.
+pub async fn submit(
+    engine: &Arc<Engine>,
+    chat_id: Uuid,
+    content: &str,
+) -> Result<MessageAccepted, ApiError> {
+    check_content(content)?;
+    let chat = writable_chat(engine, chat_id).await?;
     let reply_id = Uuid::new_v4();
     let _gate = engine.gate.lock().await;
     let busy = engine
@@ -153,7 +168,7 @@ pub fn is_running(engine: &Engine, chat_id: Uuid) -> bool {
 }
 
 /// Register the chat as running and spawn its loop. Call with the gate held.
-fn start(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id: Uuid) {
+pub(super) fn start(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id: Uuid) {
     engine
         .running
         .lock()

@@ -1,10 +1,13 @@
 //! boochat's HTTP API under `/api`. Errors are `{"error", "code"}` JSON.
 
+mod branches;
 mod chats;
+mod exchange;
 mod inbox;
 mod messages;
 mod meta;
 mod projects;
+mod search;
 mod sessions;
 mod workspace;
 
@@ -34,6 +37,12 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(messages::send, messages::list))
         .routes(routes!(messages::stop))
         .routes(routes!(messages::answer))
+        .routes(routes!(branches::regenerate))
+        .routes(routes!(branches::edit))
+        .routes(routes!(branches::switch))
+        .routes(routes!(exchange::export))
+        .routes(routes!(exchange::import))
+        .routes(routes!(search::search))
         .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))

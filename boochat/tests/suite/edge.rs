@@ -402,6 +402,12 @@ async fn the_contract_documents_every_route() {
             "POST /api/chats/{id}/messages",
             "POST /api/chats/{id}/stop",
             "POST /api/chats/{id}/answers",
+            "POST /api/chats/{id}/messages/{mid}/regenerate",
+            "POST /api/chats/{id}/messages/{mid}/edit",
+            "PUT /api/chats/{id}/branch",
+            "GET /api/chats/{id}/export",
+            "POST /api/sessions/{id}/import",
+            "GET /api/search",
         ])
         .await;
     // A body's schema is the wire type's, and a conflict has its own shape.

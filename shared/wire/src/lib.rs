@@ -7,7 +7,8 @@
 //! - [`api`]: health and whoami; [`identity`]: the authenticated caller;
 //!   [`error`]: the one error body.
 //! - [`chat`], [`coder`], [`term`], [`providers`], [`workspace`]: REST DTOs and
-//!   rows of each daemon; [`frames`]: WebSocket frames.
+//!   rows of each daemon; [`frames`]: WebSocket frames; [`find`]: search,
+//!   export/import and message branches.
 //! - [`ts`]: the generated TypeScript (`shared/ts/index.ts`).
 //!
 //! Features: `openapi` derives utoipa's `ToSchema` on every type (the daemons'
@@ -17,6 +18,7 @@ pub mod api;
 pub mod chat;
 pub mod coder;
 pub mod error;
+pub mod find;
 pub mod frames;
 pub mod identity;
 pub mod providers;
