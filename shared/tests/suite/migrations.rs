@@ -83,6 +83,7 @@ async fn schema_has_the_catalog_tables_and_views() {
     let mut want = vec![
         "agent_sessions",
         "available_agents",
+        "chat_leaves",
         "chats",
         "checkpoints",
         "human_inbox",
