@@ -68,7 +68,7 @@ export class PaneController {
         chats: (sessionId) => this.listChats(sessionId),
         // A chat the session does not have has nothing to fetch (the view says it is missing).
         messages: (chatId, before) =>
-          chatId === this.state.chatId && chatMissing(this.state) ? Promise.resolve({ items: [], has_more: false }) : this.api.messages(chatId, before),
+          chatId === this.state.chatId && chatMissing(this.state) ? Promise.resolve({ items: [], has_more: false, branches: [] }) : this.api.messages(chatId, before),
       },
       daemon: "boochat",
       notify: (text) => this.notify(text),
@@ -253,6 +253,40 @@ export class PaneController {
     } catch (err) {
       this.notify(`Cannot fork: ${message(err)}`);
     }
+  }
+
+  // ------------------------------------------------------------------ branches
+
+  /**
+   * Runs a branch change (`change` calls the API), then reloads the transcript: the
+   * active branch moved, so what is shown is replaced by the server's window.
+   */
+  private async branch(what: string, change: (chatId: string) => Promise<unknown>): Promise<void> {
+    const chatId = this.state.chatId;
+    if (chatId === null || !this.writable()) return;
+    try {
+      await change(chatId);
+      await this.link.reloadChat(chatId);
+    } catch (err) {
+      this.notify(
+        err instanceof ApiError && err.code === "chat_busy" ? `Cannot ${what} while the chat is generating.` : `Cannot ${what}: ${message(err)}`,
+      );
+    }
+  }
+
+  /** A new answer beside `messageId` (kept as another version). */
+  regenerate(messageId: string): Promise<void> {
+    return this.branch("regenerate", (chatId) => this.api.regenerate(chatId, messageId));
+  }
+
+  /** A new version of the user message `messageId`, answered anew. */
+  edit(messageId: string, content: string): Promise<void> {
+    return this.branch("edit", (chatId) => this.api.editMessage(chatId, messageId, content));
+  }
+
+  /** Shows the version `messageId` (and the branch that follows it). */
+  switchBranch(messageId: string): Promise<void> {
+    return this.branch("switch versions", (chatId) => this.api.setBranch(chatId, messageId));
   }
 
   // ------------------------------------------------------------------ composer

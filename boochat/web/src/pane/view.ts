@@ -65,6 +65,9 @@ export class PaneView {
     this.transcript = new TranscriptView(
       {
         fork: (id) => void app.fork(id),
+        regenerate: (id) => void app.regenerate(id),
+        edit: (id, content) => void app.edit(id, content),
+        switchBranch: (id) => void app.switchBranch(id),
         copy: (text) => void navigator.clipboard?.writeText(text).then(() => app.notify("Copied", "info")),
       },
       () => void app.link.loadOlder(),
