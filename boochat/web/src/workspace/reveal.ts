@@ -1,15 +1,24 @@
 // Bring a message into view once it is on the page: a search hit opens its chat, whose
-// transcript loads a moment later; this waits for the message's element (a
-// MutationObserver, bounded), scrolls it to the middle and marks it for a few seconds.
+// transcript loads a moment later (inside a chat pane's shadow root, where no observer
+// of the page sees it). This looks for the message's element every POLL_MS (bounded),
+// scrolls it to the middle and marks it for a few seconds.
 
-const UUID = /^[0-9A-Za-z-]{1,64}$/;
+const ID = /^[0-9A-Za-z-]{1,64}$/;
 export const REVEAL_WAIT_MS = 10_000;
 export const MARK_MS = 4_000;
+const POLL_MS = 100;
 
-/** The element of message `id` under `root`, if it is there. */
+/** The element of message `id` under `root`, looking into open shadow roots too. */
 export function messageElement(root: ParentNode, id: string): HTMLElement | null {
-  if (!UUID.test(id)) return null;
-  return root.querySelector<HTMLElement>(`[data-testid="message"][data-id="${id}"]`);
+  if (!ID.test(id)) return null;
+  const selector = `[data-testid="message"][data-id="${id}"]`;
+  const found = root.querySelector<HTMLElement>(selector);
+  if (found !== null) return found;
+  for (const el of root.querySelectorAll("*")) {
+    const inner = el.shadowRoot === null ? null : messageElement(el.shadowRoot, id);
+    if (inner !== null) return inner;
+  }
+  return null;
 }
 
 /**
@@ -27,15 +36,13 @@ export function revealMessage(root: HTMLElement, id: string, waitMs = REVEAL_WAI
   };
   if (show()) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const done = (found: boolean): void => {
-      observer.disconnect();
-      clearTimeout(timer);
-      resolve(found);
-    };
-    const observer = new MutationObserver(() => {
-      if (show()) done(true);
-    });
-    observer.observe(root, { childList: true, subtree: true });
-    const timer = setTimeout(() => done(false), waitMs);
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const found = show();
+      if (found || Date.now() - started >= waitMs) {
+        clearInterval(timer);
+        resolve(found);
+      }
+    }, POLL_MS);
   });
 }

@@ -89,8 +89,11 @@ describe("revealMessage", () => {
     el.dataset["testid"] = "message";
     el.dataset["id"] = "m-1";
     el.scrollIntoView = vi.fn();
-    root.append(el);
-    await vi.advanceTimersByTimeAsync(0);
+    // Inside a pane's shadow root, as the chat pane keeps its transcript.
+    const pane = document.createElement("div");
+    pane.attachShadow({ mode: "open" }).append(el);
+    root.append(pane);
+    await vi.advanceTimersByTimeAsync(100);
     expect([await found, el.classList.contains("msg-found"), (el.scrollIntoView as ReturnType<typeof vi.fn>).mock.calls]).toEqual([
       true,
       true,
@@ -99,7 +102,7 @@ describe("revealMessage", () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(el.classList.contains("msg-found")).toBe(false);
     const missing = revealMessage(root, "m-2", 1000);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(1100);
     expect(await missing).toBe(false);
     expect(messageElement(root, 'x"] , *[data-id="m-1')).toBeNull();
     vi.useRealTimers();
