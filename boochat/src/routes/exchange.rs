@@ -37,7 +37,8 @@ pub struct ExportParams {
 /// The chat's active branch as a download.
 #[utoipa::path(get, path = "/api/chats/{id}/export", tag = "chats",
     params(("id" = Uuid, Path, description = "Chat id"), ExportParams),
-    responses((status = 200, description = "An attachment: the JSON document or Markdown", body = ChatExport)))]
+    responses((status = 200, description = "An attachment: the JSON document or Markdown",
+        content((ChatExport = "application/json"), (String = "text/markdown")))))]
 #[tracing::instrument(skip_all, err, fields(chat_id = %chat_id))]
 pub async fn export(
     State(s): State<AppState>,

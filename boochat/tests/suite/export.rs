@@ -171,6 +171,11 @@ async fn bad_documents_are_refused_whole() {
             "invalid_document",
         ),
         (with(&["agent"], json!("nobody")), "unknown_agent"),
+        // A time Postgres cannot hold.
+        (
+            with(&["messages", "0", "created_at"], json!("-200000-01-01T00:00:00Z")),
+            "invalid_document",
+        ),
     ];
     let url = fx.url(&format!("/api/sessions/{}/import", fx.session.id));
     for (doc, code) in cases {

@@ -231,14 +231,21 @@ fn check_enum<T: serde::de::DeserializeOwned>(
         .map_err(|_| invalid(code, format!("{at}: {raw} is not allowed")))
 }
 
-/// A database rule the document broke (a CHECK, a too-long title) is the
-/// document's fault: 400 `invalid_document` naming the rule.
+/// A database rule the document broke (a CHECK, a too-long title) or a value it
+/// cannot store is the document's fault: 400 `invalid_document` naming it.
 fn write_error(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if let Some(constraint) = db.constraint() {
             return invalid(
                 "invalid_document",
                 format!("the document breaks the rule {constraint}"),
+            );
+        }
+        // Class 22, data exception: a value the column cannot hold (a time out of range).
+        if db.code().is_some_and(|c| c.starts_with("22")) {
+            return invalid(
+                "invalid_document",
+                format!("the document holds a value that cannot be stored: {}", db.message()),
             );
         }
     }

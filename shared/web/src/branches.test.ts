@@ -4,12 +4,25 @@
 import { describe, expect, it, vi } from "vitest";
 import { CHAT, message, windowOf } from "./fixtures";
 import { renderMessage, type MessageActions } from "./message-view";
-import { applyChatFrame, fromWindow, prependOlder, uiMessage } from "./transcript";
+import { applyChatFrame, fromWindow, prependOlder, replaceWithWindow, uiMessage } from "./transcript";
 
 const q = (el: Element, testid: string) => el.querySelector<HTMLElement>(`[data-testid="${testid}"]`);
 const branch = { message_id: "a2", index: 1, count: 3, sibling_ids: ["a1", "a2", "a3"] };
 
 describe("branches on the transcript", () => {
+  it("drops the old branch when a reload after a switch reaches the chat's start", () => {
+    const before = fromWindow(CHAT, windowOf([message("u1", 1, { content: "first" }), message("a1", 2, { role: "assistant" })]));
+    const edited = windowOf([message("u2", 3, { content: "second" }), message("a2", 4, { role: "assistant" })], false, [
+      { message_id: "u2", index: 1, count: 2, sibling_ids: ["u1", "u2"] },
+    ]);
+    expect(replaceWithWindow(before, edited).messages.map((m) => [m.id, m.branch?.index])).toEqual([
+      ["u2", 1],
+      ["a2", undefined],
+    ]);
+    // With older messages on the server, what was loaded before the window stays.
+    expect(replaceWithWindow(before, { ...edited, has_more: true }).messages.map((m) => m.id)).toEqual(["u1", "a1", "u2", "a2"]);
+  });
+
   it("puts a window's sibling info on its messages and keeps it through frames", () => {
     const w = windowOf([message("u1", 1), message("a2", 3, { role: "assistant", content: "two" })], true, [branch]);
     const t = fromWindow(CHAT, w);

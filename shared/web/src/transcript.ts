@@ -135,15 +135,18 @@ export function prependOlder(t: Transcript, window: MessageWindow): Transcript {
 
 /**
  * A refetched newest window replacing what it covers: messages older than the window
- * that were loaded before are kept (with their `hasMore`), everything else comes from
- * the window. Live usage of messages that are still streaming is kept.
+ * that were loaded before are kept (with their `hasMore`) unless the window reaches the
+ * chat's start, everything else comes from the window. Live usage of messages that are still streaming is kept.
  */
 export function replaceWithWindow(t: Transcript | undefined, window: MessageWindow): Transcript {
   const fresh = fromWindow(t?.chatId ?? window.items[0]?.chat_id ?? "", window);
   if (t === undefined) return fresh;
   const first = window.items[0];
   const inWindow = new Set(window.items.map((m) => m.id));
-  const kept = first === undefined ? [] : t.messages.filter((m) => !inWindow.has(m.id) && m.seq < first.seq && m.status !== "queued");
+  // A window that reaches the chat's start leaves nothing older to keep (what was
+  // loaded before may be another branch's, when the active branch changed).
+  const kept =
+    first === undefined || !window.has_more ? [] : t.messages.filter((m) => !inWindow.has(m.id) && m.seq < first.seq && m.status !== "queued");
   const live: Record<string, LiveUsage> = {};
   for (const m of fresh.messages) {
     const l = t.live[m.id];

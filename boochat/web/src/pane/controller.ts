@@ -10,7 +10,7 @@ import { Api, ApiError } from "../api/client";
 import { setChats, upsertChat } from "@boocode/common/feed";
 import { SessionLink } from "@boocode/common/session-link";
 import { browserWs, type WsLike } from "@boocode/common/session-socket";
-import { streamingMessage } from "@boocode/common/transcript";
+import { isFinal, streamingMessage } from "@boocode/common/transcript";
 import type { LocationLike } from "@boocode/common/url";
 import { chatMissing, initialPaneState, paneChat, Store, type PaneState } from "./state";
 
@@ -261,17 +261,38 @@ export class PaneController {
    * Runs a branch change (`change` calls the API), then reloads the transcript: the
    * active branch moved, so what is shown is replaced by the server's window.
    */
-  private async branch(what: string, change: (chatId: string) => Promise<unknown>): Promise<void> {
+  private async branch(what: string, change: (chatId: string) => Promise<{ assistant_message_id: string } | object>): Promise<void> {
     const chatId = this.state.chatId;
     if (chatId === null || !this.writable()) return;
     try {
-      await change(chatId);
+      const answer = await change(chatId);
       await this.link.reloadChat(chatId);
+      // The new answer's sibling info ("2/2") is known once it exists: reload when it ends.
+      if ("assistant_message_id" in answer) this.reloadAfter(chatId, answer.assistant_message_id);
     } catch (err) {
       this.notify(
         err instanceof ApiError && err.code === "chat_busy" ? `Cannot ${what} while the chat is generating.` : `Cannot ${what}: ${message(err)}`,
       );
     }
+  }
+
+  /** Reloads the chat once message `messageId` is final (given up when the pane goes). */
+  private reloadAfter(chatId: string, messageId: string): void {
+    const check = (): boolean => {
+      const m = this.state.feed?.transcripts[chatId]?.messages.find((x) => x.id === messageId);
+      return m !== undefined && isFinal(m.status);
+    };
+    if (check()) {
+      void this.link.reloadChat(chatId);
+      return;
+    }
+    const unsubscribe = this.store.subscribe(() => {
+      if (this.state.feed === null || this.state.chatId !== chatId) unsubscribe();
+      else if (check()) {
+        unsubscribe();
+        void this.link.reloadChat(chatId);
+      }
+    });
   }
 
   /** A new answer beside `messageId` (kept as another version). */
