@@ -57,8 +57,7 @@ pub async fn regenerate(
             ));
         }
     };
-    branches::move_leaf(&engine.pool, chat_id, Some(question))
-        .await?;
+    branches::move_leaf(&engine.pool, chat_id, Some(question)).await?;
     let reply_id = Uuid::new_v4();
     runner::start(engine, chat_id, chat.session_id, reply_id);
     Ok(MessageAccepted {
@@ -90,12 +89,8 @@ pub async fn edit(
         ));
     }
     let user_id = {
-        let mut tx = engine
-            .pool
-            .begin()
-            .await?;
-        branches::move_leaf(&mut *tx, chat_id, node.parent_id)
-            .await?;
+        let mut tx = engine.pool.begin().await?;
+        branches::move_leaf(&mut *tx, chat_id, node.parent_id).await?;
         let id = messages::insert(
             &mut *tx,
             chat_id,
@@ -105,8 +100,7 @@ pub async fn edit(
             serde_json::json!({}),
         )
         .await?;
-        tx.commit()
-            .await?;
+        tx.commit().await?;
         id
     };
     runner::publish_user_message(engine, chat.session_id, user_id).await;

@@ -84,13 +84,13 @@ pub async fn import(
 ) -> Result<(StatusCode, Json<Chat>), ApiError> {
     sessions::get(&s.engine.pool, session_id).await?;
     let doc = exchange::parse_document(body)?;
-    if let Some(name) = doc.agent.as_deref() {
-        if s.engine.kit.agents.get(name).is_none() {
-            return Err(ApiError::bad_request(
-                "unknown_agent",
-                format!("agent {name:?} is not defined in the agents registry"),
-            ));
-        }
+    if let Some(name) = doc.agent.as_deref()
+        && s.engine.kit.agents.get(name).is_none()
+    {
+        return Err(ApiError::bad_request(
+            "unknown_agent",
+            format!("agent {name:?} is not defined in the agents registry"),
+        ));
     }
     let chat_id = exchange::import(&s.engine.pool, session_id, &doc).await?;
     let chat = chats::get(&s.engine.pool, chat_id).await?;

@@ -35,7 +35,10 @@ async fn window(fx: &Fx, chat: Uuid) -> MessageWindow {
 async fn regenerate(fx: &Fx, mid: Uuid) -> MessageAccepted {
     post(
         &fx.http,
-        &fx.url(&format!("/api/chats/{}/messages/{mid}/regenerate", fx.chat.id)),
+        &fx.url(&format!(
+            "/api/chats/{}/messages/{mid}/regenerate",
+            fx.chat.id
+        )),
         json!(null),
         202,
     )
@@ -292,7 +295,11 @@ async fn editing_a_question_branches_it_with_a_new_answer() {
     ];
     for (url, body, code) in cases {
         let (status, got) = call(&fx.http, Method::POST, &url, Some(body)).await;
-        assert_eq!((status, got["code"].as_str()), (400, Some(code)), "{url}: {got}");
+        assert_eq!(
+            (status, got["code"].as_str()),
+            (400, Some(code)),
+            "{url}: {got}"
+        );
     }
     let (status, got) = call(
         &fx.http,
@@ -320,7 +327,10 @@ async fn branching_is_refused_while_generating() {
     let cases = [
         (
             Method::POST,
-            format!("/api/chats/{chat}/messages/{}/regenerate", a.assistant_message_id),
+            format!(
+                "/api/chats/{chat}/messages/{}/regenerate",
+                a.assistant_message_id
+            ),
             json!(null),
         ),
         (
@@ -336,7 +346,11 @@ async fn branching_is_refused_while_generating() {
     ];
     for (method, path, body) in cases {
         let (status, got) = call(&fx.http, method, &fx.url(&path), Some(body)).await;
-        assert_eq!((status, got["code"].as_str()), (409, Some("chat_busy")), "{path}: {got}");
+        assert_eq!(
+            (status, got["code"].as_str()),
+            (409, Some("chat_busy")),
+            "{path}: {got}"
+        );
     }
     post::<serde_json::Value>(
         &fx.http,
@@ -363,7 +377,8 @@ async fn branching_is_refused_while_generating() {
 #[tokio::test]
 async fn queued_messages_join_the_branch_they_were_sent_on() {
     let fx = Fx::start().await;
-    fx.llm.push(Reply::text("slow reply").delay_first(Duration::from_millis(400)));
+    fx.llm
+        .push(Reply::text("slow reply").delay_first(Duration::from_millis(400)));
     fx.llm.push(Reply::text("queued reply"));
     let a = fx.send("first").await;
     let q = fx.send("while busy").await;

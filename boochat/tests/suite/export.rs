@@ -84,7 +84,11 @@ async fn export_import_round_trip_keeps_tool_calls() {
     )
     .await;
     assert_eq!(
-        (imported.session_id, imported.title.clone(), imported.agent.clone()),
+        (
+            imported.session_id,
+            imported.title.clone(),
+            imported.agent.clone()
+        ),
         (fx.session.id, None, None)
     );
     let (_, _, again) = export(&fx, imported.id, "json").await;
@@ -144,7 +148,7 @@ async fn bad_documents_are_refused_whole() {
             at = match key.parse::<usize>() {
                 Ok(n) => &mut at[n],
                 Err(_) if i + 1 == path.len() => {
-                    at[*key] = value.clone();
+                    at[*key] = value;
                     return d;
                 }
                 Err(_) => &mut at[*key],
@@ -154,8 +158,14 @@ async fn bad_documents_are_refused_whole() {
     };
     let cases = [
         (with(&["version"], json!(7)), "unsupported_version"),
-        (with(&["messages", "0", "role"], json!("wizard")), "invalid_role"),
-        (with(&["messages", "1", "status"], json!("streaming")), "invalid_status"),
+        (
+            with(&["messages", "0", "role"], json!("wizard")),
+            "invalid_role",
+        ),
+        (
+            with(&["messages", "1", "status"], json!("streaming")),
+            "invalid_status",
+        ),
         (
             with(&["messages", "1", "parts", "0", "kind"], json!("image")),
             "invalid_part_kind",
@@ -173,14 +183,21 @@ async fn bad_documents_are_refused_whole() {
         (with(&["agent"], json!("nobody")), "unknown_agent"),
         // A time Postgres cannot hold.
         (
-            with(&["messages", "0", "created_at"], json!("-200000-01-01T00:00:00Z")),
+            with(
+                &["messages", "0", "created_at"],
+                json!("-200000-01-01T00:00:00Z"),
+            ),
             "invalid_document",
         ),
     ];
     let url = fx.url(&format!("/api/sessions/{}/import", fx.session.id));
     for (doc, code) in cases {
         let (status, got) = call(&fx.http, Method::POST, &url, Some(doc.clone())).await;
-        assert_eq!((status, got["code"].as_str()), (400, Some(code)), "{doc}: {got}");
+        assert_eq!(
+            (status, got["code"].as_str()),
+            (400, Some(code)),
+            "{doc}: {got}"
+        );
     }
     // Nothing half-written: the session still has only the fixture's chat.
     let chats: Page<Chat> = get(

@@ -120,7 +120,8 @@ async fn search_ranks_hits_across_sessions_with_snippets() {
     );
 
     // Page by page: the cursor continues right after the last hit.
-    let one: Page<SearchHit> = get(&fx.http, &format!("{}&limit=1", search_url(&fx, "zebra"))).await;
+    let one: Page<SearchHit> =
+        get(&fx.http, &format!("{}&limit=1", search_url(&fx, "zebra"))).await;
     let cursor = one.next_cursor.clone().expect("a second page");
     let two: Page<SearchHit> = get(
         &fx.http,
@@ -137,13 +138,21 @@ async fn search_ranks_hits_across_sessions_with_snippets() {
     let phrase: Page<SearchHit> = get(&fx.http, &search_url(&fx, "\"the market\" -giraffe")).await;
     assert_eq!(ids(&phrase), vec![a.user_message_id]);
     let none: Page<SearchHit> = get(&fx.http, &search_url(&fx, "the")).await;
-    assert_eq!(none, Page { items: vec![], next_cursor: None });
+    assert_eq!(
+        none,
+        Page {
+            items: vec![],
+            next_cursor: None
+        }
+    );
 
     // A long message is cut to fragments around its matches.
     let filler = "lorem ipsum dolor sit amet ".repeat(30);
     fx.llm.push(Reply::text("Ok."));
     let long = fx
-        .send(&format!("{filler}the giraffe ran far away {filler} another giraffe"))
+        .send(&format!(
+            "{filler}the giraffe ran far away {filler} another giraffe"
+        ))
         .await;
     fx.wait_final(long.assistant_message_id).await;
     let page: Page<SearchHit> = get(&fx.http, &search_url(&fx, "giraffe")).await;
@@ -151,7 +160,10 @@ async fn search_ranks_hits_across_sessions_with_snippets() {
     assert_eq!(
         snippets,
         vec![vec![
-            span("lorem ipsum dolor sit amet lorem ipsum dolor sit amet the ", false),
+            span(
+                "lorem ipsum dolor sit amet lorem ipsum dolor sit amet the ",
+                false
+            ),
             span("giraffe", true),
             span(
                 " ran far away lorem ipsum dolor sit amet lorem ipsum dolor … lorem ipsum dolor \
@@ -172,12 +184,22 @@ async fn bad_queries_are_refused_with_a_code() {
         (search_url(&fx, "   "), "empty_query"),
         (search_url(&fx, &long), "query_too_long"),
         (format!("{}&limit=0", search_url(&fx, "a")), "invalid_limit"),
-        (format!("{}&limit=101", search_url(&fx, "a")), "invalid_limit"),
-        (format!("{}&cursor=nope", search_url(&fx, "a")), "invalid_cursor"),
+        (
+            format!("{}&limit=101", search_url(&fx, "a")),
+            "invalid_limit",
+        ),
+        (
+            format!("{}&cursor=nope", search_url(&fx, "a")),
+            "invalid_cursor",
+        ),
         (fx.url("/api/search"), "invalid_query"),
     ];
     for (url, code) in cases {
         let (status, body) = call(&fx.http, Method::GET, &url, None).await;
-        assert_eq!((status, body["code"].as_str()), (400, Some(code)), "{url}: {body}");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some(code)),
+            "{url}: {body}"
+        );
     }
 }

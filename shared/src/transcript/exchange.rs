@@ -88,19 +88,22 @@ pub async fn export(pool: &PgPool, chat_id: Uuid) -> Result<ChatExport, StoreErr
     .await?;
     let mut by_message: HashMap<Uuid, Vec<ExportPart>> = HashMap::new();
     for p in parts {
-        by_message.entry(p.message_id).or_default().push(ExportPart {
-            kind: p.kind,
-            content: p.content,
-            tool_name: p.tool_name,
-            call_id: p.call_id,
-            args: p.args,
-            result: p.result,
-            result_bytes: p.result_bytes,
-            truncated: p.truncated,
-            is_error: p.is_error,
-            duration_ms: p.duration_ms,
-            metadata: p.metadata,
-        });
+        by_message
+            .entry(p.message_id)
+            .or_default()
+            .push(ExportPart {
+                kind: p.kind,
+                content: p.content,
+                tool_name: p.tool_name,
+                call_id: p.call_id,
+                args: p.args,
+                result: p.result,
+                result_bytes: p.result_bytes,
+                truncated: p.truncated,
+                is_error: p.is_error,
+                duration_ms: p.duration_ms,
+                metadata: p.metadata,
+            });
     }
     let messages = rows
         .into_iter()
@@ -171,7 +174,11 @@ pub fn parse_document(doc: Value) -> Result<ChatExport, StoreError> {
         ));
     }
     for (i, m) in messages.iter().enumerate() {
-        check_enum::<Role>(m.get("role"), "invalid_role", &format!("messages[{i}].role"))?;
+        check_enum::<Role>(
+            m.get("role"),
+            "invalid_role",
+            &format!("messages[{i}].role"),
+        )?;
         let status = check_enum::<MessageStatus>(
             m.get("status"),
             "invalid_status",
@@ -193,8 +200,12 @@ pub fn parse_document(doc: Value) -> Result<ChatExport, StoreError> {
             }
         }
     }
-    let doc: ChatExport = serde_json::from_value(doc)
-        .map_err(|e| invalid("invalid_document", format!("the document is malformed: {e}")))?;
+    let doc: ChatExport = serde_json::from_value(doc).map_err(|e| {
+        invalid(
+            "invalid_document",
+            format!("the document is malformed: {e}"),
+        )
+    })?;
     for (i, m) in doc.messages.iter().enumerate() {
         for (j, p) in m.parts.iter().enumerate() {
             let tool = matches!(p.kind, PartKind::ToolCall | PartKind::ToolResult);
@@ -245,7 +256,10 @@ fn write_error(e: sqlx::Error) -> StoreError {
         if db.code().is_some_and(|c| c.starts_with("22")) {
             return invalid(
                 "invalid_document",
-                format!("the document holds a value that cannot be stored: {}", db.message()),
+                format!(
+                    "the document holds a value that cannot be stored: {}",
+                    db.message()
+                ),
             );
         }
     }

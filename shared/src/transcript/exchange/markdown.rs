@@ -87,11 +87,7 @@ fn push_text(text: &str, out: &mut String) {
 
 /// A fenced block whose fence is longer than any run of backticks in `body`.
 fn fenced(lang: &str, body: &str, out: &mut String) {
-    let longest = body
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     out.push_str(&format!("{fence}{lang}\n{}\n{fence}\n\n", body.trim_end()));
 }

@@ -36,7 +36,10 @@ fn a_good_document_parses_with_defaults() {
     let d = parse_document(doc()).unwrap();
     assert_eq!(d.messages.len(), 2);
     assert_eq!(d.messages[0].metadata, json!({}));
-    assert_eq!(d.messages[1].parts[0].args, Some(json!({"path": "notes.txt"})));
+    assert_eq!(
+        d.messages[1].parts[0].args,
+        Some(json!({"path": "notes.txt"}))
+    );
     assert_eq!(d.messages[1].parts[1].metadata, json!({}));
 }
 
