@@ -14,7 +14,7 @@
 //! - [`daemon`]: the HTTP + gRPC serving loop with graceful drain and sd_notify;
 //!   [`listen`]: its HTTP listener (loopback TCP, or a systemd-activated Unix socket).
 
-pub use boo_wire::{api, chat, coder, frames, mcp, providers, settings, term, workspace};
+pub use boo_wire::{api, chat, coder, find, frames, mcp, providers, settings, term, workspace};
 
 pub mod auth;
 pub mod catalog;

@@ -4,6 +4,7 @@
 
 pub mod attach;
 pub mod compact;
+pub mod branching;
 pub mod context;
 pub mod llm;
 pub mod naming;

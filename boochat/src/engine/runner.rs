@@ -48,7 +48,7 @@ async fn publish_chat_state(engine: &Engine, session_id: Uuid, chat_id: Uuid) {
     }
 }
 
-async fn publish_user_message(engine: &Engine, session_id: Uuid, id: Uuid) {
+pub(super) async fn publish_user_message(engine: &Engine, session_id: Uuid, id: Uuid) {
     match messages::get(&engine.pool, id).await {
         Ok(message) => engine.hub.publish(
             session_id,
@@ -62,6 +62,44 @@ async fn publish_user_message(engine: &Engine, session_id: Uuid, id: Uuid) {
             0
         }
     };
+}
+
+/// A message's text is not empty and not longer than [`MAX_MESSAGE_CHARS`].
+pub(super) fn check_content(content: &str) -> Result<(), ApiError> {
+    if content.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_message",
+            "content must not be empty",
+        ));
+    }
+    if content.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(ApiError::bad_request(
+            "message_too_long",
+            format!("content is longer than {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// The chat, when it may get a new turn: not archived, and boochat not stopping.
+pub(super) async fn writable_chat(
+    engine: &Engine,
+    chat_id: Uuid,
+) -> Result<boo_shared::chat::Chat, ApiError> {
+    let chat = chats::get(&engine.pool, chat_id).await?;
+    if chat.status == Status::Archived {
+        return Err(ApiError::conflict(
+            "chat_archived",
+            "the chat is archived; restore it first",
+        ));
+    }
+    if engine.stopping.is_cancelled() {
+        return Err(ApiError::unavailable(
+            "shutting_down",
+            "boochat is shutting down",
+        ));
+    }
+    Ok(chat)
 }
 
 /// Accept a message: start a turn, or queue it behind the running one.
@@ -84,31 +122,10 @@ pub async fn submit_with(
     content: &str,
     attachments: &[Attachment],
 ) -> Result<MessageAccepted, ApiError> {
-    if content.trim().is_empty() && attachments.is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_message",
-            "content must not be empty",
-        ));
+    if attachments.is_empty() || !content.trim().is_empty() {
+        check_content(content)?;
     }
-    if content.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ApiError::bad_request(
-            "message_too_long",
-            format!("content is longer than {MAX_MESSAGE_CHARS} characters"),
-        ));
-    }
-    let chat = chats::get(&engine.pool, chat_id).await?;
-    if chat.status == Status::Archived {
-        return Err(ApiError::conflict(
-            "chat_archived",
-            "the chat is archived; restore it first",
-        ));
-    }
-    if engine.stopping.is_cancelled() {
-        return Err(ApiError::unavailable(
-            "shutting_down",
-            "boochat is shutting down",
-        ));
-    }
+    let chat = writable_chat(engine, chat_id).await?;
     if attachments
         .iter()
         .any(|a| a.info.kind == AttachmentKind::Image)
@@ -206,7 +223,7 @@ pub fn is_running(engine: &Engine, chat_id: Uuid) -> bool {
 }
 
 /// Register the chat as running and spawn its loop. Call with the gate held.
-fn start(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id: Uuid) {
+pub(super) fn start(engine: &Arc<Engine>, chat_id: Uuid, session_id: Uuid, reply_id: Uuid) {
     engine
         .running
         .lock()

@@ -1,11 +1,14 @@
 //! boochat's HTTP API under `/api`. Errors are `{"error", "code"}` JSON.
 
+mod branches;
 mod chats;
+mod exchange;
 mod inbox;
 mod mcp;
 mod messages;
 mod meta;
 mod projects;
+mod search;
 mod sessions;
 mod tags;
 mod settings;
@@ -48,6 +51,12 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(messages::compact))
         .routes(routes!(messages::answer))
         .routes(routes!(tags::list))
+        .routes(routes!(branches::regenerate))
+        .routes(routes!(branches::edit))
+        .routes(routes!(branches::switch))
+        .routes(routes!(exchange::export))
+        .routes(routes!(exchange::import))
+        .routes(routes!(search::search))
         .routes(routes!(inbox::list))
         .routes(routes!(meta::models))
         .routes(routes!(meta::agents))

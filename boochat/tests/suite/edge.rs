@@ -447,6 +447,12 @@ async fn the_contract_documents_every_route() {
             "GET /api/tags",
             "GET /api/settings",
             "PATCH /api/settings",
+            "POST /api/chats/{id}/messages/{mid}/regenerate",
+            "POST /api/chats/{id}/messages/{mid}/edit",
+            "PUT /api/chats/{id}/branch",
+            "GET /api/chats/{id}/export",
+            "POST /api/sessions/{id}/import",
+            "GET /api/search",
         ])
         .await;
     // A body's schema is the wire type's, and a conflict has its own shape.

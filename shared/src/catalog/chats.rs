@@ -163,8 +163,9 @@ pub async fn set_auto_title(
     }
 }
 
-/// Copy a chat's finished messages (with their parts) up to and including
-/// `upto` (default: all) into a new chat in the same session, in one transaction.
+/// Copy a chat's branch, the finished messages (with their parts) of `upto` and
+/// its ancestors (default: the active branch), into a new chat in the same
+/// session, in one transaction.
 pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Chat, StoreError> {
     let mut tx = pool.begin().await?;
     let src = sqlx::query_as::<_, (Uuid, Option<String>, Option<String>)>(
@@ -174,20 +175,45 @@ pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Cha
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| StoreError::not_found(format!("no chat {source}")))?;
-    let limit_seq: i64 = match upto {
-        Some(mid) => sqlx::query_scalar("SELECT seq FROM messages WHERE id = $1 AND chat_id = $2")
-            .bind(mid)
+    // The branch to copy: `upto` and its ancestors, or the active branch.
+    let tip: Option<Uuid> = match upto {
+        Some(mid) => Some(
+            sqlx::query_scalar("SELECT id FROM messages WHERE id = $1 AND chat_id = $2")
+                .bind(mid)
+                .bind(source)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::invalid(
+                        "invalid_message",
+                        format!("message {mid} is not in chat {source}"),
+                    )
+                })?,
+        ),
+        None => sqlx::query_scalar("SELECT leaf_id FROM chat_leaves WHERE chat_id = $1")
             .bind(source)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| {
-                StoreError::invalid(
-                    "invalid_message",
-                    format!("message {mid} is not in chat {source}"),
-                )
-            })?,
-        None => i64::MAX,
+            .flatten(),
     };
+    let old_ids: Vec<Uuid> = sqlx::query_scalar(
+        "WITH RECURSIVE path AS (
+            SELECT id, parent_id FROM messages WHERE id = $1
+            UNION ALL
+            SELECT m.id, m.parent_id FROM messages m JOIN path p ON m.id = p.parent_id
+         )
+         SELECT m.id FROM messages m JOIN path USING (id)
+          WHERE m.status IN ('complete', 'cancelled', 'failed') ORDER BY m.seq",
+    )
+    .bind(tip)
+    .fetch_all(&mut *tx)
+    .await?;
+    let new_ids: Vec<Uuid> = old_ids.iter().map(|_| Uuid::new_v4()).collect();
+    // The copy is one straight branch: each row follows the one before it.
+    let parents: Vec<Option<Uuid>> = std::iter::once(None)
+        .chain(new_ids.iter().copied().map(Some))
+        .take(new_ids.len())
+        .collect();
     let title = format!("Fork of {}", src.1.as_deref().unwrap_or("chat"));
     let title: String = title.chars().take(500).collect();
     // The row as the insert returns it is the final one: copying messages touches
@@ -206,37 +232,46 @@ pub async fn fork(pool: &PgPool, source: Uuid, upto: Option<Uuid>) -> Result<Cha
     .fetch_one(&mut *tx)
     .await
     .map(Chat::from)?;
-    // Copy rows in seq order; map old ids to new ones for the parts.
+    // Copy rows in order; map old ids to new ones for the parts.
     sqlx::query(
-        "WITH src AS (
-            SELECT m.*, gen_random_uuid() AS new_id FROM messages m
-            WHERE m.chat_id = $1 AND m.seq <= $2 AND m.status IN ('complete', 'cancelled', 'failed')
-            ORDER BY m.seq
+        "WITH map AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY
+                AS t(old_id, new_id, new_parent, n)
          ), att AS (
             INSERT INTO attachments (message_id, ordinal, kind, name, mime, text_body, data, created_at)
-            SELECT src.new_id, a.ordinal, a.kind, a.name, a.mime, a.text_body, a.data, a.created_at
-            FROM attachments a JOIN src ON src.id = a.message_id
+            SELECT map.new_id, a.ordinal, a.kind, a.name, a.mime, a.text_body, a.data, a.created_at
+            FROM attachments a JOIN map ON map.old_id = a.message_id
          ), ins AS (
-            INSERT INTO messages (id, chat_id, role, status, content, metadata, model, agent,
-                prompt_tokens, completion_tokens, tokens_per_second, prompt_ms, error,
+            INSERT INTO messages (id, parent_id, chat_id, role, status, content, metadata, model,
+                agent, prompt_tokens, completion_tokens, tokens_per_second, prompt_ms, error,
                 started_at, finished_at, created_at)
-            SELECT new_id, $3, role, status, content, metadata, model, agent, prompt_tokens,
-                completion_tokens, tokens_per_second, prompt_ms, error, started_at, finished_at,
-                created_at
-            FROM src ORDER BY seq
+            SELECT map.new_id, map.new_parent, $4, role, status, content, metadata, model, agent,
+                prompt_tokens, completion_tokens, tokens_per_second, prompt_ms, error, started_at,
+                finished_at, created_at
+            FROM map JOIN messages m ON m.id = map.old_id ORDER BY map.n
             RETURNING id
          )
          INSERT INTO message_parts (message_id, ordinal, kind, content, tool_name, call_id, args,
              result, result_bytes, truncated, is_error, duration_ms, metadata, created_at)
-         SELECT src.new_id, p.ordinal, p.kind, p.content, p.tool_name, p.call_id, p.args, p.result,
+         SELECT map.new_id, p.ordinal, p.kind, p.content, p.tool_name, p.call_id, p.args, p.result,
              p.result_bytes, p.truncated, p.is_error, p.duration_ms, p.metadata, p.created_at
-         FROM message_parts p JOIN src ON src.id = p.message_id",
+         FROM message_parts p JOIN map ON map.old_id = p.message_id",
     )
-    .bind(source)
-    .bind(limit_seq)
+    .bind(&old_ids)
+    .bind(&new_ids)
+    .bind(&parents)
     .bind(chat.id)
     .execute(&mut *tx)
     .await?;
+    // The attach trigger gave the first row the leaf it saw; the root has none,
+    // and the last row is the leaf.
+    if let (Some(first), Some(last)) = (new_ids.first(), new_ids.last()) {
+        sqlx::query("UPDATE messages SET parent_id = NULL WHERE id = $1")
+            .bind(first)
+            .execute(&mut *tx)
+            .await?;
+        crate::transcript::branches::move_leaf(&mut *tx, chat.id, Some(*last)).await?;
+    }
     tx.commit().await?;
     Ok(chat)
 }

@@ -1,6 +1,7 @@
-//! Messages and their parts: the transcript, the streaming writes of a turn, and
-//! the restart sweep.
+//! Messages and their parts: the transcript (a chat's active branch, see
+//! [`super::branches`]), the streaming writes of a turn, and the restart sweep.
 
+use super::branches::ACTIVE_PATH;
 use crate::chat::{Message, MessageStatus, MessageWindow, Part, PartKind, Role, Usage};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -70,7 +71,12 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Message, StoreError> {
     .ok_or_else(|| StoreError::not_found(format!("no message {id}")))
 }
 
-/// The newest `limit` messages before `before` (a message id), returned oldest first.
+/// What the transcript shows: the active branch, and the queued messages (which
+/// join it when their turn starts). Needs the [`ACTIVE_PATH`] CTE.
+const ON_BRANCH: &str = "(id IN (SELECT id FROM path) OR status = 'queued')";
+
+/// The newest `limit` messages of the active branch (and the queued ones) before
+/// `before` (a message id), returned oldest first, with their siblings.
 pub async fn window(
     pool: &PgPool,
     chat_id: Uuid,
@@ -94,8 +100,9 @@ pub async fn window(
         None => None,
     };
     let mut rows = sqlx::query_as::<_, Row>(&format!(
-        "SELECT {COLUMNS} FROM messages_with_parts
-         WHERE chat_id = $1 AND ($2::bigint IS NULL OR seq < $2)
+        "WITH RECURSIVE {ACTIVE_PATH}
+         SELECT {COLUMNS} FROM messages_with_parts
+         WHERE chat_id = $1 AND ($2::bigint IS NULL OR seq < $2) AND {ON_BRANCH}
          ORDER BY seq DESC LIMIT $3"
     ))
     .bind(chat_id)
@@ -106,21 +113,25 @@ pub async fn window(
     let has_more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     rows.reverse();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     Ok(MessageWindow {
         items: rows.into_iter().map(Message::from).collect(),
         has_more,
+        branches: super::branches::siblings(pool, &ids).await?,
     })
 }
 
-/// Every message of a chat up to (not including) `before_seq`, oldest first.
+/// Every message of a chat's active branch (and its queued messages) up to (not
+/// including) `before_seq`, oldest first.
 pub async fn history(
     pool: &PgPool,
     chat_id: Uuid,
     before_seq: Option<i64>,
 ) -> Result<Vec<Message>, StoreError> {
     let rows = sqlx::query_as::<_, Row>(&format!(
-        "SELECT {COLUMNS} FROM messages_with_parts
-         WHERE chat_id = $1 AND ($2::bigint IS NULL OR seq < $2)
+        "WITH RECURSIVE {ACTIVE_PATH}
+         SELECT {COLUMNS} FROM messages_with_parts
+         WHERE chat_id = $1 AND ($2::bigint IS NULL OR seq < $2) AND {ON_BRANCH}
          ORDER BY seq"
     ))
     .bind(chat_id)

@@ -84,6 +84,7 @@ async fn schema_has_the_catalog_tables_and_views() {
         "agent_sessions",
         "attachments",
         "available_agents",
+        "chat_leaves",
         "chats",
         "checkpoints",
         "human_inbox",

@@ -103,7 +103,7 @@ describe("ComposerBox", () => {
     box.showStatus([], undefined);
     expect(status.hidden).toBe(true);
     expect(status.dataset["phase"]).toBe("idle");
-    const t = fromWindow(CHAT, { items: [message("a1", 1, { role: "assistant", status: "streaming" })], has_more: false });
+    const t = fromWindow(CHAT, { items: [message("a1", 1, { role: "assistant", status: "streaming" })], has_more: false, branches: [] });
     box.showStatus(["thinking…", "1 queued"], t);
     expect(status.hidden).toBe(false);
     expect(status.textContent).toBe("thinking… · 1 queued");

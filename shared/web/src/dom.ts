@@ -86,6 +86,7 @@ const ICONS: Record<string, string> = {
   restore: "M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5",
   close: "M6 6l12 12M18 6L6 18",
   copy: "M9 9h10v10H9zM5 15V5h10",
+  edit: "M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4",
   fork: "M6 3v12M18 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM6 21a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM18 9a9 9 0 0 1-9 9",
   chevron: "M9 6l6 6-6 6",
   send: "M5 12h14M13 6l6 6-6 6",

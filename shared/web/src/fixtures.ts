@@ -68,8 +68,8 @@ export function chat(id: string, fields: Partial<Chat> = {}): Chat {
   };
 }
 
-export function windowOf(items: Message[], hasMore = false): MessageWindow {
-  return { items, has_more: hasMore };
+export function windowOf(items: Message[], hasMore = false, branches: MessageWindow["branches"] = []): MessageWindow {
+  return { items, has_more: hasMore, branches };
 }
 
 /** A session envelope with the given seq. */

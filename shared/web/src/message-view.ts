@@ -18,6 +18,12 @@ export type MessageActions = {
   compact?: () => void;
   /** Where an attachment of a user message is served; without it, no image previews. */
   attachmentUrl?: (messageId: string, ordinal: number) => string;
+  /** Offered on settled answers when given: a new answer beside this one. */
+  regenerate?: (messageId: string) => void;
+  /** Offered on sent user messages when given: a new version beside this one, answered anew. */
+  edit?: (messageId: string, content: string) => void;
+  /** Shows the sibling `messageId` instead (the "‹ 2/3 ›" arrows of a message with siblings). */
+  switchBranch?: (messageId: string) => void;
 };
 
 /** An entry of a user message's `metadata.attachments` (boochat's AttachmentInfo). */
@@ -352,13 +358,100 @@ function renderParts(el: MessageEl, body: HTMLElement, m: UiMessage, ctx: Messag
   el.__parts = next;
 }
 
-function actionsBar(m: UiMessage, ctx: MessageContext): HTMLElement {
+/** "‹ 2/3 ›": step between the siblings of `m` (none when it has none). */
+export function branchNav(m: UiMessage, switchBranch: ((id: string) => void) | undefined): HTMLElement | null {
+  const b = m.branch;
+  if (b === undefined || switchBranch === undefined || b.count < 2) return null;
+  const to = (i: number): (() => void) => {
+    const id = b.sibling_ids[i];
+    return () => {
+      if (id !== undefined) switchBranch(id);
+    };
+  };
+  return h(
+    "span",
+    { class: "branch-nav", "data-testid": "branch-nav" },
+    h("button", { class: "icon-btn", type: "button", title: "Previous version", "aria-label": "Previous version", "data-testid": "branch-prev", disabled: b.index === 0, on: { click: to(b.index - 1) } }, "‹"),
+    h("span", { class: "branch-pos", "data-testid": "branch-pos" }, `${b.index + 1}/${b.count}`),
+    h("button", { class: "icon-btn", type: "button", title: "Next version", "aria-label": "Next version", "data-testid": "branch-next", disabled: b.index + 1 >= b.count, on: { click: to(b.index + 1) } }, "›"),
+  );
+}
+
+/** The inline editor of a user message: its text, Send (a new version) and Cancel. */
+function editBox(el: MessageEl, m: UiMessage, edit: (id: string, content: string) => void): HTMLElement {
+  const area = h("textarea", { class: "edit-text", "data-testid": "edit-text", rows: 3 });
+  area.value = m.content;
+  const close = (): void => {
+    box.remove();
+    el.classList.remove("editing");
+  };
+  const box = h(
+    "div",
+    { class: "edit-box" },
+    area,
+    h(
+      "div",
+      { class: "edit-actions" },
+      h("button", { class: "btn", type: "button", "data-testid": "edit-cancel", on: { click: close } }, "Cancel"),
+      h(
+        "button",
+        {
+          class: "btn btn-primary",
+          type: "button",
+          "data-testid": "edit-send",
+          on: {
+            click: () => {
+              if (area.value.trim() === "") return;
+              edit(m.id, area.value);
+              close();
+            },
+          },
+        },
+        "Send as new version",
+      ),
+    ),
+  );
+  return box;
+}
+
+function actionsBar(m: UiMessage, ctx: MessageContext, el?: MessageEl): HTMLElement {
   const text = m.content !== "" ? m.content : m.parts.filter((p) => p.kind === "text").map((p) => p.content ?? "").join("");
   const fork = ctx.actions.fork;
+  const settled = m.status !== "queued" && m.status !== "streaming";
+  const { regenerate, edit } = ctx.actions;
   return h(
     "div",
     { class: "msg-actions" },
+    branchNav(m, ctx.actions.switchBranch),
     h("button", { class: "icon-btn", type: "button", title: "Copy text", "aria-label": "Copy text", on: { click: () => ctx.actions.copy(text) } }, icon("copy")),
+    m.role === "user" && settled && edit !== undefined && el !== undefined
+      ? h(
+          "button",
+          {
+            class: "icon-btn",
+            type: "button",
+            title: "Edit: send a new version (this one is kept)",
+            "aria-label": "Edit",
+            "data-testid": "edit",
+            on: {
+              click: () => {
+                if (el.querySelector(":scope > .edit-box") !== null) return;
+                el.classList.add("editing");
+                el.append(editBox(el, m, edit));
+                el.querySelector<HTMLTextAreaElement>(".edit-text")?.focus();
+              },
+            },
+          },
+          icon("edit"),
+        )
+      : null,
+    m.role === "assistant" && settled && regenerate !== undefined
+      ? h(
+          "button",
+          { class: "icon-btn", type: "button", title: "Regenerate: a new answer (this one is kept)", "aria-label": "Regenerate", "data-testid": "regenerate", on: { click: () => regenerate(m.id) } },
+          icon("refresh"),
+        )
+      : null,
     m.status === "queued" || fork === undefined
       ? null
       : h(
@@ -422,7 +515,7 @@ export function renderMessage(prev: MessageEl | undefined, m: UiMessage, ctx: Me
   if (kind !== null || m.role === "system") {
     if (el.__msg !== m) el.replaceChildren(sentinelEl(m, kind ?? "system", ctx));
   } else if (m.role === "user") {
-    if (el.__msg?.content !== m.content || el.__msg?.status !== m.status || el.__msg?.metadata !== m.metadata) {
+    if (el.__msg?.content !== m.content || el.__msg?.status !== m.status || el.__msg?.metadata !== m.metadata || el.__msg?.branch !== m.branch) {
       el.replaceChildren(
         h(
           "div",
@@ -431,7 +524,7 @@ export function renderMessage(prev: MessageEl | undefined, m: UiMessage, ctx: Me
           h("div", { class: "bubble-text", "data-testid": "user-text" }, m.content),
           attachmentsEl(m, ctx),
         ),
-        actionsBar(m, ctx),
+        actionsBar(m, ctx, el),
       );
     }
   } else {

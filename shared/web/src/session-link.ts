@@ -182,6 +182,11 @@ export class SessionLink<S extends LinkState> {
     if (s.feed.transcripts[chatId] === undefined) void this.loadChat(chatId);
   }
 
+  /** Fetch the chat's newest window again (its active branch changed on the server). */
+  reloadChat(chatId: string): Promise<void> {
+    return this.loadChat(chatId);
+  }
+
   /** Fetch the newest window of a chat (frames arriving meanwhile are buffered). */
   private loadChat(chatId: string): Promise<void> {
     return this.loader.load(chatId);

@@ -2,7 +2,7 @@
 // session frames applied on top. Pure functions over immutable values, so a frame that
 // changes nothing returns the very same object and the view can skip it.
 
-import type { AgentToolCall, Message, MessageStatus, MessageWindow, Part, PartKind, ServerFrame, Usage, UsagePhase } from "@boocode/types";
+import type { AgentToolCall, Branch, Message, MessageStatus, MessageWindow, Part, PartKind, ServerFrame, Usage, UsagePhase } from "@boocode/types";
 
 /** The frames that belong to one chat (they carry `chat_id`). */
 export type ChatFrame = Extract<ServerFrame, { chat_id: string }>;
@@ -16,8 +16,12 @@ export type LiveUsage = { phase: UsagePhase; usage: Usage };
  */
 export type TextLengths = { text: number; reasoning: number };
 
-/** A message plus its display position (`seq`, or later when a queued message started). */
-export type UiMessage = Message & { order: number; lengths: TextLengths };
+/**
+ * A message plus its display position (`seq`, or later when a queued message started)
+ * and, when it has siblings (an edited question, a regenerated answer), where it sits
+ * among them (from the window it was loaded with).
+ */
+export type UiMessage = Message & { order: number; lengths: TextLengths; branch?: Branch };
 
 export type Transcript = {
   chatId: string;
@@ -105,9 +109,19 @@ export function uiMessage(message: Message, order = message.seq): UiMessage {
   return { ...message, order, lengths: lengthsOf(message) };
 }
 
+/** The window's messages as the transcript holds them, each with its sibling info. */
+function windowMessages(window: MessageWindow): UiMessage[] {
+  const branches = new Map(window.branches.map((b) => [b.message_id, b]));
+  return window.items.map((m) => {
+    const ui = uiMessage(m);
+    const branch = branches.get(m.id);
+    return branch === undefined ? ui : { ...ui, branch };
+  });
+}
+
 /** A transcript from one `GET …/messages` window. */
 export function fromWindow(chatId: string, window: MessageWindow): Transcript {
-  const messages = sorted(window.items.map((m) => uiMessage(m)));
+  const messages = sorted(windowMessages(window));
   const unsynced = messages.filter((m) => m.status === "streaming").map((m) => m.id);
   return { chatId, messages, hasMore: window.has_more, live: {}, gaps: [], unsynced };
 }
@@ -115,21 +129,24 @@ export function fromWindow(chatId: string, window: MessageWindow): Transcript {
 /** Older messages (a `before=` window) put in front of what is loaded. */
 export function prependOlder(t: Transcript, window: MessageWindow): Transcript {
   const known = new Set(t.messages.map((m) => m.id));
-  const older = window.items.filter((m) => !known.has(m.id)).map((m) => uiMessage(m));
+  const older = windowMessages(window).filter((m) => !known.has(m.id));
   return { ...t, messages: sorted([...older, ...t.messages]), hasMore: window.has_more };
 }
 
 /**
  * A refetched newest window replacing what it covers: messages older than the window
- * that were loaded before are kept (with their `hasMore`), everything else comes from
- * the window. Live usage of messages that are still streaming is kept.
+ * that were loaded before are kept (with their `hasMore`) unless the window reaches the
+ * chat's start, everything else comes from the window. Live usage of messages that are still streaming is kept.
  */
 export function replaceWithWindow(t: Transcript | undefined, window: MessageWindow): Transcript {
   const fresh = fromWindow(t?.chatId ?? window.items[0]?.chat_id ?? "", window);
   if (t === undefined) return fresh;
   const first = window.items[0];
   const inWindow = new Set(window.items.map((m) => m.id));
-  const kept = first === undefined ? [] : t.messages.filter((m) => !inWindow.has(m.id) && m.seq < first.seq && m.status !== "queued");
+  // A window that reaches the chat's start leaves nothing older to keep (what was
+  // loaded before may be another branch's, when the active branch changed).
+  const kept =
+    first === undefined || !window.has_more ? [] : t.messages.filter((m) => !inWindow.has(m.id) && m.seq < first.seq && m.status !== "queued");
   const live: Record<string, LiveUsage> = {};
   for (const m of fresh.messages) {
     const l = t.live[m.id];
@@ -159,7 +176,8 @@ function upsert(t: Transcript, message: Message): Transcript {
   const known = t.messages[i] as UiMessage;
   if (RANK[known.status] >= RANK[message.status]) return t;
   const next = [...t.messages];
-  next[i] = uiMessage(message, known.order);
+  const fresh = uiMessage(message, known.order);
+  next[i] = known.branch === undefined ? fresh : { ...fresh, branch: known.branch };
   return withMessages(t, next, true);
 }
 

@@ -440,9 +440,28 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageWindow {
+    /// The chat's active branch (and its queued messages), oldest first.
     pub items: Vec<Message>,
     /// Older messages exist before the first item.
     pub has_more: bool,
+    /// Sibling info of the items that have siblings (an edited question, a
+    /// regenerated answer), in item order; an item without siblings is absent.
+    #[serde(default)]
+    pub branches: Vec<Branch>,
+}
+
+/// Where a message of the active branch sits among its siblings (the messages
+/// with the same parent: the answers to one question, the edits of one question).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Branch {
+    pub message_id: Uuid,
+    /// 0-based position of `message_id` in `sibling_ids`.
+    pub index: u32,
+    /// `sibling_ids.len()` (at least 2).
+    pub count: u32,
+    /// Every sibling, `message_id` included, oldest first.
+    pub sibling_ids: Vec<Uuid>,
 }
 
 /// `GET /api/models`.

@@ -8,7 +8,7 @@
 //!   [`error`]: the one error body.
 //! - [`chat`], [`coder`], [`term`], [`providers`], [`workspace`], [`mcp`]: REST DTOs and
 //!   rows of each daemon; [`settings`]: the owner's runtime settings;
-//!   [`frames`]: WebSocket frames.
+//!   [`frames`]: WebSocket frames; [`find`]: search, export/import and message branches.
 //! - [`ts`]: the generated TypeScript (`shared/ts/index.ts`).
 //!
 //! Features: `openapi` derives utoipa's `ToSchema` on every type (the daemons'
@@ -18,6 +18,7 @@ pub mod api;
 pub mod chat;
 pub mod coder;
 pub mod error;
+pub mod find;
 pub mod frames;
 pub mod identity;
 pub mod mcp;

@@ -68,6 +68,7 @@ pub fn render() -> String {
     decl::<crate::chat::Usage>(&cfg, &mut out);
     decl::<crate::chat::Message>(&cfg, &mut out);
     decl::<crate::chat::MessageWindow>(&cfg, &mut out);
+    decl::<crate::chat::Branch>(&cfg, &mut out);
     decl::<crate::chat::ModelsInfo>(&cfg, &mut out);
     decl::<crate::chat::ModelInfo>(&cfg, &mut out);
     decl::<crate::chat::AgentsInfo>(&cfg, &mut out);
@@ -127,6 +128,14 @@ pub fn render() -> String {
     decl::<crate::providers::ProvidersSnapshot>(&cfg, &mut out);
     decl::<crate::providers::ProviderDiagnostic>(&cfg, &mut out);
     decl::<crate::providers::SandboxStatus>(&cfg, &mut out);
+    decl::<crate::find::SnippetSpan>(&cfg, &mut out);
+    decl::<crate::find::SearchHit>(&cfg, &mut out);
+    decl::<crate::find::EditMessage>(&cfg, &mut out);
+    decl::<crate::find::SetBranch>(&cfg, &mut out);
+    decl::<crate::find::BranchSet>(&cfg, &mut out);
+    decl::<crate::find::ChatExport>(&cfg, &mut out);
+    decl::<crate::find::ExportMessage>(&cfg, &mut out);
+    decl::<crate::find::ExportPart>(&cfg, &mut out);
     decl::<crate::frames::UsagePhase>(&cfg, &mut out);
     decl::<crate::frames::ServerFrame>(&cfg, &mut out);
     decl::<crate::frames::Envelope>(&cfg, &mut out);

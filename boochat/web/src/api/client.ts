@@ -2,6 +2,10 @@
 
 import type {
   AgentsInfo,
+  BranchSet,
+  ChatExport,
+  Page,
+  SearchHit,
   Chat,
   CreateChat,
   CreateProject,
@@ -75,6 +79,21 @@ export class Api extends ApiClient {
   compact = (chatId: string): Promise<Message> => this.request("POST", paths.compact(chatId));
   answer = (chatId: string, callId: string, answer: string): Promise<void> =>
     this.request("POST", paths.answers(chatId), { body: { call_id: callId, answer } });
+
+  /** A new answer beside the assistant message `messageId` (409 `chat_busy` while generating). */
+  regenerate = (chatId: string, messageId: string): Promise<MessageAccepted> =>
+    this.request("POST", paths.message(chatId, messageId, "regenerate"));
+  /** A new version of the user message `messageId`, answered anew. */
+  editMessage = (chatId: string, messageId: string, content: string): Promise<MessageAccepted> =>
+    this.request("POST", paths.message(chatId, messageId, "edit"), { body: { content } });
+  /** Make the branch through `messageId` the active one. */
+  setBranch = (chatId: string, messageId: string): Promise<BranchSet> =>
+    this.request("PUT", paths.branch(chatId), { body: { message_id: messageId } });
+  /** `GET …/search`: a page of hits, best first. */
+  search = (q: string, limit = 20, cursor?: string): Promise<Page<SearchHit>> =>
+    this.request("GET", paths.search(), { query: { q, limit, cursor } });
+  /** A new chat in the session from an exported document. */
+  importChat = (sessionId: string, doc: ChatExport): Promise<Chat> => this.request("POST", paths.importChat(sessionId), { body: doc });
 
   /** `GET …/sessions/{id}/workspace`: the stored layout (version 0 = never saved). */
   workspace = (sessionId: string): Promise<WorkspaceState> => this.request("GET", `${paths.session(sessionId)}/workspace`);

@@ -12,6 +12,12 @@ export const paths = {
   stop: (id: string) => `chats/${encodeURIComponent(id)}/stop`,
   compact: (id: string) => `chats/${encodeURIComponent(id)}/compact`,
   answers: (id: string) => `chats/${encodeURIComponent(id)}/answers`,
+  message: (chat: string, message: string, action: "regenerate" | "edit") =>
+    `chats/${encodeURIComponent(chat)}/messages/${encodeURIComponent(message)}/${action}`,
+  branch: (id: string) => `chats/${encodeURIComponent(id)}/branch`,
+  exportChat: (id: string) => `chats/${encodeURIComponent(id)}/export`,
+  importChat: (session: string) => `sessions/${encodeURIComponent(session)}/import`,
+  search: () => "search",
   models: () => "models",
   agents: () => "agents",
   mcp: () => "mcp",

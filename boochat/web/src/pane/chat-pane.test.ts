@@ -130,6 +130,46 @@ describe("<boo-chat-pane>", () => {
     expect(t.srv.calls.filter((c) => c.includes("messages"))).toEqual([`GET chats/${CHAT}/messages`]);
   });
 
+  it("regenerates an answer, reloads the branch, and again once the new answer ended", async () => {
+    const pane = await shown(t);
+    const branch = { message_id: "a2", index: 1, count: 2, sibling_ids: ["a1", "a2"] };
+    t.srv
+      .on(`POST chats/${CHAT}/messages/a1/regenerate`, { status: 202, body: { user_message_id: "u1", assistant_message_id: "a2", queued: false } })
+      .on(`GET chats/${CHAT}/messages`, { body: windowOf([message("u1", 1, { content: "hello" }), message("a2", 3, { role: "assistant", status: "streaming" })]) });
+    t.$(pane, '[data-testid="regenerate"]')?.click();
+    await vi.waitFor(() => expect(t.srv.calls.filter((c) => c.includes("messages"))).toHaveLength(2));
+    t.srv.on(`GET chats/${CHAT}/messages`, {
+      body: windowOf([message("u1", 1, { content: "hello" }), message("a2", 3, { role: "assistant", content: "Hello again", parts: [part("p2", 0, { kind: "text", content: "Hello again" })] })], false, [branch]),
+    });
+    send(t.sockets.at(-1), f({ type: "message_complete", chat_id: CHAT, message_id: "a2", status: "complete", usage: { prompt_tokens: null, completion_tokens: null, tokens_per_second: null, prompt_ms: null }, error: null }));
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="branch-pos"]')?.textContent).toBe("2/2"));
+    expect(t.texts(pane)).toEqual(["hello", "Hello again"]);
+    expect(t.srv.calls.filter((c) => !c.startsWith("GET models") && !c.startsWith("GET agents") && !c.startsWith("GET sessions"))).toEqual([
+      `GET chats/${CHAT}/messages`,
+      `POST chats/${CHAT}/messages/a1/regenerate`,
+      `GET chats/${CHAT}/messages`,
+      `GET chats/${CHAT}/messages`,
+    ]);
+
+    // The arrows switch versions: the server moves the branch, the pane reloads it.
+    t.srv
+      .on(`PUT chats/${CHAT}/branch`, { body: { leaf_id: "a1" } })
+      .on(`GET chats/${CHAT}/messages`, {
+        body: windowOf([message("u1", 1, { content: "hello" }), message("a1", 2, { role: "assistant", content: "Hi there", parts: [part("p1", 0, { kind: "text", content: "Hi there" })] })], false, [
+          { ...branch, message_id: "a1", index: 0 },
+        ]),
+      });
+    t.$(pane, '[data-testid="branch-prev"]')?.click();
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="branch-pos"]')?.textContent).toBe("1/2"));
+    expect(t.texts(pane)).toEqual(["hello", "Hi there"]);
+    expect(t.srv.calls).toContain(`PUT chats/${CHAT}/branch {"message_id":"a1"}`);
+
+    // Busy: the server's 409 becomes a notice.
+    t.srv.on(`POST chats/${CHAT}/messages/a1/regenerate`, { status: 409, body: { error: "busy", code: "chat_busy" } });
+    t.$(pane, '[data-testid="regenerate"]')?.click();
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="notice"]')?.textContent).toContain("Cannot regenerate while the chat is generating."));
+  });
+
   it("keeps its socket when moved to another parent in one task", async () => {
     const a = document.body.appendChild(document.createElement("div"));
     const b = document.body.appendChild(document.createElement("div"));

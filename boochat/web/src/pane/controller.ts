@@ -11,7 +11,7 @@ import { addPending, readFile, visionRefusal, type FileLike, type Pending } from
 import { setChats, upsertChat } from "@boocode/common/feed";
 import { SessionLink } from "@boocode/common/session-link";
 import { browserWs, type WsLike } from "@boocode/common/session-socket";
-import { streamingMessage } from "@boocode/common/transcript";
+import { isFinal, streamingMessage } from "@boocode/common/transcript";
 import type { LocationLike } from "@boocode/common/url";
 import { chatMissing, initialPaneState, paneChat, Store, type PaneState } from "./state";
 
@@ -69,7 +69,7 @@ export class PaneController {
         chats: (sessionId) => this.listChats(sessionId),
         // A chat the session does not have has nothing to fetch (the view says it is missing).
         messages: (chatId, before) =>
-          chatId === this.state.chatId && chatMissing(this.state) ? Promise.resolve({ items: [], has_more: false }) : this.api.messages(chatId, before),
+          chatId === this.state.chatId && chatMissing(this.state) ? Promise.resolve({ items: [], has_more: false, branches: [] }) : this.api.messages(chatId, before),
       },
       daemon: "boochat",
       notify: (text) => this.notify(text),
@@ -254,6 +254,61 @@ export class PaneController {
     } catch (err) {
       this.notify(`Cannot fork: ${message(err)}`);
     }
+  }
+
+  // ------------------------------------------------------------------ branches
+
+  /**
+   * Runs a branch change (`change` calls the API), then reloads the transcript: the
+   * active branch moved, so what is shown is replaced by the server's window.
+   */
+  private async branch(what: string, change: (chatId: string) => Promise<{ assistant_message_id: string } | object>): Promise<void> {
+    const chatId = this.state.chatId;
+    if (chatId === null || !this.writable()) return;
+    try {
+      const answer = await change(chatId);
+      await this.link.reloadChat(chatId);
+      // The new answer's sibling info ("2/2") is known once it exists: reload when it ends.
+      if ("assistant_message_id" in answer) this.reloadAfter(chatId, answer.assistant_message_id);
+    } catch (err) {
+      this.notify(
+        err instanceof ApiError && err.code === "chat_busy" ? `Cannot ${what} while the chat is generating.` : `Cannot ${what}: ${message(err)}`,
+      );
+    }
+  }
+
+  /** Reloads the chat once message `messageId` is final (given up when the pane goes). */
+  private reloadAfter(chatId: string, messageId: string): void {
+    const check = (): boolean => {
+      const m = this.state.feed?.transcripts[chatId]?.messages.find((x) => x.id === messageId);
+      return m !== undefined && isFinal(m.status);
+    };
+    if (check()) {
+      void this.link.reloadChat(chatId);
+      return;
+    }
+    const unsubscribe = this.store.subscribe(() => {
+      if (this.state.feed === null || this.state.chatId !== chatId) unsubscribe();
+      else if (check()) {
+        unsubscribe();
+        void this.link.reloadChat(chatId);
+      }
+    });
+  }
+
+  /** A new answer beside `messageId` (kept as another version). */
+  regenerate(messageId: string): Promise<void> {
+    return this.branch("regenerate", (chatId) => this.api.regenerate(chatId, messageId));
+  }
+
+  /** A new version of the user message `messageId`, answered anew. */
+  edit(messageId: string, content: string): Promise<void> {
+    return this.branch("edit", (chatId) => this.api.editMessage(chatId, messageId, content));
+  }
+
+  /** Shows the version `messageId` (and the branch that follows it). */
+  switchBranch(messageId: string): Promise<void> {
+    return this.branch("switch versions", (chatId) => this.api.setBranch(chatId, messageId));
   }
 
   // ------------------------------------------------------------------ composer

@@ -66,6 +66,9 @@ export class PaneView {
       {
         fork: (id) => void app.fork(id),
         compact: () => void app.compact(),
+        regenerate: (id) => void app.regenerate(id),
+        edit: (id, content) => void app.edit(id, content),
+        switchBranch: (id) => void app.switchBranch(id),
         copy: (text) => void navigator.clipboard?.writeText(text).then(() => app.notify("Copied", "info")),
         attachmentUrl: (id, ordinal) => app.api.attachmentUrl(id, ordinal),
       },

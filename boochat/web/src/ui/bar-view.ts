@@ -1,12 +1,14 @@
 // The workspace's top bar: the sidebar toggle, the open session's title, project and
-// archived badge, "Reopen closed pane", the shortcuts, the needs-you inbox, and a
+// archived badge, "Reopen closed pane", the shortcuts, the message search, the needs-you inbox, and a
 // warning banner while boocoder runs agents outside their sandbox.
 
 import type { Project, SandboxStatus, Session } from "@boocode/types";
 import { html, nothing, type TemplateResult } from "lit";
 import type { InboxState } from "../workspace/inbox";
 import { icon } from "../workspace/icons";
+import type { SearchState } from "../workspace/search";
 import { inboxButton, type InboxActions } from "./inbox-view";
+import { searchBox, type SearchActions } from "./search-view";
 import { sessionTitle } from "./sidebar";
 
 export type BarView = {
@@ -18,9 +20,11 @@ export type BarView = {
   inbox: InboxState;
   /** boocoder's `GET /api/sandbox`; `null` until (or unless) it answered. */
   sandbox: SandboxStatus | null;
+  /** The message search; absent: no search box. */
+  search?: SearchState;
 };
 
-export type BarActions = { showSidebar(): void; reopenPane(): void; help(): void; inbox: InboxActions };
+export type BarActions = { showSidebar(): void; reopenPane(): void; help(): void; inbox: InboxActions; search?: SearchActions };
 
 export function workspaceBar(v: BarView, a: BarActions): TemplateResult {
   const s = v.session;
@@ -55,6 +59,7 @@ export function workspaceBar(v: BarView, a: BarActions): TemplateResult {
           </button>
         </div>`}
     ${sandboxBanner(v.sandbox)}
+    ${v.search === undefined || a.search === undefined ? nothing : searchBox(v.search, a.search)}
     ${inboxButton(v.inbox, a.inbox)}
   </header>`;
 }

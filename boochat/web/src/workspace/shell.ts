@@ -18,7 +18,7 @@
 // Light DOM: the page's CSS (theme.css, app.css, shell.css) styles the shell; each pane
 // element brings its own styles.
 
-import type { Chat, Envelope, McpInfo, SandboxStatus, Session, TabKind, WorkspaceState, WorkspaceTab } from "@boocode/types";
+import type { Chat, Envelope, McpInfo, SandboxStatus, SearchHit, Session, TabKind, WorkspaceState, WorkspaceTab } from "@boocode/types";
 import { html, LitElement, nothing, type TemplateResult } from "lit";
 import { errorText } from "@boocode/common/api";
 import type { Notice } from "@boocode/common/notice";
@@ -37,6 +37,8 @@ import { closedNotice, DeleteFlow } from "./delete-flow";
 import { coderAgentChats, coderSandbox, dismissTask } from "./coder-api";
 import { paneOfPath, typingTarget } from "./event-path";
 import { InboxWatch, notificationText } from "./inbox";
+import { revealMessage } from "./reveal";
+import { MessageSearch } from "./search";
 import type { LayoutEvent } from "./layout";
 import { WorkspaceSession } from "./session";
 import { SplitterDrag, TabDrag, type DropTarget } from "./shell-drag";
@@ -75,6 +77,11 @@ export class BooWorkspace extends LitElement {
       if (text === null || !document.hidden || typeof Notification === "undefined" || Notification.permission !== "granted") return;
       new Notification(text.title, { body: text.body, tag: "boocode-inbox" });
     },
+  });
+  /** The header's message search (across sessions). */
+  private readonly search = new MessageSearch({
+    search: (q, cursor) => this.api.search(q, 20, cursor),
+    changed: () => this.requestUpdate(),
   });
   private readonly deleting = new DeleteFlow(
     { deleteSession: (id, force) => this.api.deleteSession(id, force) },
@@ -181,6 +188,7 @@ export class BooWorkspace extends LitElement {
     for (const off of this.off.splice(0)) off();
     this.inbox.stop();
     clearInterval(this.mcpTimer);
+    this.search.stop();
     this.catalogSocket?.close();
     this.catalogSocket = null;
     this.closeSession();
@@ -413,6 +421,7 @@ export class BooWorkspace extends LitElement {
       this.menuPane = null;
       this.requestUpdate();
     }
+    if (this.search.state.open && !e.composedPath().some((t) => t instanceof HTMLElement && t.classList.contains("search"))) this.search.toggle(false);
   }
 
   /** Marks `paneId` focused (and shown on a narrow screen), then focuses its active tab's input. */
@@ -438,10 +447,22 @@ export class BooWorkspace extends LitElement {
     return this.querySelector("dialog[open]") !== null;
   }
 
+  /** A search hit's link opens its chat (the route); then the message is shown and marked. */
+  private openHit(hit: SearchHit): void {
+    this.search.toggle(false);
+    void revealMessage(this, hit.message_id).then((found) => {
+      if (!found) this.notify("That message is not on the chat's current branch (or not loaded yet).", "info");
+    });
+  }
+
   private onKey(e: KeyboardEvent): void {
     if (e.key === "Escape" && this.menuPane !== null) {
       this.menuPane = null;
       this.requestUpdate();
+      return;
+    }
+    if (e.key === "Escape" && this.search.state.open) {
+      this.search.toggle(false);
       return;
     }
     if (e.key === "Escape" && this.inbox.state.open) {
@@ -647,6 +668,7 @@ export class BooWorkspace extends LitElement {
         closedPanes: ws?.layout == null ? null : ws.layout.closedPaneStack.length,
         inbox: this.inbox.state,
         sandbox: this.sandbox,
+        search: this.search.state,
       },
       {
         showSidebar: () => this.toggleSidebar(false),
@@ -660,6 +682,13 @@ export class BooWorkspace extends LitElement {
           },
           dismiss: (item) => void this.inbox.dismiss(item),
           opened: () => this.inbox.toggle(false),
+        },
+        search: {
+          type: (q) => this.search.type(q),
+          submit: () => void this.search.fetch(false),
+          more: () => void this.search.fetch(true),
+          toggle: (open) => this.search.toggle(open),
+          opened: (hit) => this.openHit(hit),
         },
       },
     );

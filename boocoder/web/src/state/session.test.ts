@@ -193,7 +193,7 @@ describe("stored plans and commands", () => {
   const entries = [{ content: "write the tests", priority: "medium", status: "pending" }];
 
   it("lays a row's plan over the message it belongs to, once", () => {
-    const t = fromWindow(CHAT, { items: [message("m1", 1, { role: "assistant" })], has_more: false });
+    const t = fromWindow(CHAT, { items: [message("m1", 1, { role: "assistant" })], has_more: false, branches: [] });
     const rows = [agentSession("fake", "idle", { plan: { message_id: "m1", entries } })];
     const planned = withStoredPlans(t, rows);
     expect(planned.messages[0]?.parts.map((p) => [p.kind, p.args])).toEqual([["plan", entries]]);
