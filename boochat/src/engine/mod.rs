@@ -3,8 +3,8 @@
 //! module so `boochat acp` can reuse it.
 
 pub mod attach;
-pub mod compact;
 pub mod branching;
+pub mod compact;
 pub mod context;
 pub mod llm;
 pub mod naming;

@@ -10,8 +10,8 @@ mod meta;
 mod projects;
 mod search;
 mod sessions;
-mod tags;
 mod settings;
+mod tags;
 mod workspace;
 
 use std::sync::Arc;
