@@ -244,7 +244,8 @@ pub const fn keep_user_turns() -> usize {
 }
 
 impl super::Engine {
-    /// The request for a turn over `history`, made to fit the model's context:
+    /// The request for a turn over `history`, made to fit the model's context
+    /// (`size` tokens, from the server's `/props`):
     /// as built when it fits the owner's share of it, else with old tool
     /// outputs pruned, else with the older turns compacted into a summary (a
     /// compaction row is stored and shown). A model server that reports no
@@ -256,8 +257,9 @@ impl super::Engine {
         system: &str,
         convo: Vec<Value>,
         tools: &[Value],
+        size: Option<u32>,
     ) -> Vec<Value> {
-        let Some(size) = self.kit.llm.ctx_size(&spec.model).await else {
+        let Some(size) = size else {
             return convo;
         };
         // The owner's `chat.compact_threshold` (settings, read when the turn started).

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use boo_shared::chat::ModelInfo;
 use boo_shared::config::{LlmConfig, Secret};
+use boo_shared::frames::PromptProgress;
 use eventsource_stream::Eventsource;
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
@@ -56,6 +57,8 @@ pub enum StreamEvent {
         prompt_ms: Option<f64>,
         predicted_per_second: Option<f64>,
     },
+    /// llama-server's `prompt_progress` (asked for with `return_progress`).
+    PromptProgress(PromptProgress),
 }
 
 #[derive(Clone)]
@@ -72,6 +75,17 @@ struct Chunk {
     choices: Vec<Choice>,
     usage: Option<UsageJson>,
     timings: Option<TimingsJson>,
+    prompt_progress: Option<ProgressJson>,
+}
+
+#[derive(Deserialize)]
+struct ProgressJson {
+    #[serde(default)]
+    total: u32,
+    #[serde(default)]
+    cache: u32,
+    #[serde(default)]
+    processed: u32,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +176,13 @@ pub fn parse_chunk(data: &str) -> Result<Vec<StreamEvent>, LlmError> {
             prompt: u.prompt_tokens,
             completion: u.completion_tokens,
         });
+    }
+    if let Some(p) = chunk.prompt_progress {
+        out.push(StreamEvent::PromptProgress(PromptProgress {
+            processed: p.processed,
+            total: p.total,
+            cache: p.cache,
+        }));
     }
     if let Some(t) = chunk.timings {
         out.push(StreamEvent::Timings {
@@ -465,5 +486,22 @@ mod tests {
             vec![StreamEvent::Finish("stop".into())]
         );
         assert!(parse_chunk("not json").is_err());
+    }
+
+    #[test]
+    fn reads_llama_servers_prompt_progress() {
+        // As llama.cpp's server (the xllamacpp wheel) sends it with `return_progress`.
+        let got = parse_chunk(
+            r#"{"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}],"object":"chat.completion.chunk","prompt_progress":{"total":44,"cache":4,"processed":20,"time_ms":421}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![StreamEvent::PromptProgress(PromptProgress {
+                processed: 20,
+                total: 44,
+                cache: 4
+            })]
+        );
     }
 }

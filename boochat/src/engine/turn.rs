@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use boo_shared::chat::{MessageStatus, Usage};
-use boo_shared::frames::UsagePhase;
+use boo_shared::frames::{PromptProgress, UsagePhase};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -100,9 +100,17 @@ async fn drive(
     let system = system_prompt(spec);
     let convo = super::context::build(Some(&system), &history, cap);
     let tools = engine.kit.tool_specs(spec.agent.as_ref());
-    let convo = engine.fit(spec, &history, &system, convo, &tools).await;
+    // A server that answers `/props` is llama.cpp's: it knows its context size
+    // and reports prompt progress when asked.
+    let size = engine.kit.llm.ctx_size(&spec.model).await;
+    let convo = engine
+        .fit(spec, &history, &system, convo, &tools, size)
+        .await;
     // The owner's sampling defaults, the agent's own values over them.
     let mut sampling = crate::settings_store::sampling_body(&spec.owner);
+    if size.is_some() {
+        sampling.insert("return_progress".into(), Value::Bool(true));
+    }
     if let Some(agent) = &spec.agent {
         agent.sampling.merge_into(&mut sampling);
     }
@@ -192,6 +200,10 @@ impl Sink for ChatSink<'_> {
 
     fn usage(&mut self, phase: UsagePhase, usage: &Usage) {
         self.w.usage(phase, usage);
+    }
+
+    fn progress(&mut self, usage: &Usage, progress: PromptProgress) {
+        self.w.prompt_progress(usage, progress);
     }
 
     async fn sentinel(&mut self, kind: &str, meta: Value, text: &str) {

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use boo_shared::chat::{MessageStatus, Usage};
-use boo_shared::frames::UsagePhase;
+use boo_shared::frames::{PromptProgress, UsagePhase};
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
@@ -85,6 +85,8 @@ pub trait Sink: Send {
         elapsed: Duration,
     ) -> Result<(), SinkError>;
     fn usage(&mut self, phase: UsagePhase, usage: &Usage);
+    /// How far the server got reading the prompt (when it says).
+    fn progress(&mut self, _usage: &Usage, _progress: PromptProgress) {}
     /// The turn was stopped by a guard (`cap_hit`, `doom_loop`): say so.
     async fn sentinel(&mut self, kind: &str, meta: Value, text: &str);
 }
@@ -397,6 +399,7 @@ async fn stream_round(
                 slot.arguments.push_str(&arguments);
             }
             StreamEvent::Finish(_) => {}
+            StreamEvent::PromptProgress(p) => out.sink.progress(usage, p),
             StreamEvent::Usage { prompt, completion } => server_counts = Some((prompt, completion)),
             StreamEvent::Timings {
                 prompt_ms,

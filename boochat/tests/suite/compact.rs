@@ -217,3 +217,35 @@ async fn a_length_refusal_fails_the_turn_clearly_and_compact_waits_for_the_turn(
     .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn prompt_progress_is_asked_of_llama_server_and_streamed() {
+    let f = fx().await;
+    let mut ws = f.ws(None).await;
+    f.llm.push(Reply::text("Done."));
+    let acc = f.send("hello").await;
+    let frames = ws.until_complete(acc.assistant_message_id).await;
+    // The scripted server answers /props like llama-server, so it is asked.
+    let request = f.llm.requests().remove(0);
+    assert_eq!(request["return_progress"], true);
+    let total = request.to_string().len() / 4;
+    let progress: Vec<Value> = frames
+        .iter()
+        .filter(|fr| fr["type"] == "usage" && fr.get("progress").is_some())
+        .map(|fr| fr["progress"].clone())
+        .collect();
+    assert_eq!(
+        progress,
+        vec![
+            json!({"processed": 0, "total": total, "cache": 0}),
+            json!({"processed": total, "total": total, "cache": 0}),
+        ]
+    );
+    assert!(
+        frames
+            .iter()
+            .filter(|fr| fr.get("progress").is_some())
+            .all(|fr| fr["phase"] == "prompt"),
+        "{frames:#?}"
+    );
+}

@@ -4,11 +4,12 @@
 // Run: BOO_E2E_URL=… BOO_E2E_CHAT_URL=… npm test
 
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { launchBrowser, withPage } from "../lib/browser.mjs";
 import { api, chatPageUrl, newChat, transcript, waitForSettled } from "../lib/chat.mjs";
-import { daemonTargets } from "../lib/config.mjs";
+import { ARTIFACTS, daemonTargets } from "../lib/config.mjs";
 
 const direct = daemonTargets().find((t) => t.name === "boochat");
 const target = process.env.BOO_E2E_URL ? { name: "boochat", url: process.env.BOO_E2E_URL } : direct;
@@ -86,11 +87,30 @@ describe("boochat chat", { skip: target === undefined ? "BOO_E2E_CHAT_URL is not
       // A session that never saved a layout opens its newest chat in the first pane.
       const pane = page.locator("boo-chat-pane");
       const composer = pane.locator('[data-testid="composer"]');
+      // The bar's context gauge shows the last answer's tokens of the model's context,
+      // and moves as the conversation grows.
+      const gauge = pane.locator('[data-testid="context-gauge"]');
+      const used = [];
       for (const [i, text] of ["first", "second"].entries()) {
         await composer.fill(text);
         await pane.locator('[data-testid="send"]').click();
         await waitForSettled(page, 2 * (i + 1));
+        await gauge.waitFor();
+        for (let tries = 0; tries < 50; tries++) {
+          const n = Number(await gauge.getAttribute("data-used"));
+          if (used.length === 0 || n > used[used.length - 1]) {
+            used.push(n);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
+      assert.equal(used.length, 2, `the gauge moved: ${used}`);
+      assert.ok(used[0] > 0 && used[1] > used[0], `gauge values ${used}`);
+      assert.equal(await gauge.getAttribute("data-size"), "8192", "the scripted server's n_ctx");
+      assert.match(await gauge.innerText(), /^\d+(\.\d)?k? \/ 8\.2k$/);
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, "context-gauge.png") });
       const shown = await transcript(page);
       assert.deepEqual(
         shown.map((m) => [m.role, m.text]),

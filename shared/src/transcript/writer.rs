@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::chat::{MessageStatus, PartKind, Usage};
-use crate::frames::{ServerFrame, UsagePhase};
+use crate::frames::{PromptProgress, ServerFrame, UsagePhase};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -369,6 +369,18 @@ impl TurnWriter {
             message_id: self.message_id,
             phase,
             usage: usage.clone(),
+            progress: None,
+        });
+    }
+
+    /// The server is still reading the prompt: how far it got.
+    pub fn prompt_progress(&self, usage: &Usage, progress: PromptProgress) {
+        self.publish(ServerFrame::Usage {
+            chat_id: self.chat_id,
+            message_id: self.message_id,
+            phase: UsagePhase::Prompt,
+            usage: usage.clone(),
+            progress: Some(progress),
         });
     }
 

@@ -184,6 +184,8 @@ describe("texts", () => {
   it("describes live usage", () => {
     const usage = { prompt_tokens: null, completion_tokens: 3, tokens_per_second: 41.26, prompt_ms: null };
     expect(liveText(undefined)).toBe("processing prompt…");
+    expect(liveText({ phase: "prompt", usage, progress: { processed: 300, total: 1200, cache: 0 } })).toBe("processing prompt · 300/1200 tokens (25%)");
+    expect(liveText({ phase: "prompt", usage, progress: { processed: 0, total: 0, cache: 0 } })).toBe("processing prompt…");
     expect(liveText({ phase: "generating", usage })).toBe("generating · 41.3 tok/s");
     expect(usageText(usage)).toBe("3 tokens · 41.3 tok/s");
     const calling = (name: string) =>

@@ -124,7 +124,11 @@ export function liveText(live: LiveUsage | undefined, m?: UiMessage): string {
     const title = callSnapshot(call)?.title;
     return `running ${title !== undefined && title !== "" ? title : (call.tool_name ?? "a tool")}…`;
   }
-  if (live === undefined || live.phase === "prompt") return "processing prompt…";
+  if (live === undefined || live.phase === "prompt") {
+    const p = live?.progress;
+    if (p === undefined || p.total <= 0) return "processing prompt…";
+    return `processing prompt · ${p.processed}/${p.total} tokens (${Math.round((p.processed / p.total) * 100)}%)`;
+  }
   const tps = live.usage.tokens_per_second;
   if (live.phase === "generating") return tps === null ? "generating…" : `generating · ${tps.toFixed(1)} tok/s`;
   return "finishing…";

@@ -2,12 +2,12 @@
 // session frames applied on top. Pure functions over immutable values, so a frame that
 // changes nothing returns the very same object and the view can skip it.
 
-import type { AgentToolCall, Branch, Message, MessageStatus, MessageWindow, Part, PartKind, ServerFrame, Usage, UsagePhase } from "@boocode/types";
+import type { AgentToolCall, Branch, Message, MessageStatus, MessageWindow, Part, PartKind, PromptProgress, ServerFrame, Usage, UsagePhase } from "@boocode/types";
 
 /** The frames that belong to one chat (they carry `chat_id`). */
 export type ChatFrame = Extract<ServerFrame, { chat_id: string }>;
 
-export type LiveUsage = { phase: UsagePhase; usage: Usage };
+export type LiveUsage = { phase: UsagePhase; usage: Usage; progress?: PromptProgress | undefined };
 
 /**
  * Lengths of a message's text and reasoning (every reasoning part's content, in order) in
@@ -401,7 +401,7 @@ export function applyChatFrame(t: Transcript, frame: ChatFrame): Transcript {
     case "usage": {
       const m = t.messages.find((x) => x.id === frame.message_id);
       if (m === undefined || m.status !== "streaming") return t;
-      return { ...t, live: { ...t.live, [frame.message_id]: { phase: frame.phase, usage: frame.usage } } };
+      return { ...t, live: { ...t.live, [frame.message_id]: { phase: frame.phase, usage: frame.usage, progress: frame.progress } } };
     }
     case "message_complete": {
       const next = update(t, frame.message_id, (m) =>

@@ -81,6 +81,11 @@ pub enum ServerFrame {
         message_id: Uuid,
         phase: UsagePhase,
         usage: Usage,
+        /// While the prompt is read, how far the server got, when it says
+        /// (llama-server's `prompt_progress`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        progress: Option<PromptProgress>,
     },
     MessageComplete {
         chat_id: Uuid,
@@ -155,6 +160,16 @@ pub enum ServerFrame {
     /// boochat: a session and everything it owned were deleted. Sent on its own
     /// stream and to the catalog, like `session_updated`.
     SessionDeleted { session_id: Uuid },
+}
+
+/// How much of the prompt the model server has processed (`cache` tokens came
+/// from its prompt cache).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PromptProgress {
+    pub processed: u32,
+    pub total: u32,
+    pub cache: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]

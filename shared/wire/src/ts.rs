@@ -137,6 +137,7 @@ pub fn render() -> String {
     decl::<crate::find::ExportMessage>(&cfg, &mut out);
     decl::<crate::find::ExportPart>(&cfg, &mut out);
     decl::<crate::frames::UsagePhase>(&cfg, &mut out);
+    decl::<crate::frames::PromptProgress>(&cfg, &mut out);
     decl::<crate::frames::ServerFrame>(&cfg, &mut out);
     decl::<crate::frames::Envelope>(&cfg, &mut out);
     decl::<crate::frames::ClientFrame>(&cfg, &mut out);

@@ -266,6 +266,10 @@ fn ctx_for(st: &Shared, request: &Value, seq: usize) -> Ctx {
             .pointer("/stream_options/include_usage")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        return_progress: request
+            .get("return_progress")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         prompt_estimate: wire::estimate_prompt_tokens(request),
     }
 }

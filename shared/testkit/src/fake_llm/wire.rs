@@ -15,6 +15,8 @@ pub(crate) struct Ctx {
     pub model: String,
     pub created: u64,
     pub include_usage: bool,
+    /// The request asked for llama-server's `prompt_progress` (`return_progress`).
+    pub return_progress: bool,
     /// Prompt tokens when the reply doesn't script them.
     pub prompt_estimate: u64,
 }
@@ -96,6 +98,16 @@ fn auto_finish(events: &[Event]) -> &'static str {
 /// The `data:` payloads of a streamed reply, `[DONE]` included (unless it hangs).
 pub(crate) fn stream_payloads(reply: &Reply, events: &[Event], ctx: &Ctx) -> Vec<String> {
     let mut chunks = vec![ctx.delta(json!({"role": "assistant", "content": null}), None)];
+    if ctx.return_progress {
+        // As llama-server: the role chunk carries the start, a second one the end.
+        let total = ctx.prompt_estimate;
+        chunks[0]["prompt_progress"] =
+            json!({"total": total, "cache": 0, "processed": 0, "time_ms": 0});
+        let mut done = ctx.delta(json!({"role": "assistant", "content": null}), None);
+        done["prompt_progress"] =
+            json!({"total": total, "cache": 0, "processed": total, "time_ms": 1});
+        chunks.push(done);
+    }
     let mut raw: Vec<(usize, String)> = Vec::new();
     let mut finish_at = None;
     for event in events {
@@ -223,6 +235,7 @@ mod tests {
             model: "m".to_owned(),
             created: 7,
             include_usage,
+            return_progress: false,
             prompt_estimate: 11,
         }
     }
