@@ -58,6 +58,7 @@ pub async fn regenerate(
         }
     };
     branches::move_leaf(&engine.pool, chat_id, Some(question)).await?;
+    branched(engine, chat.session_id, chat_id, Some(question));
     let reply_id = Uuid::new_v4();
     runner::start(engine, chat_id, chat.session_id, reply_id);
     Ok(MessageAccepted {
@@ -103,6 +104,7 @@ pub async fn edit(
         tx.commit().await?;
         id
     };
+    branched(engine, chat.session_id, chat_id, Some(user_id));
     runner::publish_user_message(engine, chat.session_id, user_id).await;
     let reply_id = Uuid::new_v4();
     runner::start(engine, chat_id, chat.session_id, reply_id);
@@ -116,10 +118,21 @@ pub async fn edit(
 /// Make `message_id`'s branch the active one (its newest descendant becomes the
 /// leaf). Returns the new leaf.
 pub async fn switch(engine: &Engine, chat_id: Uuid, message_id: Uuid) -> Result<Uuid, ApiError> {
-    boo_shared::catalog::chats::get(&engine.pool, chat_id).await?;
+    let chat = boo_shared::catalog::chats::get(&engine.pool, chat_id).await?;
     let _gate = engine.gate.lock().await;
     if runner::is_running(engine, chat_id) {
         return Err(busy());
     }
-    Ok(branches::switch_to(&engine.pool, chat_id, message_id).await?)
+    let leaf = branches::switch_to(&engine.pool, chat_id, message_id).await?;
+    branched(engine, chat.session_id, chat_id, Some(leaf));
+    Ok(leaf)
+}
+
+/// Tell the session's clients that the chat's active branch moved (another tab
+/// showing the chat fetches it again).
+fn branched(engine: &Engine, session_id: Uuid, chat_id: Uuid, leaf_id: Option<Uuid>) {
+    engine.hub.publish(
+        session_id,
+        boo_shared::frames::ServerFrame::ChatBranched { chat_id, leaf_id },
+    );
 }

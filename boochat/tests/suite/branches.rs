@@ -103,8 +103,18 @@ async fn regenerate_keeps_both_answers_and_switching_changes_the_context() {
         ])
     );
 
-    // Back to the first answer: the transcript and the model's context follow.
+    // Back to the first answer: the transcript and the model's context follow,
+    // and every client of the session is told the branch moved.
+    let mut ws = fx.ws(None).await;
     assert_eq!(switch(&fx, first).await, BranchSet { leaf_id: first });
+    let told = ws.until(|f| f["type"] == "chat_branched").await;
+    assert_eq!(
+        (
+            &told.last().unwrap()["chat_id"],
+            &told.last().unwrap()["leaf_id"]
+        ),
+        (&json!(fx.chat.id), &json!(first))
+    );
     let w = window(&fx, fx.chat.id).await;
     assert_eq!(
         pairs(&w),

@@ -105,6 +105,7 @@ const ICONS: Record<string, string> = {
   gear: "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 13.5l1.6 1.2-2 3.4-1.9-.7a7 7 0 0 1-2.1 1.2L14.6 21h-4l-.4-2.4a7 7 0 0 1-2.1-1.2l-1.9.7-2-3.4 1.6-1.2a7 7 0 0 1 0-2.4L4.2 9.9l2-3.4 1.9.7a7 7 0 0 1 2.1-1.2L10.6 3h4l.4 2.4a7 7 0 0 1 2.1 1.2l1.9-.7 2 3.4-1.6 1.2a7 7 0 0 1 0 2.4z",
   info: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 11v6M12 7.5v.5",
   compress: "M4 9h16M4 15h16M12 3v4l-2-2M12 3l2 2M12 21v-4l-2 2M12 21l2-2",
+  clip: "M21 12.5l-8.5 8.5a5 5 0 0 1-7-7L14 5.5a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 8.5",
 };
 
 export function icon(name: keyof typeof ICONS | string, cls = "icon"): SVGSVGElement {

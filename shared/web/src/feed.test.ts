@@ -82,6 +82,17 @@ describe("receive", () => {
     ]);
   });
 
+  it("refetches a held chat whose active branch moved elsewhere, and ignores others", () => {
+    const { feed, effects } = run(
+      loaded(),
+      env(BIG + 1, { type: "chat_branched", chat_id: CHAT, leaf_id: "m9" }),
+      env(BIG + 2, { type: "chat_branched", chat_id: OTHER_CHAT, leaf_id: null }),
+    );
+    expect(effects).toEqual([{ kind: "refetch", chatId: CHAT, afterMs: 0 }]);
+    expect(feed.lastSeq).toBe(BIG + 2);
+    expect(feed.transcripts[CHAT]).toEqual(loaded().transcripts[CHAT]);
+  });
+
   it("leaves chats whose transcript is not loaded alone (they load when opened)", () => {
     const { feed } = run(newFeed(SESSION), started(BIG + 1));
     expect(feed.transcripts).toEqual({});

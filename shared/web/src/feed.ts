@@ -129,6 +129,11 @@ export function receive(feed: Feed, env: Envelope): Received {
   if (!isFresh(feed, env)) return { feed, effects };
   if (env.seq > 0) feed = { ...feed, lastSeq: env.seq };
   if (env.type === "chat_updated") return { feed: upsertChat(feed, env.chat), effects };
+  // Another client moved the chat's active branch: what is held shows the old one.
+  if (env.type === "chat_branched") {
+    if (feed.transcripts[env.chat_id] !== undefined) effects.push({ kind: "refetch", chatId: env.chat_id, afterMs: 0 });
+    return { feed, effects };
+  }
   if (isChatFrame(env)) return { feed: applyToChat(feed, env, effects), effects };
   return { feed, effects };
 }

@@ -157,6 +157,12 @@ pub enum ServerFrame {
     /// Sent on the session's own stream and, as a connection-level frame, to every
     /// socket without a `session_id` (the catalog: sidebars follow every session).
     SessionUpdated { session: Session },
+    /// boochat: the chat's active branch moved (a regenerate, an edit, a switch
+    /// of versions): clients showing it fetch its window again.
+    ChatBranched {
+        chat_id: Uuid,
+        leaf_id: Option<Uuid>,
+    },
     /// boochat: a session and everything it owned were deleted. Sent on its own
     /// stream and to the catalog, like `session_updated`.
     SessionDeleted { session_id: Uuid },

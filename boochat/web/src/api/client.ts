@@ -92,6 +92,8 @@ export class Api extends ApiClient {
   /** `GET …/search`: a page of hits, best first. */
   search = (q: string, limit = 20, cursor?: string): Promise<Page<SearchHit>> =>
     this.request("GET", paths.search(), { query: { q, limit, cursor } });
+  /** Where the chat's active branch downloads as Markdown or as the JSON document. */
+  exportUrl = (chatId: string, format: "md" | "json"): string => `${apiUrl(this.location, paths.exportChat(chatId))}?format=${format}`;
   /** A new chat in the session from an exported document. */
   importChat = (sessionId: string, doc: ChatExport): Promise<Chat> => this.request("POST", paths.importChat(sessionId), { body: doc });
 

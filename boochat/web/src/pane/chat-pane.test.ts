@@ -370,6 +370,21 @@ describe("<boo-chat-pane>", () => {
     await vi.waitFor(() => expect(t.$(pane, '[data-testid="composer-attachments"]')?.hidden).toBe(true));
   });
 
+  it("exports its chat as Markdown or JSON and imports an exported chat into a new tab", async () => {
+    t.srv.on(`POST sessions/${SESSION}/import`, { status: 201, body: chat("c-imported", { title: "Imported" }) });
+    const pane = await shown(t);
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="chat-menu"]')).not.toBeNull());
+    const href = (format: string) => t.$<HTMLAnchorElement>(pane, `[data-testid="export-${format}"]`)?.getAttribute("href");
+    expect(href("md")).toMatch(new RegExp(`/api/chats/${CHAT}/export\\?format=md$`));
+    expect(href("json")).toMatch(new RegExp(`/api/chats/${CHAT}/export\\?format=json$`));
+    const doc = { version: 1, title: "Imported", agent: null, messages: [] };
+    await pane.controller?.importChat(new File([JSON.stringify(doc)], "chat.json", { type: "application/json" }));
+    expect(t.srv.calls).toContain(`POST sessions/${SESSION}/import ${JSON.stringify(doc)}`);
+    expect(t.of("boo-open-tab")).toEqual([{ tab: { kind: "chat", id: "c-imported" }, beside: true }]);
+    await pane.controller?.importChat(new File(["not json"], "broken.json"));
+    await vi.waitFor(() => expect(t.$(pane, '[data-testid="notice"]')?.textContent).toBe("Cannot import broken.json: it is not JSON"));
+  });
+
   it("keeps the text when it was not sent", async () => {
     t.srv.on(`POST chats/${CHAT}/messages`, { status: 500, body: { error: "database down", code: "internal" } });
     const pane = await shown(t);

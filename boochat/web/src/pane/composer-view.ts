@@ -4,7 +4,7 @@
 // the paperclip wait as chips above it (× takes one out) and go with the next message.
 
 import { ComposerBox } from "@boocode/common/composer-box";
-import { h, renderOnce } from "@boocode/common/dom";
+import { h, icon, renderOnce } from "@boocode/common/dom";
 import { liveText, sizeText } from "@boocode/common/message-view";
 import { openTranscript } from "@boocode/common/session-link";
 import { streamingMessage } from "@boocode/common/transcript";
@@ -35,7 +35,7 @@ export class ComposerView {
       this.picker.value = "";
       void app.attach(files);
     });
-    const clip = h("button", { class: "icon-btn attach", type: "button", title: "Attach files (or paste / drop them)", "aria-label": "Attach files", "data-testid": "attach" }, "📎");
+    const clip = h("button", { class: "icon-btn attach", type: "button", title: "Attach files (or paste / drop them)", "aria-label": "Attach files", "data-testid": "attach" }, icon("clip"));
     clip.addEventListener("click", () => this.picker.click());
     this.box = new ComposerBox(app, {
       rows: 1,

@@ -5,7 +5,7 @@
 // answer, fork, rename, change agent, archive). What concerns the page (other tabs) goes
 // out through PaneHost. The view calls these actions and renders the store.
 
-import type { Chat } from "@boocode/types";
+import type { Chat, ChatExport } from "@boocode/types";
 import { Api, ApiError } from "../api/client";
 import { addPending, readFile, visionRefusal, type FileLike, type Pending } from "./attachments";
 import { setChats, upsertChat } from "@boocode/common/feed";
@@ -253,6 +253,27 @@ export class PaneController {
       this.host.openTab({ kind: "chat", id: forked.id }, true);
     } catch (err) {
       this.notify(`Cannot fork: ${message(err)}`);
+    }
+  }
+
+  /**
+   * Imports an exported chat (a `ChatExport` JSON file) as a new chat of this session and
+   * opens it beside this pane.
+   */
+  async importChat(file: File): Promise<void> {
+    let doc: ChatExport;
+    try {
+      doc = JSON.parse(await file.text()) as ChatExport;
+    } catch {
+      this.notify(`Cannot import ${file.name}: it is not JSON`);
+      return;
+    }
+    try {
+      const chat = await this.api.importChat(this.sessionId, doc);
+      this.link.setFeed((f) => upsertChat(f, chat));
+      this.host.openTab({ kind: "chat", id: chat.id }, true);
+    } catch (err) {
+      this.notify(`Cannot import ${file.name}: ${message(err)}`);
     }
   }
 

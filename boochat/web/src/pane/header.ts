@@ -87,6 +87,7 @@ export class Header {
     }
     const use = contextUse(s);
     if (use !== null) nodes.push(this.gauge(use.used, use.size));
+    if (chat !== undefined) nodes.push(this.chatMenu(chat));
     if (chat !== undefined && chat.status === "open") {
       nodes.push(
         h(
@@ -104,6 +105,31 @@ export class Header {
       );
     }
     return nodes;
+  }
+
+  /** Export the chat (Markdown, JSON) or import an exported one into the session. */
+  private chatMenu(chat: Chat): HTMLElement {
+    const picker = h("input", { type: "file", accept: "application/json,.json", hidden: true, "data-testid": "import-file" }) as HTMLInputElement;
+    picker.addEventListener("change", () => {
+      const file = picker.files?.[0];
+      picker.value = "";
+      if (file !== undefined) void this.app.importChat(file);
+    });
+    const link = (format: "md" | "json", label: string) =>
+      h("a", { class: "menu-item", href: this.app.api.exportUrl(chat.id, format), download: "", "data-testid": `export-${format}` }, label);
+    return h(
+      "details",
+      { class: "chat-menu", "data-testid": "chat-menu" },
+      h("summary", { class: "icon-btn", title: "Export or import a chat", "aria-label": "Export or import a chat" }, icon("file")),
+      h(
+        "div",
+        { class: "menu" },
+        link("md", "Export as Markdown"),
+        link("json", "Export as JSON"),
+        h("button", { class: "menu-item", type: "button", "data-testid": "import-chat", on: { click: () => picker.click() } }, "Import a chat (JSON)…"),
+        picker,
+      ),
+    );
   }
 
   /** The context gauge: tokens used of the model's context (a meter when the size is known). */
