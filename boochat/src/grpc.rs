@@ -1,9 +1,13 @@
 //! `boo.chat.v1.ChatService`: `GetTranscript` lets an agent switched into a chat
-//! see the turns before it.
+//! see the turns before it; `NameChat` names an agent chat from its first
+//! exchange (boocoder asks after an agent's first answer).
 
 use boo_proto::chat::v1::chat_service_server::ChatService;
+use std::sync::Arc;
+
 use boo_proto::chat::v1::{
-    GetTranscriptRequest, GetTranscriptResponse, ToolExchange, TranscriptMessage,
+    GetTranscriptRequest, GetTranscriptResponse, NameChatRequest, NameChatResponse, ToolExchange,
+    TranscriptMessage,
 };
 use boo_shared::chat::{Message, MessageStatus, PartKind, Role};
 use boo_shared::grpc::reject_nul;
@@ -11,6 +15,7 @@ use boo_shared::grpc::uuid_field;
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 
+use crate::engine::Engine;
 use crate::engine::context::is_sentinel;
 use boo_shared::transcript::store as messages;
 
@@ -19,11 +24,12 @@ const DEFAULT_LIMIT: usize = 200;
 
 pub struct ChatServiceImpl {
     pool: PgPool,
+    engine: Arc<Engine>,
 }
 
 impl ChatServiceImpl {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(pool: PgPool, engine: Arc<Engine>) -> Self {
+        Self { pool, engine }
     }
 }
 
@@ -120,5 +126,33 @@ impl ChatService for ChatServiceImpl {
             messages: turns.into_iter().map(to_proto).collect(),
             truncated,
         }))
+    }
+
+    #[tracing::instrument(skip_all, err, fields(chat_id = %req.get_ref().chat_id))]
+    async fn name_chat(
+        &self,
+        req: Request<NameChatRequest>,
+    ) -> Result<Response<NameChatResponse>, Status> {
+        let req = req.into_inner();
+        reject_nul([
+            ("chat_id", req.chat_id.as_str()),
+            ("reply_id", &req.reply_id),
+        ])?;
+        let chat_id = uuid_field("chat_id", &req.chat_id)?;
+        let reply_id = uuid_field("reply_id", &req.reply_id)?;
+        let chat = boo_shared::catalog::chats::get(&self.pool, chat_id).await?;
+        messages::seq_in_chat(&self.pool, chat_id, reply_id).await?;
+        if !self.engine.kit.settings.chat.auto_name || chat.title.is_some() {
+            return Ok(Response::new(NameChatResponse { started: false }));
+        }
+        // An agent's answer: the title comes from the task model, else boochat's own.
+        let model = self
+            .engine
+            .kit
+            .model_for(None)
+            .await
+            .map_err(|e| Status::unavailable(format!("no model to name the chat: {e}")))?;
+        crate::engine::naming::after_turn(&self.engine, chat.session_id, chat_id, reply_id, &model);
+        Ok(Response::new(NameChatResponse { started: true }))
     }
 }

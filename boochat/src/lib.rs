@@ -69,6 +69,7 @@ pub async fn run(
     }
     let grpc = tonic::service::Routes::new(ChatServiceServer::new(grpc::ChatServiceImpl::new(
         pool.clone(),
+        engine.clone(),
     )));
     let metrics = Metrics::new(KIND);
     engine.register_metrics(&metrics);

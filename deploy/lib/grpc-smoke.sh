@@ -28,6 +28,7 @@ declare -A SERVICE=(
 CODE_CHECKS=(
 	'chat|boo.chat.v1.ChatService/GetTranscript|{"chatId":"00000000-0000-0000-0000-000000000000"}|NotFound'
 	'chat|boo.chat.v1.ChatService/GetTranscript|{"chatId":"not-a-uuid"}|InvalidArgument'
+	'chat|boo.chat.v1.ChatService/NameChat|{"chatId":"not-a-uuid"}|InvalidArgument'
 	'coder|boo.coder.v1.CoderService/WorktreeRisk|{"sessionId":"not-a-uuid"}|InvalidArgument'
 	'coder|boo.coder.v1.CoderService/SubmitTask|{"sessionId":"00000000-0000-0000-0000-000000000000","agent":"fake","prompt":"x"}|NotFound'
 	'term|boo.term.v1.TermService/Snapshot|{"id":"not-a-uuid"}|InvalidArgument'

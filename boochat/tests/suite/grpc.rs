@@ -1,5 +1,5 @@
-use boo_proto::chat::v1::GetTranscriptRequest;
 use boo_proto::chat::v1::chat_service_client::ChatServiceClient;
+use boo_proto::chat::v1::{GetTranscriptRequest, NameChatRequest};
 use boo_shared::config::Secret;
 use boo_testkit::{channel, health_status, reflected_services};
 use pretty_assertions::assert_eq;
@@ -53,6 +53,44 @@ async fn get_transcript_rejects_bad_ids_and_unknown_chats() {
         (status.code(), status.message().to_owned()),
         (tonic::Code::NotFound, format!("no chat {missing}"))
     );
+    daemon.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn name_chat_rejects_bad_ids_and_unknown_chats() {
+    let (daemon, _db) = super::start(|_| {}).await;
+    let mut client = ChatServiceClient::new(channel(&daemon.grpc_url()).await);
+    let missing = "00000000-0000-0000-0000-000000000001";
+    let cases = [
+        (
+            NameChatRequest::default(),
+            tonic::Code::InvalidArgument,
+            "chat_id must be a UUID, got \"\"".to_owned(),
+        ),
+        (
+            NameChatRequest {
+                chat_id: missing.into(),
+                reply_id: "nope".into(),
+            },
+            tonic::Code::InvalidArgument,
+            "reply_id must be a UUID, got \"nope\"".to_owned(),
+        ),
+        (
+            NameChatRequest {
+                chat_id: missing.into(),
+                reply_id: missing.into(),
+            },
+            tonic::Code::NotFound,
+            format!("no chat {missing}"),
+        ),
+    ];
+    for (req, code, message) in cases {
+        let status = client.name_chat(req).await.unwrap_err();
+        assert_eq!(
+            (status.code(), status.message().to_owned()),
+            (code, message)
+        );
+    }
     daemon.stop().await.unwrap();
 }
 

@@ -271,6 +271,9 @@ impl Runner {
         if let Err(e) = w.finish(status, &usage, error.as_deref()).await {
             tracing::error!(error = %e, "cannot finalise the agent turn");
         }
+        if status == MessageStatus::Complete {
+            self.ask_to_name(chat_id, message_id);
+        }
         self.stage_changes(session_id, Some(chat_id), task, &worktree)
             .await;
         match status {
@@ -321,6 +324,31 @@ impl Runner {
         }
         lease.started = Some(kind);
         Ok(lease)
+    }
+
+    /// An untitled chat's answer is in: boochat names the chat from its first
+    /// exchange (`NameChat`, off the turn's path; boochat decides whether this was
+    /// the first exchange and whether naming is on). Best effort.
+    fn ask_to_name(&self, chat_id: Uuid, reply_id: Uuid) {
+        let Some(mut peer) = self.chat.clone() else {
+            return;
+        };
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            match boo_shared::catalog::chats::get(&pool, chat_id).await {
+                Ok(chat) if chat.title.is_none() => {}
+                _ => return,
+            }
+            let asked = peer
+                .name_chat(boo_proto::chat::v1::NameChatRequest {
+                    chat_id: chat_id.to_string(),
+                    reply_id: reply_id.to_string(),
+                })
+                .await;
+            if let Err(e) = asked {
+                tracing::info!(error = %e, %chat_id, "boochat did not take the chat to name");
+            }
+        });
     }
 
     /// The prompt to send: the task's, above it the chat's earlier turns when this

@@ -3,7 +3,8 @@
 //! (`boo-fake-acp`, which answers `Echo: <line>` to lines it does not know, so its
 //! answer shows the prompt it got) sees them in its first prompt only. The history
 //! comes from a real boochat in process (`GetTranscript`, bearer token on), or,
-//! with boochat unreachable, from the shared database.
+//! with boochat unreachable, from the shared database. boochat also names an
+//! untitled agent chat from its first exchange when boocoder asks (`NameChat`).
 
 use boo_proto::chat::v1::GetTranscriptRequest;
 use boo_shared::chat::{MessageStatus, PartKind, Role, Usage};
@@ -207,4 +208,60 @@ async fn with_boochat_unreachable_the_history_comes_from_the_database_within_the
          what was said before me?",
     )
     .await;
+}
+
+#[tokio::test]
+async fn boochat_names_an_untitled_agent_chat_from_its_first_exchange() {
+    let db = TestDb::create().await;
+    let llm = boo_testkit::fake_llm::FakeLlm::start().await;
+    let mut chat_settings: Settings = boo_testkit::settings_for(&db.url);
+    chat_settings.auth.mode = AuthMode::None;
+    chat_settings.grpc.token = Some(Secret::new(TOKEN));
+    chat_settings.llm.base_url = llm.base_url();
+    chat_settings.chat.auto_name = true;
+    let boochat = RunningDaemon::spawn(chat_settings, boochat::run).await;
+    let grpc = boochat.grpc;
+    let f = fx_on(
+        db,
+        "fake",
+        |_, file| fake_acp_providers(file),
+        |s| {
+            s.chat.grpc_addr = grpc;
+            s.grpc.token = Some(Secret::new(TOKEN));
+        },
+    )
+    .await;
+    llm.push(boo_testkit::fake_llm::Reply::text(
+        "\"Greeting the agent.\"",
+    ));
+    let (status, answer) = f.turn("say hello there").await;
+    assert_eq!(
+        (status.as_str(), answer.content.as_str()),
+        ("completed", "hello there")
+    );
+    let titled = boo_testkit::wait_for(
+        "boochat to name the chat",
+        std::time::Duration::from_secs(30),
+        || async {
+            let title: Option<String> = sqlx::query_scalar("SELECT title FROM chats WHERE id = $1")
+                .bind(f.chat)
+                .fetch_one(&f.pool)
+                .await
+                .unwrap();
+            title
+        },
+    )
+    .await;
+    assert_eq!(titled, "Greeting the agent");
+    // The naming request carried the agent's exchange.
+    let asked = llm.requests().remove(0).to_string();
+    assert!(
+        asked.contains("say hello there") && asked.contains("hello there"),
+        "{asked}"
+    );
+    // A later answer asks nothing more: the chat has its title.
+    let (status, _) = f.turn("say again").await;
+    assert_eq!(status, "completed");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(llm.requests().len(), 1);
 }
