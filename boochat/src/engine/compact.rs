@@ -238,11 +238,6 @@ pub fn overflow(size: Option<u32>) -> (String, Value) {
     (text, json!({"kind": OVERFLOW_KIND, "size": size}))
 }
 
-/// The kept tail's bound: how many user turns a compaction leaves alone.
-pub const fn keep_user_turns() -> usize {
-    KEEP_USER_TURNS
-}
-
 impl super::Engine {
     /// The request for a turn over `history`, made to fit the model's context
     /// (`size` tokens, from the server's `/props`):
