@@ -33,6 +33,8 @@ export type ComposerState = {
   submitting: boolean;
   /** The button can act (see ComposerInput). */
   available: boolean;
+  /** Files wait to go with the message (see ComposerInput). */
+  attached?: boolean;
   disabled: boolean;
   placeholder: string;
   hidden: boolean;
@@ -89,7 +91,7 @@ export class ComposerBox {
   }
 
   update(state: ComposerState): void {
-    this.input = { busy: state.busy, text: this.box.value, submitting: state.submitting, available: state.available };
+    this.input = { busy: state.busy, text: this.box.value, submitting: state.submitting, available: state.available, attached: state.attached ?? false };
     this.box.disabled = state.disabled;
     this.box.placeholder = state.placeholder;
     const wasHidden = this.el.hidden;

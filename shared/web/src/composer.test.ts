@@ -19,6 +19,15 @@ describe("composerView", () => {
   });
 });
 
+describe("composerView with attachments", () => {
+  it("sends (or queues) files without text, and still stops a turn with nothing to send", () => {
+    expect(composerView({ busy: false, text: "", attached: true })).toEqual({ action: "send", enabled: true, label: "Send" });
+    expect(composerView({ busy: true, text: "", attached: true })).toEqual({ action: "queue", enabled: true, label: "Queue" });
+    expect(composerView({ busy: true, text: "", attached: false })).toEqual({ action: "stop", enabled: true, label: "Stop" });
+    expect(keyIntent({ key: "Enter", shiftKey: false }, { busy: false, text: " ", attached: true })).toBe("submit");
+  });
+});
+
 describe("keyIntent", () => {
   const enter = { key: "Enter", shiftKey: false };
   it("submits on Enter when there is text, idle or busy", () => {

@@ -11,6 +11,8 @@ export type ComposerInput = {
   submitting?: boolean;
   /** There is somewhere to send to (a session is open). */
   available?: boolean;
+  /** Files wait to go with the message: it may be sent without text. */
+  attached?: boolean;
 };
 
 export type ComposerView = { action: ComposerAction; enabled: boolean; label: string };
@@ -18,7 +20,7 @@ export type ComposerView = { action: ComposerAction; enabled: boolean; label: st
 const LABELS: Record<ComposerAction, string> = { send: "Send", stop: "Stop", queue: "Queue" };
 
 export function composerView(input: ComposerInput): ComposerView {
-  const hasText = input.text.trim() !== "";
+  const hasText = input.text.trim() !== "" || (input.attached ?? false);
   const action: ComposerAction = input.busy ? (hasText ? "queue" : "stop") : "send";
   const enabled = (input.available ?? true) && !(input.submitting ?? false) && (action === "stop" || hasText);
   return { action, enabled, label: LABELS[action] };

@@ -87,11 +87,13 @@ export class ComposerView {
 
   update(s: PaneState): void {
     this.box.showDraft(s.chatId, s.drafts);
-    this.renderChips(s.chatId === null ? [] : (s.attachments[s.chatId] ?? []));
+    const pending = s.chatId === null ? [] : (s.attachments[s.chatId] ?? []);
+    this.renderChips(pending);
     this.box.update({
       busy: this.app.busy(),
       submitting: s.submitting,
       available: this.app.writable(),
+      attached: pending.length > 0,
       // Typing may start while the session is still being read; sending waits for it.
       disabled: s.session?.status === "archived" || chatMissing(s) || s.sessionError !== null,
       placeholder: placeholder(s),
