@@ -539,13 +539,14 @@ fake_llm_start() {
 	_boo_log "started $BOO_FAKE_LLM_BIN (pid $(<"$rundir/fake-llm.pid"), $BOO_FAKE_LLM_URL, log $log)"
 }
 
-# SIGTERM the fake model server of <rundir>, SIGKILL after 5s; idempotent.
-fake_llm_stop() {
-	local rundir=$1 pid deadline
-	[[ -f "$rundir/fake-llm.pid" ]] || return 0
-	pid=$(<"$rundir/fake-llm.pid")
-	if _boo_alive "$pid" "$BOO_FAKE_LLM_BIN"; then
-		_boo_log "stopping $BOO_FAKE_LLM_BIN (pid $pid)"
+# SIGTERM the process of <rundir>/<name>.pid (when it still runs <match>), SIGKILL
+# its group after 5s; removes <name>.pid and <name>.addr. Idempotent.
+_boo_stop_pidfile() {
+	local rundir=$1 name=$2 match=$3 label=$4 pid deadline
+	[[ -f "$rundir/$name.pid" ]] || return 0
+	pid=$(<"$rundir/$name.pid")
+	if _boo_alive "$pid" "$match"; then
+		_boo_log "stopping $label (pid $pid)"
 		kill -TERM "$pid" 2>/dev/null || true
 		deadline=$(_boo_deadline 5)
 		while _boo_alive "$pid"; do
@@ -557,7 +558,12 @@ fake_llm_stop() {
 		done
 		wait "$pid" 2>/dev/null || true
 	fi
-	rm -f "$rundir/fake-llm.pid" "$rundir/fake-llm.addr"
+	rm -f "$rundir/$name.pid" "$rundir/$name.addr"
+}
+
+# SIGTERM the fake model server of <rundir>, SIGKILL after 5s; idempotent.
+fake_llm_stop() {
+	_boo_stop_pidfile "$1" fake-llm "$BOO_FAKE_LLM_BIN" "$BOO_FAKE_LLM_BIN"
 }
 
 daemons_status() {

@@ -179,23 +179,7 @@ llama_start() {
 }
 
 llama_stop() {
-	local rundir=$1 pid deadline
-	[[ -f "$rundir/llama.pid" ]] || return 0
-	pid=$(<"$rundir/llama.pid")
-	if _boo_alive "$pid" llama_server.py; then
-		_llama_log "stopping the model server (pid $pid)"
-		kill -TERM "$pid" 2>/dev/null || true
-		deadline=$(_boo_deadline 5)
-		while _boo_alive "$pid"; do
-			if _boo_past "$deadline"; then
-				kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-				break
-			fi
-			sleep 0.05
-		done
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -f "$rundir/llama.pid" "$rundir/llama.addr"
+	_boo_stop_pidfile "$1" llama llama_server.py "the model server"
 }
 
 llama_status() {

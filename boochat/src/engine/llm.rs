@@ -342,6 +342,32 @@ impl LlmClient {
         vision_of(&self.props(model).await?)
     }
 
+    /// `POST {base}/chat/completions` with `body`; an error status is
+    /// [`LlmError::Status`] with the start of the server's answer.
+    async fn post_completion(
+        &self,
+        body: &serde_json::Map<String, Value>,
+    ) -> Result<reqwest::Response, LlmError> {
+        let resp = self
+            .auth(
+                self.http
+                    .post(format!("{}/chat/completions", self.base_url)),
+            )
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        if !resp.status().is_success() {
+            let status = resp.status().as_u16();
+            let body = resp.text().await.unwrap_or_default();
+            return Err(LlmError::Status {
+                status,
+                body: body.chars().take(2000).collect(),
+            });
+        }
+        Ok(resp)
+    }
+
     /// One non-streamed completion (`stream: false`), bounded by `limit`: the
     /// first choice's `message.content` (empty when it has none).
     pub async fn complete(
@@ -351,23 +377,7 @@ impl LlmClient {
     ) -> Result<String, LlmError> {
         body.insert("stream".into(), Value::Bool(false));
         let send = async {
-            let resp = self
-                .auth(
-                    self.http
-                        .post(format!("{}/chat/completions", self.base_url)),
-                )
-                .json(&body)
-                .send()
-                .await
-                .map_err(|e| self.unreachable(e))?;
-            if !resp.status().is_success() {
-                let status = resp.status().as_u16();
-                let body = resp.text().await.unwrap_or_default();
-                return Err(LlmError::Status {
-                    status,
-                    body: body.chars().take(2000).collect(),
-                });
-            }
+            let resp = self.post_completion(&body).await?;
             let v: Value = resp
                 .json()
                 .await
@@ -390,23 +400,7 @@ impl LlmClient {
     ) -> Result<impl Stream<Item = Result<StreamEvent, LlmError>> + Send + use<>, LlmError> {
         body.insert("stream".into(), Value::Bool(true));
         body.insert("stream_options".into(), json!({"include_usage": true}));
-        let resp = self
-            .auth(
-                self.http
-                    .post(format!("{}/chat/completions", self.base_url)),
-            )
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
-        if !resp.status().is_success() {
-            let status = resp.status().as_u16();
-            let body = resp.text().await.unwrap_or_default();
-            return Err(LlmError::Status {
-                status,
-                body: body.chars().take(2000).collect(),
-            });
-        }
+        let resp = self.post_completion(&body).await?;
         let idle = self.idle;
         let events = resp.bytes_stream().eventsource();
         let stream = futures::stream::unfold(

@@ -117,9 +117,21 @@ export class Header {
     });
     const link = (format: "md" | "json", label: string) =>
       h("a", { class: "menu-item", href: this.app.api.exportUrl(chat.id, format), download: "", "data-testid": `export-${format}` }, label);
-    return h(
+    const menu = h(
       "details",
-      { class: "chat-menu", "data-testid": "chat-menu" },
+      {
+        class: "chat-menu",
+        "data-testid": "chat-menu",
+        on: {
+          // Escape closes the open menu and gives the focus back to its button.
+          keydown: (e: Event) => {
+            if ((e as KeyboardEvent).key !== "Escape" || !menu.open) return;
+            e.stopPropagation();
+            menu.open = false;
+            menu.querySelector("summary")?.focus();
+          },
+        },
+      },
       h("summary", { class: "icon-btn", title: "Export or import a chat", "aria-label": "Export or import a chat" }, icon("file")),
       h(
         "div",
@@ -129,7 +141,8 @@ export class Header {
         h("button", { class: "menu-item", type: "button", "data-testid": "import-chat", on: { click: () => picker.click() } }, "Import a chat (JSON)…"),
         picker,
       ),
-    );
+    ) as HTMLDetailsElement;
+    return menu;
   }
 
   /** The context gauge: tokens used of the model's context (a meter when the size is known). */
